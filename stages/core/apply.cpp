@@ -1,0 +1,246 @@
+#include "apply.h"
+
+#include <iostream>
+#include <map>
+
+#include "app_db.h"
+#include "clock.h"
+#include "error.h"
+#include "json_util.h"
+#include "names.h"
+#include "plan.h"
+#include "text.h"
+#include "work_db.h"
+
+namespace ghlb {
+namespace {
+
+// Columns apply may fill from a contact, in statement parameter order ($3..$7).
+struct Column {
+  const char* field;   // names::kField*
+  const char* column;  // quoted SQL identifier
+};
+constexpr Column kFillColumns[] = {
+    {names::kFieldEmail, names::kLeadEmail},         {names::kFieldPhone, names::kLeadPhone},
+    {names::kFieldFirstName, names::kLeadFirstName}, {names::kFieldLastName, names::kLeadLastName},
+    {names::kFieldCompany, names::kLeadCompany},
+};
+
+// One statement per lead. $1 lead id, $2 contact id to link (NULL: no link), $3-$7 values of
+// kFillColumns (NULL: not planned), $8 blank pattern, $9 set enrichment with the phone.
+// Returns one row (none when the lead is gone): ok, then per field (link + 5 columns) whether it
+// was written and the value it held, then whether enrichment was written.
+std::string guardedUpdateSql() {
+  using namespace names;
+  std::string cur = std::string("SELECT id, (") + kLeadContactId + " IS NULL OR " + kLeadContactId +
+                    " ~ $8) AS m0, " + kLeadContactId + " AS v0";
+  for (int i = 0; i < 5; ++i) {
+    const std::string c = kFillColumns[i].column, n = std::to_string(i + 1);
+    cur += ", (" + c + " IS NULL OR " + c + " ~ $8) AS m" + n + ", " + c + " AS v" + n;
+  }
+  cur += std::string(", ") + kLeadEnrichmentStatus + " AS est FROM " + kLeadTable + " WHERE id = $1 FOR UPDATE";
+  // ok: the lead may take values from this contact (not a link, or the link is still possible).
+  const std::string ok = std::string("coalesce($2::text IS NULL OR cur.v0 = $2 OR (cur.m0 AND NOT EXISTS (SELECT 1 FROM ") +
+                         kLeadTable + " o WHERE o." + kLeadContactId + " = $2 AND o.id <> $1)), false)";
+  std::string w = "SELECT cur.*, " + ok + " AS ok FROM cur";
+  std::string flags = "SELECT d.*, d.ok AND $2::text IS NOT NULL AND d.m0 AS w0";
+  for (int i = 1; i <= 5; ++i) {
+    const std::string n = std::to_string(i);
+    flags += ", d.ok AND $" + std::to_string(i + 2) + "::text IS NOT NULL AND d.m" + n + " AS w" + n;
+  }
+  flags += std::string(", d.ok AND $4::text IS NOT NULL AND d.m2 AND $9::boolean AND d.est IS DISTINCT FROM '") +
+           kNotNeededStatus + "' AS we FROM d";
+  const std::string now = "(now() AT TIME ZONE 'UTC')";
+  std::string set = std::string(kLeadContactId) + " = CASE WHEN f.w0 THEN $2 ELSE l." + kLeadContactId + " END";
+  for (int i = 1; i <= 5; ++i) {
+    const std::string c = kFillColumns[i - 1].column;
+    set += ", " + c + " = CASE WHEN f.w" + std::to_string(i) + " THEN $" + std::to_string(i + 2) +
+           " ELSE l." + c + " END";
+  }
+  set += std::string(", ") + kLeadEnrichmentStatus + " = CASE WHEN f.we THEN '" + kEnrichedStatus + "' ELSE l." +
+         kLeadEnrichmentStatus + " END";
+  set += std::string(", ") + kLeadEnrichmentSource + " = CASE WHEN f.we THEN '" + kEnrichmentSourceGhl +
+         "' ELSE l." + kLeadEnrichmentSource + " END";
+  set += std::string(", ") + kLeadEnrichedAt + " = CASE WHEN f.we THEN " + now + " ELSE l." + kLeadEnrichedAt + " END";
+  set += std::string(", ") + kUpdatedAt + " = " + now;
+  return "WITH cur AS (" + cur + "), d AS (" + w + "), f AS (" + flags + "), upd AS (UPDATE " + kLeadTable +
+         " l SET " + set + " FROM f WHERE l.id = f.id AND (f.w0 OR f.w1 OR f.w2 OR f.w3 OR f.w4 OR f.w5) "
+         "RETURNING l.id) SELECT f.ok, f.w0, f.v0, f.w1, f.v1, f.w2, f.v2, f.w3, f.v3, f.w4, f.v4, f.w5, f.v5, "
+         "f.we, (SELECT count(*) FROM upd) FROM f";
+}
+
+struct PlannedLead {
+  std::string id;
+  std::string client_id;
+  std::map<std::string, std::string> fields;  // field -> new value (not yet in apply_log)
+};
+
+struct FieldResult {
+  std::string lead_id, client_id, field, outcome, new_value;
+};
+
+std::optional<std::string> optField(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return f.as<std::string>();
+}
+
+const char* param(const std::map<std::string, std::string>& m, const char* field) {
+  const auto it = m.find(field);
+  return it == m.end() ? nullptr : it->second.c_str();
+}
+
+// Runs the guarded statement for one lead inside tx; appends one result per planned field.
+void applyLead(pqxx::work& tx, const PlannedLead& lead, std::vector<FieldResult>& out) {
+  const auto& f = lead.fields;
+  const bool enrich = f.count(names::kFieldEnrichmentStatus) > 0;
+  const auto rows = tx.exec_prepared("ghlb_apply", lead.id, param(f, names::kFieldContactId),
+                                     param(f, names::kFieldEmail), param(f, names::kFieldPhone),
+                                     param(f, names::kFieldFirstName), param(f, names::kFieldLastName),
+                                     param(f, names::kFieldCompany), pgBlankPattern(), enrich);
+  const auto add = [&](const std::string& field, const char* outcome) {
+    out.push_back({lead.id, lead.client_id, field, outcome, f.at(field)});
+  };
+  if (rows.empty()) {
+    for (const auto& [field, v] : f) add(field, apply_outcome::kGone);
+    return;
+  }
+  const auto& r = rows[0];
+  if (!r[0].as<bool>()) {
+    for (const auto& [field, v] : f) add(field, apply_outcome::kConflict);
+    return;
+  }
+  const char* fields[] = {names::kFieldContactId, names::kFieldEmail, names::kFieldPhone,
+                          names::kFieldFirstName, names::kFieldLastName, names::kFieldCompany};
+  const char* phone_outcome = nullptr;
+  for (int i = 0; i < 6; ++i) {
+    if (!f.count(fields[i])) continue;
+    const char* o = fieldOutcome(r[1 + 2 * i].as<bool>(), optField(r[2 + 2 * i]), f.at(fields[i]));
+    if (i == 2) phone_outcome = o;
+    add(fields[i], o);
+  }
+  const bool enriched = r[13].as<bool>();
+  for (const char* e : {names::kFieldEnrichmentStatus, names::kFieldEnrichmentSource, names::kFieldEnrichedAt}) {
+    if (!f.count(e)) continue;
+    const bool phone_written = phone_outcome && std::string(phone_outcome) == apply_outcome::kWritten;
+    add(e, enriched ? apply_outcome::kWritten
+                    : (phone_written ? apply_outcome::kStale : (phone_outcome ? phone_outcome : apply_outcome::kStale)));
+  }
+}
+
+std::vector<PlannedLead> loadPlanned(SQLite::Database& db, const std::vector<std::string>& ids) {
+  SQLite::Statement q(db,
+                      "SELECT p.lead_id, p.client_id, i.field, i.new_value FROM plan_lead p "
+                      "JOIN plan_item i USING (lead_id) WHERE p.status = 'fill' "
+                      "AND (?1 = 0 OR p.client_id IN (SELECT value FROM json_each(?2))) "
+                      "AND NOT EXISTS (SELECT 1 FROM apply_log a WHERE a.lead_id = i.lead_id AND a.field = i.field) "
+                      "ORDER BY p.lead_id, i.field");
+  q.bind(1, ids.empty() ? 0 : 1);
+  q.bind(2, jsonStringArray(ids));
+  std::vector<PlannedLead> out;
+  while (q.executeStep()) {
+    const std::string id = q.getColumn(0).getString();
+    if (out.empty() || out.back().id != id) out.push_back({id, q.getColumn(1).getString(), {}});
+    out.back().fields[q.getColumn(2).getString()] = q.getColumn(3).getString();
+  }
+  return out;
+}
+
+void recordResults(SQLite::Database& db, const std::vector<FieldResult>& results, std::int64_t run) {
+  SQLite::Transaction tx(db);
+  SQLite::Statement ins(db,
+                        "INSERT OR REPLACE INTO apply_log(lead_id, field, outcome, new_value, applied_at, apply_run) "
+                        "VALUES (?, ?, ?, ?, ?, ?)");
+  const std::string now = isoNowUtc();
+  for (const auto& r : results) {
+    ins.bind(1, r.lead_id);
+    ins.bind(2, r.field);
+    ins.bind(3, r.outcome);
+    ins.bind(4, r.new_value);
+    ins.bind(5, now);
+    ins.bind(6, static_cast<std::int64_t>(run));
+    ins.exec();
+    ins.reset();
+  }
+  tx.commit();
+}
+
+void printOutcomes(const std::map<std::string, std::map<std::string, std::int64_t>>& by_field, bool dry_run,
+                   std::ostream& out) {
+  out << (dry_run ? "apply --dry-run: nothing was written; a real run would do this (fields):\n"
+                  : "apply: outcome per field:\n");
+  for (const auto& [field, outcomes] : by_field) {
+    out << "  " << field << ":";
+    for (const auto& [o, n] : outcomes) out << " " << (dry_run && o == apply_outcome::kWritten ? "would_write" : o) << "=" << n;
+    out << "\n";
+  }
+  if (by_field.empty()) out << "  nothing to write\n";
+}
+
+}  // namespace
+
+const char* fieldOutcome(bool written, const std::optional<std::string>& current, const std::string& planned) {
+  if (written) return apply_outcome::kWritten;
+  if (current && *current == planned) return apply_outcome::kAlreadySet;
+  return apply_outcome::kStale;
+}
+
+ExitCode runApply(const ApplyOptions& opts, const Log& log) {
+  if (opts.batch_size < 1 || opts.batch_size > 10000) throw usageError("--batch-size must be between 1 and 10000");
+  AppDb app(resolveDatabaseUrl(opts.database_url));
+  app.checkSchema();
+  WorkDb work(opts.common.work_db);
+  auto& db = work.db();
+  checkKnownClients(db, opts.common.client_ids);
+  const auto planned = loadPlanned(db, opts.common.client_ids);
+  std::int64_t run = 0;
+  if (!opts.dry_run)
+    run = work.beginRun("apply", jsonObject({{"client_ids", joinIds(opts.common.client_ids)},
+                                             {"batch_size", opts.batch_size}}));
+  app.conn().prepare("ghlb_apply", guardedUpdateSql());
+
+  std::map<std::string, std::map<std::string, std::int64_t>> by_field;
+  std::int64_t failed_leads = 0, done_leads = 0;
+  for (size_t start = 0; start < planned.size(); start += static_cast<size_t>(opts.batch_size)) {
+    const size_t end = std::min(planned.size(), start + static_cast<size_t>(opts.batch_size));
+    std::vector<FieldResult> results;
+    try {
+      pqxx::work tx(app.conn());
+      for (size_t i = start; i < end; ++i) applyLead(tx, planned[i], results);
+      if (opts.dry_run) tx.abort();
+      else tx.commit();
+    } catch (const pqxx::broken_connection&) {
+      throw FatalError("lost the connection to the application database during apply: run apply again (what was committed is kept)");
+    } catch (const pqxx::sql_error& e) {
+      // A concurrent writer (e.g. a unique "ghlContactId" taken meanwhile) failed the batch:
+      // nothing of it was committed. Retry it one lead per transaction to isolate the lead.
+      log.warn("batch failed, retrying lead by lead", {{"first_lead_id", planned[start].id},
+                                                       {"sqlstate", e.sqlstate()}});
+      results.clear();
+      for (size_t i = start; i < end; ++i) {
+        try {
+          pqxx::work tx(app.conn());
+          std::vector<FieldResult> one;
+          applyLead(tx, planned[i], one);
+          if (opts.dry_run) tx.abort();
+          else tx.commit();
+          results.insert(results.end(), one.begin(), one.end());
+        } catch (const pqxx::sql_error& e2) {
+          ++failed_leads;
+          log.error("lead failed, left for the next run", {{"lead_id", planned[i].id}, {"sqlstate", e2.sqlstate()}});
+        }
+      }
+    }
+    if (!opts.dry_run) recordResults(db, results, run);
+    for (const auto& r : results) by_field[r.field][r.outcome]++;
+    done_leads += static_cast<std::int64_t>(end - start);
+    log.info("apply progress", {{"leads", done_leads}, {"of", static_cast<std::int64_t>(planned.size())}});
+  }
+  printOutcomes(by_field, opts.dry_run, std::cout);
+  std::vector<std::pair<std::string, std::int64_t>> counts{{"leads", done_leads}, {"failed_leads", failed_leads}};
+  for (const auto& [field, outcomes] : by_field)
+    for (const auto& [o, n] : outcomes) counts.emplace_back(field + ":" + o, n);
+  if (!opts.dry_run) work.finishRun(run, failed_leads ? "retryable" : "done", jsonObject(counts));
+  return failed_leads ? ExitCode::kRetryable : ExitCode::kDone;
+}
+
+}  // namespace ghlb

@@ -1,0 +1,30 @@
+// apply: writes the stored plan to PostgreSQL in batched transactions. Each lead is one guarded
+// statement that re-checks, as it writes, that every field is still missing (and, for a link,
+// that no other lead holds the contact); what it finds instead is recorded as stale, already_set
+// or conflict. Every outcome goes to apply_log, so a second run writes nothing.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "exit_code.h"
+#include "log.h"
+#include "options.h"
+
+namespace ghlb {
+
+namespace apply_outcome {
+inline constexpr const char* kWritten = "written";
+inline constexpr const char* kAlreadySet = "already_set";  // holds exactly the planned value
+inline constexpr const char* kStale = "stale";              // filled by someone else since extract
+inline constexpr const char* kConflict = "conflict";        // contact linked to another lead since plan
+inline constexpr const char* kGone = "gone";                // lead deleted since extract
+}  // namespace apply_outcome
+
+// The outcome of one field from what the guarded statement saw. current is the value at write
+// time; planned the value plan computed.
+const char* fieldOutcome(bool written, const std::optional<std::string>& current, const std::string& planned);
+
+ExitCode runApply(const ApplyOptions& opts, const Log& log);
+
+}  // namespace ghlb

@@ -1,0 +1,26 @@
+// The clock seam: fetch's rate limiter and backoff read time through Clock so unit tests can
+// drive time by hand (FakeClock in tests/unit/fetch_fakes.h).
+#pragma once
+#include <chrono>
+#include <string>
+
+namespace ghlb {
+
+using SteadyTime = std::chrono::steady_clock::time_point;
+using Millis = std::chrono::milliseconds;
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual SteadyTime now() const = 0;
+};
+
+class SystemClock : public Clock {
+ public:
+  SteadyTime now() const override { return std::chrono::steady_clock::now(); }
+};
+
+// Wall-clock time as ISO-8601 UTC with milliseconds, e.g. "2026-11-28T15:30:00.123Z".
+std::string isoNowUtc();
+
+}  // namespace ghlb

@@ -1,0 +1,125 @@
+#include "export.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+
+#include "error.h"
+#include "json_util.h"
+
+namespace ghlb {
+namespace {
+
+constexpr const char* kWarning =
+    "This file holds personal data (PII) from the application database: keep it private, delete it after review.";
+
+bool endsWith(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+void writeAll(int fd, const std::string& data, const std::string& path) {
+  size_t off = 0;
+  while (off < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw FatalError("cannot write export " + path + ": " + std::strerror(errno));
+    }
+    off += static_cast<size_t>(n);
+  }
+}
+
+}  // namespace
+
+std::optional<ExportFormat> exportFormatFor(const std::string& path) {
+  if (path.empty()) return std::nullopt;
+  if (endsWith(path, ".csv")) return ExportFormat::kCsv;
+  if (endsWith(path, ".json")) return ExportFormat::kJson;
+  throw usageError("--export " + path + ": the file name must end in .csv or .json");
+}
+
+std::string csvField(const std::string& v) {
+  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
+  std::string out = "\"";
+  for (const char c : v) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::int64_t writeExport(SQLite::Database& db, const std::vector<std::string>& ids,
+                         const std::string& path, ExportFormat format) {
+  SQLite::Statement q(db,
+                      "SELECT i.lead_id, p.client_id, i.field, i.old_value, i.new_value, p.status, "
+                      "p.ambiguous, p.contact_id FROM plan_item i JOIN plan_lead p USING (lead_id) "
+                      "WHERE (?1 = 0 OR p.client_id IN (SELECT value FROM json_each(?2))) "
+                      "ORDER BY i.lead_id, i.field");
+  q.bind(1, ids.empty() ? 0 : 1);
+  q.bind(2, jsonStringArray(ids));
+  std::string data;
+  std::int64_t rows = 0;
+  rapidjson::StringBuffer buf;
+  rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
+  if (format == ExportFormat::kCsv) {
+    data = std::string("# ") + kWarning + "\n" +
+           "lead_id,client_id,field,old_value,new_value,status,ambiguous,contact_id\n";
+  } else {
+    w.StartObject();
+    w.Key("warning");
+    w.String(kWarning);
+    w.Key("rows");
+    w.StartArray();
+  }
+  while (q.executeStep()) {
+    ++rows;
+    const auto text = [&](int i) { return q.getColumn(i).isNull() ? std::string() : q.getColumn(i).getString(); };
+    if (format == ExportFormat::kCsv) {
+      data += csvField(text(0)) + ',' + csvField(text(1)) + ',' + csvField(text(2)) + ',' +
+              csvField(text(3)) + ',' + csvField(text(4)) + ',' + csvField(text(5)) + ',' +
+              text(6) + ',' + csvField(text(7)) + '\n';
+      continue;
+    }
+    w.StartObject();
+    const char* keys[] = {"lead_id", "client_id", "field", "old_value", "new_value", "status"};
+    for (int i = 0; i < 6; ++i) {
+      w.Key(keys[i]);
+      if (q.getColumn(i).isNull()) w.Null();
+      else w.String(text(i).c_str());
+    }
+    w.Key("ambiguous");
+    w.Bool(q.getColumn(6).getInt() != 0);
+    w.Key("contact_id");
+    w.String(text(7).c_str());
+    w.EndObject();
+  }
+  if (format == ExportFormat::kJson) {
+    w.EndArray();
+    w.EndObject();
+    data = std::string(buf.GetString()) + "\n";
+  }
+  const std::string tmp = path + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) throw FatalError("cannot create export " + path + ": " + std::strerror(errno) + ": check the --export path");
+  try {
+    writeAll(fd, data, path);
+  } catch (...) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    throw;
+  }
+  ::fsync(fd);
+  ::close(fd);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    throw FatalError("cannot create export " + path + ": " + std::strerror(errno));
+  }
+  return rows;
+}
+
+}  // namespace ghlb

@@ -1,0 +1,771 @@
+#include "fetch.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <algorithm>
+#include <csignal>
+#include <deque>
+#include <optional>
+#include <random>
+#include <set>
+#include <unordered_map>
+#include <vector>
+
+#include "app_db.h"
+#include "base_url.h"
+#include "contact.h"
+#include "curl_transport.h"
+#include "error.h"
+#include "ghl_client.h"
+#include "json_util.h"
+#include "lead.h"
+#include "rate_limiter.h"
+#include "text.h"
+
+namespace ghlb {
+namespace {
+
+constexpr int kPageRows = 500;        // leads read per keyset page of one client
+constexpr Millis kMaxWait{250};       // longest sleep, so a stop request is seen promptly
+constexpr Millis kBackoffBase{500};   // 5xx / network retries: full jitter over base * 2^n ...
+constexpr Millis kBackoffCap{30000};  // ... capped here
+constexpr Millis kWindow{10000};      // GHL's burst window
+
+constexpr FetchOutcome kAllOutcomes[] = {
+    FetchOutcome::kFound,      FetchOutcome::kNotFound,  FetchOutcome::kContactGone,
+    FetchOutcome::kInvalidId,  FetchOutcome::kNoLookup,  FetchOutcome::kAuthFailed,
+    FetchOutcome::kDailyLimit, FetchOutcome::kPermanent, FetchOutcome::kBadResponse,
+    FetchOutcome::kTransient,
+};
+
+// ---------------------------------------------------------------------------------------------
+// The work list, read from the snapshot.
+
+const char* const kLeadSelect =
+    "SELECT l.id, l.client_id, l.location_id, l.ghl_contact_id, l.email, l.phone, l.first_name, "
+    "l.last_name, l.company_name, l.enrichment_status, f.lookup, f.lookup_key, f.outcome "
+    "FROM lead l LEFT JOIN fetch_result f ON f.lead_id = l.id WHERE l.eligible = 1";
+
+// A snapshot row with what the last fetch stored for it.
+struct LeadRow {
+  LeadSnapshot lead;
+  std::optional<std::string> lookup, lookup_key, outcome;
+};
+
+std::optional<std::string> optText(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return c.getString();
+}
+
+LeadRow readRow(SQLite::Statement& st) {
+  LeadRow r;
+  r.lead.id = st.getColumn(0).getString();
+  r.lead.client_id = st.getColumn(1).getString();
+  r.lead.location_id = st.getColumn(2).getString();
+  r.lead.ghl_contact_id = optText(st.getColumn(3));
+  r.lead.email = optText(st.getColumn(4));
+  r.lead.phone = optText(st.getColumn(5));
+  r.lead.first_name = optText(st.getColumn(6));
+  r.lead.last_name = optText(st.getColumn(7));
+  r.lead.company_name = optText(st.getColumn(8));
+  r.lead.enrichment_status = optText(st.getColumn(9));
+  r.lookup = optText(st.getColumn(10));
+  r.lookup_key = optText(st.getColumn(11));
+  r.outcome = optText(st.getColumn(12));
+  return r;
+}
+
+// No result yet, a retryable one, or one for another lookup than the snapshot now asks for.
+bool needsFetch(const LeadRow& row, bool refetch) {
+  if (refetch || !row.outcome) return true;
+  const auto outcome = fetchOutcomeFromString(*row.outcome);
+  if (!outcome || isRetryable(*outcome)) return true;
+  const LookupPlan plan = lookupFor(row.lead);
+  return row.lookup != toString(plan.kind) || row.lookup_key.value_or("") != plan.key;
+}
+
+// One client's work list, read lazily in keyset pages by lead id so memory stays bounded and no
+// read statement stays open while results are written.
+class ClientQueue {
+ public:
+  ClientQueue(SQLite::Statement& page_query, std::string client_id, bool refetch)
+      : query_(&page_query), client_id_(std::move(client_id)), refetch_(refetch) {}
+
+  // The next lead, or nullptr when the list is exhausted.
+  const LeadSnapshot* peek() {
+    while (buf_.empty() && !exhausted_) refill();
+    return buf_.empty() ? nullptr : &buf_.front();
+  }
+
+  LeadSnapshot pop() {
+    LeadSnapshot l = std::move(buf_.front());
+    buf_.pop_front();
+    return l;
+  }
+
+ private:
+  void refill() {
+    SQLite::Statement& q = *query_;
+    q.reset();
+    q.bind(1, client_id_);
+    q.bind(2, after_);
+    q.bind(3, kPageRows);
+    int rows = 0;
+    while (q.executeStep()) {
+      ++rows;
+      LeadRow row = readRow(q);
+      after_ = row.lead.id;
+      if (needsFetch(row, refetch_)) buf_.push_back(std::move(row.lead));
+    }
+    q.reset();
+    exhausted_ = rows < kPageRows;
+  }
+
+  SQLite::Statement* query_;
+  std::string client_id_;
+  bool refetch_;
+  std::string after_;  // last lead id read; "" sorts before every id
+  bool exhausted_ = false;
+  std::deque<LeadSnapshot> buf_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Storing results: upserts batched in SQLite transactions.
+
+struct FetchRecord {
+  std::string lead_id;
+  Lookup lookup = Lookup::kNone;
+  std::string key;
+  FetchOutcome outcome = FetchOutcome::kTransient;
+  int http_status = 0;  // 0: no response, stored as NULL
+  std::string detail;
+  std::string search_body;
+  std::string contact_body;
+  int attempts = 0;
+};
+
+class ResultStore {
+ public:
+  ResultStore(SQLite::Database& db, std::int64_t run, const FetchControl& control, SteadyTime now)
+      : db_(db),
+        upsert_(db,
+                "INSERT INTO fetch_result(lead_id, lookup, lookup_key, outcome, http_status, detail, "
+                "search_body, contact_body, attempts, fetched_at, fetch_run) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(lead_id) DO UPDATE SET "
+                "lookup = excluded.lookup, lookup_key = excluded.lookup_key, outcome = excluded.outcome, "
+                "http_status = excluded.http_status, detail = excluded.detail, "
+                "search_body = excluded.search_body, contact_body = excluded.contact_body, "
+                "attempts = excluded.attempts, fetched_at = excluded.fetched_at, "
+                "fetch_run = excluded.fetch_run"),
+        run_(run),
+        every_(static_cast<size_t>(std::max(1, control.flush_every))),
+        interval_(control.flush_interval),
+        last_flush_(now) {}
+
+  void add(FetchRecord r, SteadyTime now) {
+    pending_.push_back(std::move(r));
+    if (pending_.size() >= every_) flush(now);
+  }
+
+  void flushIfDue(SteadyTime now) {
+    if (!pending_.empty() && now - last_flush_ >= interval_) flush(now);
+  }
+
+  void flush(SteadyTime now) {
+    last_flush_ = now;
+    if (pending_.empty()) return;
+    SQLite::Transaction tx(db_);
+    for (const auto& r : pending_) write(r);
+    tx.commit();
+    pending_.clear();
+  }
+
+ private:
+  void bindText(int i, const std::string& s) {
+    if (s.empty())
+      upsert_.bind(i);  // NULL
+    else
+      upsert_.bind(i, s);
+  }
+
+  void write(const FetchRecord& r) {
+    upsert_.bind(1, r.lead_id);
+    upsert_.bind(2, toString(r.lookup));
+    bindText(3, r.key);
+    upsert_.bind(4, std::string(toString(r.outcome)));
+    if (r.http_status)
+      upsert_.bind(5, r.http_status);
+    else
+      upsert_.bind(5);
+    bindText(6, r.detail);
+    bindText(7, r.search_body);
+    bindText(8, r.contact_body);
+    upsert_.bind(9, r.attempts);
+    upsert_.bind(10, isoNowUtc());
+    upsert_.bind(11, run_);
+    upsert_.exec();
+    upsert_.reset();
+  }
+
+  SQLite::Database& db_;
+  SQLite::Statement upsert_;
+  std::int64_t run_;
+  size_t every_;
+  Millis interval_;
+  SteadyTime last_flush_;
+  std::vector<FetchRecord> pending_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// The engine.
+
+// One lead being looked up: its first request, then possibly the GET that follows a search hit.
+struct Job {
+  LeadSnapshot lead;
+  LookupPlan plan;
+  bool follow_get = false;  // the current request is the GET after a search hit
+  std::string follow_id;    // contact id of that GET
+  int attempts = 0;         // requests sent for this lead
+  int tries = 0;            // sends of the current request
+  int last_status = 0;
+  SteadyTime not_before{};  // backoff: not sent again before this
+  std::string search_body;
+  std::string detail;  // carried to the result, e.g. "ambiguous"
+};
+
+Job jobFor(LeadSnapshot lead) {
+  Job j;
+  j.plan = lookupFor(lead);
+  j.lead = std::move(lead);
+  return j;
+}
+
+bool needsCall(const Job& j) { return j.plan.kind == Lookup::kGet || j.plan.kind == Lookup::kSearch; }
+
+FetchOutcome noCallOutcome(const Job& j) {
+  return j.plan.kind == Lookup::kNone ? FetchOutcome::kNoLookup : FetchOutcome::kInvalidId;
+}
+
+// The request JOB needs next: its GET or search, or the GET that follows a search hit.
+HttpRequest requestFor(const Job& job, const GhlTarget& target, int page_limit) {
+  if (job.follow_get) return buildGetRequest(target, job.follow_id);
+  if (job.plan.kind == Lookup::kGet) return buildGetRequest(target, job.plan.key);
+  return buildSearchRequest(target, job.plan.key, page_limit);
+}
+
+struct Location {
+  std::string client_id;
+  GhlTarget target{};  // holds the token
+  bool has_token = false;
+  RateLimiter limiter;
+  ClientQueue source;
+  std::deque<Job> pending{};              // retries and follow-up GETs, before fresh leads
+  std::optional<FetchOutcome> stopped{};  // set once the location is stopped for the run
+};
+
+struct InFlight {
+  size_t location;
+  Job job;
+};
+
+class Engine {
+ public:
+  Engine(WorkDb& work, const std::map<std::string, Credential>& creds, Transport& transport,
+         const Clock& clock, const FetchOptions& opts, const Log& log, std::int64_t run,
+         const FetchControl& control);
+  FetchCounts run();
+
+ private:
+  void addLocations(const std::map<std::string, std::int64_t>& work,
+                    const std::map<std::string, Credential>& creds);
+  void checkStop(SteadyTime now);
+  bool stopRequested() const { return control_.stop && control_.stop->load(); }
+  bool capped() const;
+  void dispatch(SteadyTime now);
+  bool sendOne(size_t loc, SteadyTime now);
+  void recordLeadsWithoutCall(Location& loc);
+  std::optional<Job> takeReadyJob(Location& loc, SteadyTime now);
+  void submit(size_t loc, Job job);
+  void onResponse(HttpResponse resp);
+  void handleReply(Location& loc, Job job, const Reply& reply, std::string body);
+  void onSearchHit(Location& loc, Job job, const SearchPage& page, std::string body);
+  void retryOrFail(Location& loc, Job job, const Reply& reply);
+  void stopLocation(Location& loc, FetchOutcome outcome, const char* reason, int status);
+  void record(Job& job, FetchOutcome outcome, std::string detail, std::string contact_body = {});
+  std::optional<SteadyTime> readyAt(Location& loc);
+  bool hasWork();
+  Millis waitTime(SteadyTime now);
+  void progress(SteadyTime now);
+  void summary() const;
+
+  Transport& transport_;
+  const Clock& clock_;
+  const FetchOptions& opts_;
+  const Log& log_;
+  const FetchControl& control_;
+  SQLite::Statement page_query_;
+  ResultStore store_;
+  std::vector<Location> locs_;
+  std::unordered_map<std::uint64_t, InFlight> in_flight_;
+  std::mt19937_64 rng_;
+  FetchCounts counts_;
+  size_t rr_ = 0;  // location the next dispatch visits first
+  std::uint64_t next_tag_ = 1;
+  bool stopping_ = false;
+  SteadyTime stop_deadline_{};
+  SteadyTime last_progress_{};
+};
+
+Engine::Engine(WorkDb& work, const std::map<std::string, Credential>& creds, Transport& transport,
+               const Clock& clock, const FetchOptions& opts, const Log& log, std::int64_t run,
+               const FetchControl& control)
+    : transport_(transport),
+      clock_(clock),
+      opts_(opts),
+      log_(log),
+      control_(control),
+      page_query_(work.db(),
+                  std::string(kLeadSelect) + " AND l.client_id = ? AND l.id > ? ORDER BY l.id LIMIT ?"),
+      store_(work.db(), run, control, clock.now()),
+      rng_(control.seed),
+      last_progress_(clock.now()) {
+  const auto work_list = countWork(work, opts);
+  for (const auto& [client, n] : work_list) counts_.total += n;
+  addLocations(work_list, creds);
+}
+
+void Engine::addLocations(const std::map<std::string, std::int64_t>& work,
+                          const std::map<std::string, Credential>& creds) {
+  locs_.reserve(work.size());
+  for (const auto& [client, n] : work) {
+    RateLimiterConfig cfg;
+    cfg.burst = opts_.burst_per_10s;
+    cfg.window = kWindow;
+    cfg.rps = opts_.per_location_rps;
+    cfg.seed = control_.seed + locs_.size() + 1;
+    Location loc{.client_id = client,
+                 .limiter = RateLimiter(cfg),
+                 .source = ClientQueue(page_query_, client, opts_.refetch)};
+    const auto it = creds.find(client);
+    loc.has_token = it != creds.end() && !it->second.token.empty() && !it->second.location_id.empty();
+    if (loc.has_token)
+      loc.target = GhlTarget{opts_.base_url, it->second.location_id, it->second.token, opts_.timeout_ms};
+    locs_.push_back(std::move(loc));
+  }
+}
+
+FetchCounts Engine::run() {
+  for (auto& loc : locs_)
+    if (!loc.has_token) stopLocation(loc, FetchOutcome::kAuthFailed, "no_token", 0);
+  while (true) {
+    const SteadyTime now = clock_.now();
+    checkStop(now);
+    dispatch(now);  // issues nothing once a stop is requested
+    if (in_flight_.empty() && (stopping_ || capped() || !hasWork())) break;
+    if (stopping_ && now >= stop_deadline_) break;  // in-flight leads stay unfetched
+    for (auto& resp : transport_.poll(waitTime(clock_.now()))) onResponse(std::move(resp));
+    store_.flushIfDue(clock_.now());
+    progress(clock_.now());
+  }
+  store_.flush(clock_.now());
+  counts_.capped = capped();
+  counts_.unfetched = counts_.total - counts_.stored();
+  summary();
+  return counts_;
+}
+
+void Engine::checkStop(SteadyTime now) {
+  if (stopping_ || !stopRequested()) return;
+  stopping_ = true;
+  counts_.interrupted = true;
+  const Millis grace =
+      control_.stop_grace.count() >= 0 ? control_.stop_grace : Millis(opts_.timeout_ms + 1000);
+  stop_deadline_ = now + grace;
+  log_.warn("stopping", {{"in_flight", static_cast<std::int64_t>(in_flight_.size())}});
+}
+
+bool Engine::capped() const { return opts_.max_requests > 0 && counts_.requests >= opts_.max_requests; }
+
+// Round-robin: a cursor walks the locations, each visit sending at most one request, until a
+// whole cycle sends nothing (or the overall limits are reached).
+void Engine::dispatch(SteadyTime now) {
+  for (size_t idle = 0; idle < locs_.size();) {
+    if (capped() || stopRequested() || in_flight_.size() >= static_cast<size_t>(opts_.concurrency)) return;
+    const size_t index = rr_;
+    rr_ = (rr_ + 1) % locs_.size();
+    idle = sendOne(index, now) ? 0 : idle + 1;
+  }
+}
+
+bool Engine::sendOne(size_t index, SteadyTime now) {
+  Location& loc = locs_[index];
+  if (loc.stopped) return false;
+  recordLeadsWithoutCall(loc);
+  if (loc.limiter.nextSendTime() > now) return false;
+  auto job = takeReadyJob(loc, now);
+  if (!job) return false;
+  loc.limiter.trySend(now);  // cannot fail: nextSendTime() <= now
+  submit(index, std::move(*job));
+  return true;
+}
+
+// Leads with nothing to look up, or an id that cannot be sent, are recorded at once.
+void Engine::recordLeadsWithoutCall(Location& loc) {
+  while (const LeadSnapshot* next = loc.source.peek()) {
+    const Lookup kind = lookupFor(*next).kind;
+    if (kind == Lookup::kGet || kind == Lookup::kSearch) return;
+    Job job = jobFor(loc.source.pop());
+    record(job, noCallOutcome(job), "");
+  }
+}
+
+std::optional<Job> Engine::takeReadyJob(Location& loc, SteadyTime now) {
+  const auto it = std::find_if(loc.pending.begin(), loc.pending.end(),
+                               [now](const Job& j) { return j.not_before <= now; });
+  if (it != loc.pending.end()) {
+    Job job = std::move(*it);
+    loc.pending.erase(it);
+    return job;
+  }
+  if (!loc.source.peek()) return std::nullopt;
+  return jobFor(loc.source.pop());
+}
+
+void Engine::submit(size_t index, Job job) {
+  HttpRequest req = requestFor(job, locs_[index].target, opts_.search_page_limit);
+  req.tag = next_tag_++;
+  ++job.attempts;
+  ++job.tries;
+  ++counts_.requests;
+  in_flight_.emplace(req.tag, InFlight{index, std::move(job)});
+  transport_.submit(std::move(req));
+}
+
+void Engine::onResponse(HttpResponse resp) {
+  const auto it = in_flight_.find(resp.tag);
+  if (it == in_flight_.end()) return;
+  Location& loc = locs_[it->second.location];
+  Job job = std::move(it->second.job);
+  in_flight_.erase(it);
+  loc.limiter.onResponse(clock_.now(), resp.status, resp.headers);
+  if (resp.status == 429) ++counts_.rate_limited;
+  job.last_status = resp.status;
+  const bool get = job.follow_get || job.plan.kind == Lookup::kGet;
+  const Reply reply = classify(get ? Endpoint::kGet : Endpoint::kSearch, resp);
+  handleReply(loc, std::move(job), reply, std::move(resp.body));
+}
+
+void Engine::handleReply(Location& loc, Job job, const Reply& reply, std::string body) {
+  const std::string get_detail = "get_" + std::to_string(reply.status);
+  switch (reply.kind) {
+    case ReplyKind::kOk:
+      if (reply.page) return onSearchHit(loc, std::move(job), *reply.page, std::move(body));
+      return record(job, FetchOutcome::kFound, job.detail, std::move(body));
+    case ReplyKind::kNotFound:
+      // A search hit whose GET says 404 keeps the search payload: plan can still use it.
+      if (job.follow_get) return record(job, FetchOutcome::kFound, get_detail);
+      return record(job, FetchOutcome::kContactGone, reply.detail);
+    case ReplyKind::kAuth:
+      record(job, FetchOutcome::kAuthFailed, reply.detail);
+      return stopLocation(loc, FetchOutcome::kAuthFailed, "auth", reply.status);
+    case ReplyKind::kDailyLimit:
+      record(job, FetchOutcome::kDailyLimit, reply.detail);
+      return stopLocation(loc, FetchOutcome::kDailyLimit, "daily_limit", reply.status);
+    case ReplyKind::kRateLimited:
+    case ReplyKind::kRetry:
+      return retryOrFail(loc, std::move(job), reply);
+    case ReplyKind::kPermanent:
+      if (job.follow_get) return record(job, FetchOutcome::kFound, get_detail);
+      return record(job, FetchOutcome::kPermanent, reply.detail);
+    case ReplyKind::kBadResponse:
+      return record(job, FetchOutcome::kBadResponse, reply.detail);
+  }
+}
+
+void Engine::onSearchHit(Location& loc, Job job, const SearchPage& page, std::string body) {
+  job.search_body = std::move(body);
+  const ContactChoice choice = chooseContact(page, job.plan.key);
+  if (!choice.contact) return record(job, FetchOutcome::kNotFound, "");
+  job.detail = choice.ambiguous ? "ambiguous" : "";
+  if (!lacksFieldLeadMisses(*choice.contact, job.lead)) return record(job, FetchOutcome::kFound, job.detail);
+  if (!isValidGhlId(choice.contact->id)) return record(job, FetchOutcome::kFound, "get_invalid_id");
+  if (loc.stopped) return record(job, *loc.stopped, "location_stopped");
+  job.follow_get = true;
+  job.follow_id = choice.contact->id;
+  job.tries = 0;
+  job.not_before = clock_.now();
+  loc.pending.push_front(std::move(job));  // finish started leads first
+}
+
+void Engine::retryOrFail(Location& loc, Job job, const Reply& reply) {
+  if (loc.stopped) return record(job, *loc.stopped, "location_stopped");
+  if (job.tries > opts_.max_retries) return record(job, FetchOutcome::kTransient, reply.detail);
+  job.not_before = clock_.now();
+  // A 429 already paused the whole location in its limiter; other failures back off per request.
+  if (reply.kind == ReplyKind::kRetry)
+    job.not_before += fullJitterBackoff(job.tries, kBackoffBase, kBackoffCap, rng_);
+  loc.pending.push_back(std::move(job));
+}
+
+// Stops LOC for the rest of the run: its waiting and unread leads are recorded with OUTCOME
+// (leads needing no call keep their own outcome); in-flight ones are recorded as they return.
+void Engine::stopLocation(Location& loc, FetchOutcome outcome, const char* reason, int status) {
+  if (loc.stopped) return;
+  loc.stopped = outcome;
+  log_.warn("location_stopped", {{"client_id", loc.client_id},
+                                 {"reason", std::string(reason)},
+                                 {"http_status", static_cast<std::int64_t>(status)}});
+  for (auto& job : loc.pending) record(job, outcome, "location_stopped");
+  loc.pending.clear();
+  while (loc.source.peek()) {
+    Job job = jobFor(loc.source.pop());
+    if (needsCall(job))
+      record(job, outcome, "location_stopped");
+    else
+      record(job, noCallOutcome(job), "");
+  }
+}
+
+void Engine::record(Job& job, FetchOutcome outcome, std::string detail, std::string contact_body) {
+  FetchRecord r;
+  r.lead_id = job.lead.id;
+  r.lookup = job.plan.kind;
+  r.key = job.plan.key;
+  r.outcome = outcome;
+  r.http_status = job.last_status;
+  r.detail = std::move(detail);
+  r.search_body = std::move(job.search_body);
+  r.contact_body = std::move(contact_body);
+  r.attempts = job.attempts;
+  ++counts_.outcomes[outcome];
+  store_.add(std::move(r), clock_.now());
+}
+
+// When LOC could send next: nullopt when it has nothing left to send.
+std::optional<SteadyTime> Engine::readyAt(Location& loc) {
+  if (loc.stopped) return std::nullopt;
+  std::optional<SteadyTime> job;
+  if (loc.source.peek()) job = SteadyTime::min();
+  for (const auto& j : loc.pending) job = std::min(job.value_or(j.not_before), j.not_before);
+  if (!job) return std::nullopt;
+  return std::max(*job, loc.limiter.nextSendTime());
+}
+
+bool Engine::hasWork() {
+  return std::any_of(locs_.begin(), locs_.end(), [this](Location& l) { return readyAt(l).has_value(); });
+}
+
+Millis Engine::waitTime(SteadyTime now) {
+  if (stopping_ || capped() || in_flight_.size() >= static_cast<size_t>(opts_.concurrency))
+    return kMaxWait;  // a response (or the deadline) is what we wait for
+  SteadyTime next = now + kMaxWait;
+  for (auto& loc : locs_)
+    if (const auto t = readyAt(loc)) next = std::min(next, *t);
+  return std::clamp(std::chrono::ceil<Millis>(next - now), Millis(0), kMaxWait);
+}
+
+void Engine::progress(SteadyTime now) {
+  if (now - last_progress_ < control_.progress_interval) return;
+  last_progress_ = now;
+  log_.info("progress", {{"done", counts_.stored()},
+                         {"total", counts_.total},
+                         {"in_flight", static_cast<std::int64_t>(in_flight_.size())},
+                         {"requests", counts_.requests},
+                         {"rate_limited", counts_.rate_limited}});
+}
+
+void Engine::summary() const {
+  const auto n = [this](FetchOutcome o) -> std::int64_t {
+    const auto it = counts_.outcomes.find(o);
+    return it == counts_.outcomes.end() ? 0 : it->second;
+  };
+  log_.info("fetch_summary", {{"total", counts_.total},
+                              {"found", n(FetchOutcome::kFound)},
+                              {"not_found", n(FetchOutcome::kNotFound)},
+                              {"contact_gone", n(FetchOutcome::kContactGone)},
+                              {"invalid_id", n(FetchOutcome::kInvalidId)},
+                              {"no_lookup", n(FetchOutcome::kNoLookup)},
+                              {"auth_failed", n(FetchOutcome::kAuthFailed)},
+                              {"daily_limit", n(FetchOutcome::kDailyLimit)},
+                              {"failed_permanent", n(FetchOutcome::kPermanent)},
+                              {"bad_response", n(FetchOutcome::kBadResponse)},
+                              {"failed_transient", n(FetchOutcome::kTransient)},
+                              {"unfetched", counts_.unfetched},
+                              {"requests", counts_.requests},
+                              {"rate_limited", counts_.rate_limited}});
+}
+
+// ---------------------------------------------------------------------------------------------
+// The stage around the engine.
+
+std::atomic<bool> g_stop_requested{false};
+
+void onStopSignal(int) { g_stop_requested.store(true); }
+
+// SIGINT/SIGTERM ask the run to stop (a second one kills: SA_RESETHAND); SIGPIPE is ignored
+// while sockets are open. The previous dispositions come back on destruction.
+class SignalGuard {
+ public:
+  SignalGuard() {
+    g_stop_requested.store(false);
+    struct sigaction sa {};
+    sa.sa_handler = onStopSignal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND;
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+    struct sigaction ign {};
+    ign.sa_handler = SIG_IGN;
+    sigemptyset(&ign.sa_mask);
+    sigaction(SIGPIPE, &ign, &old_pipe_);
+  }
+  ~SignalGuard() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+    sigaction(SIGPIPE, &old_pipe_, nullptr);
+  }
+  SignalGuard(const SignalGuard&) = delete;
+  SignalGuard& operator=(const SignalGuard&) = delete;
+
+ private:
+  struct sigaction old_int_ {
+  }, old_term_{}, old_pipe_{};
+};
+
+std::string optionsJson(const FetchOptions& o) {
+  return jsonObject({{"base_url", o.base_url},
+                     {"client_ids", joinIds(o.common.client_ids)},
+                     {"burst_per_10s", o.burst_per_10s},
+                     {"per_location_rps", o.per_location_rps},
+                     {"concurrency", o.concurrency},
+                     {"max_retries", o.max_retries},
+                     {"timeout_ms", o.timeout_ms},
+                     {"refetch", o.refetch ? 1 : 0},
+                     {"max_requests", static_cast<std::int64_t>(o.max_requests)},
+                     {"search_page_limit", o.search_page_limit}});
+}
+
+// Tokens of the clients in WORK, read from the application database (memory only).
+std::map<std::string, Credential> readCredentials(const FetchOptions& opts,
+                                                  const std::map<std::string, std::int64_t>& work) {
+  std::map<std::string, Credential> creds;
+  if (work.empty()) return creds;  // nothing to fetch: no need for the application database
+  AppDb app(resolveDatabaseUrl(opts.database_url));
+  for (auto& row : app.clients(opts.common.client_ids, /*with_tokens=*/true))
+    if (row.participates && work.count(row.id))
+      creds[row.id] = Credential{row.location_id, std::move(row.token)};
+  return creds;
+}
+
+ExitCode fetchAndFinish(WorkDb& work, const FetchOptions& opts,
+                        const std::map<std::string, Credential>& creds, const Log& log, std::int64_t run) {
+  SignalGuard signals;
+  CurlTransport transport(opts.concurrency, std::string("ghl-backfill/") + GHLB_VERSION);
+  SystemClock clock;
+  FetchControl control;
+  control.stop = &g_stop_requested;
+  const FetchCounts counts = fetchLeads(work, creds, transport, clock, opts, log, run, control);
+  const ExitCode code = fetchExitCode(counts);
+  work.finishRun(run, code == ExitCode::kDone ? "done" : "retryable", fetchCountsJson(counts));
+  return code;
+}
+
+void checkRange(bool ok, const std::string& flag, const std::string& value, const char* range) {
+  if (!ok) throw usageError(flag + " " + value + ": must be " + range);
+}
+
+}  // namespace
+
+std::int64_t FetchCounts::stored() const {
+  std::int64_t n = 0;
+  for (const auto& [o, c] : outcomes) n += c;
+  return n;
+}
+
+std::int64_t FetchCounts::retryable() const {
+  std::int64_t n = 0;
+  for (const auto& [o, c] : outcomes)
+    if (isRetryable(o)) n += c;
+  return n;
+}
+
+void validateFetchOptions(const FetchOptions& o) {
+  checkRange(o.concurrency >= 1 && o.concurrency <= 256, "--concurrency", std::to_string(o.concurrency),
+             "from 1 to 256");
+  checkRange(o.burst_per_10s >= 1 && o.burst_per_10s <= 100, "--per-location-burst-per-10s",
+             std::to_string(o.burst_per_10s), "from 1 to 100 (GHL allows 100 per 10 s per location)");
+  checkRange(o.per_location_rps >= 0 && o.per_location_rps <= 10, "--per-location-rps",
+             std::to_string(o.per_location_rps), "from 0 (off) to 10 (GHL's 100 per 10 s)");
+  checkRange(o.max_retries >= 0 && o.max_retries <= 20, "--max-retries", std::to_string(o.max_retries),
+             "from 0 to 20");
+  checkRange(o.timeout_ms >= 100 && o.timeout_ms <= 600000, "--timeout-ms", std::to_string(o.timeout_ms),
+             "from 100 to 600000");
+  checkRange(o.max_requests >= 0, "--max-requests", std::to_string(o.max_requests), "0 (no cap) or more");
+  checkRange(o.search_page_limit >= 1 && o.search_page_limit <= 500, "search page limit",
+             std::to_string(o.search_page_limit), "from 1 to 500 (GHL's maximum)");
+}
+
+std::map<std::string, std::int64_t> countWork(WorkDb& work, const FetchOptions& opts) {
+  const std::set<std::string> wanted(opts.common.client_ids.begin(), opts.common.client_ids.end());
+  std::map<std::string, std::int64_t> out;
+  SQLite::Statement st(work.db(), kLeadSelect);
+  while (st.executeStep()) {
+    const LeadRow row = readRow(st);
+    if (!wanted.empty() && !wanted.count(row.lead.client_id)) continue;
+    if (needsFetch(row, opts.refetch)) ++out[row.lead.client_id];
+  }
+  return out;
+}
+
+FetchCounts fetchLeads(WorkDb& work, const std::map<std::string, Credential>& creds, Transport& transport,
+                       const Clock& clock, const FetchOptions& opts, const Log& log, std::int64_t run_id,
+                       const FetchControl& control) {
+  return Engine(work, creds, transport, clock, opts, log, run_id, control).run();
+}
+
+ExitCode fetchExitCode(const FetchCounts& c) {
+  return c.retryable() > 0 || c.unfetched > 0 ? ExitCode::kRetryable : ExitCode::kDone;
+}
+
+std::string fetchCountsJson(const FetchCounts& c) {
+  std::vector<std::pair<std::string, std::int64_t>> fields = {{"total", c.total},
+                                                              {"requests", c.requests},
+                                                              {"rate_limited", c.rate_limited},
+                                                              {"unfetched", c.unfetched}};
+  for (const FetchOutcome o : kAllOutcomes) {
+    const auto it = c.outcomes.find(o);
+    fields.emplace_back(std::string(toString(o)), it == c.outcomes.end() ? 0 : it->second);
+  }
+  fields.emplace_back("interrupted", c.interrupted ? 1 : 0);
+  fields.emplace_back("capped", c.capped ? 1 : 0);
+  return jsonObject(fields);
+}
+
+ExitCode runFetch(const FetchOptions& in, const Log& log) {
+  validateFetchOptions(in);
+  FetchOptions opts = in;
+  opts.base_url = validateBaseUrl(in.base_url);
+  WorkDb work(opts.common.work_db);
+  checkKnownClients(work.db(), opts.common.client_ids);
+  // Bad input and an unreachable application database stop the stage before it writes anything.
+  const auto creds = readCredentials(opts, countWork(work, opts));
+  const std::int64_t run = work.beginRun("fetch", optionsJson(opts));
+  try {
+    return fetchAndFinish(work, opts, creds, log, run);
+  } catch (const SQLite::Exception& e) {
+    try {
+      work.finishRun(run, "failed", "{}");
+    } catch (...) {
+    }
+    throw FatalError("work DB " + opts.common.work_db + ": " + e.what() +
+                     ": check free disk space and permissions, then run fetch again");
+  } catch (...) {
+    try {
+      work.finishRun(run, "failed", "{}");
+    } catch (...) {
+    }
+    throw;
+  }
+}
+
+}  // namespace ghlb

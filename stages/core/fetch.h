@@ -1,0 +1,78 @@
+// fetch: looks every lead of the snapshot up in GHL (GET by contact id, or email search plus a GET
+// when the search payload lacks a field the lead misses) and stores the raw answers in the work
+// DB's fetch_result, for plan to read. All locations are served at once, round-robin, each within
+// its own RateLimiter, with at most --concurrency requests in flight overall. Re-running fetches
+// only what is missing, retryable, or whose lookup changed with the snapshot. Tokens stay in
+// memory: never in the work DB, a log line or an error.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "clock.h"
+#include "exit_code.h"
+#include "log.h"
+#include "options.h"
+#include "outcome.h"
+#include "transport.h"
+#include "work_db.h"
+
+namespace ghlb {
+
+// What fetch needs to call GHL for one client (tenant). The token is a secret.
+struct Credential {
+  std::string location_id;
+  std::string token;
+};
+
+struct FetchCounts {
+  std::int64_t total = 0;                         // leads in the work list of this run
+  std::int64_t requests = 0;                      // HTTP requests issued
+  std::int64_t rate_limited = 0;                  // 429 responses
+  std::int64_t unfetched = 0;                     // work-list leads left without a result (cap, signal)
+  std::map<FetchOutcome, std::int64_t> outcomes;  // results stored by this run
+  bool interrupted = false;                       // stopped by a signal
+  bool capped = false;                            // stopped issuing at --max-requests
+
+  std::int64_t stored() const;     // results stored by this run
+  std::int64_t retryable() const;  // of which retryable
+};
+
+// Knobs of the engine that are not command-line options.
+struct FetchControl {
+  const std::atomic<bool>* stop = nullptr;  // once true: stop issuing, drain in-flight, flush
+  Millis stop_grace{-1};                    // in-flight wait after stop; <0: timeout_ms + 1 s
+  std::uint64_t seed = 0x5eed;              // jitter of backoffs and limiters
+  int flush_every = 200;                    // results per SQLite transaction ...
+  Millis flush_interval{1000};              // ... or at least this often
+  Millis progress_interval{5000};           // progress log line at most this often
+};
+
+// The stage: validates options, opens the work DB, reads tokens from the application database,
+// fetches, and finishes the stage_run row. kDone, or kRetryable when leads are left retryable
+// or unfetched. FatalError (usage errors included) propagates to the main.
+ExitCode runFetch(const FetchOptions& opts, const Log& log);
+
+// usageError naming the first out-of-range option, with its allowed range.
+void validateFetchOptions(const FetchOptions& opts);
+
+// Leads to fetch per client id: eligible, in opts.common.client_ids (when given), and without a
+// final result for their current lookup (every lead with opts.refetch).
+std::map<std::string, std::int64_t> countWork(WorkDb& work, const FetchOptions& opts);
+
+// The engine: fetches the work list of countWork() and stores each result in fetch_result with
+// fetch_run = RUN_ID. CREDS maps client id to its location and token; a client of the work list
+// without one is stopped at once (warning reason=no_token) and its leads recorded auth_failed,
+// detail "location_stopped". opts.base_url is used as given (validated by the caller).
+FetchCounts fetchLeads(WorkDb& work, const std::map<std::string, Credential>& creds, Transport& transport,
+                       const Clock& clock, const FetchOptions& opts, const Log& log, std::int64_t run_id,
+                       const FetchControl& control = {});
+
+// kRetryable when anything is left retryable or unfetched, else kDone.
+ExitCode fetchExitCode(const FetchCounts& counts);
+
+// The counts as stage_run.counts JSON (numbers only).
+std::string fetchCountsJson(const FetchCounts& counts);
+
+}  // namespace ghlb

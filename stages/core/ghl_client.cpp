@@ -1,0 +1,141 @@
+#include "ghl_client.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "names.h"
+
+namespace ghlb {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void writeString(Writer& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+HttpRequest baseRequest(const GhlTarget& target, const char* method, std::string url) {
+  HttpRequest r;
+  r.method = method;
+  r.url = std::move(url);
+  r.headers = {"Authorization: Bearer " + target.token,
+               std::string(names::kGhlVersionHeader) + ": " + names::kGhlVersion};
+  if (r.method == "POST") r.headers.emplace_back("Content-Type: application/json");
+  r.headers.emplace_back("Accept: application/json");
+  r.timeout_ms = target.timeout_ms;
+  return r;
+}
+
+std::string searchBody(std::string_view location_id, std::string_view email, int page_limit) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("locationId");
+  writeString(w, location_id);
+  w.Key("pageLimit");
+  w.Int(page_limit);
+  w.Key("filters");
+  w.StartArray();
+  w.StartObject();
+  w.Key("field");
+  w.String("email");
+  w.Key("operator");
+  w.String("eq");
+  w.Key("value");
+  writeString(w, email);
+  w.EndObject();
+  w.EndArray();
+  w.Key("sort");
+  w.StartArray();
+  w.StartObject();
+  w.Key("field");
+  w.String("dateAdded");
+  w.Key("direction");
+  w.String("asc");
+  w.EndObject();
+  w.EndArray();
+  w.EndObject();
+  return buf.GetString();
+}
+
+bool isJson(std::string_view body) {
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  return !doc.HasParseError();
+}
+
+Reply make(ReplyKind kind, int status, std::string detail) {
+  Reply r;
+  r.kind = kind;
+  r.status = status;
+  r.detail = std::move(detail);
+  return r;
+}
+
+// A 2xx: the body decides between kOk and kBadResponse.
+Reply classifyBody(Endpoint endpoint, const HttpResponse& resp) {
+  if (resp.status != 200) return make(ReplyKind::kBadResponse, resp.status, "unexpected_2xx");
+  Reply r = make(ReplyKind::kOk, resp.status, "");
+  if (endpoint == Endpoint::kSearch)
+    r.page = parseSearchBody(resp.body);
+  else
+    r.contact = parseGetBody(resp.body);
+  if (r.page || r.contact) return r;
+  return make(ReplyKind::kBadResponse, resp.status,
+              isJson(resp.body) ? "unexpected_shape" : "malformed_json");
+}
+
+Reply classify429(const HttpResponse& resp) {
+  const auto* daily = findHeader(resp.headers, names::kHdrDailyRemaining);
+  if (daily && *daily == "0") return make(ReplyKind::kDailyLimit, 429, "daily_limit");
+  return make(ReplyKind::kRateLimited, 429, "http_429");
+}
+
+}  // namespace
+
+HttpRequest buildSearchRequest(const GhlTarget& target, std::string_view normalized_email, int page_limit) {
+  HttpRequest r = baseRequest(target, "POST", target.base_url + names::kGhlSearchPath);
+  r.body = searchBody(target.location_id, normalized_email, page_limit);
+  return r;
+}
+
+HttpRequest buildGetRequest(const GhlTarget& target, std::string_view contact_id) {
+  return baseRequest(target, "GET", target.base_url + names::kGhlContactPath + std::string(contact_id));
+}
+
+Reply classify(Endpoint endpoint, const HttpResponse& resp) {
+  const int s = resp.status;
+  const std::string http = "http_" + std::to_string(s);
+  if (s == 0) return make(ReplyKind::kRetry, 0, resp.error.empty() ? "other" : resp.error);
+  if (s >= 200 && s < 300) return classifyBody(endpoint, resp);
+  if (s == 404 && endpoint == Endpoint::kGet) return make(ReplyKind::kNotFound, s, http);
+  if (s == 401 || s == 403) return make(ReplyKind::kAuth, s, http);
+  if (s == 429) return classify429(resp);
+  if (s >= 500) return make(ReplyKind::kRetry, s, http);
+  return make(ReplyKind::kPermanent, s, http);
+}
+
+const char* toString(ReplyKind k) {
+  switch (k) {
+    case ReplyKind::kOk:
+      return "ok";
+    case ReplyKind::kNotFound:
+      return "not_found";
+    case ReplyKind::kAuth:
+      return "auth";
+    case ReplyKind::kRateLimited:
+      return "rate_limited";
+    case ReplyKind::kDailyLimit:
+      return "daily_limit";
+    case ReplyKind::kRetry:
+      return "retry";
+    case ReplyKind::kPermanent:
+      return "permanent";
+    case ReplyKind::kBadResponse:
+      return "bad_response";
+  }
+  return "retry";
+}
+
+}  // namespace ghlb

@@ -1,0 +1,56 @@
+// The GHL API v2 calls fetch makes, as pure functions: building POST /contacts/search and
+// GET /contacts/{id} requests (ghl-api.md), and classifying a response into the few cases the
+// fetch engine branches on. No I/O here: requests go through a Transport, and what a class means
+// for the lead and its location is decided in fetch.cpp.
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "contact.h"
+#include "transport.h"
+
+namespace ghlb {
+
+// Who is asking: the API root (validated, no trailing '/'), the location and its token (secret).
+struct GhlTarget {
+  std::string base_url;
+  std::string location_id;
+  std::string token;
+  int timeout_ms = 15000;
+};
+
+// POST {base}/contacts/search for contacts whose primary email equals NORMALIZED_EMAIL, oldest
+// first, PAGE_LIMIT per page. Headers: Authorization, Version, Content-Type, Accept.
+HttpRequest buildSearchRequest(const GhlTarget& target, std::string_view normalized_email, int page_limit);
+
+// GET {base}/contacts/{CONTACT_ID}; the caller has checked isValidGhlId(contact_id).
+HttpRequest buildGetRequest(const GhlTarget& target, std::string_view contact_id);
+
+enum class Endpoint { kSearch, kGet };
+
+enum class ReplyKind {
+  kOk,           // 200 with a body of the expected shape (page or contact set)
+  kNotFound,     // GET 404: the contact does not exist
+  kAuth,         // 401/403: the token is bad for this location; stop the location
+  kRateLimited,  // 429 within the burst limits: retry after the limiter's pause
+  kDailyLimit,   // 429 with X-RateLimit-Daily-Remaining: 0: done for today
+  kRetry,        // 5xx, or no response (network error, timeout)
+  kPermanent,    // 400, 422, other 4xx (and unexpected 1xx/3xx): this lead fails for good
+  kBadResponse,  // 2xx whose body is not JSON or not the documented shape
+};
+
+struct Reply {
+  ReplyKind kind = ReplyKind::kRetry;
+  int status = 0;
+  std::string detail;              // no PII: "http_503", "timeout", "malformed_json", ...
+  std::optional<SearchPage> page;  // kOk on kSearch
+  std::optional<Contact> contact;  // kOk on kGet
+};
+
+// Classifies RESPONSE to a request made to ENDPOINT, parsing the body of a 2xx.
+Reply classify(Endpoint endpoint, const HttpResponse& response);
+
+const char* toString(ReplyKind k);
+
+}  // namespace ghlb

@@ -1,0 +1,156 @@
+#include "plan.h"
+
+#include <algorithm>
+#include <iostream>
+#include <map>
+
+#include "contact.h"
+#include "error.h"
+#include "export.h"
+#include "json_util.h"
+#include "names.h"
+#include "phone.h"
+#include "review.h"
+#include "text.h"
+#include "work_db.h"
+
+namespace ghlb {
+namespace {
+
+const char* statusForFailure(FetchOutcome o) {
+  switch (o) {
+    case FetchOutcome::kNotFound: return plan_status::kNotFound;
+    case FetchOutcome::kContactGone: return plan_status::kContactGone;
+    case FetchOutcome::kInvalidId: return plan_status::kInvalidId;
+    case FetchOutcome::kNoLookup: return plan_status::kNoLookup;
+    case FetchOutcome::kPermanent: return plan_status::kError;
+    default: return plan_status::kPending;  // retryable: fetch again
+  }
+}
+
+// The contact a found lead is filled from: the GET payload, or the chosen search result merged
+// with the GET payload fetch made because the search payload lacked a field.
+struct Resolved {
+  std::optional<Contact> contact;
+  bool ambiguous = false;
+  std::string error;  // reason code when the stored payload cannot be used
+};
+
+Resolved resolveContact(const FetchRecord& f) {
+  Resolved r;
+  std::optional<Contact> from_get;
+  if (f.contact_body) {
+    from_get = parseGetBody(*f.contact_body);
+    if (!from_get) r.error = "bad_contact_payload";
+  }
+  if (f.lookup == "get") {
+    if (!from_get && r.error.empty()) r.error = "no_contact_payload";
+    r.contact = from_get;
+    return r;
+  }
+  const auto page = f.search_body ? parseSearchBody(*f.search_body) : std::nullopt;
+  if (!page) {
+    r.error = "bad_search_payload";
+    return r;
+  }
+  const auto choice = chooseContact(*page, f.lookup_key);
+  r.ambiguous = choice.ambiguous;
+  if (!choice.contact) return r;  // no primary-email match: not found
+  r.contact = from_get && from_get->id == choice.contact->id ? mergeContact(*choice.contact, *from_get)
+                                                             : *choice.contact;
+  return r;
+}
+
+void fillText(LeadPlan& p, const char* field, const std::optional<std::string>& lead_value,
+              const std::optional<std::string>& ghl_value, bool email) {
+  if (!isMissing(lead_value) || !ghl_value) return;
+  const auto v = email ? normalizeEmail(*ghl_value) : normalizeText(*ghl_value);
+  if (v) p.changes.push_back({field, lead_value, *v});
+}
+
+}  // namespace
+
+LeadPlan planLead(const LeadSnapshot& lead, const std::optional<FetchRecord>& fetch) {
+  LeadPlan p;
+  p.lead_id = lead.id;
+  p.client_id = lead.client_id;
+  const LookupPlan want = lookupFor(lead);
+  if (!fetch) {
+    p.note = "not_fetched";
+    return p;
+  }
+  if (fetch->lookup != toString(want.kind) || fetch->lookup_key != want.key) {
+    p.note = "snapshot_changed";  // the lead changed since fetch: fetch it again
+    return p;
+  }
+  if (fetch->outcome != FetchOutcome::kFound) {
+    p.status = statusForFailure(fetch->outcome);
+    p.note = std::string(toString(fetch->outcome));
+    return p;
+  }
+  const Resolved r = resolveContact(*fetch);
+  if (!r.error.empty()) {
+    p.status = plan_status::kError;
+    p.note = r.error;
+    return p;
+  }
+  p.ambiguous = r.ambiguous;
+  if (!r.contact) {
+    p.status = plan_status::kNotFound;
+    p.note = "no_primary_email_match";
+    return p;
+  }
+  const Contact& c = *r.contact;
+  p.contact_id = c.id;
+  if (want.kind == Lookup::kSearch) {
+    p.link = true;
+    p.changes.push_back({names::kFieldContactId, lead.ghl_contact_id, c.id});
+  }
+  fillText(p, names::kFieldEmail, lead.email, c.email, /*email=*/true);
+  if (isMissing(lead.phone) && !isMissing(c.phone)) {
+    if (const auto stored = toStoredPhone(*c.phone)) {
+      p.changes.push_back({names::kFieldPhone, lead.phone, *stored});
+      if (lead.enrichment_status.value_or("") != names::kNotNeededStatus) {
+        p.changes.push_back({names::kFieldEnrichmentStatus, lead.enrichment_status, names::kEnrichedStatus});
+        p.changes.push_back({names::kFieldEnrichmentSource, std::nullopt, names::kEnrichmentSourceGhl});
+        p.changes.push_back({names::kFieldEnrichedAt, std::nullopt, kNowValue});
+      }
+    } else {
+      p.reports.emplace_back(names::kFieldPhone, "no_storage_form");
+    }
+  }
+  fillText(p, names::kFieldFirstName, lead.first_name, c.first_name, false);
+  fillText(p, names::kFieldLastName, lead.last_name, c.last_name, false);
+  fillText(p, names::kFieldCompany, lead.company_name, c.company_name, false);
+  p.status = p.changes.empty() ? plan_status::kNothing : plan_status::kFill;
+  if (p.ambiguous) p.note = "ambiguous_email";
+  return p;
+}
+
+void resolveConflicts(std::vector<LeadPlan>& plans,
+                      const std::function<bool(const std::string&)>& already_linked) {
+  // std::string compares bytes as unsigned char: PostgreSQL's "C" collation order.
+  std::map<std::string, const LeadPlan*> winner;
+  for (const auto& p : plans) {
+    if (!p.link) continue;
+    auto [it, inserted] = winner.emplace(*p.contact_id, &p);
+    if (!inserted && p.lead_id < it->second->lead_id) it->second = &p;
+  }
+  std::map<std::string, std::string> losers;  // lead id -> reason
+  for (const auto& p : plans) {
+    if (!p.link) continue;
+    if (already_linked(*p.contact_id)) losers[p.lead_id] = "contact_already_linked";
+    else if (winner.at(*p.contact_id) != &p) losers[p.lead_id] = "contact_taken_by_smaller_lead_id";
+  }
+  for (auto& p : plans) {
+    const auto it = losers.find(p.lead_id);
+    if (it == losers.end()) continue;
+    p.status = plan_status::kConflict;
+    p.note = it->second;
+    p.link = false;
+    p.changes.clear();
+    p.reports.clear();
+  }
+}
+
+}  // namespace ghlb

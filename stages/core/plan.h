@@ -1,0 +1,72 @@
+// plan: the field diffs of backfill-rules.md, computed from the work DB's snapshot and raw GHL
+// results only (no network, no PostgreSQL). planLead() is the per-lead rule, resolveConflicts()
+// the "ghlContactId is unique" rule across leads; runPlan() stores the plan, prints the review
+// summary and optionally exports the diff.
+#pragma once
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "exit_code.h"
+#include "lead.h"
+#include "log.h"
+#include "options.h"
+#include "outcome.h"
+
+namespace ghlb {
+
+// What fetch stored for a lead (fetch_result), as plan reads it.
+struct FetchRecord {
+  std::string lookup;      // get | search | none | invalid_id
+  std::string lookup_key;  // contact id or normalized email
+  FetchOutcome outcome = FetchOutcome::kTransient;
+  std::optional<std::string> search_body;
+  std::optional<std::string> contact_body;
+};
+
+// Plan status of a lead (plan_lead.status).
+namespace plan_status {
+inline constexpr const char* kFill = "fill";                  // at least one field to write
+inline constexpr const char* kNothing = "nothing_to_fill";    // contact found, nothing it can fill
+inline constexpr const char* kNotFound = "not_found";         // search found no contact
+inline constexpr const char* kConflict = "conflict";          // contact taken: left unchanged
+inline constexpr const char* kNoLookup = "no_lookup";         // no contact id, no email
+inline constexpr const char* kInvalidId = "invalid_id";       // stored id cannot be a GHL id
+inline constexpr const char* kContactGone = "contact_gone";   // GET 404
+inline constexpr const char* kError = "error";                // permanent failure or bad payload
+inline constexpr const char* kPending = "pending";            // not fetched yet or retryable
+}  // namespace plan_status
+
+struct FieldChange {
+  std::string field;  // names::kField*
+  std::optional<std::string> old_value;
+  std::string new_value;
+};
+
+struct LeadPlan {
+  std::string lead_id;
+  std::string client_id;
+  std::string status = plan_status::kPending;
+  std::optional<std::string> contact_id;
+  bool link = false;
+  bool ambiguous = false;
+  std::string note;                       // reason code, no PII
+  std::vector<FieldChange> changes;
+  std::vector<std::pair<std::string, std::string>> reports;  // (field, reason): not written
+};
+
+// The per-lead rules. fetch is nullopt when the lead has no fetch result yet.
+LeadPlan planLead(const LeadSnapshot& lead, const std::optional<FetchRecord>& fetch);
+
+// Leads that would link the same contact: the smallest lead id (byte order) keeps it; every other,
+// and every lead whose contact is already linked elsewhere, becomes a conflict with no change.
+void resolveConflicts(std::vector<LeadPlan>& plans,
+                      const std::function<bool(const std::string& contact_id)>& already_linked);
+
+// The value apply writes into "enrichedAt": the time of the write.
+inline constexpr const char* kNowValue = "(time of write)";
+
+ExitCode runPlan(const PlanOptions& opts, const Log& log);
+
+}  // namespace ghlb

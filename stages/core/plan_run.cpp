@@ -1,0 +1,140 @@
+// runPlan: loads snapshot and fetch results from the work DB, applies plan.h's rules, replaces the
+// stored plan of the leads in scope, prints the review summary and writes the optional export.
+#include <iostream>
+
+#include "error.h"
+#include "export.h"
+#include "json_util.h"
+#include "plan.h"
+#include "review.h"
+#include "work_db.h"
+
+namespace ghlb {
+namespace {
+
+std::optional<std::string> optText(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return c.getString();
+}
+
+void bindOpt(SQLite::Statement& st, int i, const std::optional<std::string>& v) {
+  if (v) st.bind(i, *v);
+  else st.bind(i);
+}
+
+// Scope filter shared by every query here: ?1 = 0 for all tenants, else ?2 = JSON array of ids.
+constexpr const char* kScope = "(?1 = 0 OR l.client_id IN (SELECT value FROM json_each(?2)))";
+
+void bindScope(SQLite::Statement& st, const std::vector<std::string>& ids) {
+  st.bind(1, ids.empty() ? 0 : 1);
+  st.bind(2, jsonStringArray(ids));
+}
+
+std::vector<LeadPlan> computePlans(SQLite::Database& db, const std::vector<std::string>& ids) {
+  SQLite::Statement q(
+      db, std::string("SELECT l.id, l.client_id, l.location_id, l.ghl_contact_id, l.email, l.phone, "
+                      "l.first_name, l.last_name, l.company_name, l.enrichment_status, "
+                      "f.lookup, f.lookup_key, f.outcome, f.search_body, f.contact_body "
+                      "FROM lead l LEFT JOIN fetch_result f ON f.lead_id = l.id "
+                      "WHERE l.eligible = 1 AND ") + kScope + " ORDER BY l.id");
+  bindScope(q, ids);
+  std::vector<LeadPlan> plans;
+  while (q.executeStep()) {
+    LeadSnapshot lead{q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
+                      optText(q.getColumn(3)), optText(q.getColumn(4)), optText(q.getColumn(5)),
+                      optText(q.getColumn(6)), optText(q.getColumn(7)), optText(q.getColumn(8)),
+                      optText(q.getColumn(9))};
+    std::optional<FetchRecord> fetch;
+    if (!q.getColumn(10).isNull()) {
+      FetchRecord f;
+      f.lookup = q.getColumn(10).getString();
+      f.lookup_key = q.getColumn(11).getString();
+      f.outcome = fetchOutcomeFromString(q.getColumn(12).getString()).value_or(FetchOutcome::kTransient);
+      f.search_body = optText(q.getColumn(13));
+      f.contact_body = optText(q.getColumn(14));
+      fetch = std::move(f);
+    }
+    plans.push_back(planLead(lead, fetch));
+  }
+  SQLite::Statement linked(db, "SELECT EXISTS(SELECT 1 FROM linked_contact WHERE contact_id = ?)");
+  resolveConflicts(plans, [&linked](const std::string& contact_id) {
+    linked.bind(1, contact_id);
+    linked.executeStep();
+    const bool yes = linked.getColumn(0).getInt() != 0;
+    linked.reset();
+    return yes;
+  });
+  return plans;
+}
+
+void storePlans(SQLite::Database& db, const std::vector<std::string>& ids,
+                const std::vector<LeadPlan>& plans, std::int64_t run) {
+  SQLite::Transaction tx(db);
+  // Replace the plan of the scope; leads no longer eligible lose theirs.
+  for (const char* table : {"plan_item", "plan_report", "plan_lead"}) {
+    SQLite::Statement del(db, std::string("DELETE FROM ") + table +
+                                  " WHERE lead_id IN (SELECT l.id FROM lead l WHERE " + kScope + ")");
+    bindScope(del, ids);
+    del.exec();
+  }
+  SQLite::Statement lead(db,
+                         "INSERT INTO plan_lead(lead_id, client_id, status, contact_id, link, ambiguous, "
+                         "note, plan_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  SQLite::Statement item(db, "INSERT INTO plan_item(lead_id, field, old_value, new_value) VALUES (?, ?, ?, ?)");
+  SQLite::Statement report(db, "INSERT INTO plan_report(lead_id, field, reason) VALUES (?, ?, ?)");
+  for (const auto& p : plans) {
+    lead.bind(1, p.lead_id);
+    lead.bind(2, p.client_id);
+    lead.bind(3, p.status);
+    bindOpt(lead, 4, p.contact_id);
+    lead.bind(5, p.link ? 1 : 0);
+    lead.bind(6, p.ambiguous ? 1 : 0);
+    lead.bind(7, p.note);
+    lead.bind(8, static_cast<std::int64_t>(run));
+    lead.exec();
+    lead.reset();
+    for (const auto& c : p.changes) {
+      item.bind(1, p.lead_id);
+      item.bind(2, c.field);
+      bindOpt(item, 3, c.old_value);
+      item.bind(4, c.new_value);
+      item.exec();
+      item.reset();
+    }
+    for (const auto& [field, reason] : p.reports) {
+      report.bind(1, p.lead_id);
+      report.bind(2, field);
+      report.bind(3, reason);
+      report.exec();
+      report.reset();
+    }
+  }
+  tx.commit();
+}
+
+}  // namespace
+
+ExitCode runPlan(const PlanOptions& opts, const Log& log) {
+  const auto format = exportFormatFor(opts.export_path);  // usage error before any write
+  WorkDb work(opts.common.work_db);
+  auto& db = work.db();
+  checkKnownClients(db, opts.common.client_ids);
+  const auto run = work.beginRun("plan", jsonObject({{"client_ids", joinIds(opts.common.client_ids)},
+                                                     {"export", opts.export_path.empty() ? 0 : 1}}));
+  const auto plans = computePlans(db, opts.common.client_ids);
+  storePlans(db, opts.common.client_ids, plans, run);
+
+  const ReviewSummary summary = loadReview(db, opts.common.client_ids);
+  printReview(summary, std::cout);
+  if (format) {
+    const auto rows = writeExport(db, opts.common.client_ids, opts.export_path, *format);
+    log.warn("export written; it holds personal data (PII): keep it private and delete it after review",
+             {{"rows", rows}});
+  }
+  std::int64_t pending = summary.totalByStatus(plan_status::kPending);
+  work.finishRun(run, pending ? "retryable" : "done", summary.countsJson());
+  log.info("plan done", {{"leads", static_cast<std::int64_t>(plans.size())}, {"pending", pending}});
+  return pending ? ExitCode::kRetryable : ExitCode::kDone;
+}
+
+}  // namespace ghlb

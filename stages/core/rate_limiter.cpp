@@ -1,0 +1,119 @@
+#include "rate_limiter.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+#include "names.h"
+#include "transport.h"
+
+namespace ghlb {
+namespace {
+
+std::optional<long long> parseInt(const std::string* v) {
+  if (!v) return std::nullopt;
+  long long n = 0;
+  const auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+  if (ec != std::errc() || end != v->data() + v->size()) return std::nullopt;
+  return n;
+}
+
+Millis uniformMillis(Millis max, std::mt19937_64& rng) {
+  if (max.count() <= 0) return Millis(0);
+  return Millis(std::uniform_int_distribution<long long>(0, max.count())(rng));
+}
+
+}  // namespace
+
+Millis fullJitterBackoff(int attempt, Millis base, Millis cap, std::mt19937_64& rng) {
+  const int doublings = std::clamp(attempt - 1, 0, 30);
+  const long long ceiling = std::min<long long>(cap.count(), base.count() << doublings);
+  return uniformMillis(Millis(ceiling), rng);
+}
+
+std::optional<Millis> parseRetryAfter(const std::string& value) {
+  double secs = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), secs);
+  if (ec != std::errc() || end != value.data() + value.size()) return std::nullopt;
+  if (!(secs >= 0) || secs > 86400) return std::nullopt;
+  return Millis(static_cast<std::int64_t>(std::ceil(secs * 1000)));
+}
+
+RateLimiter::RateLimiter(RateLimiterConfig config) : config_(config), rng_(config.seed) {
+  config_.burst = std::max(1, config_.burst);
+}
+
+SteadyTime RateLimiter::nextSendTime() const {
+  if (in_flight_ >= config_.burst) return SteadyTime::max();
+  SteadyTime t = paused_until_;
+  // At most burst - in_flight - 1 answered requests may still be in the window when we send:
+  // wait until the newest one beyond those has left it.
+  const auto keep = static_cast<size_t>(config_.burst - in_flight_ - 1);
+  if (answered_.size() > keep) t = std::max(t, answered_[answered_.size() - keep - 1] + config_.window);
+  if (config_.rps > 0 && sent_any_) {
+    const auto spacing =
+        std::chrono::ceil<SteadyTime::duration>(std::chrono::duration<double>(1.0 / config_.rps));
+    t = std::max(t, last_send_ + spacing);
+  }
+  return t;
+}
+
+bool RateLimiter::trySend(SteadyTime now) {
+  if (now < nextSendTime()) return false;
+  ++in_flight_;
+  last_send_ = now;
+  sent_any_ = true;
+  if (budget_ && --*budget_ <= config_.low_remaining) {
+    budget_.reset();
+    holdUntilOldestLeaves(now, {});
+  }
+  return true;
+}
+
+void RateLimiter::onResponse(SteadyTime now, int status, const std::map<std::string, std::string>& headers) {
+  if (in_flight_ > 0) --in_flight_;
+  answered_.push_back(now);
+  while (answered_.size() > static_cast<size_t>(config_.burst)) answered_.pop_front();
+  if (status == 429) {
+    ++consecutive_429_;
+    budget_.reset();
+    if (const auto* daily = findHeader(headers, names::kHdrDailyRemaining); daily && *daily == "0")
+      daily_exhausted_ = true;
+    pauseUntil(now + backoff429(headers));
+    return;
+  }
+  consecutive_429_ = 0;
+  const auto remaining = parseInt(findHeader(headers, names::kHdrRateRemaining));
+  if (!remaining) return;
+  // GHL's count includes the application's traffic; our requests still in flight will take
+  // slots too.
+  budget_ = static_cast<int>(std::clamp<long long>(*remaining, 0, 1 << 20)) - in_flight_;
+  if (*budget_ <= config_.low_remaining) {
+    budget_.reset();
+    holdUntilOldestLeaves(now, headers);
+  }
+}
+
+void RateLimiter::pauseUntil(SteadyTime t) { paused_until_ = std::max(paused_until_, t); }
+
+// GHL's window is (nearly) spent: wait until our oldest request in it leaves, or for one interval.
+void RateLimiter::holdUntilOldestLeaves(SteadyTime now, const std::map<std::string, std::string>& headers) {
+  const auto interval = parseInt(findHeader(headers, names::kHdrRateInterval));
+  SteadyTime until =
+      now + (interval && *interval > 0 && *interval <= 3600 * 1000 ? Millis(*interval) : config_.window);
+  const auto oldest = std::find_if(answered_.begin(), answered_.end(),
+                                   [&](SteadyTime t) { return t > now - config_.window; });
+  if (oldest != answered_.end()) until = std::min(until, *oldest + config_.window);
+  pauseUntil(until);
+}
+
+Millis RateLimiter::backoff429(const std::map<std::string, std::string>& headers) {
+  if (const auto* ra = findHeader(headers, names::kHdrRetryAfter))
+    if (const auto ms = parseRetryAfter(*ra)) return *ms + uniformMillis(config_.retry_after_jitter, rng_);
+  const auto interval = parseInt(findHeader(headers, names::kHdrRateInterval));
+  if (interval && *interval > 0 && *interval <= 3600 * 1000)
+    return Millis(*interval) + uniformMillis(config_.retry_after_jitter, rng_);
+  return fullJitterBackoff(consecutive_429_, config_.backoff_base, config_.backoff_cap, rng_);
+}
+
+}  // namespace ghlb

@@ -1,0 +1,81 @@
+// The per-location request limiter of fetch (one object per GHL location). GHL allows 100
+// requests per 10 s and 200,000 per day per app and location, shared with the application's own
+// traffic on the same token, so fetch keeps to its own smaller burst (a sliding window), an
+// optional steady rate, and slows down on what GHL's headers say: a low X-RateLimit-Remaining,
+// a 429 (Retry-After, else the interval header, else exponential backoff with full jitter) and
+// the daily limit. GHL counts a request when it arrives, which we never see: the window counts a
+// request in flight as arriving now and an answered one as arriving when its answer came, an
+// upper bound that keeps us inside GHL's window whatever the network delays. Time comes from the
+// caller (read through Clock), jitter from a seeded RNG, so unit tests are deterministic.
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+
+#include "clock.h"
+
+namespace ghlb {
+
+struct RateLimiterConfig {
+  int burst = 90;                  // sends allowed in any sliding window
+  Millis window{10000};            // the burst window (GHL: 10 s)
+  double rps = 0;                  // steady cap in sends per second; 0 = burst window only
+  int low_remaining = 1;           // slots GHL has left (minus ours in flight) at or below this: hold
+  Millis backoff_base{500};        // 429 without hint: full jitter over base * 2^n ...
+  Millis backoff_cap{30000};       // ... capped here
+  Millis retry_after_jitter{250};  // added (uniformly 0..this) to Retry-After and interval pauses
+  std::uint64_t seed = 1;          // jitter RNG
+};
+
+class RateLimiter {
+ public:
+  explicit RateLimiter(RateLimiterConfig config);
+
+  // Earliest time trySend() succeeds, given what is known now (pauses, window, spacing);
+  // SteadyTime::max() while `burst` requests are in flight (only a response frees a slot).
+  SteadyTime nextSendTime() const;
+
+  // Records a send at NOW and returns true when allowed (now >= nextSendTime()); else false.
+  bool trySend(SteadyTime now);
+
+  // Learns from the response (or network failure, STATUS 0) to one of our sends, received at
+  // NOW; HEADERS has lower-case names. A 429 pauses the location; when X-RateLimit-Remaining
+  // leaves too few slots, sends are held until our oldest request leaves the window.
+  void onResponse(SteadyTime now, int status, const std::map<std::string, std::string>& headers);
+
+  // Sends without a response yet.
+  int inFlight() const { return in_flight_; }
+
+  // A 429 said the daily quota is spent (X-RateLimit-Daily-Remaining: 0): retrying today is useless.
+  bool dailyExhausted() const { return daily_exhausted_; }
+
+  const RateLimiterConfig& config() const { return config_; }
+
+ private:
+  void pauseUntil(SteadyTime t);
+  void holdUntilOldestLeaves(SteadyTime now, const std::map<std::string, std::string>& headers);
+  Millis backoff429(const std::map<std::string, std::string>& headers);
+
+  RateLimiterConfig config_;
+  std::deque<SteadyTime> answered_;  // answer times of our latest requests, ascending (<= burst)
+  int in_flight_ = 0;                // sent, not answered: counted as arriving now
+  std::optional<int> budget_;        // slots GHL said were left, minus our sends since
+  SteadyTime paused_until_{};
+  SteadyTime last_send_{};
+  bool sent_any_ = false;
+  int consecutive_429_ = 0;
+  bool daily_exhausted_ = false;
+  std::mt19937_64 rng_;
+};
+
+// Full-jitter exponential backoff: uniform in [0, min(cap, base * 2^(attempt-1))], attempt >= 1.
+Millis fullJitterBackoff(int attempt, Millis base, Millis cap, std::mt19937_64& rng);
+
+// Parses a Retry-After given in (possibly fractional) seconds; HTTP-dates are not used by GHL
+// and yield nullopt, as do negative or absurd values.
+std::optional<Millis> parseRetryAfter(const std::string& value);
+
+}  // namespace ghlb

@@ -1,0 +1,140 @@
+#include "work_db.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "clock.h"
+#include "error.h"
+#include "migrations.h"
+#include "names.h"
+
+namespace ghlb {
+namespace {
+
+// SQLite files start with this 16-byte header; anything else non-empty is not a work DB.
+bool looksLikeSqlite(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return true;  // let SQLite report the real error
+  char header[16] = {};
+  const ssize_t n = ::read(fd, header, sizeof header);
+  ::close(fd);
+  if (n == 0) return true;  // empty file: SQLite treats it as a new database
+  return n == 16 && std::memcmp(header, "SQLite format 3\0", 16) == 0;
+}
+
+}  // namespace
+
+WorkDb::WorkDb(const std::string& path, Mode mode) : path_(path) {
+  const bool exists = std::filesystem::exists(path);
+  if (!exists && mode == Mode::kReadOnly)
+    throw FatalError("work DB " + path + " does not exist: run 'ghl-backfill extract' first, or pass --work-db");
+  if (exists && !looksLikeSqlite(path))
+    throw FatalError("work DB " + path + " is not a SQLite database: pass --work-db with a ghl-backfill work DB or a new path");
+
+  if (mode == Mode::kReadWrite) {
+    // The lock file sits beside the DB; flock is released by the kernel if we die.
+    const std::string lock_path = path + names::kLockSuffix;
+    lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lock_fd_ < 0)
+      throw FatalError("cannot open lock file " + lock_path + ": " + std::strerror(errno) +
+                       ": check that the work DB's directory is writable");
+    if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+      ::close(lock_fd_);
+      lock_fd_ = -1;
+      throw FatalError("work DB " + path + " is in use by another ghl-backfill stage: wait for it to finish");
+    }
+    if (!exists) {
+      // Create the file ourselves so it is 0600 from its first byte (it will hold PII).
+      const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      if (fd < 0)
+        throw FatalError("cannot create work DB " + path + ": " + std::strerror(errno) +
+                         ": check the path given to --work-db");
+      ::close(fd);
+    }
+  }
+
+  try {
+    const int flags = mode == Mode::kReadWrite ? SQLite::OPEN_READWRITE : SQLite::OPEN_READONLY;
+    db_ = std::make_unique<SQLite::Database>(path, flags);
+    db_->exec("PRAGMA busy_timeout = 5000");
+    if (mode == Mode::kReadWrite) {
+      db_->exec("PRAGMA journal_mode = WAL");
+      db_->exec("PRAGMA synchronous = NORMAL");
+    }
+    db_->exec("PRAGMA foreign_keys = ON");
+    const int v = version();
+    if (v > latestVersion())
+      throw FatalError("work DB " + path + " has schema version " + std::to_string(v) +
+                       ", newer than this ghl-backfill knows (" + std::to_string(latestVersion()) +
+                       "): upgrade ghl-backfill or use another --work-db");
+    if (mode == Mode::kReadWrite) migrate();
+    else if (v < latestVersion())
+      throw FatalError("work DB " + path + " has schema version " + std::to_string(v) +
+                       ": run any stage once to migrate it to version " + std::to_string(latestVersion()));
+  } catch (const SQLite::Exception& e) {
+    throw FatalError("work DB " + path + " cannot be used: " + e.what() +
+                     ": pass --work-db with a ghl-backfill work DB or a new path");
+  }
+}
+
+WorkDb::~WorkDb() {
+  db_.reset();
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
+}
+
+int WorkDb::latestVersion() { return static_cast<int>(workDbMigrations().size()); }
+
+int WorkDb::version() { return db_->execAndGet("PRAGMA user_version").getInt(); }
+
+void WorkDb::migrate() {
+  const auto& all = workDbMigrations();
+  for (int v = version(); v < latestVersion(); ++v) {
+    SQLite::Transaction tx(*db_);
+    db_->exec(std::string(all[static_cast<size_t>(v)].sql));
+    db_->exec("PRAGMA user_version = " + std::to_string(v + 1));
+    tx.commit();
+  }
+}
+
+std::int64_t WorkDb::beginRun(std::string_view stage, const std::string& options_json) {
+  // A run that died leaves status 'running'; mark such runs as interrupted first.
+  db_->exec("UPDATE stage_run SET status = 'interrupted' WHERE status = 'running'");
+  SQLite::Statement st(*db_,
+                       "INSERT INTO stage_run(stage, started_at, status, options) VALUES (?, ?, 'running', ?)");
+  st.bind(1, std::string(stage));
+  st.bind(2, isoNowUtc());
+  st.bind(3, options_json);
+  st.exec();
+  return db_->getLastInsertRowid();
+}
+
+void WorkDb::finishRun(std::int64_t run, std::string_view status, const std::string& counts_json) {
+  SQLite::Statement st(*db_,
+                       "UPDATE stage_run SET finished_at = ?, status = ?, counts = ? WHERE id = ?");
+  st.bind(1, isoNowUtc());
+  st.bind(2, std::string(status));
+  st.bind(3, counts_json);
+  st.bind(4, static_cast<std::int64_t>(run));
+  st.exec();
+}
+
+void checkKnownClients(SQLite::Database& db, const std::vector<std::string>& client_ids) {
+  SQLite::Statement q(db, "SELECT EXISTS(SELECT 1 FROM client WHERE id = ?)");
+  for (const auto& id : client_ids) {
+    q.bind(1, id);
+    q.executeStep();
+    const bool known = q.getColumn(0).getInt() != 0;
+    q.reset();
+    if (!known)
+      throw usageError("unknown --client-id " + id +
+                       ": the work DB has no such participating tenant; run 'ghl-backfill extract' for it first");
+  }
+}
+
+}  // namespace ghlb

@@ -1,0 +1,48 @@
+// The SQLite work database shared by the stages: opened with mode 0600, WAL, migrated forward
+// (PRAGMA user_version), guarded by an advisory lock so two stages never write it at once, and
+// holding one stage_run row per stage invocation. Tables: schema/work_db/*.sql.
+#pragma once
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ghlb {
+
+class WorkDb {
+ public:
+  enum class Mode { kReadWrite, kReadOnly };
+
+  // Opens PATH, creating it (mode 0600) when absent and Mode is kReadWrite, then migrates it.
+  // Throws FatalError with a fix-it message: not SQLite, newer schema, locked by another stage.
+  explicit WorkDb(const std::string& path, Mode mode = Mode::kReadWrite);
+  ~WorkDb();
+  WorkDb(const WorkDb&) = delete;
+  WorkDb& operator=(const WorkDb&) = delete;
+
+  SQLite::Database& db() { return *db_; }
+  const std::string& path() const { return path_; }
+
+  // Schema version this build writes (number of migrations) and the file's own.
+  static int latestVersion();
+  int version();
+
+  // stage_run bookkeeping. status: running | done | retryable | failed.
+  std::int64_t beginRun(std::string_view stage, const std::string& options_json);
+  void finishRun(std::int64_t run, std::string_view status, const std::string& counts_json);
+
+ private:
+  void migrate();
+
+  std::string path_;
+  int lock_fd_ = -1;
+  std::unique_ptr<SQLite::Database> db_;
+};
+
+// Usage error naming the first id that is not a tenant of the snapshot (extract did not see it).
+void checkKnownClients(SQLite::Database& db, const std::vector<std::string>& client_ids);
+
+}  // namespace ghlb

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Rules that only apply can enforce, because the application keeps writing after the snapshot:
+# every write re-checks that the field is still missing (stale otherwise), a link re-checks that
+# no other lead took the contact (conflict: the lead is left entirely unchanged), enrichment is
+# not set once the status became 'not_needed', a deleted lead is reported gone, "updatedAt" moves
+# only on rows actually written.
+source "$GHLB_SRC/tests/e2e/lib.sh"
+e2e_init apply_guards
+e2e_load_sql "$GHLB_SRC/tests/e2e/data/guards.sql"
+e2e_start_sim "$GHLB_SRC/tests/e2e/data/guards-sim.json"
+
+gb extract; assert_rc 0 "extract"
+gb fetch; assert_rc 0 "fetch"
+gb plan; assert_rc 0 "plan"
+assert_eq "cStaleStale00001" "$(e2e_sqlite "SELECT new_value FROM plan_item WHERE lead_id = 'lead-stale' AND field = 'ghlContactId'")" "planned link"
+
+# The application writes after the plan was made.
+e2e_psql "UPDATE \"Lead\" SET phone = '+15550009999' WHERE id = 'lead-stale'" >/dev/null
+e2e_psql "UPDATE \"Lead\" SET \"ghlContactId\" = 'cRaceRaceRace001' WHERE id = 'lead-other'" >/dev/null
+e2e_psql "UPDATE \"Lead\" SET \"enrichmentStatus\" = 'not_needed' WHERE id = 'lead-nn'" >/dev/null
+e2e_psql "DELETE FROM \"Lead\" WHERE id = 'lead-gone'" >/dev/null
+race_before=$(e2e_psql "SELECT md5(ROW(l.*)::text) FROM \"Lead\" l WHERE id = 'lead-race'")
+
+gb apply; assert_rc 0 "apply"
+outcomes=$(e2e_sqlite "SELECT lead_id || ':' || field || '=' || outcome FROM apply_log ORDER BY lead_id, field")
+
+# lead-ok: everything written, enrichment set, updatedAt moved.
+assert_eq "+14155550101|Otto|Kay|cOkOkOkOkOk000001|enriched|ghl|t|t" \
+  "$(e2e_psql "SELECT phone, \"firstName\", \"lastName\", \"ghlContactId\", \"enrichmentStatus\", \"enrichmentSource\",
+               \"enrichedAt\" IS NOT NULL, \"updatedAt\" > '2020-01-01' FROM \"Lead\" WHERE id = 'lead-ok'")" "lead-ok written"
+assert_eq "Present Co" "$(e2e_psql "SELECT \"companyName\" FROM \"Lead\" WHERE id = 'lead-ok'")" "present value kept"
+
+# lead-stale: the phone set meanwhile is kept and reported stale; the other fields are written;
+# no enrichment since no phone was written.
+assert_eq "+15550009999|Stan|Lee|pending|" \
+  "$(e2e_psql "SELECT phone, \"firstName\", \"lastName\", \"enrichmentStatus\", \"enrichmentSource\" FROM \"Lead\" WHERE id = 'lead-stale'")" "lead-stale"
+grep -qx "lead-stale:phone=stale" <<<"$outcomes" || e2e_fail "lead-stale phone not recorded stale"
+grep -qx "lead-stale:firstName=written" <<<"$outcomes" || e2e_fail "lead-stale firstName not written"
+
+# lead-race: its contact was linked to another lead meanwhile: nothing of it changes.
+assert_eq "$race_before" "$(e2e_psql "SELECT md5(ROW(l.*)::text) FROM \"Lead\" l WHERE id = 'lead-race'")" "lead-race untouched"
+grep -qx "lead-race:ghlContactId=conflict" <<<"$outcomes" || e2e_fail "lead-race link not recorded as conflict"
+grep -qx "lead-race:phone=conflict" <<<"$outcomes" || e2e_fail "lead-race phone not recorded as conflict"
+
+# lead-nn: phone written, the status turned 'not_needed' meanwhile so enrichment is not touched.
+assert_eq "+14155550104|not_needed||f" \
+  "$(e2e_psql "SELECT phone, \"enrichmentStatus\", \"enrichmentSource\", \"enrichedAt\" IS NOT NULL FROM \"Lead\" WHERE id = 'lead-nn'")" "lead-nn"
+
+# lead-gone: deleted meanwhile.
+grep -qx "lead-gone:phone=gone" <<<"$outcomes" || e2e_fail "lead-gone not recorded gone"
+
+# A second apply writes nothing and changes no row.
+snapshot=$(e2e_psql "SELECT string_agg(md5(ROW(l.*)::text), ',' ORDER BY id) FROM \"Lead\" l")
+gb apply; assert_rc 0 "apply again"
+assert_contains "$GB_OUT" "nothing to write"
+assert_eq "$snapshot" "$(e2e_psql "SELECT string_agg(md5(ROW(l.*)::text), ',' ORDER BY id) FROM \"Lead\" l")" "second apply idempotent"
+
+# The plan summary now shows what apply found.
+gb plan; assert_rc 0 "plan after apply"
+assert_contains "$GB_OUT" "stale="
+assert_contains "$GB_OUT" "conflict="
+assert_no_pii
+e2e_pass

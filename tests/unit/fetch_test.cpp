@@ -1,0 +1,665 @@
+// fetch: the engine against a real SQLite work DB on a temp file, a FakeTransport answering from
+// each test's script and a FakeClock, so retries, backoffs and rate limits take no real time.
+#include "fetch.h"
+
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <set>
+#include <sstream>
+
+#include "error.h"
+#include "fetch_fakes.h"
+
+using namespace std::chrono_literals;
+using ghlb::FetchOutcome;
+using ghlb::fetch_test::FakeClock;
+using ghlb::fetch_test::FakeReply;
+using ghlb::fetch_test::FakeTransport;
+
+namespace {
+
+const char* const kIdA = "contactAAAAAAAAA1";  // valid GHL ids: 15-64 letters or digits
+const char* const kIdB = "contactBBBBBBBBB2";
+
+struct LeadSpec {
+  std::string id{};
+  std::string client = "client-a";
+  std::optional<std::string> email{};
+  std::optional<std::string> contact_id{};
+  std::optional<std::string> phone{};
+  std::optional<std::string> first{};
+  std::optional<std::string> last{};
+  std::optional<std::string> company{};
+};
+
+struct StoredResult {
+  bool exists = false;
+  std::string lookup, lookup_key, outcome, detail, search_body, contact_body;
+  int http_status = 0, attempts = 0;
+  std::int64_t fetch_run = 0;
+};
+
+// A contact as GHL's search returns it; WITH_PHONE = false leaves the phone key out.
+std::string contactJson(const std::string& id, const std::string& email, const std::string& date,
+                        bool with_phone = true) {
+  std::string c = R"({"id":")" + id + R"(","email":")" + email + R"(","dateAdded":")" + date +
+                  R"(","firstName":"Ann","lastName":"Lee","companyName":"Acme")";
+  if (with_phone) c += R"(,"phone":"+15551234567")";
+  return c + "}";
+}
+
+std::string searchJson(const std::vector<std::string>& contacts) {
+  std::string list;
+  for (const auto& c : contacts) list += (list.empty() ? "" : ",") + c;
+  return R"({"contacts":[)" + list + R"(],"total":)" + std::to_string(contacts.size()) + "}";
+}
+
+std::string getJson(const std::string& id) {
+  return R"({"contact":{"id":")" + id + R"(","email":"a@x.com","phone":"+15551234567","firstName":"Ann"}})";
+}
+
+FakeReply ok(std::string body) { return FakeReply{200, std::move(body), {}, "", 20ms}; }
+FakeReply status(int s) { return FakeReply{s, R"({"statusCode":)" + std::to_string(s) + "}", {}, "", 20ms}; }
+
+std::string valueOf(const std::string& email) { return R"("value":")" + email + R"(")"; }
+
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/ghlb-fetch-test-XXXXXX";
+    path_ = ::mkdtemp(tmpl);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+struct Fixture {
+  TempDir dir;
+  std::unique_ptr<ghlb::WorkDb> work;
+  FakeClock clock;
+  FakeTransport transport{clock};
+  std::ostringstream log_out;
+  ghlb::Log log{"fetch", ghlb::LogFormat::kText, false, &log_out};
+  ghlb::FetchOptions opts;
+  std::map<std::string, ghlb::Credential> creds;
+  std::int64_t extract_run = 0;
+  std::int64_t last_run = 0;
+
+  Fixture() {
+    opts.common.work_db = dir.path() + "/work.db";
+    opts.base_url = "https://ghl.test";
+    work = std::make_unique<ghlb::WorkDb>(opts.common.work_db);
+    extract_run = work->beginRun("extract", "{}");
+    work->finishRun(extract_run, "done", "{}");
+    creds["client-a"] = {"LOCA", "tok-a"};
+    creds["client-b"] = {"LOCB", "tok-b"};
+  }
+
+  void add(const LeadSpec& l) {
+    SQLite::Statement st(work->db(),
+                         "INSERT INTO lead(id, client_id, location_id, ghl_contact_id, email, phone, "
+                         "first_name, last_name, company_name, extract_run) VALUES (?,?,?,?,?,?,?,?,?,?)");
+    st.bind(1, l.id);
+    st.bind(2, l.client);
+    st.bind(3, l.client == "client-a" ? "LOCA" : "LOCB");
+    const std::optional<std::string>* opt[] = {&l.contact_id, &l.email, &l.phone,
+                                               &l.first,      &l.last,  &l.company};
+    for (int i = 0; i < 6; ++i) {
+      if (*opt[i])
+        st.bind(4 + i, **opt[i]);
+      else
+        st.bind(4 + i);
+    }
+    st.bind(10, extract_run);
+    st.exec();
+  }
+
+  ghlb::FetchCounts fetch(ghlb::Transport& t, const ghlb::FetchControl& control = {}) {
+    last_run = work->beginRun("fetch", "{}");
+    return ghlb::fetchLeads(*work, creds, t, clock, opts, log, last_run, control);
+  }
+  ghlb::FetchCounts fetch(const ghlb::FetchControl& control = {}) { return fetch(transport, control); }
+
+  StoredResult result(const std::string& lead_id) {
+    SQLite::Statement st(
+        work->db(),
+        "SELECT lookup, IFNULL(lookup_key,''), outcome, IFNULL(detail,''), IFNULL(search_body,''), "
+        "IFNULL(contact_body,''), IFNULL(http_status,0), attempts, fetch_run "
+        "FROM fetch_result WHERE lead_id = ?");
+    st.bind(1, lead_id);
+    StoredResult r;
+    if (!st.executeStep()) return r;
+    r.exists = true;
+    r.lookup = st.getColumn(0).getString();
+    r.lookup_key = st.getColumn(1).getString();
+    r.outcome = st.getColumn(2).getString();
+    r.detail = st.getColumn(3).getString();
+    r.search_body = st.getColumn(4).getString();
+    r.contact_body = st.getColumn(5).getString();
+    r.http_status = st.getColumn(6).getInt();
+    r.attempts = st.getColumn(7).getInt();
+    r.fetch_run = st.getColumn(8).getInt64();
+    return r;
+  }
+
+  std::size_t sentWithToken(const FakeTransport& t, const std::string& token) const {
+    std::size_t n = 0;
+    for (const auto& s : t.sent)
+      for (const auto& h : s.request.headers)
+        if (h == "Authorization: Bearer " + token) ++n;
+    return n;
+  }
+};
+
+// Checks that no 10 s window can have seen more than BURST of REQS arrive at GHL, an arrival
+// being anywhere between the send and the answer.
+void checkWindow(const std::vector<ghlb::fetch_test::SentRequest>& reqs, int burst) {
+  for (const auto& r : reqs) {
+    const auto t = r.at;
+    const auto n = std::count_if(reqs.begin(), reqs.end(), [&](const ghlb::fetch_test::SentRequest& q) {
+      return q.at <= t && q.answered > t - 10s;
+    });
+    CHECK(n <= burst);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("fetch: search found, not found, ambiguous; raw bodies stored") {
+  Fixture f;
+  f.add({.id = "l1", .email = "  A@X.com ", .phone = "1", .first = "a", .last = "b"});
+  f.add({.id = "l2", .email = "nobody@x.com"});
+  f.add({.id = "l3", .email = "twice@x.com", .phone = "1", .first = "a", .last = "b"});
+  const auto found = searchJson({contactJson(kIdA, "a@x.com", "2024-01-01T00:00:00Z")});
+  const auto none = searchJson({});
+  const auto two = searchJson({contactJson(kIdB, "twice@x.com", "2024-02-01T00:00:00Z"),
+                               contactJson(kIdA, "Twice@x.com", "2024-01-01T00:00:00Z")});
+  f.transport.on("/contacts/search", valueOf("a@x.com"), {ok(found)});
+  f.transport.on("/contacts/search", valueOf("nobody@x.com"), {ok(none)});
+  f.transport.on("/contacts/search", valueOf("twice@x.com"), {ok(two)});
+
+  const auto counts = f.fetch();
+  CHECK(f.transport.unmatched == 0);
+  CHECK(f.transport.sent.size() == 3);  // complete payloads: no GET
+  const auto r1 = f.result("l1");
+  CHECK(r1.outcome == "found");
+  CHECK(r1.lookup == "search");
+  CHECK(r1.lookup_key == "a@x.com");
+  CHECK(r1.search_body == found);
+  CHECK(r1.contact_body.empty());
+  CHECK(r1.http_status == 200);
+  CHECK(r1.attempts == 1);
+  CHECK(r1.fetch_run == f.last_run);
+  CHECK(f.result("l2").outcome == "not_found");
+  CHECK(f.result("l2").search_body == none);
+  const auto r3 = f.result("l3");
+  CHECK(r3.outcome == "found");
+  CHECK(r3.detail == "ambiguous");
+  CHECK(r3.search_body == two);
+  CHECK(counts.total == 3);
+  CHECK(counts.outcomes.at(FetchOutcome::kFound) == 2);
+  CHECK(ghlb::fetchExitCode(counts) == ghlb::ExitCode::kDone);
+}
+
+TEST_CASE("fetch: GET by contact id: 200 found, 404 contact_gone") {
+  Fixture f;
+  f.add({.id = "l1", .contact_id = kIdA});
+  f.add({.id = "l2", .email = "x@x.com", .contact_id = kIdB});  // the id wins over the email
+  f.transport.on(std::string("/contacts/") + kIdA, "", {ok(getJson(kIdA))});
+  f.transport.on(std::string("/contacts/") + kIdB, "", {status(404)});
+  const auto counts = f.fetch();
+  CHECK(f.transport.unmatched == 0);
+  CHECK(f.transport.count("/contacts/search") == 0);
+  CHECK(f.transport.sent.at(0).request.method == "GET");
+  const auto r1 = f.result("l1");
+  CHECK(r1.outcome == "found");
+  CHECK(r1.lookup == "get");
+  CHECK(r1.lookup_key == kIdA);
+  CHECK(r1.contact_body == getJson(kIdA));
+  const auto r2 = f.result("l2");
+  CHECK(r2.outcome == "contact_gone");
+  CHECK(r2.http_status == 404);
+  CHECK(ghlb::fetchExitCode(counts) == ghlb::ExitCode::kDone);
+}
+
+TEST_CASE("fetch: a search payload lacking a field the lead misses costs exactly one GET") {
+  Fixture f;
+  // l1 misses phone and the payload has no phone key: one GET. l2 has a phone: no GET.
+  f.add({.id = "l1", .email = "a@x.com", .first = "a", .last = "b"});
+  f.add({.id = "l2", .email = "b@x.com", .phone = "555", .first = "a", .last = "b"});
+  const auto no_phone_a = searchJson({contactJson(kIdA, "a@x.com", "2024-01-01T00:00:00Z", false)});
+  const auto no_phone_b = searchJson({contactJson(kIdB, "b@x.com", "2024-01-01T00:00:00Z", false)});
+  f.transport.on("/contacts/search", valueOf("a@x.com"), {ok(no_phone_a)});
+  f.transport.on("/contacts/search", valueOf("b@x.com"), {ok(no_phone_b)});
+  f.transport.on(std::string("/contacts/") + kIdA, "", {ok(getJson(kIdA))});
+  f.fetch();
+  CHECK(f.transport.unmatched == 0);
+  CHECK(f.transport.count(std::string("/contacts/") + kIdA) == 1);
+  CHECK(f.transport.count(std::string("/contacts/") + kIdB) == 0);
+  CHECK(f.transport.sent.size() == 3);
+  const auto r1 = f.result("l1");
+  CHECK(r1.outcome == "found");
+  CHECK(r1.search_body == no_phone_a);
+  CHECK(r1.contact_body == getJson(kIdA));
+  CHECK(r1.attempts == 2);
+  CHECK(f.result("l2").contact_body.empty());
+  CHECK(f.result("l2").attempts == 1);
+}
+
+TEST_CASE("fetch: the follow-up GET: 404 keeps the search payload, 5xx forever fails the lead") {
+  Fixture f;
+  f.opts.max_retries = 2;
+  f.add({.id = "l1", .email = "a@x.com"});
+  f.add({.id = "l2", .email = "b@x.com"});
+  f.transport.on("/contacts/search", valueOf("a@x.com"),
+                 {ok(searchJson({contactJson(kIdA, "a@x.com", "2024-01-01T00:00:00Z", false)}))});
+  f.transport.on("/contacts/search", valueOf("b@x.com"),
+                 {ok(searchJson({contactJson(kIdB, "b@x.com", "2024-01-01T00:00:00Z", false)}))});
+  f.transport.on(std::string("/contacts/") + kIdA, "", {status(404)});
+  f.transport.on(std::string("/contacts/") + kIdB, "", {status(502)});
+  const auto counts = f.fetch();
+  const auto r1 = f.result("l1");
+  CHECK(r1.outcome == "found");
+  CHECK(r1.detail == "get_404");
+  CHECK_FALSE(r1.search_body.empty());
+  CHECK(r1.contact_body.empty());
+  const auto r2 = f.result("l2");
+  CHECK(r2.outcome == "failed_transient");
+  CHECK(r2.attempts == 1 + 3);  // the search, then the GET max_retries + 1 times
+  CHECK(f.transport.count(std::string("/contacts/") + kIdB) == 3);
+  CHECK(ghlb::fetchExitCode(counts) == ghlb::ExitCode::kRetryable);
+}
+
+TEST_CASE("fetch: 5xx then 200 is found after 2 attempts; 5xx forever fails after max_retries + 1") {
+  Fixture f;
+  f.opts.max_retries = 3;
+  f.add({.id = "l1", .contact_id = kIdA});
+  f.add({.id = "l2", .contact_id = kIdB});
+  f.transport.on(kIdA, "", {status(503), ok(getJson(kIdA))});
+  f.transport.on(kIdB, "", {status(500)});
+  const auto counts = f.fetch();
+  const auto r1 = f.result("l1");
+  CHECK(r1.outcome == "found");
+  CHECK(r1.attempts == 2);
+  const auto r2 = f.result("l2");
+  CHECK(r2.outcome == "failed_transient");
+  CHECK(r2.detail == "http_500");
+  CHECK(r2.http_status == 500);
+  CHECK(r2.attempts == 4);
+  CHECK(f.transport.count(kIdB) == 4);
+  CHECK(ghlb::fetchExitCode(counts) == ghlb::ExitCode::kRetryable);
+}
+
+TEST_CASE("fetch: network errors are retried with backoff") {
+  Fixture f;
+  f.opts.max_retries = 5;
+  f.add({.id = "l1", .contact_id = kIdA});
+  f.transport.on(
+      kIdA, "",
+      {FakeReply{0, "", {}, "timeout", 20ms}, FakeReply{0, "", {}, "connect", 20ms}, ok(getJson(kIdA))});
+  f.fetch();
+  CHECK(f.result("l1").outcome == "found");
+  CHECK(f.result("l1").attempts == 3);
+  REQUIRE(f.transport.sent.size() == 3);
+  // Each retry waits after the failure (full jitter may be short, never negative).
+  CHECK(f.transport.sent[1].at >= f.transport.sent[0].at + 20ms);
+  CHECK(f.transport.sent[2].at >= f.transport.sent[1].at + 20ms);
+}
+
+TEST_CASE("fetch: 401 stops that location only; its other leads are auth_failed with no request") {
+  Fixture f;
+  f.opts.concurrency = 1;
+  for (const char* id : {"a1", "a2", "a3"}) f.add({.id = id, .client = "client-a", .contact_id = kIdA});
+  for (const char* id : {"b1", "b2"}) f.add({.id = id, .client = "client-b", .contact_id = kIdB});
+  f.add({.id = "a4", .client = "client-a"});  // no lookup: keeps its own outcome
+  f.transport.on(kIdA, "", {status(401)});
+  f.transport.on(kIdB, "", {ok(getJson(kIdB))});
+  const auto counts = f.fetch();
+  CHECK(f.sentWithToken(f.transport, "tok-a") == 1);
+  CHECK(f.sentWithToken(f.transport, "tok-b") == 2);
+  int stopped = 0;
+  for (const char* id : {"a1", "a2", "a3"}) {
+    const auto r = f.result(id);
+    CHECK(r.outcome == "auth_failed");
+    stopped += r.detail == "location_stopped";
+  }
+  CHECK(stopped == 2);
+  CHECK(f.result("a4").outcome == "no_lookup");
+  CHECK(f.result("b1").outcome == "found");
+  CHECK(f.result("b2").outcome == "found");
+  CHECK(counts.outcomes.at(FetchOutcome::kAuthFailed) == 3);
+  CHECK(ghlb::fetchExitCode(counts) == ghlb::ExitCode::kRetryable);
+  CHECK(f.log_out.str().find("location_stopped") != std::string::npos);
+  CHECK(f.log_out.str().find("client_id=client-a") != std::string::npos);
+}
+
+TEST_CASE("fetch: 401 with requests in flight: no request after the 401 arrives") {
+  Fixture f;
+  f.opts.concurrency = 4;
+  for (int i = 0; i < 20; ++i) f.add({.id = "a" + std::to_string(100 + i), .contact_id = kIdA});
+  f.transport.on(kIdA, "", {status(401)});
+  f.fetch();
+  CHECK(f.transport.sent.size() <= 4);
+  for (int i = 0; i < 20; ++i) CHECK(f.result("a" + std::to_string(100 + i)).outcome == "auth_failed");
+}
+
+TEST_CASE("fetch: a client without a token has its leads auth_failed, no request") {
+  Fixture f;
+  f.creds.erase("client-b");
+  f.add({.id = "b1", .client = "client-b", .contact_id = kIdB});
+  f.add({.id = "a1", .contact_id = kIdA});
+  f.transport.on(kIdA, "", {ok(getJson(kIdA))});
+  f.fetch();
+  CHECK(f.sentWithToken(f.transport, "tok-b") == 0);
+  CHECK(f.transport.sent.size() == 1);
+  CHECK(f.result("b1").outcome == "auth_failed");
+  CHECK(f.result("b1").detail == "location_stopped");
+  CHECK(f.result("a1").outcome == "found");
+}
+
+TEST_CASE("fetch: daily limit stops the location with one warning") {
+  Fixture f;
+  f.opts.concurrency = 1;
+  for (const char* id : {"a1", "a2", "a3"}) f.add({.id = id, .contact_id = kIdA});
+  f.add({.id = "b1", .client = "client-b", .contact_id = kIdB});
+  f.transport.on(kIdA, "", {FakeReply{429, "{}", {{"x-ratelimit-daily-remaining", "0"}}, "", 20ms}});
+  f.transport.on(kIdB, "", {ok(getJson(kIdB))});
+  const auto counts = f.fetch();
+  CHECK(f.sentWithToken(f.transport, "tok-a") == 1);
+  for (const char* id : {"a1", "a2", "a3"}) CHECK(f.result(id).outcome == "daily_limit");
+  CHECK(f.result("b1").outcome == "found");
+  CHECK(counts.rate_limited == 1);
+  const auto log = f.log_out.str();
+  CHECK(log.find("reason=daily_limit") != std::string::npos);
+  CHECK(log.find("reason=daily_limit", log.find("reason=daily_limit") + 1) == std::string::npos);
+  CHECK(ghlb::fetchExitCode(counts) == ghlb::ExitCode::kRetryable);
+}
+
+TEST_CASE("fetch: 429 with Retry-After is retried after the pause") {
+  Fixture f;
+  f.add({.id = "a1", .contact_id = kIdA});
+  f.transport.on(kIdA, "", {FakeReply{429, "{}", {{"retry-after", "2"}}, "", 20ms}, ok(getJson(kIdA))});
+  const auto counts = f.fetch();
+  REQUIRE(f.transport.sent.size() == 2);
+  CHECK(f.transport.sent[1].at - f.transport.sent[0].at >= 2020ms);
+  CHECK(f.result("a1").outcome == "found");
+  CHECK(f.result("a1").attempts == 2);
+  CHECK(counts.rate_limited == 1);
+}
+
+TEST_CASE("fetch: 400/422 are permanent, a bad 2xx body is bad_response") {
+  Fixture f;
+  f.add({.id = "a1", .contact_id = kIdA});
+  f.add({.id = "a2", .email = "q@x.com"});
+  f.add({.id = "a3", .contact_id = kIdB});
+  f.transport.on(kIdA, "", {status(422)});
+  f.transport.on("/contacts/search", "", {status(400)});
+  f.transport.on(kIdB, "", {ok("<html>gateway</html>")});
+  const auto counts = f.fetch();
+  CHECK(f.transport.sent.size() == 3);  // none retried
+  CHECK(f.result("a1").outcome == "failed_permanent");
+  CHECK(f.result("a1").detail == "http_422");
+  CHECK(f.result("a2").outcome == "failed_permanent");
+  CHECK(f.result("a3").outcome == "bad_response");
+  CHECK(f.result("a3").detail == "malformed_json");
+  CHECK(ghlb::fetchExitCode(counts) == ghlb::ExitCode::kRetryable);  // bad_response is retryable
+}
+
+TEST_CASE("fetch: invalid id and no lookup make no request") {
+  Fixture f;
+  f.add({.id = "a1", .email = "a@x.com", .contact_id = "not a ghl id!"});
+  f.add({.id = "a2", .email = "   "});
+  f.add({.id = "a3"});
+  const auto counts = f.fetch();
+  CHECK(f.transport.sent.empty());
+  CHECK(f.result("a1").outcome == "invalid_id");
+  CHECK(f.result("a1").lookup == "invalid_id");
+  CHECK(f.result("a2").outcome == "no_lookup");
+  CHECK(f.result("a3").outcome == "no_lookup");
+  CHECK(ghlb::fetchExitCode(counts) == ghlb::ExitCode::kDone);
+}
+
+TEST_CASE("fetch: a re-run fetches only missing, retryable or changed leads; --refetch fetches all") {
+  Fixture f;
+  f.opts.max_retries = 0;
+  f.add({.id = "l1", .contact_id = kIdA});
+  f.add({.id = "l2", .contact_id = kIdB});
+  f.add({.id = "l3", .email = "c@x.com", .phone = "1", .first = "a", .last = "b"});
+  f.add({.id = "l4"});
+  f.transport.on(kIdA, "", {ok(getJson(kIdA))});
+  f.transport.on(kIdB, "", {status(500)});
+  f.transport.on("/contacts/search", "", {ok(searchJson({}))});
+  CHECK(ghlb::fetchExitCode(f.fetch()) == ghlb::ExitCode::kRetryable);
+  CHECK(f.result("l2").outcome == "failed_transient");
+
+  SUBCASE("only the transient lead again") {
+    FakeTransport t2(f.clock);
+    t2.on(kIdB, "", {ok(getJson(kIdB))});
+    const auto counts = f.fetch(t2);
+    CHECK(counts.total == 1);
+    CHECK(t2.sent.size() == 1);
+    CHECK(t2.unmatched == 0);
+    CHECK(f.result("l2").outcome == "found");
+    CHECK(ghlb::fetchExitCode(counts) == ghlb::ExitCode::kDone);
+    FakeTransport t3(f.clock);
+    CHECK(f.fetch(t3).total == 0);
+    CHECK(t3.sent.empty());
+  }
+  SUBCASE("a changed snapshot key is fetched again") {
+    f.work->db().exec("UPDATE lead SET email = 'new@x.com' WHERE id = 'l3'");
+    FakeTransport t2(f.clock);
+    t2.on(kIdB, "", {ok(getJson(kIdB))});
+    t2.on("/contacts/search", valueOf("new@x.com"), {ok(searchJson({}))});
+    f.fetch(t2);
+    CHECK(t2.sent.size() == 2);
+    CHECK(t2.unmatched == 0);
+    CHECK(f.result("l3").lookup_key == "new@x.com");
+  }
+  SUBCASE("--refetch") {
+    f.opts.refetch = true;
+    FakeTransport t2(f.clock);
+    t2.on(kIdA, "", {ok(getJson(kIdA))});
+    t2.on(kIdB, "", {ok(getJson(kIdB))});
+    t2.on("/contacts/search", "", {ok(searchJson({}))});
+    const auto counts = f.fetch(t2);
+    CHECK(counts.total == 4);
+    CHECK(t2.sent.size() == 3);
+    CHECK(f.result("l4").fetch_run == f.last_run);
+  }
+}
+
+TEST_CASE("fetch: --client-id limits the work list") {
+  Fixture f;
+  f.add({.id = "a1", .contact_id = kIdA});
+  f.add({.id = "b1", .client = "client-b", .contact_id = kIdB});
+  f.opts.common.client_ids = {"client-b"};
+  CHECK(ghlb::countWork(*f.work, f.opts) == std::map<std::string, std::int64_t>{{"client-b", 1}});
+  f.transport.on(kIdB, "", {ok(getJson(kIdB))});
+  f.fetch();
+  CHECK(f.transport.sent.size() == 1);
+  CHECK_FALSE(f.result("a1").exists);
+}
+
+TEST_CASE("fetch: concurrency bound respected across locations") {
+  Fixture f;
+  f.opts.concurrency = 4;
+  f.creds["client-c"] = {"LOCC", "tok-c"};
+  for (int i = 0; i < 60; ++i) {
+    const char* client = i % 3 == 0 ? "client-a" : i % 3 == 1 ? "client-b" : "client-c";
+    f.add({.id = "l" + std::to_string(100 + i), .client = client, .contact_id = kIdA});
+  }
+  f.transport.on(kIdA, "", {FakeReply{200, getJson(kIdA), {}, "", 100ms}});
+  const auto counts = f.fetch();
+  CHECK(f.transport.max_in_flight == 4);
+  CHECK(f.transport.sent.size() == 60);
+  CHECK(counts.outcomes.at(FetchOutcome::kFound) == 60);
+  // Round-robin: the first three requests go to three different locations.
+  std::set<std::string> first;
+  for (int i = 0; i < 3; ++i) first.insert(f.transport.sent[static_cast<size_t>(i)].request.headers[0]);
+  CHECK(first.size() == 3);
+}
+
+TEST_CASE("fetch: locations take turns even with one request in flight") {
+  Fixture f;
+  f.opts.concurrency = 1;
+  f.creds["client-c"] = {"LOCC", "tok-c"};
+  for (int i = 0; i < 4; ++i)
+    for (const char* client : {"client-a", "client-b", "client-c"})
+      f.add({.id = std::string(client) + std::to_string(i), .client = client, .contact_id = kIdA});
+  f.transport.on(kIdA, "", {ok(getJson(kIdA))});
+  f.fetch();
+  REQUIRE(f.transport.sent.size() == 12);
+  for (size_t i = 0; i + 1 < 12; ++i)  // never the same location twice in a row
+    CHECK(f.transport.sent[i].request.headers[0] != f.transport.sent[i + 1].request.headers[0]);
+}
+
+TEST_CASE("fetch: requests to a location never exceed the burst per 10 s window") {
+  Fixture f;
+  f.opts.burst_per_10s = 5;
+  f.opts.concurrency = 16;
+  for (int i = 0; i < 30; ++i) f.add({.id = "a" + std::to_string(100 + i), .contact_id = kIdA});
+  for (int i = 0; i < 12; ++i)
+    f.add({.id = "b" + std::to_string(100 + i), .client = "client-b", .contact_id = kIdA});
+  std::vector<FakeReply> replies;  // latencies from 10 ms to 2.5 s, in a scrambled order
+  for (int i = 0; i < 42; ++i)
+    replies.push_back(FakeReply{200, getJson(kIdA), {}, "", ghlb::Millis(10 + (i * 617) % 2500)});
+  f.transport.on(kIdA, "", replies);
+  const auto start = f.clock.now();
+  const auto counts = f.fetch();
+  CHECK(counts.outcomes.at(FetchOutcome::kFound) == 42);
+  std::vector<ghlb::fetch_test::SentRequest> a, b;
+  for (const auto& s : f.transport.sent)
+    (s.request.headers[0] == "Authorization: Bearer tok-a" ? a : b).push_back(s);
+  CHECK(a.size() == 30);
+  checkWindow(a, 5);
+  checkWindow(b, 5);
+  CHECK(f.clock.now() - start >= 50s);  // 30 requests at 5 per 10 s
+  CHECK(f.clock.now() - start < 80s);   // and not needlessly slower
+}
+
+TEST_CASE("fetch: --max-requests stops issuing; the rest stays unfetched") {
+  Fixture f;
+  for (int i = 0; i < 5; ++i) f.add({.id = "a" + std::to_string(i), .contact_id = kIdA});
+  f.opts.max_requests = 2;
+  f.transport.on(kIdA, "", {ok(getJson(kIdA))});
+  const auto counts = f.fetch();
+  CHECK(f.transport.sent.size() == 2);
+  CHECK(counts.capped);
+  CHECK(counts.unfetched == 3);
+  CHECK(ghlb::fetchExitCode(counts) == ghlb::ExitCode::kRetryable);
+  FakeTransport t2(f.clock);
+  t2.on(kIdA, "", {ok(getJson(kIdA))});
+  f.opts.max_requests = 0;
+  CHECK(f.fetch(t2).total == 3);
+}
+
+TEST_CASE("fetch: a stop request ends issuing, waits for in-flight, flushes") {
+  Fixture f;
+  f.opts.concurrency = 8;
+  for (int i = 0; i < 10; ++i) f.add({.id = "a" + std::to_string(i), .contact_id = kIdA});
+  std::atomic<bool> stop{false};
+  f.transport.on(kIdA, "", {ok(getJson(kIdA))});
+  f.transport.on_submit = [&](const ghlb::HttpRequest&) {
+    if (f.transport.sent.size() == 2) stop = true;
+  };
+  ghlb::FetchControl control;
+  control.stop = &stop;
+  const auto counts = f.fetch(control);
+  CHECK(f.transport.sent.size() == 2);
+  CHECK(counts.interrupted);
+  CHECK(counts.outcomes.at(FetchOutcome::kFound) == 2);  // in-flight answers were kept
+  CHECK(counts.unfetched == 8);
+  CHECK(ghlb::fetchExitCode(counts) == ghlb::ExitCode::kRetryable);
+  CHECK(f.result("a0").outcome == "found");
+}
+
+TEST_CASE("fetch: after a stop, in-flight requests are waited for only until the grace ends") {
+  Fixture f;
+  f.add({.id = "a1", .contact_id = kIdA});
+  f.add({.id = "a2", .contact_id = kIdB});
+  std::atomic<bool> stop{false};
+  f.transport.on(kIdA, "", {ok(getJson(kIdA))});
+  f.transport.on(kIdB, "", {FakeReply{200, getJson(kIdB), {}, "", std::chrono::hours(1)}});
+  f.transport.on_submit = [&](const ghlb::HttpRequest&) {
+    if (f.transport.sent.size() == 2) stop = true;
+  };
+  ghlb::FetchControl control;
+  control.stop = &stop;
+  control.stop_grace = 3s;
+  const auto start = f.clock.now();
+  const auto counts = f.fetch(control);
+  CHECK(f.clock.now() - start < 10s);
+  CHECK(f.result("a1").outcome == "found");
+  CHECK_FALSE(f.result("a2").exists);
+  CHECK(counts.unfetched == 1);
+  CHECK(ghlb::fetchExitCode(counts) == ghlb::ExitCode::kRetryable);
+}
+
+TEST_CASE("fetch: tokens and PII never reach the work DB or the log") {
+  Fixture f;
+  f.add({.id = "a1", .email = "secret.person@x.com"});
+  f.add({.id = "b1", .client = "client-b", .contact_id = kIdB});
+  f.transport.on("/contacts/search", "", {status(500), ok(searchJson({}))});
+  f.transport.on(kIdB, "", {status(401)});
+  f.opts.max_retries = 1;
+  const auto counts = f.fetch();
+  f.work->finishRun(f.last_run, "retryable", ghlb::fetchCountsJson(counts));
+  SQLite::Statement st(
+      f.work->db(),
+      "SELECT IFNULL(detail,'') || IFNULL(search_body,'') || IFNULL(contact_body,'') || "
+      "IFNULL(lookup_key,'') FROM fetch_result UNION ALL SELECT options || counts FROM stage_run");
+  while (st.executeStep()) CHECK(st.getColumn(0).getString().find("tok-") == std::string::npos);
+  const auto log = f.log_out.str();
+  CHECK(log.find("tok-") == std::string::npos);
+  CHECK(log.find('@') == std::string::npos);
+  CHECK(log.find("fetch_summary") != std::string::npos);
+  CHECK(log.find("not_found=1") != std::string::npos);
+}
+
+TEST_CASE("fetch: results are written in batches as they come") {
+  Fixture f;
+  ghlb::FetchControl control;
+  control.flush_every = 3;
+  for (int i = 0; i < 7; ++i) f.add({.id = "a" + std::to_string(i)});
+  const auto counts = f.fetch(control);
+  CHECK(counts.outcomes.at(FetchOutcome::kNoLookup) == 7);
+  CHECK(f.work->db().execAndGet("SELECT COUNT(*) FROM fetch_result").getInt() == 7);
+}
+
+TEST_CASE("fetch: options are validated") {
+  const auto refused = [](auto change) {
+    ghlb::FetchOptions o;
+    change(o);
+    try {
+      ghlb::validateFetchOptions(o);
+      return false;
+    } catch (const ghlb::FatalError& e) {
+      return e.code() == ghlb::ExitCode::kUsage;
+    }
+  };
+  CHECK_FALSE(refused([](ghlb::FetchOptions&) {}));
+  CHECK(refused([](ghlb::FetchOptions& o) { o.concurrency = 0; }));
+  CHECK(refused([](ghlb::FetchOptions& o) { o.burst_per_10s = 0; }));
+  CHECK(refused([](ghlb::FetchOptions& o) { o.burst_per_10s = 101; }));
+  CHECK(refused([](ghlb::FetchOptions& o) { o.per_location_rps = -1; }));
+  CHECK(refused([](ghlb::FetchOptions& o) { o.max_retries = -1; }));
+  CHECK(refused([](ghlb::FetchOptions& o) { o.timeout_ms = 0; }));
+  CHECK(refused([](ghlb::FetchOptions& o) { o.max_requests = -1; }));
+}
+
+TEST_CASE("fetch: runFetch refuses a plain-http non-loopback base URL before touching anything") {
+  TempDir dir;
+  ghlb::FetchOptions o;
+  o.common.work_db = dir.path() + "/w.db";
+  o.base_url = "http://services.leadconnectorhq.com";
+  std::ostringstream out;
+  const ghlb::Log log("fetch", ghlb::LogFormat::kText, true, &out);
+  CHECK_THROWS_AS(ghlb::runFetch(o, log), ghlb::FatalError);
+  CHECK_FALSE(std::filesystem::exists(o.common.work_db));
+}

@@ -1,0 +1,73 @@
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "error.h"
+#include "work_db.h"
+
+using namespace ghlb;
+
+namespace {
+std::string tempPath(const char* name) {
+  const auto dir = std::filesystem::temp_directory_path() / ("ghlb-unit-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto p = dir / name;
+  std::filesystem::remove(p);
+  return p.string();
+}
+}  // namespace
+
+TEST_CASE("a new work DB is created 0600, in WAL mode, at the latest version") {
+  const auto path = tempPath("new.db");
+  {
+    WorkDb db(path);
+    CHECK(db.version() == WorkDb::latestVersion());
+    CHECK(db.db().execAndGet("PRAGMA journal_mode").getString() == "wal");
+  }
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  WorkDb again(path);  // reopening migrates nothing and keeps the version
+  CHECK(again.version() == WorkDb::latestVersion());
+}
+
+TEST_CASE("a file that is not SQLite is refused with a message") {
+  const auto path = tempPath("notsqlite.db");
+  std::ofstream(path) << "this is not a database, it is a text file with enough bytes";
+  CHECK_THROWS_AS(WorkDb{path}, FatalError);
+}
+
+TEST_CASE("a work DB from a newer schema version is refused") {
+  const auto path = tempPath("newer.db");
+  {
+    WorkDb db(path);
+    db.db().exec("PRAGMA user_version = " + std::to_string(WorkDb::latestVersion() + 1));
+  }
+  try {
+    WorkDb db(path);
+    FAIL("opened a newer work DB");
+  } catch (const FatalError& e) {
+    CHECK(std::string(e.what()).find("newer") != std::string::npos);
+  }
+}
+
+TEST_CASE("a second writer is refused while the first holds the lock") {
+  const auto path = tempPath("locked.db");
+  WorkDb first(path);
+  CHECK_THROWS_AS(WorkDb{path}, FatalError);
+}
+
+TEST_CASE("stage runs are recorded and an abandoned one is marked interrupted") {
+  const auto path = tempPath("runs.db");
+  WorkDb db(path);
+  const auto a = db.beginRun("extract", "{}");
+  const auto b = db.beginRun("fetch", "{}");  // a never finished
+  db.finishRun(b, "done", R"({"n":1})");
+  SQLite::Statement q(db.db(), "SELECT status FROM stage_run WHERE id = ?");
+  q.bind(1, static_cast<std::int64_t>(a));
+  REQUIRE(q.executeStep());
+  CHECK(q.getColumn(0).getString() == "interrupted");
+}

@@ -1,0 +1,333 @@
+#include "sim.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "sim_search.h"
+#include "sim_text.h"
+
+namespace ghlsim {
+
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+std::vector<std::string> locationIds(const SimData& data) {
+  std::vector<std::string> ids;
+  for (const Location& l : data.locations()) ids.push_back(l.id);
+  return ids;
+}
+
+// {"statusCode":N,"message":"..."} exactly, as GHL sends for auth, access and not-found errors.
+std::string plainError(int status, std::string_view message) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("statusCode");
+  w.Int(status);
+  w.Key("message");
+  w.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
+  w.EndObject();
+  return {buf.GetString(), buf.GetSize()};
+}
+
+// {"statusCode":422,"message":[...],"error":"Unprocessable Entity"}, class-validator's shape.
+std::string validationBody(int status, const std::vector<std::string>& messages) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("statusCode");
+  w.Int(status);
+  w.Key("message");
+  w.StartArray();
+  for (const std::string& m : messages) w.String(m.data(), static_cast<rapidjson::SizeType>(m.size()));
+  w.EndArray();
+  w.Key("error");
+  const std::string reason = reasonPhrase(status);
+  w.String(reason.data(), static_cast<rapidjson::SizeType>(reason.size()));
+  w.EndObject();
+  return {buf.GetString(), buf.GetSize()};
+}
+
+// The token of "Bearer <token>" (scheme case-insensitive); nullopt for anything else.
+std::optional<std::string> bearerToken(const std::optional<std::string>& header) {
+  if (!header) return std::nullopt;
+  const std::string_view h = trim(*header);
+  if (h.size() < 7 || toLower(h.substr(0, 7)) != "bearer ") return std::nullopt;
+  const std::string_view token = trim(h.substr(7));
+  if (token.empty()) return std::nullopt;
+  return std::string(token);
+}
+
+const char* faultMessage(int status) {
+  switch (status) {
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Invalid token: access token is invalid";
+    case 403:
+      return "The token does not have access to this location.";
+    case 404:
+      return "Not Found";
+    case 429:
+      return "Too many requests";
+    case 500:
+      return "Internal server error";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "Simulated failure";
+  }
+}
+
+}  // namespace
+
+std::string reasonPhrase(int status) {
+  switch (status) {
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Payload Too Large";
+    case 422:
+      return "Unprocessable Entity";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "Error";
+  }
+}
+
+std::string errorBody(int status, const std::string& message) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("statusCode");
+  w.Int(status);
+  w.Key("message");
+  w.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
+  w.Key("error");
+  const std::string reason = reasonPhrase(status);
+  w.String(reason.data(), static_cast<rapidjson::SizeType>(reason.size()));
+  w.EndObject();
+  return {buf.GetString(), buf.GetSize()};
+}
+
+Simulator::Simulator(SimData data, SimOptions options)
+    : data_(std::move(data)),
+      options_(options),
+      limiter_(options.rate),
+      scripts_(data_.faults()),
+      random_(options.random),
+      stats_(locationIds(data_)) {}
+
+SimResponse Simulator::handleControl(const SimRequest& request) {
+  SimResponse out;
+  out.control = true;
+  if (request.method == "GET" && request.path == "/__sim/stats") {
+    out.body = stats_.json();
+  } else if (request.method == "POST" && request.path == "/__sim/reset-stats") {
+    stats_.reset();
+    out.body = R"({"ok":true})";
+  } else {
+    out.status = 404;
+    out.body = plainError(404, "Cannot " + request.method + " " + request.path);
+  }
+  return out;
+}
+
+void Simulator::applyFault(const FaultAction& action, Route route, SimResponse& out) const {
+  switch (action.kind) {
+    case FaultAction::Kind::Status:
+      out.status = action.status;
+      if (action.status == 422) {
+        out.body = validationBody(422, {"simulated validation failure"});
+      } else {
+        out.body = errorBody(action.status, faultMessage(action.status));
+      }
+      if (action.status == 429 && options_.retryAfter) out.headers.emplace_back("Retry-After", "1");
+      return;
+    case FaultAction::Kind::Reset:
+      out.reset = true;
+      out.status = 0;
+      out.body.clear();
+      return;
+    case FaultAction::Kind::Malformed:
+      out.status = 200;
+      out.body = route == Route::Get ? R"({"contact": {)" : R"({"contacts": [)";
+      return;
+    case FaultAction::Kind::NotJson:
+      out.status = 200;
+      out.body = "<html>oops</html>";
+      out.contentType = "text/html; charset=utf-8";
+      return;
+    case FaultAction::Kind::WrongShape:
+      out.status = 200;
+      out.body = R"({"unexpected":true})";
+      return;
+    case FaultAction::Kind::Slow:
+      out.delay += options_.slow;  // then answered normally by the caller
+      return;
+  }
+}
+
+SimResponse Simulator::handle(const SimRequest& request, SteadyTime now) {
+  if (request.path.starts_with("/__sim/")) return handleControl(request);
+
+  SimResponse out;
+  RequestRecord rec;
+  out.delay = random_.delay();
+
+  const auto token = bearerToken(request.authorization);
+  const Location* location = token ? data_.locationByToken(*token) : nullptr;
+  if (location != nullptr) out.location = location->id;
+
+  constexpr std::string_view kContactsPrefix = "/contacts/";
+  const bool isGet = request.method == "GET" || request.method == "HEAD";
+  std::string contactId;
+  std::optional<Route> route;
+  if (request.method == "POST" && request.path == "/contacts/search") {
+    route = Route::Search;
+  } else if (isGet && request.path.starts_with(kContactsPrefix) &&
+             request.path.size() > kContactsPrefix.size() &&
+             request.path.find('/', kContactsPrefix.size()) == std::string::npos) {
+    route = Route::Get;
+    contactId = request.path.substr(kContactsPrefix.size());
+  }
+
+  const auto finish = [&]() -> SimResponse {
+    rec.status = out.reset ? std::nullopt : std::optional<int>(out.status);
+    stats_.record(rec);
+    return std::move(out);
+  };
+
+  if (!route) {
+    rec.writeAttempt = !isGet;
+    out.status = 404;
+    out.body = plainError(404, "Cannot " + request.method + " " + request.path);
+    return finish();
+  }
+  rec.route = *route;
+
+  if (location == nullptr) {
+    out.status = 401;
+    out.body = plainError(401, "Invalid token: access token is invalid");
+    return finish();
+  }
+  rec.location = location->id;
+
+  // Parsed before the limiter so that even a 429 reports its email filter count; the outcome of
+  // the parse only matters after the rate limit and Version checks.
+  std::optional<std::variant<SearchRequest, RequestError>> parsed;
+  if (*route == Route::Search) {
+    parsed = parseSearchRequest(request.body);
+    if (const auto* ok = std::get_if<SearchRequest>(&*parsed)) {
+      out.emailFilters = static_cast<int>(ok->emailEqValues.size());
+    }
+  }
+
+  const RateDecision rate = limiter_.admit(location->id, now);
+  const RateLimitConfig& cfg = limiter_.config();
+  out.headers.emplace_back("X-RateLimit-Max", std::to_string(cfg.burst));
+  out.headers.emplace_back("X-RateLimit-Remaining", std::to_string(rate.remaining));
+  out.headers.emplace_back("X-RateLimit-Interval-Milliseconds", std::to_string(cfg.window.count()));
+  out.headers.emplace_back("X-RateLimit-Limit-Daily", std::to_string(cfg.daily));
+  out.headers.emplace_back("X-RateLimit-Daily-Remaining", std::to_string(rate.dailyRemaining));
+  if (options_.dailyResetHeader) {
+    out.headers.emplace_back("X-RateLimit-Daily-Reset", std::to_string(rate.dailyResetSeconds));
+  }
+  if (rate.verdict == RateDecision::Verdict::DailyExceeded) {
+    rec.rateLimited = true;
+    out.status = 429;
+    out.body = plainError(429, "Daily limit exceeded");
+    return finish();
+  }
+  if (rate.verdict == RateDecision::Verdict::BurstExceeded) {
+    rec.rateLimited = true;
+    out.status = 429;
+    out.body = plainError(429, "Too many requests");
+    if (options_.retryAfter) out.headers.emplace_back("Retry-After", std::to_string(rate.retryAfterSeconds));
+    return finish();
+  }
+  rec.inWindow = rate.inWindow;
+
+  if (request.version != kApiVersion) {
+    out.status = 400;
+    out.body = plainError(400, "version header is missing or invalid");
+    return finish();
+  }
+
+  std::optional<SearchRequest> search;
+  const Contact* contact = nullptr;
+  std::optional<FaultAction> fault;
+  if (*route == Route::Search) {
+    if (const auto* error = std::get_if<RequestError>(&*parsed)) {
+      out.status = error->status;
+      out.body = error->status == 400 ? errorBody(400, error->messages.front())
+                                      : validationBody(error->status, error->messages);
+      return finish();
+    }
+    search = std::move(std::get<SearchRequest>(*parsed));
+    if (search->locationId != location->id) {
+      out.status = 403;
+      out.body = plainError(403, "The token does not have access to this location.");
+      return finish();
+    }
+    fault = scripts_.nextForEmails(search->emailEqValues);
+  } else {
+    contact = data_.contactById(contactId);
+    if (contact != nullptr && contact->locationId != location->id) {
+      out.status = 403;
+      out.body = plainError(403, "The token does not have access to this location.");
+      return finish();
+    }
+    fault = scripts_.nextForContact(contactId);
+  }
+  if (!fault) fault = random_.draw();
+  if (fault) {
+    rec.fault = true;
+    out.fault = describeFaultAction(*fault);
+    applyFault(*fault, *route, out);
+    if (fault->kind != FaultAction::Kind::Slow) return finish();
+  }
+
+  if (*route == Route::Search) {
+    const SearchPage page = runSearch(*search, data_, *location);
+    out.status = 200;
+    out.body = renderSearchBody(page, randomHex(32));
+  } else if (contact != nullptr) {
+    out.status = 200;
+    out.body = renderContactBody(*contact);
+  } else {
+    out.status = 404;
+    out.body = plainError(404, "Contact not found");
+  }
+  return finish();
+}
+
+}  // namespace ghlsim
