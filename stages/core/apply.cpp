@@ -188,7 +188,7 @@ ExitCode runApply(const ApplyOptions& opts, const Log& log) {
   if (opts.batch_size < 1 || opts.batch_size > 10000) throw usageError("--batch-size must be between 1 and 10000");
   AppDb app(resolveDatabaseUrl(opts.database_url));
   app.checkSchema();
-  WorkDb work(opts.common.work_db);
+  WorkDb work(opts.common.work_db, WorkDb::Mode::kExisting);
   auto& db = work.db();
   checkKnownClients(db, opts.common.client_ids);
   const auto planned = loadPlanned(db, opts.common.client_ids);

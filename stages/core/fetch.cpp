@@ -745,7 +745,7 @@ ExitCode runFetch(const FetchOptions& in, const Log& log) {
   validateFetchOptions(in);
   FetchOptions opts = in;
   opts.base_url = validateBaseUrl(in.base_url);
-  WorkDb work(opts.common.work_db);
+  WorkDb work(opts.common.work_db, WorkDb::Mode::kExisting);
   checkKnownClients(work.db(), opts.common.client_ids);
   // Bad input and an unreachable application database stop the stage before it writes anything.
   const auto creds = readCredentials(opts, countWork(work, opts));

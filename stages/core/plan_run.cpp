@@ -116,7 +116,7 @@ void storePlans(SQLite::Database& db, const std::vector<std::string>& ids,
 
 ExitCode runPlan(const PlanOptions& opts, const Log& log) {
   const auto format = exportFormatFor(opts.export_path);  // usage error before any write
-  WorkDb work(opts.common.work_db);
+  WorkDb work(opts.common.work_db, WorkDb::Mode::kExisting);
   auto& db = work.db();
   checkKnownClients(db, opts.common.client_ids);
   const auto run = work.beginRun("plan", jsonObject({{"client_ids", joinIds(opts.common.client_ids)},

@@ -32,12 +32,13 @@ bool looksLikeSqlite(const std::string& path) {
 
 WorkDb::WorkDb(const std::string& path, Mode mode) : path_(path) {
   const bool exists = std::filesystem::exists(path);
-  if (!exists && mode == Mode::kReadOnly)
+  const bool writable = mode != Mode::kReadOnly;
+  if (!exists && mode != Mode::kCreate)
     throw FatalError("work DB " + path + " does not exist: run 'ghl-backfill extract' first, or pass --work-db");
   if (exists && !looksLikeSqlite(path))
     throw FatalError("work DB " + path + " is not a SQLite database: pass --work-db with a ghl-backfill work DB or a new path");
 
-  if (mode == Mode::kReadWrite) {
+  if (writable) {
     // The lock file sits beside the DB; flock is released by the kernel if we die.
     const std::string lock_path = path + names::kLockSuffix;
     lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -60,10 +61,10 @@ WorkDb::WorkDb(const std::string& path, Mode mode) : path_(path) {
   }
 
   try {
-    const int flags = mode == Mode::kReadWrite ? SQLite::OPEN_READWRITE : SQLite::OPEN_READONLY;
+    const int flags = writable ? SQLite::OPEN_READWRITE : SQLite::OPEN_READONLY;
     db_ = std::make_unique<SQLite::Database>(path, flags);
     db_->exec("PRAGMA busy_timeout = 5000");
-    if (mode == Mode::kReadWrite) {
+    if (writable) {
       db_->exec("PRAGMA journal_mode = WAL");
       db_->exec("PRAGMA synchronous = NORMAL");
     }
@@ -73,7 +74,7 @@ WorkDb::WorkDb(const std::string& path, Mode mode) : path_(path) {
       throw FatalError("work DB " + path + " has schema version " + std::to_string(v) +
                        ", newer than this ghl-backfill knows (" + std::to_string(latestVersion()) +
                        "): upgrade ghl-backfill or use another --work-db");
-    if (mode == Mode::kReadWrite) migrate();
+    if (writable) migrate();
     else if (v < latestVersion())
       throw FatalError("work DB " + path + " has schema version " + std::to_string(v) +
                        ": run any stage once to migrate it to version " + std::to_string(latestVersion()));

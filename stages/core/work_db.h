@@ -14,11 +14,15 @@ namespace ghlb {
 
 class WorkDb {
  public:
-  enum class Mode { kReadWrite, kReadOnly };
+  enum class Mode {
+    kCreate,    // read-write, created (mode 0600) when absent: extract
+    kExisting,  // read-write, must exist: the stages after extract
+    kReadOnly,  // must exist, no lock, no migration: status
+  };
 
-  // Opens PATH, creating it (mode 0600) when absent and Mode is kReadWrite, then migrates it.
+  // Opens PATH (creating it only in kCreate), then migrates it unless kReadOnly.
   // Throws FatalError with a fix-it message: not SQLite, newer schema, locked by another stage.
-  explicit WorkDb(const std::string& path, Mode mode = Mode::kReadWrite);
+  explicit WorkDb(const std::string& path, Mode mode = Mode::kCreate);
   ~WorkDb();
   WorkDb(const WorkDb&) = delete;
   WorkDb& operator=(const WorkDb&) = delete;

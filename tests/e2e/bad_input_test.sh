@@ -69,7 +69,10 @@ assert_eq "$sum" "$(md5sum <"$E2E_DIR/text.db")" "the non-SQLite file is untouch
 cp "$WORK_DB" "$E2E_DIR/newer.db"
 sqlite3 "$E2E_DIR/newer.db" "PRAGMA user_version = 99"
 gb_raw plan --work-db "$E2E_DIR/newer.db"; expect_error 1 "newer than this ghl-backfill knows"
-gb_raw status --work-db "$E2E_DIR/missing.db"; expect_error 1 "does not exist"
+for stage in fetch plan apply status; do
+  gb_raw "$stage" --work-db "$E2E_DIR/missing.db"; expect_error 1 "does not exist"
+done
+[[ ! -e "$E2E_DIR/missing.db" ]] || e2e_fail "a stage after extract created a work DB"
 
 # GHL answering non-JSON or unexpected JSON: recorded per lead, the run goes on with the others.
 cat >"$E2E_DIR/sim-bad.json" <<JSON

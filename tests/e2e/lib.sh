@@ -216,11 +216,11 @@ _gb_run() {
   GB_N=$((GB_N + 1))
   GB_OUT="$E2E_DIR/out.$GB_N"
   GB_ERR="$E2E_DIR/err.$GB_N"
-  local rc=0
+  local rc=0 start=$SECONDS
   "$GHLB_BIN/ghl-backfill" "$@" >"$GB_OUT" 2>"$GB_ERR" || rc=$?
   GB_RC=$rc
   {
-    echo "### gb $GB_N: exit $rc"
+    echo "### gb $GB_N: ghl-backfill ${1:-}: exit $rc after $((SECONDS - start)) s"
     echo "--- stdout"; cat "$GB_OUT"
     echo "--- stderr"; cat "$GB_ERR"
   } >>"$E2E_DIR/all-output.log"
