@@ -131,11 +131,10 @@ std::vector<PlannedLead> loadPlanned(SQLite::Database& db, const std::vector<std
   SQLite::Statement q(db,
                       "SELECT p.lead_id, p.client_id, i.field, i.new_value FROM plan_lead p "
                       "JOIN plan_item i USING (lead_id) WHERE p.status = 'fill' "
-                      "AND (?1 = 0 OR p.client_id IN (SELECT value FROM json_each(?2))) "
+                      "AND " + clientScope("p.client_id") + " "
                       "AND NOT EXISTS (SELECT 1 FROM apply_log a WHERE a.lead_id = i.lead_id AND a.field = i.field) "
                       "ORDER BY p.lead_id, i.field");
-  q.bind(1, ids.empty() ? 0 : 1);
-  q.bind(2, jsonStringArray(ids));
+  bindClientScope(q, ids);
   std::vector<PlannedLead> out;
   while (q.executeStep()) {
     const std::string id = q.getColumn(0).getString();

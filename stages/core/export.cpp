@@ -11,6 +11,7 @@
 
 #include "error.h"
 #include "json_util.h"
+#include "work_db.h"
 
 namespace ghlb {
 namespace {
@@ -58,10 +59,9 @@ std::int64_t writeExport(SQLite::Database& db, const std::vector<std::string>& i
   SQLite::Statement q(db,
                       "SELECT i.lead_id, p.client_id, i.field, i.old_value, i.new_value, p.status, "
                       "p.ambiguous, p.contact_id FROM plan_item i JOIN plan_lead p USING (lead_id) "
-                      "WHERE (?1 = 0 OR p.client_id IN (SELECT value FROM json_each(?2))) "
+                      "WHERE " + clientScope("p.client_id") + " "
                       "ORDER BY i.lead_id, i.field");
-  q.bind(1, ids.empty() ? 0 : 1);
-  q.bind(2, jsonStringArray(ids));
+  bindClientScope(q, ids);
   std::string data;
   std::int64_t rows = 0;
   rapidjson::StringBuffer buf;

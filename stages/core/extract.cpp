@@ -176,12 +176,11 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
   if (!c.capped) {
     // A complete pass: leads of the scope it did not see are no longer eligible (unless applied).
     SQLite::Statement gone(db,
-                           "UPDATE lead SET eligible = 0 WHERE extract_run <> ? AND eligible = 1 "
-                           "AND (? = 0 OR client_id IN (SELECT value FROM json_each(?))) "
+                           "UPDATE lead SET eligible = 0 WHERE extract_run <> ?3 AND eligible = 1 AND " +
+                               clientScope("client_id") + " "
                            "AND NOT EXISTS (SELECT 1 FROM apply_log a WHERE a.lead_id = lead.id)");
-    gone.bind(1, static_cast<std::int64_t>(run));
-    gone.bind(2, opts.common.client_ids.empty() ? 0 : 1);
-    gone.bind(3, jsonStringArray(opts.common.client_ids));
+    bindClientScope(gone, opts.common.client_ids);
+    gone.bind(3, static_cast<std::int64_t>(run));
     c.leads_no_longer_eligible = gone.exec();
   }
 

@@ -22,22 +22,14 @@ void bindOpt(SQLite::Statement& st, int i, const std::optional<std::string>& v) 
   else st.bind(i);
 }
 
-// Scope filter shared by every query here: ?1 = 0 for all tenants, else ?2 = JSON array of ids.
-constexpr const char* kScope = "(?1 = 0 OR l.client_id IN (SELECT value FROM json_each(?2)))";
-
-void bindScope(SQLite::Statement& st, const std::vector<std::string>& ids) {
-  st.bind(1, ids.empty() ? 0 : 1);
-  st.bind(2, jsonStringArray(ids));
-}
-
 std::vector<LeadPlan> computePlans(SQLite::Database& db, const std::vector<std::string>& ids) {
   SQLite::Statement q(
       db, std::string("SELECT l.id, l.client_id, l.location_id, l.ghl_contact_id, l.email, l.phone, "
                       "l.first_name, l.last_name, l.company_name, l.enrichment_status, "
                       "f.lookup, f.lookup_key, f.outcome, f.search_body, f.contact_body "
                       "FROM lead l LEFT JOIN fetch_result f ON f.lead_id = l.id "
-                      "WHERE l.eligible = 1 AND ") + kScope + " ORDER BY l.id");
-  bindScope(q, ids);
+                      "WHERE l.eligible = 1 AND ") + clientScope("l.client_id") + " ORDER BY l.id");
+  bindClientScope(q, ids);
   std::vector<LeadPlan> plans;
   while (q.executeStep()) {
     LeadSnapshot lead{q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
@@ -73,8 +65,8 @@ void storePlans(SQLite::Database& db, const std::vector<std::string>& ids,
   // Replace the plan of the scope; leads no longer eligible lose theirs.
   for (const char* table : {"plan_item", "plan_report", "plan_lead"}) {
     SQLite::Statement del(db, std::string("DELETE FROM ") + table +
-                                  " WHERE lead_id IN (SELECT l.id FROM lead l WHERE " + kScope + ")");
-    bindScope(del, ids);
+                                  " WHERE lead_id IN (SELECT l.id FROM lead l WHERE " + clientScope("l.client_id") + ")");
+    bindClientScope(del, ids);
     del.exec();
   }
   SQLite::Statement lead(db,

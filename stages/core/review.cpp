@@ -6,16 +6,10 @@
 
 #include "json_util.h"
 #include "plan.h"
+#include "work_db.h"
 
 namespace ghlb {
 namespace {
-
-constexpr const char* kScope = "(?1 = 0 OR client_id IN (SELECT value FROM json_each(?2)))";
-
-void bindScope(SQLite::Statement& st, const std::vector<std::string>& ids) {
-  st.bind(1, ids.empty() ? 0 : 1);
-  st.bind(2, jsonStringArray(ids));
-}
 
 const std::vector<std::string>& statusColumns() {
   static const std::vector<std::string> cols = {
@@ -28,7 +22,7 @@ const std::vector<std::string>& statusColumns() {
 template <typename F>
 void each(SQLite::Database& db, const std::string& sql, const std::vector<std::string>& ids, F f) {
   SQLite::Statement q(db, sql);
-  bindScope(q, ids);
+  bindClientScope(q, ids);
   while (q.executeStep()) f(q);
 }
 
@@ -72,7 +66,7 @@ ReviewSummary loadReview(SQLite::Database& db, const std::vector<std::string>& i
   ReviewSummary s;
   each(db,
        std::string("SELECT client_id, status, count(*), sum(ambiguous), sum(link) FROM plan_lead WHERE ") +
-           kScope + " GROUP BY client_id, status",
+           clientScope("client_id") + " GROUP BY client_id, status",
        ids, [&](SQLite::Statement& q) {
          auto& t = s.tenants[q.getColumn(0).getString()];
          const auto n = q.getColumn(2).getInt64();
@@ -83,19 +77,19 @@ ReviewSummary loadReview(SQLite::Database& db, const std::vector<std::string>& i
        });
   each(db,
        std::string("SELECT p.client_id, i.field, count(*) FROM plan_item i JOIN plan_lead p USING (lead_id) "
-                   "WHERE ") + kScope + " GROUP BY p.client_id, i.field",
+                   "WHERE ") + clientScope("client_id") + " GROUP BY p.client_id, i.field",
        ids, [&](SQLite::Statement& q) {
          s.tenants[q.getColumn(0).getString()].fields[q.getColumn(1).getString()] = q.getColumn(2).getInt64();
        });
   each(db,
        std::string("SELECT p.client_id, r.field || ':' || r.reason, count(*) FROM plan_report r "
-                   "JOIN plan_lead p USING (lead_id) WHERE ") + kScope + " GROUP BY 1, 2",
+                   "JOIN plan_lead p USING (lead_id) WHERE ") + clientScope("client_id") + " GROUP BY 1, 2",
        ids, [&](SQLite::Statement& q) {
          s.tenants[q.getColumn(0).getString()].reported[q.getColumn(1).getString()] = q.getColumn(2).getInt64();
        });
   each(db,
        std::string("SELECT l.client_id, a.outcome, count(*) FROM apply_log a JOIN lead l ON l.id = a.lead_id "
-                   "WHERE ") + "(?1 = 0 OR l.client_id IN (SELECT value FROM json_each(?2)))" + " GROUP BY 1, 2",
+                   "WHERE ") + clientScope("l.client_id") + " GROUP BY 1, 2",
        ids, [&](SQLite::Statement& q) {
          s.tenants[q.getColumn(0).getString()].applied[q.getColumn(1).getString()] = q.getColumn(2).getInt64();
        });
@@ -154,9 +148,24 @@ void printReview(const ReviewSummary& s, std::ostream& out) {
       out << "  " << r << ": " << n << "\n";
     }
   }
-  out << "\nApplied so far (fields):";
-  if (applied.empty()) out << " nothing yet";
-  for (const auto& o : applied) out << " " << o << "=" << s.totalApplied(o);
+  out << "\nApplied so far (fields, per tenant and outcome):";
+  if (applied.empty()) {
+    out << " nothing yet\n";
+    return;
+  }
+  out << "\n" << std::left << std::setw(38) << "tenant";
+  for (const auto& o : applied) out << std::right << std::setw(static_cast<int>(o.size() + 2)) << o;
+  out << "\n";
+  for (const auto& [id, t] : s.tenants) {
+    out << std::left << std::setw(38) << id;
+    for (const auto& o : applied) {
+      const auto it = t.applied.find(o);
+      out << std::right << std::setw(static_cast<int>(o.size() + 2)) << (it == t.applied.end() ? 0 : it->second);
+    }
+    out << "\n";
+  }
+  out << std::left << std::setw(38) << "TOTAL";
+  for (const auto& o : applied) out << std::right << std::setw(static_cast<int>(o.size() + 2)) << s.totalApplied(o);
   out << "\n";
 }
 

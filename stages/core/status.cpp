@@ -39,10 +39,9 @@ ExitCode runStatus(const CommonOptions& opts, std::ostream& out) {
       " (SELECT count(*) FROM apply_log a JOIN lead x ON x.id = a.lead_id WHERE x.client_id = l.client_id AND a.outcome = 'written'), "
       " (SELECT count(*) FROM apply_log a JOIN lead x ON x.id = a.lead_id WHERE x.client_id = l.client_id AND a.outcome = 'stale') "
       "FROM lead l LEFT JOIN fetch_result f ON f.lead_id = l.id LEFT JOIN plan_lead p ON p.lead_id = l.id "
-      "WHERE l.eligible = 1 AND (?1 = 0 OR l.client_id IN (SELECT value FROM json_each(?2))) "
+      "WHERE l.eligible = 1 AND " + clientScope("l.client_id") + " "
       "GROUP BY l.client_id ORDER BY l.client_id");
-  t.bind(1, opts.client_ids.empty() ? 0 : 1);
-  t.bind(2, jsonStringArray(opts.client_ids));
+  bindClientScope(t, opts.client_ids);
   while (t.executeStep()) {
     out << "  " << std::left << std::setw(38) << t.getColumn(0).getString() << std::right;
     const int widths[] = {9, 9, 11, 9, 11, 9, 7};

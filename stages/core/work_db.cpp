@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "error.h"
+#include "json_util.h"
 #include "migrations.h"
 #include "names.h"
 
@@ -123,6 +124,15 @@ void WorkDb::finishRun(std::int64_t run, std::string_view status, const std::str
   st.bind(3, counts_json);
   st.bind(4, static_cast<std::int64_t>(run));
   st.exec();
+}
+
+std::string clientScope(std::string_view column) {
+  return "(?1 = 0 OR " + std::string(column) + " IN (SELECT value FROM json_each(?2)))";
+}
+
+void bindClientScope(SQLite::Statement& st, const std::vector<std::string>& client_ids) {
+  st.bind(1, client_ids.empty() ? 0 : 1);
+  st.bind(2, jsonStringArray(client_ids));
 }
 
 void checkKnownClients(SQLite::Database& db, const std::vector<std::string>& client_ids) {

@@ -46,6 +46,11 @@ class WorkDb {
   std::unique_ptr<SQLite::Database> db_;
 };
 
+// The --client-id scope in work-DB queries: clientScope("l.client_id") is an SQL condition on
+// parameters ?1 (0: every tenant) and ?2 (JSON array of ids) that bindClientScope() sets.
+std::string clientScope(std::string_view column);
+void bindClientScope(SQLite::Statement& st, const std::vector<std::string>& client_ids);
+
 // Usage error naming the first id that is not a tenant of the snapshot (extract did not see it).
 void checkKnownClients(SQLite::Database& db, const std::vector<std::string>& client_ids);
 

@@ -57,7 +57,15 @@ assert_eq "$snapshot" "$(e2e_psql "SELECT string_agg(md5(ROW(l.*)::text), ',' OR
 
 # The plan summary now shows what apply found.
 gb plan; assert_rc 0 "plan after apply"
-assert_contains "$GB_OUT" "stale="
-assert_contains "$GB_OUT" "conflict="
+assert_contains "$GB_OUT" "Applied so far (fields, per tenant and outcome):"
+applied_total() {  # the TOTAL of one outcome column in the review's applied table
+  awk -v want="$1" '/^Applied so far/ {f = 1} f && /^tenant/ {for (i = 2; i <= NF; i++) col[$i] = i}
+                    f && /^TOTAL/ {print $col[want]}' "$GB_OUT"
+}
+for outcome in written stale conflict gone; do
+  assert_eq "$(e2e_sqlite "SELECT count(*) FROM apply_log WHERE outcome = '$outcome'")" "$(applied_total "$outcome")" \
+    "review shows the $outcome count"
+done
+[[ $(applied_total stale) -ge 1 && $(applied_total conflict) -ge 1 ]] || e2e_fail "review lacks stale or conflict counts"
 assert_no_pii
 e2e_pass
