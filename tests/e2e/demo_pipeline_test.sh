@@ -110,6 +110,11 @@ assert_eq "$(awk -F'\t' 'NR > 1 && $12 == 1' "$expected" | wc -l)" \
           "$(e2e_psql "SELECT count(*) FROM \"Lead\" WHERE \"enrichmentSource\" = 'ghl' AND \"enrichmentStatus\" = 'enriched'")" \
           "enriched leads"
 
+# No GHL token anywhere in the work DB (its dump, and the raw files with their WAL).
+e2e_psql 'SELECT "ghlPrivateKey" FROM "Client" WHERE "ghlPrivateKey" IS NOT NULL AND length(btrim("ghlPrivateKey")) >= 8' >"$E2E_DIR/tokens"
+[[ -s "$E2E_DIR/tokens" ]] || e2e_fail "the demo has no token to look for"
+assert_eq 0 "$( { sqlite3 "$WORK_DB" .dump; cat "$WORK_DB"*; } | grep -caF -f "$E2E_DIR/tokens" || true)" "no token in the work DB"
+
 gb status; assert_rc 0 "status"
 assert_contains "$GB_OUT" "apply"
 assert_no_pii

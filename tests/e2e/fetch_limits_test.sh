@@ -53,7 +53,7 @@ last_a=$(grep -n 'locAAAA' "$SIM_REQUEST_LOG" | tail -n 1 | cut -d: -f1)
 [[ $first_b -lt $last_a ]] || e2e_fail "locations were served one after the other"
 
 # 2. A revoked token: its location stops at once with auth_failed; the others are unaffected.
-e2e_psql "UPDATE \"Client\" SET \"ghlPrivateKey\" = 'token-x-wrong-0001' WHERE id = 'client-x'" >/dev/null
+e2e_load_sql - <<<"UPDATE \"Client\" SET \"ghlPrivateKey\" = 'token-x-wrong-0001' WHERE id = 'client-x'"
 gb fetch --client-id client-x --concurrency 4
 assert_rc 3 "fetch with a revoked token ends retryable"
 assert_eq "$n" "$(e2e_sqlite "SELECT count(*) FROM fetch_result WHERE outcome = 'auth_failed'")" "every lead of X auth_failed"
@@ -64,7 +64,7 @@ assert_not_contains "$GB_ERR" "token-x-wrong-0001"
 # 3. A quota shared with the application's own traffic: 80 of every 100 slots are taken by
 # others; fetch must follow the headers and 429s and still finish.
 e2e_start_sim "$E2E_DIR/sim.json" --burst 100 --external-per-window 80
-e2e_psql "UPDATE \"Client\" SET \"ghlPrivateKey\" = 'token-x-secret-0001' WHERE id = 'client-x'" >/dev/null
+e2e_load_sql - <<<"UPDATE \"Client\" SET \"ghlPrivateKey\" = 'token-x-secret-0001' WHERE id = 'client-x'"
 gb fetch --client-id client-x --per-location-burst-per-10s 90 --max-retries 8
 assert_rc 0 "fetch with a shared quota"
 assert_eq "$n" "$(e2e_sqlite "SELECT count(*) FROM fetch_result WHERE outcome = 'found' AND lead_id LIKE 'lead-x-%'")" "X found once its token is fixed"
