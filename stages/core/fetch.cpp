@@ -7,7 +7,6 @@
 #include <deque>
 #include <optional>
 #include <random>
-#include <set>
 #include <unordered_map>
 #include <vector>
 
@@ -16,6 +15,8 @@
 #include "contact.h"
 #include "curl_transport.h"
 #include "error.h"
+#include "fetch_store.h"
+#include "fetch_work.h"
 #include "ghl_client.h"
 #include "json_util.h"
 #include "lead.h"
@@ -25,7 +26,6 @@
 namespace ghlb {
 namespace {
 
-constexpr int kPageRows = 500;        // leads read per keyset page of one client
 constexpr Millis kMaxWait{250};       // longest sleep, so a stop request is seen promptly
 constexpr Millis kBackoffBase{500};   // 5xx / network retries: full jitter over base * 2^n ...
 constexpr Millis kBackoffCap{30000};  // ... capped here
@@ -36,184 +36,6 @@ constexpr FetchOutcome kAllOutcomes[] = {
     FetchOutcome::kInvalidId,  FetchOutcome::kNoLookup,  FetchOutcome::kAuthFailed,
     FetchOutcome::kDailyLimit, FetchOutcome::kPermanent, FetchOutcome::kBadResponse,
     FetchOutcome::kTransient,
-};
-
-// ---------------------------------------------------------------------------------------------
-// The work list, read from the snapshot.
-
-const char* const kLeadSelect =
-    "SELECT l.id, l.client_id, l.location_id, l.ghl_contact_id, l.email, l.phone, l.first_name, "
-    "l.last_name, l.company_name, l.enrichment_status, f.lookup, f.lookup_key, f.outcome "
-    "FROM lead l LEFT JOIN fetch_result f ON f.lead_id = l.id WHERE l.eligible = 1";
-
-// A snapshot row with what the last fetch stored for it.
-struct LeadRow {
-  LeadSnapshot lead;
-  std::optional<std::string> lookup, lookup_key, outcome;
-};
-
-std::optional<std::string> optText(const SQLite::Column& c) {
-  if (c.isNull()) return std::nullopt;
-  return c.getString();
-}
-
-LeadRow readRow(SQLite::Statement& st) {
-  LeadRow r;
-  r.lead.id = st.getColumn(0).getString();
-  r.lead.client_id = st.getColumn(1).getString();
-  r.lead.location_id = st.getColumn(2).getString();
-  r.lead.ghl_contact_id = optText(st.getColumn(3));
-  r.lead.email = optText(st.getColumn(4));
-  r.lead.phone = optText(st.getColumn(5));
-  r.lead.first_name = optText(st.getColumn(6));
-  r.lead.last_name = optText(st.getColumn(7));
-  r.lead.company_name = optText(st.getColumn(8));
-  r.lead.enrichment_status = optText(st.getColumn(9));
-  r.lookup = optText(st.getColumn(10));
-  r.lookup_key = optText(st.getColumn(11));
-  r.outcome = optText(st.getColumn(12));
-  return r;
-}
-
-// No result yet, a retryable one, or one for another lookup than the snapshot now asks for.
-bool needsFetch(const LeadRow& row, bool refetch) {
-  if (refetch || !row.outcome) return true;
-  const auto outcome = fetchOutcomeFromString(*row.outcome);
-  if (!outcome || isRetryable(*outcome)) return true;
-  const LookupPlan plan = lookupFor(row.lead);
-  return row.lookup != toString(plan.kind) || row.lookup_key.value_or("") != plan.key;
-}
-
-// One client's work list, read lazily in keyset pages by lead id so memory stays bounded and no
-// read statement stays open while results are written.
-class ClientQueue {
- public:
-  ClientQueue(SQLite::Statement& page_query, std::string client_id, bool refetch)
-      : query_(&page_query), client_id_(std::move(client_id)), refetch_(refetch) {}
-
-  // The next lead, or nullptr when the list is exhausted.
-  const LeadSnapshot* peek() {
-    while (buf_.empty() && !exhausted_) refill();
-    return buf_.empty() ? nullptr : &buf_.front();
-  }
-
-  LeadSnapshot pop() {
-    LeadSnapshot l = std::move(buf_.front());
-    buf_.pop_front();
-    return l;
-  }
-
- private:
-  void refill() {
-    SQLite::Statement& q = *query_;
-    q.reset();
-    q.bind(1, client_id_);
-    q.bind(2, after_);
-    q.bind(3, kPageRows);
-    int rows = 0;
-    while (q.executeStep()) {
-      ++rows;
-      LeadRow row = readRow(q);
-      after_ = row.lead.id;
-      if (needsFetch(row, refetch_)) buf_.push_back(std::move(row.lead));
-    }
-    q.reset();
-    exhausted_ = rows < kPageRows;
-  }
-
-  SQLite::Statement* query_;
-  std::string client_id_;
-  bool refetch_;
-  std::string after_;  // last lead id read; "" sorts before every id
-  bool exhausted_ = false;
-  std::deque<LeadSnapshot> buf_;
-};
-
-// ---------------------------------------------------------------------------------------------
-// Storing results: upserts batched in SQLite transactions.
-
-struct FetchRecord {
-  std::string lead_id;
-  Lookup lookup = Lookup::kNone;
-  std::string key;
-  FetchOutcome outcome = FetchOutcome::kTransient;
-  int http_status = 0;  // 0: no response, stored as NULL
-  std::string detail;
-  std::string search_body;
-  std::string contact_body;
-  int attempts = 0;
-};
-
-class ResultStore {
- public:
-  ResultStore(SQLite::Database& db, std::int64_t run, const FetchControl& control, SteadyTime now)
-      : db_(db),
-        upsert_(db,
-                "INSERT INTO fetch_result(lead_id, lookup, lookup_key, outcome, http_status, detail, "
-                "search_body, contact_body, attempts, fetched_at, fetch_run) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(lead_id) DO UPDATE SET "
-                "lookup = excluded.lookup, lookup_key = excluded.lookup_key, outcome = excluded.outcome, "
-                "http_status = excluded.http_status, detail = excluded.detail, "
-                "search_body = excluded.search_body, contact_body = excluded.contact_body, "
-                "attempts = excluded.attempts, fetched_at = excluded.fetched_at, "
-                "fetch_run = excluded.fetch_run"),
-        run_(run),
-        every_(static_cast<size_t>(std::max(1, control.flush_every))),
-        interval_(control.flush_interval),
-        last_flush_(now) {}
-
-  void add(FetchRecord r, SteadyTime now) {
-    pending_.push_back(std::move(r));
-    if (pending_.size() >= every_) flush(now);
-  }
-
-  void flushIfDue(SteadyTime now) {
-    if (!pending_.empty() && now - last_flush_ >= interval_) flush(now);
-  }
-
-  void flush(SteadyTime now) {
-    last_flush_ = now;
-    if (pending_.empty()) return;
-    SQLite::Transaction tx(db_);
-    for (const auto& r : pending_) write(r);
-    tx.commit();
-    pending_.clear();
-  }
-
- private:
-  void bindText(int i, const std::string& s) {
-    if (s.empty())
-      upsert_.bind(i);  // NULL
-    else
-      upsert_.bind(i, s);
-  }
-
-  void write(const FetchRecord& r) {
-    upsert_.bind(1, r.lead_id);
-    upsert_.bind(2, toString(r.lookup));
-    bindText(3, r.key);
-    upsert_.bind(4, std::string(toString(r.outcome)));
-    if (r.http_status)
-      upsert_.bind(5, r.http_status);
-    else
-      upsert_.bind(5);
-    bindText(6, r.detail);
-    bindText(7, r.search_body);
-    bindText(8, r.contact_body);
-    upsert_.bind(9, r.attempts);
-    upsert_.bind(10, isoNowUtc());
-    upsert_.bind(11, run_);
-    upsert_.exec();
-    upsert_.reset();
-  }
-
-  SQLite::Database& db_;
-  SQLite::Statement upsert_;
-  std::int64_t run_;
-  size_t every_;
-  Millis interval_;
-  SteadyTime last_flush_;
-  std::vector<FetchRecord> pending_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -324,9 +146,8 @@ Engine::Engine(WorkDb& work, const std::map<std::string, Credential>& creds, Tra
       opts_(opts),
       log_(log),
       control_(control),
-      page_query_(work.db(),
-                  std::string(kLeadSelect) + " AND l.client_id = ? AND l.id > ? ORDER BY l.id LIMIT ?"),
-      store_(work.db(), run, control, clock.now()),
+      page_query_(clientPageQuery(work.db())),
+      store_(work.db(), run, control.flush_every, control.flush_interval, clock.now()),
       rng_(control.seed),
       last_progress_(clock.now()) {
   const auto work_list = countWork(work, opts);
@@ -527,7 +348,7 @@ void Engine::stopLocation(Location& loc, FetchOutcome outcome, const char* reaso
 }
 
 void Engine::record(Job& job, FetchOutcome outcome, std::string detail, std::string contact_body) {
-  FetchRecord r;
+  FetchResultRow r;
   r.lead_id = job.lead.id;
   r.lookup = job.plan.kind;
   r.key = job.plan.key;
@@ -703,18 +524,6 @@ void validateFetchOptions(const FetchOptions& o) {
   checkRange(o.max_requests >= 0, "--max-requests", std::to_string(o.max_requests), "0 (no cap) or more");
   checkRange(o.search_page_limit >= 1 && o.search_page_limit <= 500, "search page limit",
              std::to_string(o.search_page_limit), "from 1 to 500 (GHL's maximum)");
-}
-
-std::map<std::string, std::int64_t> countWork(WorkDb& work, const FetchOptions& opts) {
-  const std::set<std::string> wanted(opts.common.client_ids.begin(), opts.common.client_ids.end());
-  std::map<std::string, std::int64_t> out;
-  SQLite::Statement st(work.db(), kLeadSelect);
-  while (st.executeStep()) {
-    const LeadRow row = readRow(st);
-    if (!wanted.empty() && !wanted.count(row.lead.client_id)) continue;
-    if (needsFetch(row, opts.refetch)) ++out[row.lead.client_id];
-  }
-  return out;
 }
 
 FetchCounts fetchLeads(WorkDb& work, const std::map<std::string, Credential>& creds, Transport& transport,

@@ -3,7 +3,8 @@
 // DB's fetch_result, for plan to read. All locations are served at once, round-robin, each within
 // its own RateLimiter, with at most --concurrency requests in flight overall. Re-running fetches
 // only what is missing, retryable, or whose lookup changed with the snapshot. Tokens stay in
-// memory: never in the work DB, a log line or an error.
+// memory: never in the work DB, a log line or an error. The work list (countWork) is in
+// fetch_work.h, the batched writer of fetch_result in fetch_store.h.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -12,6 +13,7 @@
 
 #include "clock.h"
 #include "exit_code.h"
+#include "fetch_work.h"
 #include "log.h"
 #include "options.h"
 #include "outcome.h"
@@ -56,10 +58,6 @@ ExitCode runFetch(const FetchOptions& opts, const Log& log);
 
 // usageError naming the first out-of-range option, with its allowed range.
 void validateFetchOptions(const FetchOptions& opts);
-
-// Leads to fetch per client id: eligible, in opts.common.client_ids (when given), and without a
-// final result for their current lookup (every lead with opts.refetch).
-std::map<std::string, std::int64_t> countWork(WorkDb& work, const FetchOptions& opts);
 
 // The engine: fetches the work list of countWork() and stores each result in fetch_result with
 // fetch_run = RUN_ID. CREDS maps client id to its location and token; a client of the work list

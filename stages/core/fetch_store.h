@@ -1,0 +1,64 @@
+// Where fetch's results go: one FetchResultRow per lead looked up, upserted into the work DB's
+// fetch_result (keyed by lead id, so a re-run replaces the older answer) and stamped with the
+// run's id and the time of writing. Rows are buffered and written in batches, one SQLite
+// transaction each, so a run does not pay a commit per lead and a crash loses at most the
+// batch not yet flushed. A row holds GHL's answer bodies, never a token.
+#pragma once
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "clock.h"
+#include "lead.h"
+#include "outcome.h"
+
+namespace ghlb {
+
+// One lead's result as fetch_result stores it; empty strings are stored as NULL.
+// (Not plan.h's FetchRecord, which is the same row as plan reads it back.)
+struct FetchResultRow {
+  std::string lead_id;
+  Lookup lookup = Lookup::kNone;
+  std::string key;  // lookup_key: the contact id or normalized email looked up
+  FetchOutcome outcome = FetchOutcome::kTransient;
+  int http_status = 0;  // 0: no response, stored as NULL
+  std::string detail;
+  std::string search_body;
+  std::string contact_body;
+  int attempts = 0;
+};
+
+// The batched writer of fetch_result. Rows added are written once FLUSH_EVERY (at least 1) are
+// pending, or by flushIfDue() once FLUSH_INTERVAL has passed since the last flush. The caller
+// must flush() before the store goes away: the destructor drops what is still pending.
+class ResultStore {
+ public:
+  // RUN is the stage_run id stored as fetch_run; NOW starts the flush interval.
+  ResultStore(SQLite::Database& db, std::int64_t run, int flush_every, Millis flush_interval, SteadyTime now);
+
+  // Buffers R; flushes when the batch is full.
+  void add(FetchResultRow r, SteadyTime now);
+
+  // Flushes when rows are pending and the interval has passed since the last flush.
+  void flushIfDue(SteadyTime now);
+
+  // Writes every pending row in one transaction (throws SQLite::Exception on failure).
+  void flush(SteadyTime now);
+
+ private:
+  void bindText(int i, const std::string& s);
+  void write(const FetchResultRow& r);
+
+  SQLite::Database& db_;
+  SQLite::Statement upsert_;
+  std::int64_t run_;
+  std::size_t every_;
+  Millis interval_;
+  SteadyTime last_flush_;
+  std::vector<FetchResultRow> pending_;
+};
+
+}  // namespace ghlb
