@@ -48,7 +48,7 @@ max_a=$(e2e_sim_counter max_in_window locAAAAAAAAAAAA01)
 [[ $max_a -le 30 && $max_a -ge 25 ]] || e2e_fail "location A used $max_a of 30 slots in its busiest window"
 assert_eq $((2 * n)) "$(e2e_sqlite "SELECT count(*) FROM fetch_result WHERE outcome = 'found'")" "all found"
 # Both locations were served at once: B's first request came before A's last one.
-first_b=$(grep -n 'locBBBB' "$SIM_REQUEST_LOG" | head -n 1 | cut -d: -f1)
+first_b=$(grep -n -m 1 'locBBBB' "$SIM_REQUEST_LOG" | cut -d: -f1)
 last_a=$(grep -n 'locAAAA' "$SIM_REQUEST_LOG" | tail -n 1 | cut -d: -f1)
 [[ $first_b -lt $last_a ]] || e2e_fail "locations were served one after the other"
 

@@ -81,8 +81,8 @@ echo "ghl-backfill: 12 leads, lead 0088bc01-f524-4b53-99aa-8ddddb263c86 done" >>
 assert_no_pii
 cp "$E2E_DIR/all-output.log" "$E2E_DIR/clean.log"
 email=$(e2e_psql 'SELECT email FROM "Lead" WHERE email LIKE $$%@%$$ ORDER BY id COLLATE "C" LIMIT 1')
-token=$(sed -n 's/.*"token": "\([^"]*\)".*/\1/p' "$demo/ghl-sim.json" | head -n 1)
-sim_phone=$(sed -n 's/.*"phone": "\(+1[0-9]\{10\}\)".*/\1/p' "$demo/ghl-sim.json" | head -n 1)
+token=$(sed -n 's/.*"token": "\([^"]*\)".*/\1/p' "$demo/ghl-sim.json" | awk 'NR == 1')
+sim_phone=$(sed -n 's/.*"phone": "\(+1[0-9]\{10\}\)".*/\1/p' "$demo/ghl-sim.json" | awk 'NR == 1')
 name=$(e2e_psql 'SELECT "lastName" FROM "Lead" WHERE length("lastName") > 4 LIMIT 1')
 for planted in "searching ${email^^}" "Bearer $token" "phone ${sim_phone#+}." "lead of $name:"; do
   cp "$E2E_DIR/clean.log" "$E2E_DIR/all-output.log"

@@ -35,16 +35,18 @@ constexpr const char* kUserAgent = "ghlb-unit-test/1";
 class RunningServer {
  public:
   explicit RunningServer(httplib::Server& server) : server_(server) {
+    server_.set_tcp_nodelay(true);  // as ghl-sim: else Nagle delays every reused-connection answer
     port_ = server_.bind_to_any_port("127.0.0.1");
     REQUIRE(port_ > 0);
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    thread_ = std::thread([this] {
+      server_.listen_after_bind();
+      exited_ = true;
+    });
     // stop() before the server runs would be lost and join() would hang: wait until it runs.
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (!server_.is_running() && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(1ms);
+    while (!server_.is_running() && !exited_) std::this_thread::sleep_for(1ms);
     if (!server_.is_running()) {
-      thread_.detach();
-      FAIL("loopback test server did not start");
+      thread_.join();
+      FAIL("the loopback test server did not start");
     }
   }
   ~RunningServer() {
@@ -62,14 +64,14 @@ class RunningServer {
  private:
   httplib::Server& server_;
   std::thread thread_;
+  std::atomic<bool> exited_{false};
   int port_ = 0;
 };
 
-// Holds handlers until opened (or until a backstop passes), so a test controls how long the
-// server takes to answer without sleeping. Opens on destruction so the server can stop.
+// Holds handlers until opened (or until a 5 s backstop passes), so a test controls how long the
+// server takes to answer without sleeping.
 class Gate {
  public:
-  ~Gate() { open(); }
   void open() {
     {
       const std::lock_guard lock(mutex_);
@@ -99,7 +101,8 @@ std::vector<HttpResponse> collect(CurlTransport& transport, std::size_t count,
   return out;
 }
 
-HttpRequest get(std::uint64_t tag, std::string url, int timeout_ms = 5000) {
+// A GET of URL tagged TAG; tests change what else they need.
+HttpRequest makeRequest(std::uint64_t tag, std::string url, int timeout_ms = 5000) {
   HttpRequest r;
   r.tag = tag;
   r.url = std::move(url);
@@ -146,8 +149,8 @@ l6jSkC0oLBdEvKp2AGYI2rLAtxe0VW9huwi9K04S50Vw23qaabikDXsT
 // An HTTPS server with the self-signed certificate (httplib reads it from files: written to a
 // temp dir, removed once loaded).
 std::unique_ptr<httplib::SSLServer> selfSignedServer() {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("ghlb-curl-transport-test-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("ghlb-curl-transport-test-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const auto cert = dir / "cert.pem";
   const auto key = dir / "key.pem";
@@ -165,12 +168,14 @@ TEST_CASE("curl transport: GET round trip with request and response headers") {
   std::mutex mutex;
   httplib::Headers seen;
   std::string seen_path;
+  std::string seen_query;
   httplib::Server server;
   server.Get("/contacts/abc", [&](const httplib::Request& req, httplib::Response& res) {
     {
       const std::lock_guard lock(mutex);
       seen = req.headers;
-      seen_path = req.path + "?" + req.get_param_value("q");
+      seen_path = req.path;
+      seen_query = req.get_param_value("q");
     }
     res.set_header("X-RateLimit-Remaining", "97");
     res.set_content(R"({"contact":{"id":"abc"}})", "application/json");
@@ -178,7 +183,7 @@ TEST_CASE("curl transport: GET round trip with request and response headers") {
   const RunningServer running(server);
 
   CurlTransport transport(4, kUserAgent);
-  HttpRequest request = get(7, running.url("/contacts/abc?q=1"));
+  HttpRequest request = makeRequest(7, running.url("/contacts/abc?q=1"));
   request.headers = {"Authorization: Bearer test-token", "Version: 2021-07-28", "Accept: application/json"};
   transport.submit(request);
   CHECK(transport.inFlight() == 1);
@@ -198,7 +203,8 @@ TEST_CASE("curl transport: GET round trip with request and response headers") {
   CHECK(*ghlb::findHeader(r.headers, "content-type") == "application/json");
 
   const std::lock_guard lock(mutex);
-  CHECK(seen_path == "/contacts/abc?1");
+  CHECK(seen_path == "/contacts/abc");
+  CHECK(seen_query == "1");
   const auto header = [&](const char* name) {
     const auto it = seen.find(name);  // httplib compares names case-insensitively
     return it == seen.end() ? std::string("<absent>") : it->second;
@@ -230,7 +236,7 @@ TEST_CASE("curl transport: POST sends its body and returns the answer") {
   const RunningServer running(server);
 
   CurlTransport transport(2, kUserAgent);
-  HttpRequest request = get(3, running.url("/contacts/search"));
+  HttpRequest request = makeRequest(3, running.url("/contacts/search"));
   request.method = "POST";
   request.headers = {"Authorization: Bearer t2", "Content-Type: application/json"};
   request.body = R"({"locationId":"LOC1","filters":[{"field":"email","operator":"eq","value":"a@b.c"}]})";
@@ -268,7 +274,8 @@ TEST_CASE("curl transport: never more than max_parallel requests at the server a
   constexpr int kParallel = 3;
   constexpr int kRequests = 12;  // the server's thread pool (>= 8) would take more than 3 at once
   CurlTransport transport(kParallel, kUserAgent);
-  for (int i = 0; i < kRequests; ++i) transport.submit(get(i, running.url("/n/" + std::to_string(i))));
+  for (int i = 0; i < kRequests; ++i)
+    transport.submit(makeRequest(i, running.url("/n/" + std::to_string(i))));
   CHECK(transport.inFlight() == kRequests);
   const auto responses = collect(transport, kRequests);
   REQUIRE(responses.size() == kRequests);
@@ -287,7 +294,7 @@ TEST_CASE("curl transport: connections are kept alive and reused") {
   std::set<int> ports;
   int hits = 0;
   httplib::Server server;
-  server.set_keep_alive_max_count(1000);  // httplib closes after 5 requests by default
+  server.set_keep_alive_max_count(1000);  // httplib closes a connection after 5 requests by default
   server.Get("/ping", [&](const httplib::Request& req, httplib::Response& res) {
     {
       const std::lock_guard lock(mutex);
@@ -301,13 +308,13 @@ TEST_CASE("curl transport: connections are kept alive and reused") {
   constexpr int kParallel = 2;
   constexpr int kRequests = 12;
   CurlTransport transport(kParallel, kUserAgent);
-  for (int i = 0; i < kRequests; ++i) transport.submit(get(i, running.url("/ping")));
+  for (int i = 0; i < kRequests; ++i) transport.submit(makeRequest(i, running.url("/ping")));
   const auto responses = collect(transport, kRequests);
   REQUIRE(responses.size() == kRequests);
   for (const auto& r : responses) CHECK(r.status == 200);
 
   // A second wave after the first finished still finds the pooled connections.
-  for (int i = 0; i < kRequests; ++i) transport.submit(get(100 + i, running.url("/ping")));
+  for (int i = 0; i < kRequests; ++i) transport.submit(makeRequest(100 + i, running.url("/ping")));
   REQUIRE(collect(transport, kRequests).size() == kRequests);
 
   const std::lock_guard lock(mutex);
@@ -331,7 +338,7 @@ TEST_CASE("curl transport: a request slower than timeout_ms is a timeout") {
 
   CurlTransport transport(1, kUserAgent);
   const auto started = std::chrono::steady_clock::now();
-  transport.submit(get(5, running.url("/slow"), 200));
+  transport.submit(makeRequest(5, running.url("/slow"), 200));
   const auto responses = collect(transport, 1);
   const auto took = std::chrono::steady_clock::now() - started;
   REQUIRE(responses.size() == 1);
@@ -347,7 +354,7 @@ TEST_CASE("curl transport: a request slower than timeout_ms is a timeout") {
 TEST_CASE("curl transport: a refused connection is classified connect") {
   const int port = unusedPort();
   CurlTransport transport(1, kUserAgent);
-  transport.submit(get(9, "http://127.0.0.1:" + std::to_string(port) + "/contacts/x", 2000));
+  transport.submit(makeRequest(9, "http://127.0.0.1:" + std::to_string(port) + "/contacts/x", 2000));
   const auto responses = collect(transport, 1);
   REQUIRE(responses.size() == 1);
   CHECK(responses[0].tag == 9);
@@ -374,16 +381,16 @@ TEST_CASE("curl transport: TLS verification stays on") {
     const auto control_res = control.Get("/");
     REQUIRE(control_res);
     REQUIRE(control_res->status == 200);
-    REQUIRE(hits == 1);
+    REQUIRE(hits.load() == 1);
 
     CurlTransport transport(1, kUserAgent);
-    transport.submit(get(1, running.url("/", "https"), 3000));
+    transport.submit(makeRequest(1, running.url("/", "https"), 3000));
     const auto responses = collect(transport, 1);
     REQUIRE(responses.size() == 1);
     CHECK(responses[0].status == 0);
     CHECK(responses[0].error == "tls");
     CHECK(responses[0].body == "");
-    CHECK(hits == 1);  // the request never reached the handler
+    CHECK(hits.load() == 1);  // the request never reached the handler
   }
 
   SUBCASE("a plain HTTP endpoint behind an https URL is refused") {
@@ -392,12 +399,12 @@ TEST_CASE("curl transport: TLS verification stays on") {
     const RunningServer running(server);
 
     CurlTransport transport(1, kUserAgent);
-    transport.submit(get(2, running.url("/", "https"), 3000));
+    transport.submit(makeRequest(2, running.url("/", "https"), 3000));
     const auto responses = collect(transport, 1);
     REQUIRE(responses.size() == 1);
     CHECK(responses[0].status == 0);
     CHECK(responses[0].error == "tls");
     CHECK(responses[0].body == "");
-    CHECK(hits == 0);
+    CHECK(hits.load() == 0);
   }
 }
