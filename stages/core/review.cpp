@@ -1,5 +1,7 @@
 #include "review.h"
 
+#include <algorithm>
+#include <functional>
 #include <iomanip>
 #include <ostream>
 #include <set>
@@ -96,77 +98,79 @@ ReviewSummary loadReview(SQLite::Database& db, const std::vector<std::string>& i
   return s;
 }
 
-void printReview(const ReviewSummary& s, std::ostream& out) {
-  const auto& cols = statusColumns();
-  std::int64_t leads = 0;
-  for (const auto& [id, t] : s.tenants) leads += t.leads;
-  out << "Review: " << leads << " leads in " << s.tenants.size() << " tenants\n\n";
-  out << "Leads by outcome (per tenant)\n" << std::left << std::setw(38) << "tenant";
-  for (const auto& c : cols) out << std::right << std::setw(static_cast<int>(std::max<size_t>(c.size(), 6) + 2)) << c;
-  out << std::setw(11) << "ambiguous" << "\n";
-  std::map<std::string, std::int64_t> totals;
+namespace {
+
+using Counts = std::map<std::string, std::int64_t>;
+
+std::int64_t countOf(const Counts& m, const std::string& key) {
+  const auto it = m.find(key);
+  return it == m.end() ? 0 : it->second;
+}
+
+// One table of the review: a row per tenant, a column per key, and optionally a TOTAL row.
+void printTable(std::ostream& out, const std::string& title, const std::vector<std::string>& cols,
+                const ReviewSummary& s, const std::function<const Counts(const TenantReview&)>& row,
+                bool total) {
+  out << title << "\n" << std::left << std::setw(38) << "tenant";
+  const auto width = [](const std::string& c) { return static_cast<int>(std::max<size_t>(c.size(), 6) + 2); };
+  for (const auto& c : cols) out << std::right << std::setw(width(c)) << c;
+  out << "\n";
+  Counts sum;
   for (const auto& [id, t] : s.tenants) {
+    const Counts counts = row(t);
     out << std::left << std::setw(38) << id;
     for (const auto& c : cols) {
-      const auto it = t.by_status.find(c);
-      const std::int64_t n = it == t.by_status.end() ? 0 : it->second;
-      totals[c] += n;
-      out << std::right << std::setw(static_cast<int>(std::max<size_t>(c.size(), 6) + 2)) << n;
+      sum[c] += countOf(counts, c);
+      out << std::right << std::setw(width(c)) << countOf(counts, c);
     }
-    totals["ambiguous"] += t.ambiguous;
-    out << std::setw(11) << t.ambiguous << "\n";
+    out << "\n";
   }
-  out << std::left << std::setw(38) << "TOTAL";
-  for (const auto& c : cols) out << std::right << std::setw(static_cast<int>(std::max<size_t>(c.size(), 6) + 2)) << totals[c];
-  out << std::setw(11) << totals["ambiguous"] << "\n\n";
+  if (total) {
+    out << std::left << std::setw(38) << "TOTAL";
+    for (const auto& c : cols) out << std::right << std::setw(width(c)) << sum[c];
+    out << "\n";
+  }
+}
 
+}  // namespace
+
+void printReview(const ReviewSummary& s, std::ostream& out) {
+  std::int64_t leads = 0;
   std::set<std::string> fields, applied, reported;
   for (const auto& [id, t] : s.tenants) {
+    leads += t.leads;
     for (const auto& [f, n] : t.fields) fields.insert(f);
     for (const auto& [o, n] : t.applied) applied.insert(o);
     for (const auto& [r, n] : t.reported) reported.insert(r);
   }
-  out << "Values to write (per tenant and field)\n" << std::left << std::setw(38) << "tenant";
-  for (const auto& f : fields) out << std::right << std::setw(static_cast<int>(f.size() + 2)) << f;
+  out << "Review: " << leads << " leads in " << s.tenants.size() << " tenants\n\n";
+  std::vector<std::string> status_cols = statusColumns();
+  status_cols.emplace_back("ambiguous");
+  printTable(out, "Leads by outcome (per tenant)", status_cols, s,
+             [](const TenantReview& t) {
+               Counts c = t.by_status;
+               c["ambiguous"] = t.ambiguous;
+               return c;
+             },
+             /*total=*/true);
   out << "\n";
-  for (const auto& [id, t] : s.tenants) {
-    out << std::left << std::setw(38) << id;
-    for (const auto& f : fields) {
-      const auto it = t.fields.find(f);
-      out << std::right << std::setw(static_cast<int>(f.size() + 2)) << (it == t.fields.end() ? 0 : it->second);
-    }
-    out << "\n";
-  }
+  printTable(out, "Values to write (per tenant and field)", {fields.begin(), fields.end()}, s,
+             [](const TenantReview& t) { return t.fields; }, /*total=*/true);
   if (!reported.empty()) {
     out << "\nReported, not written\n";
     for (const auto& r : reported) {
       std::int64_t n = 0;
-      for (const auto& [id, t] : s.tenants) {
-        const auto it = t.reported.find(r);
-        if (it != t.reported.end()) n += it->second;
-      }
+      for (const auto& [id, t] : s.tenants) n += countOf(t.reported, r);
       out << "  " << r << ": " << n << "\n";
     }
   }
-  out << "\nApplied so far (fields, per tenant and outcome):";
+  out << "\n";
   if (applied.empty()) {
-    out << " nothing yet\n";
+    out << "Applied so far (fields, per tenant and outcome): nothing yet\n";
     return;
   }
-  out << "\n" << std::left << std::setw(38) << "tenant";
-  for (const auto& o : applied) out << std::right << std::setw(static_cast<int>(o.size() + 2)) << o;
-  out << "\n";
-  for (const auto& [id, t] : s.tenants) {
-    out << std::left << std::setw(38) << id;
-    for (const auto& o : applied) {
-      const auto it = t.applied.find(o);
-      out << std::right << std::setw(static_cast<int>(o.size() + 2)) << (it == t.applied.end() ? 0 : it->second);
-    }
-    out << "\n";
-  }
-  out << std::left << std::setw(38) << "TOTAL";
-  for (const auto& o : applied) out << std::right << std::setw(static_cast<int>(o.size() + 2)) << s.totalApplied(o);
-  out << "\n";
+  printTable(out, "Applied so far (fields, per tenant and outcome):", {applied.begin(), applied.end()}, s,
+             [](const TenantReview& t) { return t.applied; }, /*total=*/true);
 }
 
 }  // namespace ghlb
