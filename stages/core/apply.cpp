@@ -118,13 +118,14 @@ void applyLead(pqxx::work& tx, const PlannedLead& lead, std::vector<FieldResult>
     if (i == 2) phone_outcome = o;
     add(fields[i], o);
   }
-  const bool enriched = r[13].as<bool>();
-  for (const char* e : {names::kFieldEnrichmentStatus, names::kFieldEnrichmentSource, names::kFieldEnrichedAt}) {
-    if (!f.count(e)) continue;
-    const bool phone_written = phone_outcome && std::string(phone_outcome) == apply_outcome::kWritten;
-    add(e, enriched ? apply_outcome::kWritten
-                    : (phone_written ? apply_outcome::kStale : (phone_outcome ? phone_outcome : apply_outcome::kStale)));
-  }
+  // Enrichment follows the phone: written with it, stale when the phone was written but the status
+  // turned 'not_needed' meanwhile, else whatever became of the phone.
+  const bool phone_written = phone_outcome && std::string_view(phone_outcome) == apply_outcome::kWritten;
+  const char* enrichment = r[13].as<bool>() ? apply_outcome::kWritten
+                           : (phone_written || !phone_outcome) ? apply_outcome::kStale
+                                                               : phone_outcome;
+  for (const char* e : {names::kFieldEnrichmentStatus, names::kFieldEnrichmentSource, names::kFieldEnrichedAt})
+    if (f.count(e)) add(e, enrichment);
 }
 
 std::vector<PlannedLead> loadPlanned(SQLite::Database& db, const std::vector<std::string>& ids) {

@@ -21,11 +21,6 @@ std::optional<std::string> opt(const pqxx::field& f) {
   return f.as<std::string>();
 }
 
-void bindOpt(SQLite::Statement& st, int i, const std::optional<std::string>& v) {
-  if (v) st.bind(i, *v);
-  else st.bind(i);
-}
-
 std::string missing(const char* col, int blank_param) {
   return std::string("(l.") + col + " IS NULL OR l." + col + " ~ $" + std::to_string(blank_param) + ")";
 }
@@ -115,8 +110,10 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
       ", l." + kLeadPhone + ", l." + kLeadFirstName + ", l." + kLeadLastName + ", l." + kLeadCompany +
       ", l." + kLeadEnrichmentStatus + " FROM " + kLeadTable + " l WHERE l." + kLeadClientId +
       " = ANY($1::text[]) AND l.id > $2 AND " + eligibleLeadCondition(3) + " ORDER BY l.id LIMIT $4";
-  SQLite::Statement applied(db, "SELECT EXISTS(SELECT 1 FROM apply_log WHERE lead_id = ?)");
-  SQLite::Statement known(db, "SELECT EXISTS(SELECT 1 FROM lead WHERE id = ?)");
+  // Whether the lead was applied (its snapshot is then kept) and whether it is already known.
+  SQLite::Statement state(db,
+                          "SELECT EXISTS(SELECT 1 FROM apply_log WHERE lead_id = ?1), "
+                          "EXISTS(SELECT 1 FROM lead WHERE id = ?1)");
   SQLite::Statement touch(db, "UPDATE lead SET eligible = 1, extract_run = ? WHERE id = ?");
   SQLite::Statement upsert(
       db,
@@ -140,10 +137,11 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
         break;
       }
       const std::string id = r[0].as<std::string>();
-      applied.bind(1, id);
-      applied.executeStep();
-      const bool is_applied = applied.getColumn(0).getInt() != 0;
-      applied.reset();
+      state.bind(1, id);
+      state.executeStep();
+      const bool is_applied = state.getColumn(0).getInt() != 0;
+      const bool is_known = state.getColumn(1).getInt() != 0;
+      state.reset();
       if (is_applied) {
         touch.bind(1, static_cast<std::int64_t>(run));
         touch.bind(2, id);
@@ -153,14 +151,11 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
         ++taken;
         continue;
       }
-      known.bind(1, id);
-      known.executeStep();
-      (known.getColumn(0).getInt() ? c.leads_refreshed : c.leads_new)++;
-      known.reset();
+      (is_known ? c.leads_refreshed : c.leads_new)++;
       upsert.bind(1, id);
       upsert.bind(2, r[1].as<std::string>());
       upsert.bind(3, r[1].as<std::string>());
-      for (int i = 2; i <= 8; ++i) bindOpt(upsert, i + 2, opt(r[i]));
+      for (int i = 2; i <= 8; ++i) bindOptional(upsert, i + 2, opt(r[i]));
       upsert.bind(11, static_cast<std::int64_t>(run));
       upsert.exec();
       upsert.reset();

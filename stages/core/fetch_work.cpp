@@ -10,32 +10,18 @@ namespace {
 
 constexpr int kPageRows = 500;  // leads read per keyset page of one client
 
-const char* const kLeadSelect =
-    "SELECT l.id, l.client_id, l.location_id, l.ghl_contact_id, l.email, l.phone, l.first_name, "
-    "l.last_name, l.company_name, l.enrichment_status, f.lookup, f.lookup_key, f.outcome "
-    "FROM lead l LEFT JOIN fetch_result f ON f.lead_id = l.id WHERE l.eligible = 1";
-
-std::optional<std::string> optText(const SQLite::Column& c) {
-  if (c.isNull()) return std::nullopt;
-  return c.getString();
-}
+const std::string kLeadSelect = std::string("SELECT ") + kLeadSnapshotColumns +
+                                ", f.lookup, f.lookup_key, f.outcome "
+                                "FROM lead l LEFT JOIN fetch_result f ON f.lead_id = l.id WHERE l.eligible = 1";
 
 // The current row of a statement selecting kLeadSelect's columns, in its order.
 LeadRow readRow(SQLite::Statement& st) {
   LeadRow r;
-  r.lead.id = st.getColumn(0).getString();
-  r.lead.client_id = st.getColumn(1).getString();
-  r.lead.location_id = st.getColumn(2).getString();
-  r.lead.ghl_contact_id = optText(st.getColumn(3));
-  r.lead.email = optText(st.getColumn(4));
-  r.lead.phone = optText(st.getColumn(5));
-  r.lead.first_name = optText(st.getColumn(6));
-  r.lead.last_name = optText(st.getColumn(7));
-  r.lead.company_name = optText(st.getColumn(8));
-  r.lead.enrichment_status = optText(st.getColumn(9));
-  r.lookup = optText(st.getColumn(10));
-  r.lookup_key = optText(st.getColumn(11));
-  r.outcome = optText(st.getColumn(12));
+  r.lead = readLeadSnapshot(st);
+  constexpr int f0 = kLeadSnapshotColumnCount;  // first fetch_result column
+  r.lookup = optionalText(st.getColumn(f0));
+  r.lookup_key = optionalText(st.getColumn(f0 + 1));
+  r.outcome = optionalText(st.getColumn(f0 + 2));
   return r;
 }
 
@@ -63,7 +49,7 @@ std::map<std::string, std::int64_t> countWork(WorkDb& work, const FetchOptions& 
 
 SQLite::Statement clientPageQuery(SQLite::Database& db) {
   return SQLite::Statement(
-      db, std::string(kLeadSelect) + " AND l.client_id = ? AND l.id > ? ORDER BY l.id LIMIT ?");
+      db, kLeadSelect + " AND l.client_id = ? AND l.id > ? ORDER BY l.id LIMIT ?");
 }
 
 ClientQueue::ClientQueue(SQLite::Statement& page_query, std::string client_id, bool refetch)

@@ -12,38 +12,25 @@
 namespace ghlb {
 namespace {
 
-std::optional<std::string> optText(const SQLite::Column& c) {
-  if (c.isNull()) return std::nullopt;
-  return c.getString();
-}
-
-void bindOpt(SQLite::Statement& st, int i, const std::optional<std::string>& v) {
-  if (v) st.bind(i, *v);
-  else st.bind(i);
-}
-
 std::vector<LeadPlan> computePlans(SQLite::Database& db, const std::vector<std::string>& ids) {
   SQLite::Statement q(
-      db, std::string("SELECT l.id, l.client_id, l.location_id, l.ghl_contact_id, l.email, l.phone, "
-                      "l.first_name, l.last_name, l.company_name, l.enrichment_status, "
-                      "f.lookup, f.lookup_key, f.outcome, f.search_body, f.contact_body "
+      db, std::string("SELECT ") + kLeadSnapshotColumns +
+              ", f.lookup, f.lookup_key, f.outcome, f.search_body, f.contact_body "
                       "FROM lead l LEFT JOIN fetch_result f ON f.lead_id = l.id "
-                      "WHERE l.eligible = 1 AND ") + clientScope("l.client_id") + " ORDER BY l.id");
+              "WHERE l.eligible = 1 AND " + clientScope("l.client_id") + " ORDER BY l.id");
   bindClientScope(q, ids);
   std::vector<LeadPlan> plans;
   while (q.executeStep()) {
-    LeadSnapshot lead{q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
-                      optText(q.getColumn(3)), optText(q.getColumn(4)), optText(q.getColumn(5)),
-                      optText(q.getColumn(6)), optText(q.getColumn(7)), optText(q.getColumn(8)),
-                      optText(q.getColumn(9))};
+    const LeadSnapshot lead = readLeadSnapshot(q);
+    constexpr int f0 = kLeadSnapshotColumnCount;  // first fetch_result column
     std::optional<FetchRecord> fetch;
-    if (!q.getColumn(10).isNull()) {
+    if (!q.getColumn(f0).isNull()) {
       FetchRecord f;
-      f.lookup = q.getColumn(10).getString();
-      f.lookup_key = q.getColumn(11).getString();
-      f.outcome = fetchOutcomeFromString(q.getColumn(12).getString()).value_or(FetchOutcome::kTransient);
-      f.search_body = optText(q.getColumn(13));
-      f.contact_body = optText(q.getColumn(14));
+      f.lookup = q.getColumn(f0).getString();
+      f.lookup_key = q.getColumn(f0 + 1).getString();
+      f.outcome = fetchOutcomeFromString(q.getColumn(f0 + 2).getString()).value_or(FetchOutcome::kTransient);
+      f.search_body = optionalText(q.getColumn(f0 + 3));
+      f.contact_body = optionalText(q.getColumn(f0 + 4));
       fetch = std::move(f);
     }
     plans.push_back(planLead(lead, fetch));
@@ -78,7 +65,7 @@ void storePlans(SQLite::Database& db, const std::vector<std::string>& ids,
     lead.bind(1, p.lead_id);
     lead.bind(2, p.client_id);
     lead.bind(3, p.status);
-    bindOpt(lead, 4, p.contact_id);
+    bindOptional(lead, 4, p.contact_id);
     lead.bind(5, p.link ? 1 : 0);
     lead.bind(6, p.ambiguous ? 1 : 0);
     lead.bind(7, p.note);
@@ -88,7 +75,7 @@ void storePlans(SQLite::Database& db, const std::vector<std::string>& ids,
     for (const auto& c : p.changes) {
       item.bind(1, p.lead_id);
       item.bind(2, c.field);
-      bindOpt(item, 3, c.old_value);
+      bindOptional(item, 3, c.old_value);
       item.bind(4, c.new_value);
       item.exec();
       item.reset();

@@ -126,6 +126,22 @@ void WorkDb::finishRun(std::int64_t run, std::string_view status, const std::str
   st.exec();
 }
 
+std::optional<std::string> optionalText(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return c.getString();
+}
+
+void bindOptional(SQLite::Statement& st, int index, const std::optional<std::string>& v) {
+  if (v) st.bind(index, *v);
+  else st.bind(index);
+}
+
+LeadSnapshot readLeadSnapshot(SQLite::Statement& st) {
+  const auto text = [&st](int i) { return optionalText(st.getColumn(i)); };
+  return {st.getColumn(0).getString(), st.getColumn(1).getString(), st.getColumn(2).getString(),
+          text(3), text(4), text(5), text(6), text(7), text(8), text(9)};
+}
+
 std::string clientScope(std::string_view column) {
   return "(?1 = 0 OR " + std::string(column) + " IN (SELECT value FROM json_each(?2)))";
 }

@@ -6,9 +6,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "lead.h"
 
 namespace ghlb {
 
@@ -45,6 +48,18 @@ class WorkDb {
   int lock_fd_ = -1;
   std::unique_ptr<SQLite::Database> db_;
 };
+
+// SQLite NULL <-> std::optional<std::string>.
+std::optional<std::string> optionalText(const SQLite::Column& c);
+void bindOptional(SQLite::Statement& st, int index, const std::optional<std::string>& v);
+
+// The snapshot's columns of table lead (alias l), in LeadSnapshot's order, and the lead of the
+// current row of a statement that selects them first.
+inline constexpr const char* kLeadSnapshotColumns =
+    "l.id, l.client_id, l.location_id, l.ghl_contact_id, l.email, l.phone, l.first_name, "
+    "l.last_name, l.company_name, l.enrichment_status";
+inline constexpr int kLeadSnapshotColumnCount = 10;
+LeadSnapshot readLeadSnapshot(SQLite::Statement& st);
 
 // The --client-id scope in work-DB queries: clientScope("l.client_id") is an SQL condition on
 // parameters ?1 (0: every tenant) and ?2 (JSON array of ids) that bindClientScope() sets.
