@@ -1,6 +1,8 @@
 #include "contact.h"
 
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -10,6 +12,27 @@
 
 namespace ghlb {
 namespace {
+
+constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag;
+
+// Parses BODY into DOC unless it nests too deep; false on either failure.
+bool parseBounded(rapidjson::Document& doc, std::string_view body) {
+  if (jsonTooDeep(body)) return false;
+  doc.Parse<kParseFlags>(body.data(), body.size());
+  return !doc.HasParseError();
+}
+
+// The "searchAfter" array of contact V re-serialized, when it is a short array of scalars.
+std::string cursorOf(const rapidjson::Value& v) {
+  const auto it = v.FindMember("searchAfter");
+  if (it == v.MemberEnd() || !it->value.IsArray() || it->value.Empty() || it->value.Size() > 4) return {};
+  for (const auto& e : it->value.GetArray())
+    if (e.IsObject() || e.IsArray()) return {};
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  it->value.Accept(w);
+  return {buf.GetString(), buf.GetSize()};
+}
 
 // Reads key as a string; records whether the key was present at all (null counts as present).
 std::optional<std::string> stringField(const rapidjson::Value& obj, const char* key, bool& present) {
@@ -22,10 +45,13 @@ std::optional<std::string> stringField(const rapidjson::Value& obj, const char* 
 std::optional<Contact> contactFromJson(const rapidjson::Value& v) {
   if (!v.IsObject()) return std::nullopt;
   const auto id = v.FindMember("id");
-  if (id == v.MemberEnd() || !id->value.IsString() || id->value.GetStringLength() == 0)
-    return std::nullopt;
+  if (id == v.MemberEnd() || !id->value.IsString() || id->value.GetStringLength() == 0) return std::nullopt;
   Contact c;
-  c.id = id->value.GetString();
+  c.id = std::string(id->value.GetString(), id->value.GetStringLength());
+  // A locationId that is neither a string nor null is kept as "": never the lead's location.
+  if (const auto loc = v.FindMember("locationId"); loc != v.MemberEnd() && !loc->value.IsNull())
+    c.location_id = loc->value.IsString() ? std::string(loc->value.GetString(), loc->value.GetStringLength())
+                                          : std::string();
   c.email = stringField(v, "email", c.has_email);
   c.phone = stringField(v, "phone", c.has_phone);
   c.first_name = stringField(v, "firstName", c.has_first_name);
@@ -60,10 +86,9 @@ std::int64_t daysFromCivil(int y, int m, int d) {
 
 std::optional<std::int64_t> parseIsoMillis(std::string_view s) {
   int y, mo, d, h, mi, sec;
-  if (!readDigits(s, 0, 4, y) || s.size() < 19 || s[4] != '-' || !readDigits(s, 5, 2, mo) ||
-      s[7] != '-' || !readDigits(s, 8, 2, d) || (s[10] != 'T' && s[10] != ' ') ||
-      !readDigits(s, 11, 2, h) || s[13] != ':' || !readDigits(s, 14, 2, mi) || s[16] != ':' ||
-      !readDigits(s, 17, 2, sec))
+  if (!readDigits(s, 0, 4, y) || s.size() < 19 || s[4] != '-' || !readDigits(s, 5, 2, mo) || s[7] != '-' ||
+      !readDigits(s, 8, 2, d) || (s[10] != 'T' && s[10] != ' ') || !readDigits(s, 11, 2, h) || s[13] != ':' ||
+      !readDigits(s, 14, 2, mi) || s[16] != ':' || !readDigits(s, 17, 2, sec))
     return std::nullopt;
   size_t pos = 19;
   int ms = 0;
@@ -90,10 +115,30 @@ std::optional<std::int64_t> parseIsoMillis(std::string_view s) {
   return secs * 1000 + ms;
 }
 
+bool jsonTooDeep(std::string_view body, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < body.size(); ++i) {
+    const char ch = body[i];
+    if (in_string) {
+      if (ch == '\\')
+        ++i;  // the escaped character cannot end the string
+      else if (ch == '"')
+        in_string = false;
+    } else if (ch == '"') {
+      in_string = true;
+    } else if (ch == '[' || ch == '{') {
+      if (++depth > max_depth) return true;
+    } else if (ch == ']' || ch == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
 std::optional<SearchPage> parseSearchBody(std::string_view body) {
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
-  if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
+  if (!parseBounded(doc, body) || !doc.IsObject()) return std::nullopt;
   const auto contacts = doc.FindMember("contacts");
   if (contacts == doc.MemberEnd() || !contacts->value.IsArray()) return std::nullopt;
   SearchPage page;
@@ -102,6 +147,7 @@ std::optional<SearchPage> parseSearchBody(std::string_view body) {
     if (!c) return std::nullopt;
     page.contacts.push_back(std::move(*c));
   }
+  if (!contacts->value.Empty()) page.next_cursor = cursorOf(contacts->value[contacts->value.Size() - 1]);
   const auto total = doc.FindMember("total");
   page.total = total != doc.MemberEnd() && total->value.IsInt64()
                    ? total->value.GetInt64()
@@ -111,11 +157,38 @@ std::optional<SearchPage> parseSearchBody(std::string_view body) {
 
 std::optional<Contact> parseGetBody(std::string_view body) {
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
-  if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
+  if (!parseBounded(doc, body) || !doc.IsObject()) return std::nullopt;
   const auto contact = doc.FindMember("contact");
   if (contact == doc.MemberEnd()) return std::nullopt;
   return contactFromJson(contact->value);
+}
+
+std::string mergeSearchBodies(const std::vector<std::string>& bodies, std::int64_t total) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  w.Key("contacts");
+  w.StartArray();
+  for (const auto& body : bodies) {
+    rapidjson::Document doc;
+    if (!parseBounded(doc, body) || !doc.IsObject()) continue;
+    const auto contacts = doc.FindMember("contacts");
+    if (contacts == doc.MemberEnd() || !contacts->value.IsArray()) continue;
+    for (const auto& v : contacts->value.GetArray()) v.Accept(w);
+  }
+  w.EndArray();
+  w.Key("total");
+  w.Int64(total);
+  w.EndObject();
+  return {buf.GetString(), buf.GetSize()};
+}
+
+std::optional<std::string_view> untrustedReason(const Contact& c, std::string_view location_id,
+                                                std::string_view requested_id) {
+  if (!isValidGhlId(c.id)) return "invalid_contact_id";
+  if (c.location_id && *c.location_id != location_id) return "wrong_location";
+  if (!requested_id.empty() && c.id != requested_id) return "wrong_contact_id";
+  return std::nullopt;
 }
 
 ContactChoice chooseContact(const SearchPage& page, std::string_view normalized_email) {
@@ -141,11 +214,9 @@ ContactChoice chooseContact(const SearchPage& page, std::string_view normalized_
 }
 
 bool lacksFieldLeadMisses(const Contact& c, const LeadSnapshot& lead) {
-  return (isMissing(lead.phone) && !c.has_phone) ||
-         (isMissing(lead.first_name) && !c.has_first_name) ||
+  return (isMissing(lead.phone) && !c.has_phone) || (isMissing(lead.first_name) && !c.has_first_name) ||
          (isMissing(lead.last_name) && !c.has_last_name) ||
-         (isMissing(lead.company_name) && !c.has_company_name) ||
-         (isMissing(lead.email) && !c.has_email);
+         (isMissing(lead.company_name) && !c.has_company_name) || (isMissing(lead.email) && !c.has_email);
 }
 
 Contact mergeContact(const Contact& from_search, const Contact& from_get) {

@@ -1,6 +1,8 @@
 // GHL contact payloads: parsing the bodies of POST /contacts/search and GET /contacts/{id},
 // choosing the contact of an email search (oldest dateAdded, then smaller id; several = ambiguous),
-// and the rule "GET only when the search payload lacks a field the lead is missing".
+// and the rule "GET only when the search payload lacks a field the lead is missing". Bodies come
+// from GHL and are hostile until checked: nesting is capped before parsing (kMaxJsonDepth), and
+// untrustedReason() says whether a parsed contact may be used for a lead at all.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -12,8 +14,12 @@
 
 namespace ghlb {
 
+// Deepest nesting of arrays and objects accepted in a GHL body; real answers nest about 4 deep.
+inline constexpr int kMaxJsonDepth = 64;
+
 struct Contact {
   std::string id;
+  std::optional<std::string> location_id;  // "locationId" when the payload has one
   // Values as GHL sent them (not normalized); nullopt when the key is absent or null.
   std::optional<std::string> email;
   std::optional<std::string> phone;
@@ -29,11 +35,29 @@ struct Contact {
 struct SearchPage {
   std::vector<Contact> contacts;
   std::int64_t total = 0;
+  // The last contact's "searchAfter" array, re-serialized (so it is valid JSON of scalars only):
+  // the cursor of the next page. Empty when that contact has none (or it is not such an array).
+  std::string next_cursor;
 };
 
-// nullopt when the body is not JSON or not the documented shape.
+// True when BODY nests arrays/objects deeper than MAX_DEPTH. One linear pass that skips strings
+// (escapes included) and never recurses: safe on any input, run before any parse.
+bool jsonTooDeep(std::string_view body, int max_depth = kMaxJsonDepth);
+
+// nullopt when the body is not JSON, nests deeper than kMaxJsonDepth or is not the documented shape.
 std::optional<SearchPage> parseSearchBody(std::string_view body);
 std::optional<Contact> parseGetBody(std::string_view body);
+
+// One search body {"contacts":[...],"total":TOTAL} holding every contact object of BODIES (search
+// pages, each already accepted by parseSearchBody) in order, as GHL sent them.
+std::string mergeSearchBodies(const std::vector<std::string>& bodies, std::int64_t total);
+
+// Why contact C cannot be used for a lead of LOCATION_ID, or nullopt when it can (backfill-rules,
+// "What GHL answers are trusted with"): "invalid_contact_id" (id not 15-64 ASCII letters or
+// digits), "wrong_location" (a locationId other than LOCATION_ID), "wrong_contact_id" (a GET
+// answer, REQUESTED_ID non-empty, about another contact). REQUESTED_ID is empty for a search.
+std::optional<std::string_view> untrustedReason(const Contact& c, std::string_view location_id,
+                                                std::string_view requested_id);
 
 struct ContactChoice {
   std::optional<Contact> contact;  // nullopt: no contact has that primary email

@@ -12,7 +12,6 @@
 namespace ghlb {
 namespace {
 
-constexpr std::size_t kMaxBodyBytes = 64u << 20;  // a search page is far smaller
 constexpr long kMaxConnectMs = 10000;
 
 struct EasyDeleter {
@@ -35,6 +34,8 @@ struct Slot {
   SlistPtr headers;
   HttpRequest request;
   HttpResponse response;
+  std::size_t max_body = 0;
+  bool too_large = false;  // the body passed max_body: the transfer was stopped
   bool busy = false;
 };
 
@@ -45,8 +46,12 @@ std::string_view trim(std::string_view s) {
 }
 
 size_t onBody(char* data, size_t size, size_t n, void* user) {
-  auto& body = static_cast<Slot*>(user)->response.body;
-  if (body.size() + size * n > kMaxBodyBytes) return 0;  // aborts the transfer (error "other")
+  auto* slot = static_cast<Slot*>(user);
+  auto& body = slot->response.body;
+  if (body.size() + size * n > slot->max_body) {
+    slot->too_large = true;
+    return 0;  // aborts the transfer (CURLE_WRITE_ERROR)
+  }
   body.append(data, size * n);
   return size * n;
 }
@@ -70,8 +75,11 @@ const char* errorClass(CURLcode rc) {
       return "timeout";
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
+      return "dns";
     case CURLE_COULDNT_CONNECT:
-      return "connect";
+      return "refused";
+    case CURLE_FILESIZE_EXCEEDED:
+      return "too_large";
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CERTPROBLEM:
@@ -101,6 +109,7 @@ struct CurlTransport::Impl {
   std::deque<HttpRequest> queue;            // submitted, not started
   std::size_t max_parallel = 1;
   std::size_t active = 0;
+  std::size_t max_body = 0;
   std::string user_agent;
 
   ~Impl() {
@@ -124,6 +133,8 @@ struct CurlTransport::Impl {
   void start(Slot& slot, HttpRequest request) {
     slot.request = std::move(request);
     slot.response = HttpResponse{};
+    slot.max_body = max_body;
+    slot.too_large = false;
     slot.headers.reset();
     for (const auto& h : slot.request.headers)
       slot.headers.reset(curl_slist_append(slot.headers.release(), h.c_str()));
@@ -139,6 +150,7 @@ struct CurlTransport::Impl {
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, slot.headers.get());
     curl_easy_setopt(e, CURLOPT_USERAGENT, user_agent.c_str());
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(max_body));
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, onBody);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, &slot);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, onHeader);
@@ -174,7 +186,7 @@ struct CurlTransport::Impl {
       curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
       r.status = static_cast<int>(code);
     } else {
-      r = HttpResponse{r.tag, 0, {}, {}, errorClass(rc)};
+      r = HttpResponse{r.tag, 0, {}, {}, slot->too_large ? "too_large" : errorClass(rc)};
     }
     slot->busy = false;
     slot->request = HttpRequest{};  // drops the token-bearing headers now
@@ -196,12 +208,14 @@ struct CurlTransport::Impl {
   }
 };
 
-CurlTransport::CurlTransport(int max_parallel, std::string user_agent) : impl_(std::make_unique<Impl>()) {
+CurlTransport::CurlTransport(int max_parallel, std::string user_agent, std::size_t max_body_bytes)
+    : impl_(std::make_unique<Impl>()) {
   initCurlOnce();
   impl_->multi.reset(curl_multi_init());
   if (!impl_->multi) throw FatalError("cannot create a libcurl multi handle: out of memory?");
   impl_->max_parallel = static_cast<std::size_t>(std::max(1, max_parallel));
   impl_->user_agent = std::move(user_agent);
+  impl_->max_body = max_body_bytes;
 }
 
 CurlTransport::~CurlTransport() = default;

@@ -3,7 +3,8 @@
 // curl_multi_info_read, reuse the easy handle, wait). Easy handles live in a pool and keep their
 // connections alive between requests (HTTP/1.1 keep-alive). TLS peer and host verification stay
 // on; no verbose output; curl never raises signals (CURLOPT_NOSIGNAL). Errors are reported as a
-// short class ("timeout", "connect", "tls", "reset", "other"), never with a URL, header or body.
+// short class ("refused", "dns", "tls", "timeout", "reset", "too_large", "other"), never with a
+// URL, header or body. A body is never held beyond MAX_BODY_BYTES: the transfer stops there.
 #pragma once
 #include <cstddef>
 #include <memory>
@@ -16,9 +17,12 @@ namespace ghlb {
 
 class CurlTransport : public Transport {
  public:
+  static constexpr std::size_t kDefaultMaxBodyBytes = 4u << 20;
+
   // At most MAX_PARALLEL transfers run at once (>= 1); further submissions wait in a queue.
-  // USER_AGENT is sent as User-Agent.
-  CurlTransport(int max_parallel, std::string user_agent);
+  // USER_AGENT is sent as User-Agent. A response body longer than MAX_BODY_BYTES (announced by
+  // Content-Length or received) ends the transfer with error "too_large".
+  CurlTransport(int max_parallel, std::string user_agent, std::size_t max_body_bytes = kDefaultMaxBodyBytes);
   ~CurlTransport() override;
   CurlTransport(const CurlTransport&) = delete;
   CurlTransport& operator=(const CurlTransport&) = delete;

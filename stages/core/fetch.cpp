@@ -26,10 +26,16 @@
 namespace ghlb {
 namespace {
 
-constexpr Millis kMaxWait{250};       // longest sleep, so a stop request is seen promptly
-constexpr Millis kBackoffBase{500};   // 5xx / network retries: full jitter over base * 2^n ...
-constexpr Millis kBackoffCap{30000};  // ... capped here
-constexpr Millis kWindow{10000};      // GHL's burst window
+constexpr std::int64_t kMinBodyBytes = 64 << 10;
+constexpr std::int64_t kMaxBodyBytes = 64 << 20;
+constexpr std::int64_t kMaxBodyMemory = 512 << 20;  // concurrency x max body: answers held at once
+constexpr Millis kMaxWait{250};                     // longest sleep, so a stop request is seen promptly
+constexpr Millis kBackoffBase{500};                 // 5xx / network retries: full jitter over base * 2^n ...
+constexpr Millis kBackoffCap{30000};                // ... capped here
+constexpr Millis kWindow{10000};                    // GHL's burst window
+constexpr int kUnreachableAfter = 5;        // consecutive transport failures that pause a location ...
+constexpr Millis kUnreachablePause{30000};  // ... this long, then one probe request
+constexpr size_t kMaxSearchPages = 20;      // searchAfter pages read for one email
 
 constexpr FetchOutcome kAllOutcomes[] = {
     FetchOutcome::kFound,      FetchOutcome::kNotFound,  FetchOutcome::kContactGone,
@@ -50,7 +56,11 @@ struct Job {
   int attempts = 0;         // requests sent for this lead
   int tries = 0;            // sends of the current request
   int last_status = 0;
-  SteadyTime not_before{};  // backoff: not sent again before this
+  SteadyTime not_before{};           // backoff: not sent again before this
+  std::string cursor;                // searchAfter of the next search page; "" for the first
+  std::vector<std::string> pages{};  // search pages read so far, as GHL sent them
+  std::vector<Contact> contacts{};   // their contacts
+  size_t page_bytes = 0;             // their size: bounded by --max-body-bytes in all
   std::string search_body;
   std::string detail;  // carried to the result, e.g. "ambiguous"
 };
@@ -72,17 +82,48 @@ FetchOutcome noCallOutcome(const Job& j) {
 HttpRequest requestFor(const Job& job, const GhlTarget& target, int page_limit) {
   if (job.follow_get) return buildGetRequest(target, job.follow_id);
   if (job.plan.kind == Lookup::kGet) return buildGetRequest(target, job.plan.key);
-  return buildSearchRequest(target, job.plan.key, page_limit);
+  return buildSearchRequest(target, job.plan.key, page_limit, job.cursor);
+}
+
+// The contact id a GET of JOB asked for ("" for a search).
+std::string_view requestedId(const Job& job) {
+  if (job.follow_get) return job.follow_id;
+  return job.plan.kind == Lookup::kGet ? std::string_view(job.plan.key) : std::string_view();
+}
+
+// "wrong_location" when any contact of a search answer belongs to another location than the lead.
+std::optional<std::string_view> foreignContact(const SearchPage& page, std::string_view location_id) {
+  for (const auto& c : page.contacts)
+    if (c.location_id && *c.location_id != location_id) return "wrong_location";
+  return std::nullopt;
+}
+
+// How the one line of a run that reaches no location names the transport error class.
+std::string describeError(std::string_view error) {
+  if (error == "refused") return "connection refused";
+  if (error == "dns") return "host name not resolved";
+  if (error == "timeout") return "timed out";
+  if (error == "reset") return "connection reset";
+  return "network error";
 }
 
 struct Location {
   std::string client_id;
   GhlTarget target{};  // holds the token
   bool has_token = false;
+  bool bad_token = false;  // a token that is not visible ASCII: never sent
   RateLimiter limiter;
   ClientQueue source;
   std::deque<Job> pending{};              // retries and follow-up GETs, before fresh leads
   std::optional<FetchOutcome> stopped{};  // set once the location is stopped for the run
+  int in_flight = 0;
+  // Reachability: kUnreachableAfter transport failures in a row pause the location until
+  // paused_until; then one probe request (probing) decides whether it resumes.
+  int transport_failures = 0;
+  bool unreachable = false;
+  bool probing = false;
+  SteadyTime paused_until{};
+  std::string last_error;  // transport error class of the last failure
 };
 
 struct InFlight {
@@ -112,7 +153,11 @@ class Engine {
   void handleReply(Location& loc, Job job, const Reply& reply, std::string body);
   void onSearchHit(Location& loc, Job job, const SearchPage& page, std::string body);
   void retryOrFail(Location& loc, Job job, const Reply& reply);
-  void stopLocation(Location& loc, FetchOutcome outcome, const char* reason, int status);
+  void noteReachability(Location& loc, const HttpResponse& resp, SteadyTime now);
+  bool everyLocationUnreachable();
+  void stopAll(SteadyTime deadline);
+  void stopLocation(Location& loc, FetchOutcome outcome, const char* reason, int status,
+                    const char* detail = "location_stopped");
   void record(Job& job, FetchOutcome outcome, std::string detail, std::string contact_body = {});
   std::optional<SteadyTime> readyAt(Location& loc);
   bool hasWork();
@@ -169,18 +214,27 @@ void Engine::addLocations(const std::map<std::string, std::int64_t>& work,
                  .source = ClientQueue(page_query_, client, opts_.refetch)};
     const auto it = creds.find(client);
     loc.has_token = it != creds.end() && !it->second.token.empty() && !it->second.location_id.empty();
-    if (loc.has_token)
+    loc.bad_token = loc.has_token && !isSendableToken(it->second.token);
+    if (loc.has_token && !loc.bad_token)
       loc.target = GhlTarget{opts_.base_url, it->second.location_id, it->second.token, opts_.timeout_ms};
     locs_.push_back(std::move(loc));
   }
 }
 
 FetchCounts Engine::run() {
-  for (auto& loc : locs_)
+  counts_.locations = static_cast<std::int64_t>(locs_.size());
+  for (auto& loc : locs_) {
     if (!loc.has_token) stopLocation(loc, FetchOutcome::kAuthFailed, "no_token", 0);
+    if (loc.bad_token) stopLocation(loc, FetchOutcome::kAuthFailed, "invalid_token", 0, "invalid_token");
+  }
   while (true) {
     const SteadyTime now = clock_.now();
     checkStop(now);
+    if (!stopping_ && everyLocationUnreachable()) {
+      for (const auto& loc : locs_)
+        if (loc.unreachable) counts_.unreachable_error = loc.last_error;
+      stopAll(now + Millis(opts_.timeout_ms + 1000));
+    }
     dispatch(now);  // issues nothing once a stop is requested
     if (in_flight_.empty() && (stopping_ || capped() || !hasWork())) break;
     if (stopping_ && now >= stop_deadline_) break;  // in-flight leads stay unfetched
@@ -189,6 +243,8 @@ FetchCounts Engine::run() {
     progress(clock_.now());
   }
   store_.flush(clock_.now());
+  for (const auto& loc : locs_)
+    if (loc.stopped == FetchOutcome::kAuthFailed) ++counts_.auth_stopped;
   counts_.capped = capped();
   counts_.unfetched = counts_.total - counts_.stored();
   summary();
@@ -197,12 +253,17 @@ FetchCounts Engine::run() {
 
 void Engine::checkStop(SteadyTime now) {
   if (stopping_ || !stopRequested()) return;
-  stopping_ = true;
   counts_.interrupted = true;
   const Millis grace =
       control_.stop_grace.count() >= 0 ? control_.stop_grace : Millis(opts_.timeout_ms + 1000);
-  stop_deadline_ = now + grace;
+  stopAll(now + grace);
   log_.warn("stopping", {{"in_flight", static_cast<std::int64_t>(in_flight_.size())}});
+}
+
+// Issues nothing more; in-flight requests are waited for until DEADLINE, the rest stays unfetched.
+void Engine::stopAll(SteadyTime deadline) {
+  stopping_ = true;
+  stop_deadline_ = deadline;
 }
 
 bool Engine::capped() const { return opts_.max_requests > 0 && counts_.requests >= opts_.max_requests; }
@@ -211,7 +272,9 @@ bool Engine::capped() const { return opts_.max_requests > 0 && counts_.requests 
 // whole cycle sends nothing (or the overall limits are reached).
 void Engine::dispatch(SteadyTime now) {
   for (size_t idle = 0; idle < locs_.size();) {
-    if (capped() || stopRequested() || in_flight_.size() >= static_cast<size_t>(opts_.concurrency)) return;
+    if (capped() || stopping_ || stopRequested() ||
+        in_flight_.size() >= static_cast<size_t>(opts_.concurrency))
+      return;
     const size_t index = rr_;
     rr_ = (rr_ + 1) % locs_.size();
     idle = sendOne(index, now) ? 0 : idle + 1;
@@ -223,9 +286,11 @@ bool Engine::sendOne(size_t index, SteadyTime now) {
   if (loc.stopped) return false;
   recordLeadsWithoutCall(loc);
   if (loc.limiter.nextSendTime() > now) return false;
+  if (loc.unreachable && (loc.probing || now < loc.paused_until)) return false;
   auto job = takeReadyJob(loc, now);
   if (!job) return false;
   loc.limiter.trySend(now);  // cannot fail: nextSendTime() <= now
+  loc.probing = loc.unreachable;
   submit(index, std::move(*job));
   return true;
 }
@@ -258,6 +323,7 @@ void Engine::submit(size_t index, Job job) {
   ++job.attempts;
   ++job.tries;
   ++counts_.requests;
+  ++locs_[index].in_flight;
   in_flight_.emplace(req.tag, InFlight{index, std::move(job)});
   transport_.submit(std::move(req));
 }
@@ -268,12 +334,55 @@ void Engine::onResponse(HttpResponse resp) {
   Location& loc = locs_[it->second.location];
   Job job = std::move(it->second.job);
   in_flight_.erase(it);
+  --loc.in_flight;
   loc.limiter.onResponse(clock_.now(), resp.status, resp.headers);
   if (resp.status == 429) ++counts_.rate_limited;
   job.last_status = resp.status;
   const bool get = job.follow_get || job.plan.kind == Lookup::kGet;
   const Reply reply = classify(get ? Endpoint::kGet : Endpoint::kSearch, resp);
+  if (reply.kind == ReplyKind::kFatal) {  // TLS: no retry can fix it; the lead stays unfetched
+    counts_.tls_failed = true;
+    return stopAll(clock_.now());
+  }
+  noteReachability(loc, resp, clock_.now());
   handleReply(loc, std::move(job), reply, std::move(resp.body));
+}
+
+// Counts transport failures (no answer at all) in a row; kUnreachableAfter of them pause LOC
+// (one warning line), and any answer, a probe's included, resumes it.
+void Engine::noteReachability(Location& loc, const HttpResponse& resp, SteadyTime now) {
+  loc.probing = false;
+  if (resp.status != 0 || resp.error == "too_large") {  // the server answered
+    if (loc.unreachable) log_.info("location_reachable", {{"client_id", loc.client_id}});
+    loc.transport_failures = 0;
+    loc.unreachable = false;
+    return;
+  }
+  loc.last_error = resp.error.empty() ? "other" : resp.error;
+  if (++loc.transport_failures < kUnreachableAfter) return;
+  loc.paused_until = now + kUnreachablePause;
+  if (!loc.unreachable)
+    log_.warn("location_unreachable",
+              {{"client_id", loc.client_id},
+               {"error", loc.last_error},
+               {"resumes_in_s", static_cast<std::int64_t>(kUnreachablePause.count() / 1000)}});
+  loc.unreachable = true;
+}
+
+// True when at least one location is paused as unreachable and every other location that still
+// has work is too: nothing can progress, so the run stops rather than spend its retries.
+bool Engine::everyLocationUnreachable() {
+  bool any = false;
+  for (auto& loc : locs_) {
+    if (loc.stopped) continue;
+    if (loc.unreachable) {
+      any = true;
+      continue;
+    }
+    const bool has_work = loc.in_flight > 0 || !loc.pending.empty() || loc.source.peek() != nullptr;
+    if (has_work) return false;
+  }
+  return any;
 }
 
 void Engine::handleReply(Location& loc, Job job, const Reply& reply, std::string body) {
@@ -281,6 +390,8 @@ void Engine::handleReply(Location& loc, Job job, const Reply& reply, std::string
   switch (reply.kind) {
     case ReplyKind::kOk:
       if (reply.page) return onSearchHit(loc, std::move(job), *reply.page, std::move(body));
+      if (const auto bad = untrustedReason(*reply.contact, job.lead.location_id, requestedId(job)))
+        return record(job, FetchOutcome::kBadResponse, std::string(*bad));
       return record(job, FetchOutcome::kFound, job.detail, std::move(body));
     case ReplyKind::kNotFound:
       // A search hit whose GET says 404 keeps the search payload: plan can still use it.
@@ -300,16 +411,45 @@ void Engine::handleReply(Location& loc, Job job, const Reply& reply, std::string
       return record(job, FetchOutcome::kPermanent, reply.detail);
     case ReplyKind::kBadResponse:
       return record(job, FetchOutcome::kBadResponse, reply.detail);
+    case ReplyKind::kTooLarge:  // never retried: the same answer would come again
+      return record(job, FetchOutcome::kPermanent, reply.detail);
+    case ReplyKind::kFatal:  // handled in onResponse
+      return;
   }
 }
 
+// One search page: checked, kept, and either the next page is asked (searchAfter, while GHL's
+// total says contacts are unread) or the contact is chosen among every page read.
 void Engine::onSearchHit(Location& loc, Job job, const SearchPage& page, std::string body) {
-  job.search_body = std::move(body);
-  const ContactChoice choice = chooseContact(page, job.plan.key);
+  if (const auto bad = foreignContact(page, job.lead.location_id))
+    return record(job, FetchOutcome::kBadResponse, std::string(*bad));
+  job.page_bytes += body.size();
+  if (job.page_bytes > static_cast<size_t>(opts_.max_body_bytes))
+    return record(job, FetchOutcome::kPermanent, "body_too_large");
+  job.pages.push_back(std::move(body));
+  job.contacts.insert(job.contacts.end(), page.contacts.begin(), page.contacts.end());
+  if (page.total > static_cast<std::int64_t>(job.contacts.size()) && !page.contacts.empty()) {
+    if (job.pages.size() >= kMaxSearchPages) return record(job, FetchOutcome::kBadResponse, "too_many_pages");
+    if (page.next_cursor.empty()) return record(job, FetchOutcome::kBadResponse, "no_search_after");
+    if (loc.stopped) return record(job, *loc.stopped, "location_stopped");
+    job.cursor = page.next_cursor;
+    job.tries = 0;
+    job.not_before = clock_.now();
+    loc.pending.push_front(std::move(job));  // finish started leads first
+    return;
+  }
+  SearchPage all;
+  all.total = job.pages.size() == 1 ? page.total : static_cast<std::int64_t>(job.contacts.size());
+  all.contacts = std::move(job.contacts);
+  job.search_body =
+      job.pages.size() == 1 ? std::move(job.pages.front()) : mergeSearchBodies(job.pages, all.total);
+  job.pages.clear();
+  const ContactChoice choice = chooseContact(all, job.plan.key);
   if (!choice.contact) return record(job, FetchOutcome::kNotFound, "");
+  if (const auto bad = untrustedReason(*choice.contact, job.lead.location_id, ""))
+    return record(job, FetchOutcome::kBadResponse, std::string(*bad));
   job.detail = choice.ambiguous ? "ambiguous" : "";
   if (!lacksFieldLeadMisses(*choice.contact, job.lead)) return record(job, FetchOutcome::kFound, job.detail);
-  if (!isValidGhlId(choice.contact->id)) return record(job, FetchOutcome::kFound, "get_invalid_id");
   if (loc.stopped) return record(job, *loc.stopped, "location_stopped");
   job.follow_get = true;
   job.follow_id = choice.contact->id;
@@ -330,18 +470,19 @@ void Engine::retryOrFail(Location& loc, Job job, const Reply& reply) {
 
 // Stops LOC for the rest of the run: its waiting and unread leads are recorded with OUTCOME
 // (leads needing no call keep their own outcome); in-flight ones are recorded as they return.
-void Engine::stopLocation(Location& loc, FetchOutcome outcome, const char* reason, int status) {
+void Engine::stopLocation(Location& loc, FetchOutcome outcome, const char* reason, int status,
+                          const char* detail) {
   if (loc.stopped) return;
   loc.stopped = outcome;
   log_.warn("location_stopped", {{"client_id", loc.client_id},
                                  {"reason", std::string(reason)},
                                  {"http_status", static_cast<std::int64_t>(status)}});
-  for (auto& job : loc.pending) record(job, outcome, "location_stopped");
+  for (auto& job : loc.pending) record(job, outcome, detail);
   loc.pending.clear();
   while (loc.source.peek()) {
     Job job = jobFor(loc.source.pop());
     if (needsCall(job))
-      record(job, outcome, "location_stopped");
+      record(job, outcome, detail);
     else
       record(job, noCallOutcome(job), "");
   }
@@ -355,7 +496,9 @@ void Engine::record(Job& job, FetchOutcome outcome, std::string detail, std::str
   r.outcome = outcome;
   r.http_status = job.last_status;
   r.detail = std::move(detail);
-  r.search_body = std::move(job.search_body);
+  // A search answered but not used (bad, stopped) keeps its first page for diagnosis.
+  r.search_body = !job.search_body.empty() || job.pages.empty() ? std::move(job.search_body)
+                                                                : std::move(job.pages.front());
   r.contact_body = std::move(contact_body);
   r.attempts = job.attempts;
   ++counts_.outcomes[outcome];
@@ -364,12 +507,13 @@ void Engine::record(Job& job, FetchOutcome outcome, std::string detail, std::str
 
 // When LOC could send next: nullopt when it has nothing left to send.
 std::optional<SteadyTime> Engine::readyAt(Location& loc) {
-  if (loc.stopped) return std::nullopt;
+  if (loc.stopped || (loc.unreachable && loc.probing)) return std::nullopt;  // a probe is in flight
   std::optional<SteadyTime> job;
   if (loc.source.peek()) job = SteadyTime::min();
   for (const auto& j : loc.pending) job = std::min(job.value_or(j.not_before), j.not_before);
   if (!job) return std::nullopt;
-  return std::max(*job, loc.limiter.nextSendTime());
+  const SteadyTime paused = loc.unreachable ? loc.paused_until : SteadyTime::min();
+  return std::max({*job, loc.limiter.nextSendTime(), paused});
 }
 
 bool Engine::hasWork() {
@@ -463,6 +607,7 @@ std::string optionsJson(const FetchOptions& o) {
                      {"timeout_ms", o.timeout_ms},
                      {"refetch", o.refetch ? 1 : 0},
                      {"max_requests", static_cast<std::int64_t>(o.max_requests)},
+                     {"max_body_bytes", static_cast<std::int64_t>(o.max_body_bytes)},
                      {"search_page_limit", o.search_page_limit}});
 }
 
@@ -481,11 +626,16 @@ std::map<std::string, Credential> readCredentials(const FetchOptions& opts,
 ExitCode fetchAndFinish(WorkDb& work, const FetchOptions& opts,
                         const std::map<std::string, Credential>& creds, const Log& log, std::int64_t run) {
   SignalGuard signals;
-  CurlTransport transport(opts.concurrency, std::string("ghl-backfill/") + GHLB_VERSION);
+  CurlTransport transport(opts.concurrency, std::string("ghl-backfill/") + GHLB_VERSION,
+                          static_cast<std::size_t>(opts.max_body_bytes));
   SystemClock clock;
   FetchControl control;
   control.stop = &g_stop_requested;
   const FetchCounts counts = fetchLeads(work, creds, transport, clock, opts, log, run, control);
+  if (const auto failure = fetchFailure(counts)) {  // what was fetched is kept
+    work.finishRun(run, "failed", fetchCountsJson(counts));
+    throw FatalError(*failure);
+  }
   const ExitCode code = fetchExitCode(counts);
   work.finishRun(run, code == ExitCode::kDone ? "done" : "retryable", fetchCountsJson(counts));
   return code;
@@ -522,6 +672,12 @@ void validateFetchOptions(const FetchOptions& o) {
   checkRange(o.timeout_ms >= 100 && o.timeout_ms <= 600000, "--timeout-ms", std::to_string(o.timeout_ms),
              "from 100 to 600000");
   checkRange(o.max_requests >= 0, "--max-requests", std::to_string(o.max_requests), "0 (no cap) or more");
+  checkRange(o.max_body_bytes >= kMinBodyBytes && o.max_body_bytes <= kMaxBodyBytes, "--max-body-bytes",
+             std::to_string(o.max_body_bytes), "from 65536 (64 KiB) to 67108864 (64 MiB)");
+  if (o.concurrency * o.max_body_bytes > kMaxBodyMemory)
+    throw usageError("--concurrency " + std::to_string(o.concurrency) + " x --max-body-bytes " +
+                     std::to_string(o.max_body_bytes) +
+                     " may hold more than 512 MiB of answers at once: lower either flag");
   checkRange(o.search_page_limit >= 1 && o.search_page_limit <= 500, "search page limit",
              std::to_string(o.search_page_limit), "from 1 to 500 (GHL's maximum)");
 }
@@ -530,6 +686,22 @@ FetchCounts fetchLeads(WorkDb& work, const std::map<std::string, Credential>& cr
                        const Clock& clock, const FetchOptions& opts, const Log& log, std::int64_t run_id,
                        const FetchControl& control) {
   return Engine(work, creds, transport, clock, opts, log, run_id, control).run();
+}
+
+std::optional<std::string> fetchFailure(const FetchCounts& c) {
+  if (c.tls_failed)
+    return std::string(
+        "TLS verification failed for the GHL API: check --ghl-base-url / GHL_API_BASE, the server's "
+        "certificate and the system CA certificates (verification is never turned off), then run fetch "
+        "again");
+  if (!c.unreachable_error.empty())
+    return "cannot reach GHL (" + describeError(c.unreachable_error) +
+           ") for every location: check --ghl-base-url / GHL_API_BASE and the network, then run fetch again";
+  if (c.locations > 0 && c.auth_stopped == c.locations)
+    return std::string(
+        "no location could be authenticated: check \"Client\".\"ghlPrivateKey\" of each tenant (missing, "
+        "revoked, or not visible ASCII), then run fetch again");
+  return std::nullopt;
 }
 
 ExitCode fetchExitCode(const FetchCounts& c) {
@@ -547,6 +719,8 @@ std::string fetchCountsJson(const FetchCounts& c) {
   }
   fields.emplace_back("interrupted", c.interrupted ? 1 : 0);
   fields.emplace_back("capped", c.capped ? 1 : 0);
+  fields.emplace_back("unreachable", c.unreachable_error.empty() ? 0 : 1);
+  fields.emplace_back("tls_failed", c.tls_failed ? 1 : 0);
   return jsonObject(fields);
 }
 

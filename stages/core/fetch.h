@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "clock.h"
@@ -36,6 +37,10 @@ struct FetchCounts {
   std::map<FetchOutcome, std::int64_t> outcomes;  // results stored by this run
   bool interrupted = false;                       // stopped by a signal
   bool capped = false;                            // stopped issuing at --max-requests
+  std::int64_t locations = 0;                     // locations with work
+  std::int64_t auth_stopped = 0;                  // of which stopped as auth_failed
+  std::string unreachable_error;                  // set when every location was unreachable
+  bool tls_failed = false;                        // stopped at a TLS verification failure
 
   std::int64_t stored() const;     // results stored by this run
   std::int64_t retryable() const;  // of which retryable
@@ -53,7 +58,8 @@ struct FetchControl {
 
 // The stage: validates options, opens the work DB, reads tokens from the application database,
 // fetches, and finishes the stage_run row. kDone, or kRetryable when leads are left retryable
-// or unfetched. FatalError (usage errors included) propagates to the main.
+// or unfetched. FatalError (usage errors included) propagates to the main; fetchFailure() ends
+// the run as a FatalError too, after storing what was fetched (stage_run marked failed).
 ExitCode runFetch(const FetchOptions& opts, const Log& log);
 
 // usageError naming the first out-of-range option, with its allowed range.
@@ -66,6 +72,10 @@ void validateFetchOptions(const FetchOptions& opts);
 FetchCounts fetchLeads(WorkDb& work, const std::map<std::string, Credential>& creds, Transport& transport,
                        const Clock& clock, const FetchOptions& opts, const Log& log, std::int64_t run_id,
                        const FetchControl& control = {});
+
+// The one-line message of a run no re-run can fix as it is (exit 1): TLS verification failed,
+// every location unreachable, or every location failed authentication. nullopt otherwise.
+std::optional<std::string> fetchFailure(const FetchCounts& counts);
 
 // kRetryable when anything is left retryable or unfetched, else kDone.
 ExitCode fetchExitCode(const FetchCounts& counts);

@@ -23,8 +23,9 @@ ResultStore::ResultStore(SQLite::Database& db, std::int64_t run, int flush_every
       last_flush_(now) {}
 
 void ResultStore::add(FetchResultRow r, SteadyTime now) {
+  pending_bytes_ += r.search_body.size() + r.contact_body.size();
   pending_.push_back(std::move(r));
-  if (pending_.size() >= every_) flush(now);
+  if (pending_.size() >= every_ || pending_bytes_ >= kMaxPendingBytes) flush(now);
 }
 
 void ResultStore::flushIfDue(SteadyTime now) {
@@ -38,6 +39,7 @@ void ResultStore::flush(SteadyTime now) {
   for (const auto& r : pending_) write(r);
   tx.commit();
   pending_.clear();
+  pending_bytes_ = 0;
 }
 
 void ResultStore::bindText(int i, const std::string& s) {

@@ -32,10 +32,13 @@ struct FetchResultRow {
 };
 
 // The batched writer of fetch_result. Rows added are written once FLUSH_EVERY (at least 1) are
-// pending, or by flushIfDue() once FLUSH_INTERVAL has passed since the last flush. The caller
-// must flush() before the store goes away: the destructor drops what is still pending.
+// pending (or their bodies pass kMaxPendingBytes), or by flushIfDue() once FLUSH_INTERVAL has passed since
+// the last flush. The caller must flush() before the store goes away: the destructor drops what is still
+// pending.
 class ResultStore {
  public:
+  static constexpr std::size_t kMaxPendingBytes = 16u << 20;
+
   // RUN is the stage_run id stored as fetch_run; NOW starts the flush interval.
   ResultStore(SQLite::Database& db, std::int64_t run, int flush_every, Millis flush_interval, SteadyTime now);
 
@@ -59,6 +62,7 @@ class ResultStore {
   Millis interval_;
   SteadyTime last_flush_;
   std::vector<FetchResultRow> pending_;
+  std::size_t pending_bytes_ = 0;
 };
 
 }  // namespace ghlb

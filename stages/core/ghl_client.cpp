@@ -4,6 +4,9 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
+
+#include "error.h"
 #include "names.h"
 
 namespace ghlb {
@@ -15,7 +18,15 @@ void writeString(Writer& w, std::string_view s) {
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
 
+// Defence in depth behind isSendableToken(): a header line holding CR, LF or NUL would let its
+// value write further headers or a whole request. The message never shows the value.
+void checkHeaderValue(std::string_view value) {
+  if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos)
+    throw FatalError("refusing to send a GHL request whose header holds CR, LF or NUL: a token is malformed");
+}
+
 HttpRequest baseRequest(const GhlTarget& target, const char* method, std::string url) {
+  checkHeaderValue(target.token);
   HttpRequest r;
   r.method = method;
   r.url = std::move(url);
@@ -27,7 +38,8 @@ HttpRequest baseRequest(const GhlTarget& target, const char* method, std::string
   return r;
 }
 
-std::string searchBody(std::string_view location_id, std::string_view email, int page_limit) {
+std::string searchBody(std::string_view location_id, std::string_view email, int page_limit,
+                       std::string_view cursor) {
   rapidjson::StringBuffer buf;
   Writer w(buf);
   w.StartObject();
@@ -55,13 +67,18 @@ std::string searchBody(std::string_view location_id, std::string_view email, int
   w.String("asc");
   w.EndObject();
   w.EndArray();
+  if (!cursor.empty()) {  // SearchPage::next_cursor: re-serialized by us, valid JSON
+    w.Key("searchAfter");
+    w.RawValue(cursor.data(), cursor.size(), rapidjson::kArrayType);
+  }
   w.EndObject();
   return buf.GetString();
 }
 
 bool isJson(std::string_view body) {
+  if (jsonTooDeep(body)) return false;
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
   return !doc.HasParseError();
 }
 
@@ -76,6 +93,7 @@ Reply make(ReplyKind kind, int status, std::string detail) {
 // A 2xx: the body decides between kOk and kBadResponse.
 Reply classifyBody(Endpoint endpoint, const HttpResponse& resp) {
   if (resp.status != 200) return make(ReplyKind::kBadResponse, resp.status, "unexpected_2xx");
+  if (jsonTooDeep(resp.body)) return make(ReplyKind::kBadResponse, resp.status, "too_deep");
   Reply r = make(ReplyKind::kOk, resp.status, "");
   if (endpoint == Endpoint::kSearch)
     r.page = parseSearchBody(resp.body);
@@ -94,9 +112,15 @@ Reply classify429(const HttpResponse& resp) {
 
 }  // namespace
 
-HttpRequest buildSearchRequest(const GhlTarget& target, std::string_view normalized_email, int page_limit) {
+bool isSendableToken(std::string_view token) {
+  return !token.empty() &&
+         std::all_of(token.begin(), token.end(), [](char c) { return c >= 0x21 && c <= 0x7E; });
+}
+
+HttpRequest buildSearchRequest(const GhlTarget& target, std::string_view normalized_email, int page_limit,
+                               std::string_view cursor) {
   HttpRequest r = baseRequest(target, "POST", target.base_url + names::kGhlSearchPath);
-  r.body = searchBody(target.location_id, normalized_email, page_limit);
+  r.body = searchBody(target.location_id, normalized_email, page_limit, cursor);
   return r;
 }
 
@@ -107,6 +131,8 @@ HttpRequest buildGetRequest(const GhlTarget& target, std::string_view contact_id
 Reply classify(Endpoint endpoint, const HttpResponse& resp) {
   const int s = resp.status;
   const std::string http = "http_" + std::to_string(s);
+  if (s == 0 && resp.error == "too_large") return make(ReplyKind::kTooLarge, 0, "body_too_large");
+  if (s == 0 && resp.error == "tls") return make(ReplyKind::kFatal, 0, "tls");
   if (s == 0) return make(ReplyKind::kRetry, 0, resp.error.empty() ? "other" : resp.error);
   if (s >= 200 && s < 300) return classifyBody(endpoint, resp);
   if (s == 404 && endpoint == Endpoint::kGet) return make(ReplyKind::kNotFound, s, http);
@@ -134,6 +160,10 @@ const char* toString(ReplyKind k) {
       return "permanent";
     case ReplyKind::kBadResponse:
       return "bad_response";
+    case ReplyKind::kTooLarge:
+      return "too_large";
+    case ReplyKind::kFatal:
+      return "fatal";
   }
   return "retry";
 }

@@ -20,9 +20,17 @@ struct GhlTarget {
   int timeout_ms = 15000;
 };
 
+// True when TOKEN may be sent: non-empty, every byte visible ASCII (0x21-0x7E). Any other token
+// (a space, CR/LF, a control or non-ASCII byte) could inject headers and is never sent.
+bool isSendableToken(std::string_view token);
+
 // POST {base}/contacts/search for contacts whose primary email equals NORMALIZED_EMAIL, oldest
-// first, PAGE_LIMIT per page. Headers: Authorization, Version, Content-Type, Accept.
-HttpRequest buildSearchRequest(const GhlTarget& target, std::string_view normalized_email, int page_limit);
+// first, PAGE_LIMIT per page. Headers: Authorization, Version, Content-Type, Accept. CURSOR, when
+// not empty, is the JSON array of the previous page's last contact ("searchAfter", as
+// SearchPage::next_cursor holds it) and asks for the page after it.
+// Throws FatalError (naming no token) when a header value would hold CR, LF or NUL.
+HttpRequest buildSearchRequest(const GhlTarget& target, std::string_view normalized_email, int page_limit,
+                               std::string_view cursor = {});
 
 // GET {base}/contacts/{CONTACT_ID}; the caller has checked isValidGhlId(contact_id).
 HttpRequest buildGetRequest(const GhlTarget& target, std::string_view contact_id);
@@ -37,13 +45,15 @@ enum class ReplyKind {
   kDailyLimit,   // 429 with X-RateLimit-Daily-Remaining: 0: done for today
   kRetry,        // 5xx, or no response (network error, timeout)
   kPermanent,    // 400, 422, other 4xx (and unexpected 1xx/3xx): this lead fails for good
-  kBadResponse,  // 2xx whose body is not JSON or not the documented shape
+  kBadResponse,  // 2xx whose body is not JSON, too deeply nested or not the documented shape
+  kTooLarge,     // the body passed --max-body-bytes: this lead fails for good
+  kFatal,        // an error no retry can fix (TLS verification): the run stops
 };
 
 struct Reply {
   ReplyKind kind = ReplyKind::kRetry;
   int status = 0;
-  std::string detail;              // no PII: "http_503", "timeout", "malformed_json", ...
+  std::string detail;              // no PII: "http_503", "refused", "too_deep", "malformed_json", ...
   std::optional<SearchPage> page;  // kOk on kSearch
   std::optional<Contact> contact;  // kOk on kGet
 };

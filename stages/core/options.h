@@ -37,6 +37,7 @@ struct FetchOptions {
   bool refetch = false;                     // --refetch: fetch every lead again
   std::int64_t max_requests = 0;            // --max-requests: stop after this many; 0 = no cap
   int search_page_limit = 100;              // contacts asked per email search
+  std::int64_t max_body_bytes = 4 << 20;    // --max-body-bytes: longest GHL answer read
 };
 
 struct PlanOptions {

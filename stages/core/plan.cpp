@@ -36,7 +36,9 @@ struct Resolved {
   std::string error;  // reason code when the stored payload cannot be used
 };
 
-Resolved resolveContact(const FetchRecord& f) {
+// The contact a found lookup of a lead of LOCATION_ID stands for, re-checked with the rules of
+// untrustedReason(): a work DB written by an older fetch can never make an untrusted contact used.
+Resolved resolveContact(const FetchRecord& f, std::string_view location_id) {
   Resolved r;
   std::optional<Contact> from_get;
   if (f.contact_body) {
@@ -45,6 +47,11 @@ Resolved resolveContact(const FetchRecord& f) {
   }
   if (f.lookup == "get") {
     if (!from_get && r.error.empty()) r.error = "no_contact_payload";
+    if (from_get)
+      if (const auto bad = untrustedReason(*from_get, location_id, f.lookup_key)) {
+        r.error = std::string(*bad);
+        return r;
+      }
     r.contact = from_get;
     return r;
   }
@@ -53,11 +60,21 @@ Resolved resolveContact(const FetchRecord& f) {
     r.error = "bad_search_payload";
     return r;
   }
+  for (const auto& c : page->contacts)
+    if (c.location_id && *c.location_id != location_id) {
+      r.error = "wrong_location";
+      return r;
+    }
   const auto choice = chooseContact(*page, f.lookup_key);
   r.ambiguous = choice.ambiguous;
   if (!choice.contact) return r;  // no primary-email match: not found
-  r.contact = from_get && from_get->id == choice.contact->id ? mergeContact(*choice.contact, *from_get)
-                                                             : *choice.contact;
+  if (const auto bad = untrustedReason(*choice.contact, location_id, "")) {
+    r.error = std::string(*bad);
+    return r;
+  }
+  const bool use_get = from_get && from_get->id == choice.contact->id &&
+                       !untrustedReason(*from_get, location_id, choice.contact->id);
+  r.contact = use_get ? mergeContact(*choice.contact, *from_get) : *choice.contact;
   return r;
 }
 
@@ -88,7 +105,7 @@ LeadPlan planLead(const LeadSnapshot& lead, const std::optional<FetchRecord>& fe
     p.note = std::string(toString(fetch->outcome));
     return p;
   }
-  const Resolved r = resolveContact(*fetch);
+  const Resolved r = resolveContact(*fetch, lead.location_id);
   if (!r.error.empty()) {
     p.status = plan_status::kError;
     p.note = r.error;

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "extract.h"
 #include "fetch.h"
+#include "harden.h"
 #include "names.h"
 #include "plan.h"
 #include "status.h"
@@ -37,6 +38,7 @@ int runMain(int argc, char** argv) {
   app.add_option("--max-retries", fe.max_retries, "fetch: retries per request")->capture_default_str();
   app.add_option("--timeout-ms", fe.timeout_ms, "fetch: timeout per request")->capture_default_str();
   app.add_option("--max-requests", fe.max_requests, "fetch: stop after N requests (0: no cap)")->capture_default_str();
+  app.add_option("--max-body-bytes", fe.max_body_bytes, "fetch: longest GHL answer read")->capture_default_str();
   app.add_flag("--refetch", fe.refetch, "fetch: fetch every lead again");
   app.add_option("--export", pl.export_path, "plan: write the diff to FILE.csv or FILE.json (holds PII)");
   app.add_flag("--apply", apply, "apply the plan after the review");
@@ -44,6 +46,7 @@ int runMain(int argc, char** argv) {
   app.add_flag("--dry-run", ap.dry_run, "apply: with --apply, report and write nothing");
 
   return runStageMain(app, argc, argv, "ghl-backfill run", common, [&](const Log& log) {
+    hardenProcess();  // fetch holds tokens in memory: no core file, no ptrace
     ex.common = fe.common = pl.common = ap.common = common;
     fe.database_url = ap.database_url = ex.database_url;
     ExitCode worst = ExitCode::kDone;

@@ -3,6 +3,7 @@
 
 #include "cli.h"
 #include "fetch.h"
+#include "harden.h"
 #include "names.h"
 
 int main(int argc, char** argv) {
@@ -25,7 +26,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--timeout-ms", opts.timeout_ms, "timeout per request")->capture_default_str();
   app.add_option("--max-requests", opts.max_requests, "stop after N requests (0: no cap)")->capture_default_str();
+  app.add_option("--max-body-bytes", opts.max_body_bytes, "longest GHL answer read (64 KiB to 64 MiB)")
+      ->capture_default_str();
   app.add_flag("--refetch", opts.refetch, "fetch every lead again, even those with a final result");
   return ghlb::runStageMain(app, argc, argv, "ghl-backfill fetch", opts.common,
-                            [&](const ghlb::Log& log) { return ghlb::runFetch(opts, log); });
+                            [&](const ghlb::Log& log) {
+    ghlb::hardenProcess();  // tokens are held in memory: no core file, no ptrace
+    return ghlb::runFetch(opts, log);
+  });
 }

@@ -351,7 +351,7 @@ TEST_CASE("curl transport: a request slower than timeout_ms is a timeout") {
   CHECK(took < 2s);
 }
 
-TEST_CASE("curl transport: a refused connection is classified connect") {
+TEST_CASE("curl transport: a refused connection is classified refused") {
   const int port = unusedPort();
   CurlTransport transport(1, kUserAgent);
   transport.submit(makeRequest(9, "http://127.0.0.1:" + std::to_string(port) + "/contacts/x", 2000));
@@ -359,7 +359,7 @@ TEST_CASE("curl transport: a refused connection is classified connect") {
   REQUIRE(responses.size() == 1);
   CHECK(responses[0].tag == 9);
   CHECK(responses[0].status == 0);
-  CHECK(responses[0].error == "connect");
+  CHECK(responses[0].error == "refused");
   CHECK(responses[0].body == "");
 }
 

@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "contact.h"
 #include "error.h"
 #include "fetch_fakes.h"
 
@@ -662,4 +663,259 @@ TEST_CASE("fetch: runFetch refuses a plain-http non-loopback base URL before tou
   const ghlb::Log log("fetch", ghlb::LogFormat::kText, true, &out);
   CHECK_THROWS_AS(ghlb::runFetch(o, log), ghlb::FatalError);
   CHECK_FALSE(std::filesystem::exists(o.common.work_db));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hostile GHL: tokens, answers that do not match the question, bodies, paging, reachability.
+
+namespace {
+
+std::string located(std::string contact, const std::string& location) {
+  contact.pop_back();  // the closing brace
+  return contact + R"(,"locationId":")" + location + R"("})";
+}
+
+std::string withCursor(std::string contact, std::int64_t ms, const std::string& id) {
+  contact.pop_back();
+  return contact + R"(,"searchAfter":[)" + std::to_string(ms) + R"(,")" + id + R"("]})";
+}
+
+std::string pageJson(const std::vector<std::string>& contacts, int total) {
+  std::string list;
+  for (const auto& c : contacts) list += (list.empty() ? "" : ",") + c;
+  return R"({"contacts":[)" + list + R"(],"total":)" + std::to_string(total) + "}";
+}
+
+FakeReply netError(const char* error) { return FakeReply{0, "", {}, error, 20ms}; }
+
+}  // namespace
+
+TEST_CASE("fetch: a token that is not visible ASCII is never sent; only its location stops") {
+  const std::vector<std::string> tokens = {"tok\r\n\r\nDELETE /contacts/x HTTP/1.1\r\nHost: a\r\n\r\n",
+                                           "tok en", "tok\x01", "t\xC3\xB6k"};
+  for (const auto& bad : tokens) {
+    CAPTURE(bad.size());
+    Fixture f;
+    f.creds["client-b"] = {"LOCB", bad};
+    f.add({.id = "b1", .client = "client-b", .contact_id = kIdB});
+    f.add({.id = "b2", .client = "client-b", .email = "b2@x.com"});
+    f.add({.id = "a1", .contact_id = kIdA});
+    f.transport.on(kIdA, "", {ok(getJson(kIdA))});
+    const auto counts = f.fetch();
+    REQUIRE(f.transport.sent.size() == 1);  // a1 only
+    CHECK(f.transport.count(kIdB) == 0);
+    for (const auto& s : f.transport.sent)
+      for (const auto& h : s.request.headers) CHECK(h.find_first_of("\r\n") == std::string::npos);
+    CHECK(f.result("a1").outcome == "found");
+    CHECK(f.result("b1").outcome == "auth_failed");
+    CHECK(f.result("b1").detail == "invalid_token");
+    CHECK(f.result("b2").outcome == "auth_failed");
+    const std::string log = f.log_out.str();
+    CHECK(log.find("client_id=client-b reason=invalid_token") != std::string::npos);
+    CHECK(log.find(bad) == std::string::npos);  // never the token
+    CHECK(log.find("DELETE") == std::string::npos);
+    CHECK_FALSE(ghlb::fetchFailure(counts));  // one location still worked: exit 3
+    CHECK(ghlb::fetchExitCode(counts) == ghlb::ExitCode::kRetryable);
+  }
+}
+
+TEST_CASE("fetch: every location failing authentication is an exit-1 failure, some is not") {
+  Fixture f;
+  f.creds["client-b"] = {"LOCB", "tok\nb"};
+  f.add({.id = "a1", .contact_id = kIdA});
+  f.add({.id = "b1", .client = "client-b", .contact_id = kIdB});
+  f.transport.on(kIdA, "", {status(401)});
+  const auto counts = f.fetch();
+  CHECK(counts.auth_stopped == 2);
+  const auto failure = ghlb::fetchFailure(counts);
+  REQUIRE(failure);
+  CHECK(failure->find("no location could be authenticated") != std::string::npos);
+  CHECK(failure->find("ghlPrivateKey") != std::string::npos);
+
+  Fixture g;
+  g.add({.id = "a1", .contact_id = kIdA});
+  g.add({.id = "b1", .client = "client-b", .contact_id = kIdB});
+  g.transport.on(kIdA, "", {status(401)});
+  g.transport.on(kIdB, "", {ok(getJson(kIdB))});
+  CHECK_FALSE(ghlb::fetchFailure(g.fetch()));
+}
+
+TEST_CASE("fetch: answers that do not match the question are bad_response, never found") {
+  Fixture f;
+  f.add({.id = "get-other", .contact_id = kIdA});
+  f.add({.id = "get-loc", .contact_id = kIdB});
+  f.add({.id = "s-loc", .email = "loc@x.com"});
+  f.add({.id = "s-badid", .email = "badid@x.com"});
+  f.add({.id = "s-ok", .email = "ok@x.com"});
+  f.transport.on(kIdA, "", {ok(getJson(kIdB))});  // asked A, answered B
+  f.transport.on(kIdB, "", {ok(R"({"contact":{"id":")" + std::string(kIdB) + R"(","locationId":"LOCB"}})")});
+  f.transport.on(
+      "/contacts/search", valueOf("loc@x.com"),
+      {ok(searchJson({contactJson(kIdA, "loc@x.com", "2024-01-01T00:00:00Z"),
+                      located(contactJson(kIdB, "other@x.com", "2024-01-02T00:00:00Z"), "LOCX")}))});
+  f.transport.on("/contacts/search", valueOf("badid@x.com"),
+                 {ok(searchJson({contactJson("abc/../x?y\\\"z", "badid@x.com", "2024-01-01T00:00:00Z")}))});
+  f.transport.on("/contacts/search", valueOf("ok@x.com"),
+                 {ok(searchJson({located(contactJson(kIdA, "ok@x.com", "2024-01-01T00:00:00Z"), "LOCA")}))});
+  f.fetch();
+  CHECK(f.result("get-other").outcome == "bad_response");
+  CHECK(f.result("get-other").detail == "wrong_contact_id");
+  CHECK(f.result("get-loc").outcome == "bad_response");
+  CHECK(f.result("get-loc").detail == "wrong_location");
+  CHECK(f.result("s-loc").outcome == "bad_response");
+  CHECK(f.result("s-loc").detail == "wrong_location");
+  CHECK(f.result("s-badid").outcome == "bad_response");
+  CHECK(f.result("s-badid").detail == "invalid_contact_id");
+  CHECK(f.result("s-ok").outcome == "found");  // its own location is fine
+  CHECK(f.transport.count("abc") == 0);        // no GET of a bad id either
+}
+
+TEST_CASE("fetch: a deeply nested body is bad_response too_deep, without a crash") {
+  Fixture f;
+  f.add({.id = "l1", .contact_id = kIdA});
+  f.add({.id = "l2", .email = "deep@x.com"});
+  f.transport.on(kIdA, "", {ok(std::string(120000, '[') + std::string(120000, ']'))});
+  f.transport.on("/contacts/search", "",
+                 {ok(R"({"contacts":)" + std::string(70, '[') + std::string(70, ']') + "}")});
+  f.fetch();
+  CHECK(f.result("l1").outcome == "bad_response");
+  CHECK(f.result("l1").detail == "too_deep");
+  CHECK(f.result("l2").detail == "too_deep");
+}
+
+TEST_CASE("fetch: a body over --max-body-bytes fails the lead for good, without a retry") {
+  Fixture f;
+  f.opts.max_retries = 5;
+  f.add({.id = "l1", .contact_id = kIdA});
+  f.transport.on(kIdA, "", {netError("too_large")});
+  const auto counts = f.fetch();
+  CHECK(f.transport.sent.size() == 1);
+  CHECK(f.result("l1").outcome == "failed_permanent");
+  CHECK(f.result("l1").detail == "body_too_large");
+  CHECK(counts.retryable() == 0);
+}
+
+TEST_CASE("fetch: search pages are followed with searchAfter; the oldest across pages wins") {
+  Fixture f;
+  f.opts.search_page_limit = 2;
+  f.add({.id = "l1", .email = "p@x.com"});
+  const std::string c1 = withCursor(contactJson("contactP1PPPPPPPP1", "p@x.com", "2024-02-01T00:00:00Z"),
+                                    1706745600000, "contactP1PPPPPPPP1");
+  const std::string c2 = withCursor(contactJson("contactP2PPPPPPPP2", "p@x.com", "2024-03-01T00:00:00Z"),
+                                    1709251200000, "contactP2PPPPPPPP2");
+  const std::string c3 = withCursor(contactJson("contactP3PPPPPPPP3", "p@x.com", "2024-01-01T00:00:00Z"),
+                                    1704067200000, "contactP3PPPPPPPP3");
+  f.transport.on("/contacts/search", R"("searchAfter":[1709251200000,"contactP2PPPPPPPP2"])",
+                 {ok(pageJson({c3}, 3))});
+  f.transport.on("/contacts/search", "", {ok(pageJson({c1, c2}, 3))});
+  f.fetch();
+  REQUIRE(f.transport.sent.size() == 2);
+  CHECK(f.transport.sent[0].request.body.find("searchAfter") == std::string::npos);
+  CHECK(f.transport.sent[1].request.body.find(R"("searchAfter":[1709251200000,"contactP2PPPPPPPP2"])") !=
+        std::string::npos);
+  CHECK(f.transport.sent[1].request.body.find(R"("page")") == std::string::npos);
+  const auto r = f.result("l1");
+  CHECK(r.outcome == "found");
+  CHECK(r.detail == "ambiguous");
+  const auto page = ghlb::parseSearchBody(r.search_body);
+  REQUIRE(page);
+  CHECK(page->contacts.size() == 3);
+  const auto choice = ghlb::chooseContact(*page, "p@x.com");
+  REQUIRE(choice.contact);
+  CHECK(choice.contact->id == "contactP3PPPPPPPP3");
+}
+
+TEST_CASE("fetch: a total that never ends stops at the page bound as bad_response") {
+  Fixture f;
+  f.add({.id = "l1", .email = "p@x.com"});
+  const std::string c1 =
+      withCursor(contactJson("contactP1PPPPPPPP1", "p@x.com", "2024-02-01T00:00:00Z"), 1, "x");
+  f.transport.on("/contacts/search", "", {ok(pageJson({c1}, 100000))});
+  f.fetch();
+  CHECK(f.transport.sent.size() == 20);
+  CHECK(f.result("l1").outcome == "bad_response");
+  CHECK(f.result("l1").detail == "too_many_pages");
+}
+
+TEST_CASE("fetch: a location failing 5 times in a row is paused 30 s, then probed and resumed") {
+  Fixture f;
+  f.opts.max_retries = 10;
+  f.opts.concurrency = 1;
+  for (int i = 0; i < 3; ++i) f.add({.id = "a" + std::to_string(i), .contact_id = kIdA});
+  for (int i = 0; i < 40; ++i)
+    f.add({.id = "b" + std::to_string(100 + i), .client = "client-b", .contact_id = kIdB});
+  f.transport.on(kIdA, "",
+                 {netError("refused"), netError("refused"), netError("refused"), netError("refused"),
+                  netError("refused"), ok(getJson(kIdA))});
+  f.transport.on(kIdB, "", {FakeReply{200, getJson(kIdB), {}, "", 1000ms}});  // keeps B busy for 40 s
+  const auto counts = f.fetch();
+  CHECK(counts.unreachable_error.empty());
+  for (int i = 0; i < 3; ++i) CHECK(f.result("a" + std::to_string(i)).outcome == "found");
+  // Nothing went to A between its fifth failure and 30 s later.
+  std::vector<ghlb::fetch_test::SentRequest> to_a;
+  for (const auto& s : f.transport.sent)
+    if (s.request.url.find(kIdA) != std::string::npos) to_a.push_back(s);
+  REQUIRE(to_a.size() >= 6);
+  CHECK(to_a[5].at >= to_a[4].answered + 30s);
+  const std::string log = f.log_out.str();
+  const auto first = log.find("location_unreachable");
+  REQUIRE(first != std::string::npos);
+  CHECK(log.find("location_unreachable", first + 1) == std::string::npos);  // one line
+  CHECK(log.find("client_id=client-a error=refused") != std::string::npos);
+}
+
+TEST_CASE("fetch: every location unreachable stops the run fast; exit-1 message names the error") {
+  Fixture f;
+  f.opts.max_retries = 5;
+  for (int i = 0; i < 50; ++i) {
+    f.add({.id = "a" + std::to_string(100 + i), .contact_id = kIdA});
+    f.add({.id = "b" + std::to_string(100 + i), .client = "client-b", .email = "b@x.com"});
+  }
+  f.transport.on("", "", {netError("refused")});
+  const auto counts = f.fetch();
+  CHECK(counts.unreachable_error == "refused");
+  CHECK(counts.requests <= 2 * (5 + f.opts.concurrency));  // far below 100 leads x 6 tries
+  const auto failure = ghlb::fetchFailure(counts);
+  REQUIRE(failure);
+  CHECK(failure->find("cannot reach GHL (connection refused) for every location") != std::string::npos);
+  CHECK(failure->find("--ghl-base-url") != std::string::npos);
+  CHECK(counts.unfetched > 0);  // left for the next run, not spent
+}
+
+TEST_CASE("fetch: a TLS failure stops the run at once") {
+  Fixture f;
+  f.opts.concurrency = 1;
+  for (int i = 0; i < 5; ++i) f.add({.id = "a" + std::to_string(i), .contact_id = kIdA});
+  f.transport.on(kIdA, "", {netError("tls")});
+  const auto counts = f.fetch();
+  CHECK(f.transport.sent.size() == 1);
+  CHECK(counts.tls_failed);
+  const auto failure = ghlb::fetchFailure(counts);
+  REQUIRE(failure);
+  CHECK(failure->rfind("TLS verification failed for the GHL API", 0) == 0);
+}
+
+TEST_CASE("fetch: --max-body-bytes range and its bound with --concurrency") {
+  const auto refused = [](auto change) {
+    ghlb::FetchOptions o;
+    change(o);
+    try {
+      ghlb::validateFetchOptions(o);
+      return std::string();
+    } catch (const ghlb::FatalError& e) {
+      return std::string(e.what());
+    }
+  };
+  CHECK(refused([](ghlb::FetchOptions& o) { o.max_body_bytes = 1000; }).find("--max-body-bytes") == 0);
+  CHECK(refused([](ghlb::FetchOptions& o) { o.max_body_bytes = 65LL << 20; }).find("--max-body-bytes") == 0);
+  const std::string both = refused([](ghlb::FetchOptions& o) {
+    o.concurrency = 256;
+    o.max_body_bytes = 4 << 20;
+  });
+  CHECK(both.find("--concurrency") != std::string::npos);
+  CHECK(both.find("--max-body-bytes") != std::string::npos);
+  CHECK(refused([](ghlb::FetchOptions& o) {
+          o.concurrency = 128;
+          o.max_body_bytes = 4 << 20;
+        }).empty());
 }

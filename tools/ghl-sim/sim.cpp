@@ -1,7 +1,10 @@
 #include "sim.h"
 
+#include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+
+#include <algorithm>
 
 #include "sim_search.h"
 #include "sim_text.h"
@@ -82,6 +85,70 @@ const char* faultMessage(int status) {
     default:
       return "Simulated failure";
   }
+}
+
+// Faults that answer the real 200 with its (first) contact altered (see mutateContact).
+bool isContentFault(FaultAction::Kind k) {
+  using K = FaultAction::Kind;
+  return k == K::WrongId || k == K::WrongLocation || k == K::BadId || k == K::BadUtf8 || k == K::Nul;
+}
+
+void setString(rapidjson::Value& obj, const char* key, std::string_view value, rapidjson::Document& doc) {
+  rapidjson::Value v(value.data(), static_cast<rapidjson::SizeType>(value.size()), doc.GetAllocator());
+  if (const auto it = obj.FindMember(key); it != obj.MemberEnd()) {
+    it->value = v;
+  } else {
+    obj.AddMember(rapidjson::Value(key, doc.GetAllocator()), v, doc.GetAllocator());
+  }
+}
+
+// BODY (a 200 of ROUTE) with its contact, or a search's first contact, altered as KIND says. The
+// writer does not validate encoding, so invalid UTF-8 goes out as the raw bytes.
+std::string mutateContact(const std::string& body, FaultAction::Kind kind, Route route) {
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  if (doc.HasParseError() || !doc.IsObject()) return body;
+  rapidjson::Value* contact = nullptr;
+  if (route == Route::Get && doc.HasMember("contact")) contact = &doc["contact"];
+  if (route == Route::Search && doc.HasMember("contacts") && doc["contacts"].IsArray() &&
+      !doc["contacts"].Empty())
+    contact = &doc["contacts"][0];
+  if (contact == nullptr || !contact->IsObject()) return body;
+  using K = FaultAction::Kind;
+  switch (kind) {
+    case K::WrongId:
+      setString(*contact, "id", "zzWrongContactId0001", doc);
+      break;
+    case K::WrongLocation:
+      setString(*contact, "locationId", "zzOtherLocation00001", doc);
+      break;
+    case K::BadId:
+      setString(*contact, "id", "abc/../x?y\"z", doc);
+      break;
+    case K::BadUtf8:
+      setString(*contact, "firstName", std::string_view("\xC3\x28", 2), doc);
+      break;
+    case K::Nul:
+      setString(*contact, "lastName", std::string_view("Smith\0Evil", 10), doc);
+      break;
+    default:
+      break;
+  }
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  doc.Accept(w);
+  return {buf.GetString(), buf.GetSize()};
+}
+
+// True when the "Bearer " value of HEADER holds a byte outside visible ASCII: a token that was
+// pasted into the header raw (CR/LF, spaces, control bytes).
+bool badBearerBytes(const std::optional<std::string>& header) {
+  if (!header || header->size() < 7 || toLower(std::string_view(*header).substr(0, 7)) != "bearer ")
+    return false;
+  return std::any_of(header->begin() + 7, header->end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x21 || u > 0x7E;
+  });
 }
 
 }  // namespace
@@ -193,6 +260,20 @@ void Simulator::applyFault(const FaultAction& action, Route route, SimResponse& 
     case FaultAction::Kind::Slow:
       out.delay += options_.slow;  // then answered normally by the caller
       return;
+    case FaultAction::Kind::Deep:
+      out.status = 200;
+      out.body = std::string(kDeepLevels, '[') + std::string(kDeepLevels, ']');
+      return;
+    case FaultAction::Kind::Huge:
+      out.status = 200;
+      out.body = R"({"contacts":[],"total":0,"pad":")" + std::string(kHugeBodyBytes, 'x') + R"("})";
+      return;
+    case FaultAction::Kind::WrongId:
+    case FaultAction::Kind::WrongLocation:
+    case FaultAction::Kind::BadId:
+    case FaultAction::Kind::BadUtf8:
+    case FaultAction::Kind::Nul:
+      return;  // the real answer, altered by the caller (mutateContact)
   }
 }
 
@@ -219,6 +300,9 @@ SimResponse Simulator::handle(const SimRequest& request, SteadyTime now) {
     route = Route::Get;
     contactId = request.path.substr(kContactsPrefix.size());
   }
+
+  rec.unexpected = !route || (request.method != "GET" && request.method != "POST");
+  rec.badAuthHeader = badBearerBytes(request.authorization);
 
   const auto finish = [&]() -> SimResponse {
     rec.status = out.reset ? std::nullopt : std::optional<int>(out.status);
@@ -313,7 +397,7 @@ SimResponse Simulator::handle(const SimRequest& request, SteadyTime now) {
     rec.fault = true;
     out.fault = describeFaultAction(*fault);
     applyFault(*fault, *route, out);
-    if (fault->kind != FaultAction::Kind::Slow) return finish();
+    if (fault->kind != FaultAction::Kind::Slow && !isContentFault(fault->kind)) return finish();
   }
 
   if (*route == Route::Search) {
@@ -327,6 +411,8 @@ SimResponse Simulator::handle(const SimRequest& request, SteadyTime now) {
     out.status = 404;
     out.body = plainError(404, "Contact not found");
   }
+  if (fault && isContentFault(fault->kind) && out.status == 200)
+    out.body = mutateContact(out.body, fault->kind, *route);
   return finish();
 }
 

@@ -19,6 +19,8 @@
 namespace ghlsim {
 
 inline constexpr const char* kApiVersion = "2021-07-28";
+inline constexpr std::size_t kDeepLevels = 120000;       // nesting of a "deep" fault's body
+inline constexpr std::size_t kHugeBodyBytes = 9u << 20;  // padding of a "huge" fault's body
 
 struct SimOptions {
   RateLimitConfig rate;

@@ -44,6 +44,13 @@ std::optional<FaultAction> parseFaultAction(std::string_view text) {
   if (text == "notjson") return FaultAction{FaultAction::Kind::NotJson, 0};
   if (text == "wrongshape") return FaultAction{FaultAction::Kind::WrongShape, 0};
   if (text == "slow") return FaultAction{FaultAction::Kind::Slow, 0};
+  if (text == "wrong_id") return FaultAction{FaultAction::Kind::WrongId, 0};
+  if (text == "wrong_location") return FaultAction{FaultAction::Kind::WrongLocation, 0};
+  if (text == "bad_id") return FaultAction{FaultAction::Kind::BadId, 0};
+  if (text == "deep") return FaultAction{FaultAction::Kind::Deep, 0};
+  if (text == "bad_utf8") return FaultAction{FaultAction::Kind::BadUtf8, 0};
+  if (text == "nul") return FaultAction{FaultAction::Kind::Nul, 0};
+  if (text == "huge") return FaultAction{FaultAction::Kind::Huge, 0};
   if (text.size() != 3) return std::nullopt;
   int status = 0;
   for (const char c : text) {
@@ -68,6 +75,20 @@ std::string describeFaultAction(const FaultAction& action) {
       return "wrongshape";
     case FaultAction::Kind::Slow:
       return "slow";
+    case FaultAction::Kind::WrongId:
+      return "wrong_id";
+    case FaultAction::Kind::WrongLocation:
+      return "wrong_location";
+    case FaultAction::Kind::BadId:
+      return "bad_id";
+    case FaultAction::Kind::Deep:
+      return "deep";
+    case FaultAction::Kind::BadUtf8:
+      return "bad_utf8";
+    case FaultAction::Kind::Nul:
+      return "nul";
+    case FaultAction::Kind::Huge:
+      return "huge";
   }
   return "unknown";
 }

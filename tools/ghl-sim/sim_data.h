@@ -17,9 +17,24 @@
 
 namespace ghlsim {
 
-// One scripted or random fault: an HTTP error status, or one of the transport/body faults.
+// One scripted or random fault: an HTTP error status, one of the transport/body faults, or a
+// hostile answer (a 200 whose contact must not be trusted, or a body no client should parse).
 struct FaultAction {
-  enum class Kind { Status, Reset, Malformed, NotJson, WrongShape, Slow };
+  enum class Kind {
+    Status,
+    Reset,
+    Malformed,
+    NotJson,
+    WrongShape,
+    Slow,
+    WrongId,        // GET: the contact carries another (valid) id than the one asked
+    WrongLocation,  // the (first) contact carries another locationId
+    BadId,          // the (first) contact's id is not a GHL id
+    Deep,           // 200 with arrays nested ~120k deep
+    BadUtf8,        // the (first) contact's firstName holds invalid UTF-8
+    Nul,            // the (first) contact's lastName holds a NUL
+    Huge,           // 200 with a body of kHugeBodyBytes
+  };
   Kind kind = Kind::Status;
   int status = 0;  // the HTTP status, for Kind::Status only
 
@@ -27,7 +42,8 @@ struct FaultAction {
 };
 
 // Parses a fault script element: an HTTP status "400".."599" or one of "reset", "malformed",
-// "notjson", "wrongshape", "slow". nullopt for anything else.
+// "notjson", "wrongshape", "slow", "wrong_id", "wrong_location", "bad_id", "deep", "bad_utf8",
+// "nul", "huge". nullopt for anything else.
 std::optional<FaultAction> parseFaultAction(std::string_view text);
 
 // The script spelling of `action` ("503", "reset", ...); safe to log.

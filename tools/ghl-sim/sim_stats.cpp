@@ -16,6 +16,8 @@ void Stats::record(const RequestRecord& r) {
   ++requests_;
   if (r.writeAttempt) ++writeAttempts_;
   if (r.fault) ++faults_;
+  if (r.unexpected) ++unexpected_;
+  if (r.badAuthHeader) ++badAuth_;
   if (r.status) {
     ++statusCounts_[*r.status];
   } else {
@@ -69,13 +71,17 @@ std::string Stats::json() const {
   w.Int64(resets_);
   w.Key("faults_injected");
   w.Int64(faults_);
+  w.Key("unexpected_requests");
+  w.Int64(unexpected_);
+  w.Key("bad_auth_header");
+  w.Int64(badAuth_);
   w.EndObject();
   return {buf.GetString(), buf.GetSize()};
 }
 
 void Stats::reset() {
   const std::lock_guard lock(mu_);
-  requests_ = writeAttempts_ = resets_ = faults_ = 0;
+  requests_ = writeAttempts_ = resets_ = faults_ = unexpected_ = badAuth_ = 0;
   for (auto& [id, loc] : byLocation_) loc = PerLocation{};
   statusCounts_.clear();
 }
