@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "contact.h"
+
+#include <doctest/doctest.h>
 
 using namespace ghlb;
 
@@ -27,7 +27,8 @@ TEST_CASE("search: additionalEmails never match") {
 }
 
 TEST_CASE("search: one match is not ambiguous") {
-  const auto page = parseSearchBody(R"({"contacts":[{"id":"ccccccccccccccc1","email":"ann@example.com"}],"total":1})");
+  const auto page =
+      parseSearchBody(R"({"contacts":[{"id":"ccccccccccccccc1","email":"ann@example.com"}],"total":1})");
   const auto c = chooseContact(*page, "ann@example.com");
   REQUIRE(c.contact);
   CHECK_FALSE(c.ambiguous);
@@ -70,4 +71,66 @@ TEST_CASE("ISO dates to epoch milliseconds") {
   CHECK(*parseIsoMillis("2024-01-02T03:04:05.678Z") == 1704164645678);
   CHECK(*parseIsoMillis("2024-01-02T04:04:05.678+01:00") == 1704164645678);
   CHECK_FALSE(parseIsoMillis("yesterday").has_value());
+}
+
+TEST_CASE("jsonTooDeep counts nesting outside strings, escapes included") {
+  CHECK_FALSE(jsonTooDeep(R"({"a":[1,{"b":[]}]})", 4));
+  CHECK(jsonTooDeep(R"({"a":[1,{"b":[]}]})", 3));
+  CHECK_FALSE(jsonTooDeep(R"({"a":"[[[[[[{{{{"})", 1));       // brackets inside a string
+  CHECK_FALSE(jsonTooDeep(R"({"a":"\"[[[[[[[","b":1})", 1));  // an escaped quote does not end it
+  CHECK_FALSE(jsonTooDeep(R"({"a":"x\\","b":"[[[["})", 1));   // an escaped backslash does
+  CHECK(jsonTooDeep(std::string(120000, '[') + std::string(120000, ']')));
+  CHECK_FALSE(jsonTooDeep(std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']')));
+}
+
+TEST_CASE("deeply nested bodies are refused without recursion") {
+  const std::string deep = R"({"contacts":)" + std::string(120000, '[') + std::string(120000, ']') + "}";
+  CHECK_FALSE(parseSearchBody(deep).has_value());
+  CHECK_FALSE(parseGetBody(R"({"contact":)" + std::string(120000, '{')).has_value());
+}
+
+TEST_CASE("locationId is parsed; a non-string one never matches a location") {
+  const auto c = parseGetBody(R"({"contact":{"id":"ccccccccccccccc1","locationId":"LOC1"}})");
+  REQUIRE(c);
+  CHECK(c->location_id == "LOC1");
+  const auto n = parseGetBody(R"({"contact":{"id":"ccccccccccccccc1","locationId":7}})");
+  REQUIRE(n);
+  CHECK(untrustedReason(*n, "LOC1", "") == "wrong_location");
+  const auto absent = parseGetBody(R"({"contact":{"id":"ccccccccccccccc1","locationId":null}})");
+  REQUIRE(absent);
+  CHECK_FALSE(untrustedReason(*absent, "LOC1", "ccccccccccccccc1"));
+}
+
+TEST_CASE("untrustedReason: id shape, location, the id asked") {
+  Contact c;
+  c.id = "ccccccccccccccc1";
+  CHECK_FALSE(untrustedReason(c, "LOC1", ""));
+  CHECK_FALSE(untrustedReason(c, "LOC1", "ccccccccccccccc1"));
+  CHECK(untrustedReason(c, "LOC1", "ccccccccccccccc2") == "wrong_contact_id");
+  c.location_id = "LOC1";
+  CHECK_FALSE(untrustedReason(c, "LOC1", ""));
+  c.location_id = "LOC2";
+  CHECK(untrustedReason(c, "LOC1", "") == "wrong_location");
+  c.location_id.reset();
+  for (const char* bad : {"abc/../x?y\"z", "short1", "ccccccccccccccc1 ", "ccccccccccccccé1"}) {
+    c.id = bad;
+    CHECK(untrustedReason(c, "LOC1", "") == "invalid_contact_id");
+  }
+}
+
+TEST_CASE("search pages: the cursor of the last contact, and merged bodies") {
+  const std::string p1 = R"({"contacts":[{"id":"ccccccccccccccc1","searchAfter":[1,"ccccccccccccccc1"]},)"
+                         R"({"id":"ccccccccccccccc2","searchAfter":[2, "ccccccccccccccc2"]}],"total":3})";
+  const std::string p2 = R"({"contacts":[{"id":"ccccccccccccccc3","searchAfter":[{"x":1}]}],"total":3})";
+  const auto a = parseSearchBody(p1);
+  REQUIRE(a);
+  CHECK(a->next_cursor == R"([2,"ccccccccccccccc2"])");
+  const auto b = parseSearchBody(p2);
+  REQUIRE(b);
+  CHECK(b->next_cursor.empty());  // not an array of scalars
+  const auto merged = parseSearchBody(mergeSearchBodies({p1, p2}, 3));
+  REQUIRE(merged);
+  CHECK(merged->total == 3);
+  REQUIRE(merged->contacts.size() == 3);
+  CHECK(merged->contacts[2].id == "ccccccccccccccc3");
 }

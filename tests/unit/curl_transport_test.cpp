@@ -408,3 +408,38 @@ TEST_CASE("curl transport: TLS verification stays on") {
     CHECK(hits.load() == 0);
   }
 }
+
+TEST_CASE("curl transport: a body over max_body_bytes ends the transfer as too_large") {
+  const std::string big(200 * 1024, 'x');
+  httplib::Server server;
+  server.Get("/sized",
+             [&](const httplib::Request&, httplib::Response& res) { res.set_content(big, "text/plain"); });
+  server.Get("/chunked", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_chunked_content_provider("text/plain", [&](size_t offset, httplib::DataSink& sink) {
+      if (offset >= big.size()) {
+        sink.done();
+        return true;
+      }
+      return sink.write(big.data() + offset, std::min<size_t>(16384, big.size() - offset));
+    });
+  });
+  const RunningServer running(server);
+
+  CurlTransport transport(2, kUserAgent, 64 * 1024);
+  transport.submit(makeRequest(1, running.url("/sized")));    // Content-Length over the cap
+  transport.submit(makeRequest(2, running.url("/chunked")));  // no length: stopped while receiving
+  auto responses = collect(transport, 2);
+  REQUIRE(responses.size() == 2);
+  for (const auto& r : responses) {
+    CAPTURE(r.tag);
+    CHECK(r.status == 0);
+    CHECK(r.error == "too_large");
+    CHECK(r.body.empty());
+  }
+  CurlTransport roomy(1, kUserAgent, 256 * 1024);
+  roomy.submit(makeRequest(3, running.url("/chunked")));
+  responses = collect(roomy, 1);
+  REQUIRE(responses.size() == 1);
+  CHECK(responses[0].status == 200);
+  CHECK(responses[0].body.size() == big.size());
+}

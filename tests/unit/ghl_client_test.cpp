@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include "error.h"
+
 using ghlb::Endpoint;
 using ghlb::HttpResponse;
 using ghlb::ReplyKind;
@@ -108,4 +110,52 @@ TEST_CASE("ghl_client: ok replies carry the parsed payload") {
   REQUIRE(g.contact);
   CHECK(g.contact->id == "abcdefghijklmnop1");
   CHECK_FALSE(g.page);
+}
+
+TEST_CASE("ghl_client: only visible-ASCII tokens are sendable") {
+  CHECK(ghlb::isSendableToken("pit-abc.DEF_123~!"));
+  CHECK_FALSE(ghlb::isSendableToken(""));
+  CHECK_FALSE(ghlb::isSendableToken("a b"));
+  CHECK_FALSE(ghlb::isSendableToken("a\r\nb"));
+  CHECK_FALSE(ghlb::isSendableToken(std::string("a\0b", 3)));
+  CHECK_FALSE(ghlb::isSendableToken("a\x7f"));
+  CHECK_FALSE(ghlb::isSendableToken("t\xC3\xB6k"));
+}
+
+TEST_CASE("ghl_client: a header value with CR, LF or NUL is refused, the token not shown") {
+  for (const std::string& token :
+       {std::string("SECRET\r\nDELETE /x"), std::string("SECRET\nX: y"), std::string("SECRET\0z", 8)}) {
+    ghlb::GhlTarget t = target();
+    t.token = token;
+    try {
+      ghlb::buildGetRequest(t, "abcdefghijklmnop1");
+      FAIL("no throw");
+    } catch (const ghlb::FatalError& e) {
+      CHECK(std::string(e.what()).find("SECRET") == std::string::npos);
+    }
+    CHECK_THROWS_AS(ghlb::buildSearchRequest(t, "a@x.com", 10), ghlb::FatalError);
+  }
+}
+
+TEST_CASE("ghl_client: the next search page carries searchAfter, never page") {
+  const auto r = ghlb::buildSearchRequest(target(), "a@x.com", 100, R"([1704067200000,"abc"])");
+  CHECK(r.body.find(R"(,"searchAfter":[1704067200000,"abc"]})") != std::string::npos);
+  CHECK(r.body.find(R"("page")") == std::string::npos);
+}
+
+TEST_CASE("ghl_client: deep bodies, too large and TLS classes") {
+  const std::string deep = std::string(100, '[') + std::string(100, ']');
+  CHECK(ghlb::classify(Endpoint::kGet, response(200, deep)).detail == "too_deep");
+  CHECK(std::string(ghlb::toString(ghlb::classify(Endpoint::kSearch, response(200, deep)).kind)) ==
+        ghlb::toString(ReplyKind::kBadResponse));
+  const std::string very = std::string(200000, '{');  // not even valid: no crash, no recursion
+  CHECK(ghlb::classify(Endpoint::kSearch, response(200, very)).detail == "too_deep");
+  const auto large = ghlb::classify(Endpoint::kGet, response(0, "", {}, "too_large"));
+  CHECK(std::string(ghlb::toString(large.kind)) == ghlb::toString(ReplyKind::kTooLarge));
+  CHECK(large.detail == "body_too_large");
+  CHECK(std::string(ghlb::toString(ghlb::classify(Endpoint::kGet, response(0, "", {}, "tls")).kind)) ==
+        ghlb::toString(ReplyKind::kFatal));
+  CHECK(std::string(ghlb::toString(ghlb::classify(Endpoint::kGet, response(0, "", {}, "refused")).kind)) ==
+        ghlb::toString(ReplyKind::kRetry));
+  CHECK(ghlb::classify(Endpoint::kGet, response(0, "", {}, "refused")).detail == "refused");
 }
