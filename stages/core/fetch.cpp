@@ -123,7 +123,7 @@ struct Location {
   bool unreachable = false;
   bool probing = false;
   SteadyTime paused_until{};
-  std::string last_error;  // transport error class of the last failure
+  std::string last_error{};  // transport error class of the last failure
 };
 
 struct InFlight {

@@ -758,3 +758,63 @@ TEST_CASE("ghl-sim abortConnection resets a live TCP connection") {
   ::close(client);
   ::close(listener);
 }
+
+TEST_CASE("ghl-sim hostile faults: altered contacts, deep and huge bodies") {
+  const char* data = R"json({"locations":[{"id":"LOC1","token":"TOKEN1","contacts":[
+    {"id":"cHostile00000001","email":"h@example.com","firstName":"Ann","lastName":"Lee"}]}],
+    "faults":[{"contactId":"cHostile00000001","responses":
+      ["wrong_id","wrong_location","bad_id","bad_utf8","nul","deep","huge"]},
+      {"email":"h@example.com","responses":["wrong_location"]}]})json";
+  ghlsim::SimOptions options;
+  options.rate.burst = 100;
+  ghlsim::Simulator sim(loadOk(data), options);
+  const auto get = [&](int ms) {
+    return sim.handle(apiRequest("GET", "/contacts/cHostile00000001"), at(std::chrono::milliseconds(ms)));
+  };
+  auto r = get(0);
+  CHECK(r.status == 200);
+  CHECK(r.fault == "wrong_id");
+  CHECK(std::string(json(r.body)["contact"]["id"].GetString()) == "zzWrongContactId0001");
+  r = get(1);
+  CHECK(std::string(json(r.body)["contact"]["locationId"].GetString()) == "zzOtherLocation00001");
+  CHECK(std::string(json(r.body)["contact"]["id"].GetString()) == "cHostile00000001");
+  r = get(2);
+  CHECK(std::string(json(r.body)["contact"]["id"].GetString()) == "abc/../x?y\"z");
+  r = get(3);
+  CHECK(r.body.find("\"firstName\":\"\xC3\x28\"") != std::string::npos);  // raw invalid bytes
+  r = get(4);
+  CHECK(r.body.find(R"("lastName":"Smith\u0000Evil")") != std::string::npos);
+  r = get(5);
+  CHECK(r.status == 200);
+  CHECK(r.body.size() == 2 * ghlsim::kDeepLevels);
+  r = get(6);
+  CHECK(r.status == 200);
+  CHECK(r.body.size() > ghlsim::kHugeBodyBytes);
+  r = sim.handle(
+      apiRequest("POST", "/contacts/search",
+                 R"({"locationId":"LOC1","pageLimit":10,"filters":[)" + emailEq("h@example.com") + "]}"),
+      at(10ms));
+  CHECK(std::string(json(r.body)["contacts"][0]["locationId"].GetString()) == "zzOtherLocation00001");
+  CHECK(json(r.body)["total"].GetInt() == 1);
+  for (const char* spelling : {"wrong_id", "wrong_location", "bad_id", "deep", "bad_utf8", "nul", "huge"})
+    CHECK(ghlsim::describeFaultAction(*ghlsim::parseFaultAction(spelling)) == spelling);
+}
+
+TEST_CASE("ghl-sim counts unexpected requests and Authorization values with bad bytes") {
+  ghlsim::Simulator sim(loadOk(), smallLimits());
+  sim.handle(apiRequest("GET", "/contacts/c1"), at(0ms));
+  auto stats = json(sim.statsJson());
+  CHECK(stats["unexpected_requests"].GetInt() == 0);
+  CHECK(stats["bad_auth_header"].GetInt() == 0);
+  sim.handle(apiRequest("DELETE", "/contacts/c1"), at(1ms));
+  sim.handle(apiRequest("GET", "/contacts/c1/notes"), at(2ms));
+  sim.handle(apiRequest("HEAD", "/contacts/c1"), at(3ms));
+  sim.handle(apiRequest("GET", "/contacts/c1", "", "TOKEN1\r\nX-Evil: 1"), at(4ms));
+  sim.handle(apiRequest("GET", "/contacts/c1", "", "TOK EN1"), at(5ms));
+  sim.handle(apiRequest("GET", "/__sim/stats"), at(6ms));  // control: neither
+  stats = json(sim.statsJson());
+  CHECK(stats["unexpected_requests"].GetInt() == 3);
+  CHECK(stats["bad_auth_header"].GetInt() == 2);
+  sim.resetStats();
+  CHECK(json(sim.statsJson())["unexpected_requests"].GetInt() == 0);
+}
