@@ -623,8 +623,11 @@ std::map<std::string, Credential> readCredentials(const FetchOptions& opts,
   return creds;
 }
 
+// Fetches and finishes the stage_run row; a run fetchFailure() names is finished "failed" (what
+// was fetched is kept) and its message returned in FAILURE.
 ExitCode fetchAndFinish(WorkDb& work, const FetchOptions& opts,
-                        const std::map<std::string, Credential>& creds, const Log& log, std::int64_t run) {
+                        const std::map<std::string, Credential>& creds, const Log& log, std::int64_t run,
+                        std::optional<std::string>& failure) {
   SignalGuard signals;
   CurlTransport transport(opts.concurrency, std::string("ghl-backfill/") + GHLB_VERSION,
                           static_cast<std::size_t>(opts.max_body_bytes));
@@ -632,9 +635,10 @@ ExitCode fetchAndFinish(WorkDb& work, const FetchOptions& opts,
   FetchControl control;
   control.stop = &g_stop_requested;
   const FetchCounts counts = fetchLeads(work, creds, transport, clock, opts, log, run, control);
-  if (const auto failure = fetchFailure(counts)) {  // what was fetched is kept
+  failure = fetchFailure(counts);
+  if (failure) {
     work.finishRun(run, "failed", fetchCountsJson(counts));
-    throw FatalError(*failure);
+    return ExitCode::kFatal;
   }
   const ExitCode code = fetchExitCode(counts);
   work.finishRun(run, code == ExitCode::kDone ? "done" : "retryable", fetchCountsJson(counts));
@@ -733,8 +737,10 @@ ExitCode runFetch(const FetchOptions& in, const Log& log) {
   // Bad input and an unreachable application database stop the stage before it writes anything.
   const auto creds = readCredentials(opts, countWork(work, opts));
   const std::int64_t run = work.beginRun("fetch", optionsJson(opts));
+  std::optional<std::string> failure;
+  ExitCode code = ExitCode::kDone;
   try {
-    return fetchAndFinish(work, opts, creds, log, run);
+    code = fetchAndFinish(work, opts, creds, log, run, failure);
   } catch (const SQLite::Exception& e) {
     try {
       work.finishRun(run, "failed", "{}");
@@ -749,6 +755,8 @@ ExitCode runFetch(const FetchOptions& in, const Log& log) {
     }
     throw;
   }
+  if (failure) throw FatalError(*failure);
+  return code;
 }
 
 }  // namespace ghlb

@@ -761,10 +761,12 @@ TEST_CASE("ghl-sim abortConnection resets a live TCP connection") {
 
 TEST_CASE("ghl-sim hostile faults: altered contacts, deep and huge bodies") {
   const char* data = R"json({"locations":[{"id":"LOC1","token":"TOKEN1","contacts":[
-    {"id":"cHostile00000001","email":"h@example.com","firstName":"Ann","lastName":"Lee"}]}],
+    {"id":"cHostile00000001","email":"h@example.com","firstName":"Ann","lastName":"Lee"},
+    {"id":"cPaged0000000001","email":"p@example.com"},{"id":"cPaged0000000002","email":"p@example.com"}]}],
     "faults":[{"contactId":"cHostile00000001","responses":
       ["wrong_id","wrong_location","bad_id","bad_utf8","nul","deep","huge"]},
-      {"email":"h@example.com","responses":["wrong_location"]}]})json";
+      {"email":"h@example.com","responses":["wrong_location"]},
+      {"email":"p@example.com","responses":["paged"]}]})json";
   ghlsim::SimOptions options;
   options.rate.burst = 100;
   ghlsim::Simulator sim(loadOk(data), options);
@@ -796,7 +798,15 @@ TEST_CASE("ghl-sim hostile faults: altered contacts, deep and huge bodies") {
       at(10ms));
   CHECK(std::string(json(r.body)["contacts"][0]["locationId"].GetString()) == "zzOtherLocation00001");
   CHECK(json(r.body)["total"].GetInt() == 1);
-  for (const char* spelling : {"wrong_id", "wrong_location", "bad_id", "deep", "bad_utf8", "nul", "huge"})
+  const std::string paged =
+      R"({"locationId":"LOC1","pageLimit":10,"filters":[)" + emailEq("p@example.com") + "]}";
+  r = sim.handle(apiRequest("POST", "/contacts/search", paged), at(11ms));
+  CHECK(json(r.body)["contacts"].Size() == 1);  // one per page ...
+  CHECK(json(r.body)["total"].GetInt() == 2);   // ... of two
+  r = sim.handle(apiRequest("POST", "/contacts/search", paged), at(12ms));
+  CHECK(json(r.body)["contacts"].Size() == 2);  // the script is spent
+  for (const char* spelling :
+       {"wrong_id", "wrong_location", "bad_id", "deep", "bad_utf8", "nul", "huge", "paged"})
     CHECK(ghlsim::describeFaultAction(*ghlsim::parseFaultAction(spelling)) == spelling);
 }
 

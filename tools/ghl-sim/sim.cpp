@@ -274,6 +274,8 @@ void Simulator::applyFault(const FaultAction& action, Route route, SimResponse& 
     case FaultAction::Kind::BadUtf8:
     case FaultAction::Kind::Nul:
       return;  // the real answer, altered by the caller (mutateContact)
+    case FaultAction::Kind::Paged:
+      return;  // the real answer, one contact per page (handle)
   }
 }
 
@@ -397,7 +399,10 @@ SimResponse Simulator::handle(const SimRequest& request, SteadyTime now) {
     rec.fault = true;
     out.fault = describeFaultAction(*fault);
     applyFault(*fault, *route, out);
-    if (fault->kind != FaultAction::Kind::Slow && !isContentFault(fault->kind)) return finish();
+    const bool answered = fault->kind == FaultAction::Kind::Slow || fault->kind == FaultAction::Kind::Paged ||
+                          isContentFault(fault->kind);
+    if (!answered) return finish();
+    if (fault->kind == FaultAction::Kind::Paged && search) search->pageLimit = 1;
   }
 
   if (*route == Route::Search) {

@@ -51,6 +51,7 @@ std::optional<FaultAction> parseFaultAction(std::string_view text) {
   if (text == "bad_utf8") return FaultAction{FaultAction::Kind::BadUtf8, 0};
   if (text == "nul") return FaultAction{FaultAction::Kind::Nul, 0};
   if (text == "huge") return FaultAction{FaultAction::Kind::Huge, 0};
+  if (text == "paged") return FaultAction{FaultAction::Kind::Paged, 0};
   if (text.size() != 3) return std::nullopt;
   int status = 0;
   for (const char c : text) {
@@ -89,6 +90,8 @@ std::string describeFaultAction(const FaultAction& action) {
       return "nul";
     case FaultAction::Kind::Huge:
       return "huge";
+    case FaultAction::Kind::Paged:
+      return "paged";
   }
   return "unknown";
 }

@@ -34,6 +34,7 @@ struct FaultAction {
     BadUtf8,        // the (first) contact's firstName holds invalid UTF-8
     Nul,            // the (first) contact's lastName holds a NUL
     Huge,           // 200 with a body of kHugeBodyBytes
+    Paged,          // search: the real answer with pageLimit 1, so a client must follow searchAfter
   };
   Kind kind = Kind::Status;
   int status = 0;  // the HTTP status, for Kind::Status only
@@ -43,7 +44,7 @@ struct FaultAction {
 
 // Parses a fault script element: an HTTP status "400".."599" or one of "reset", "malformed",
 // "notjson", "wrongshape", "slow", "wrong_id", "wrong_location", "bad_id", "deep", "bad_utf8",
-// "nul", "huge". nullopt for anything else.
+// "nul", "huge", "paged". nullopt for anything else.
 std::optional<FaultAction> parseFaultAction(std::string_view text);
 
 // The script spelling of `action` ("503", "reset", ...); safe to log.
