@@ -199,16 +199,25 @@ std::int64_t countUnfinished(SQLite::Database& db, const std::vector<std::string
   return q.getColumn(0).getInt64();
 }
 
-// SQLSTATE class 42 (privileges, undefined table or column, ...): retrying cannot fix it.
-bool unretryable(const pqxx::sql_error& e) { return e.sqlstate().rfind("42", 0) == 0; }
+// SQLSTATE class 42 (privileges, undefined table or column, syntax): retrying cannot fix it.
+// libpqxx 6 leaves sqlstate() empty but throws the class's exception type: check both.
+bool isPermissionDenied(const pqxx::sql_error& e) {
+  return dynamic_cast<const pqxx::insufficient_privilege*>(&e) != nullptr || e.sqlstate() == "42501";
+}
+
+bool unretryable(const pqxx::sql_error& e) {
+  return isPermissionDenied(e) || dynamic_cast<const pqxx::syntax_error*>(&e) != nullptr ||
+         e.sqlstate().rfind("42", 0) == 0;
+}
 
 [[noreturn]] void throwUnretryable(const pqxx::sql_error& e) {
-  if (e.sqlstate() == "42501")
+  if (isPermissionDenied(e))
     throw FatalError(std::string("the database role lacks UPDATE permission on table ") + names::kLeadTable +
                      " (SQLSTATE 42501): grant it (GRANT SELECT, UPDATE ON " + names::kLeadTable +
                      " TO <role>), then run apply again");
-  throw FatalError("the application database refused apply's statement (SQLSTATE " + e.sqlstate() +
-                   "): check its schema against schema/app_db.sql, then run apply again");
+  throw FatalError(
+      "the application database refused apply's statement (SQLSTATE class 42): check its schema "
+      "against schema/app_db.sql, then run apply again");
 }
 
 void recordResults(SQLite::Database& db, const std::vector<FieldResult>& results, std::int64_t run) {
