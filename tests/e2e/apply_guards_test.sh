@@ -31,6 +31,10 @@ assert_eq "0" "$(e2e_sqlite "SELECT count(*) FROM plan_item WHERE lead_id = 'lea
 assert_eq "0" "$(e2e_sqlite "SELECT count(*) FROM plan_item WHERE lead_id = 'lead-nn-up' AND field LIKE 'enrich%'")" \
   "no enrichment expected from a not_needed snapshot"
 
+# Defence in depth: a value that is not clean text in the work DB (tampered, or a plan of an older
+# build) is never sent either: recorded invalid_value, the lead's other fields written.
+e2e_sqlite "UPDATE plan_item SET new_value = CAST(X'4265C0AF61' AS TEXT) WHERE lead_id = 'lead-bad' AND field = 'firstName'"
+
 # A role that may read but not update "Lead": apply stops at once, exit 1, one clear line, and
 # writes nothing (never "retry lead by lead" and exit 3).
 ro_role="${E2E_DB}_ro"
@@ -85,8 +89,10 @@ assert_eq "+14155550106|enriched|ghl|t" \
 grep -qx "lead-nn-up:enrichmentStatus=written" <<<"$outcomes" || e2e_fail "lead-nn-up enrichment not recorded written"
 grep -qx "lead-nn:enrichmentStatus=stale" <<<"$outcomes" || e2e_fail "lead-nn enrichment not recorded stale"
 
-# lead-bad: the NUL value is never written (not even truncated); the other fields are.
-assert_eq "Bea||+14155550107|enriched" \
+# lead-bad: the NUL value is never written (not even truncated), nor the overlong UTF-8 planted in
+# the work DB; the other fields are.
+grep -qx "lead-bad:firstName=invalid_value" <<<"$outcomes" || e2e_fail "lead-bad firstName not recorded invalid_value"
+assert_eq "||+14155550107|enriched" \
   "$(e2e_psql "SELECT \"firstName\", \"lastName\", phone, \"enrichmentStatus\" FROM \"Lead\" WHERE id = 'lead-bad'")" "lead-bad"
 
 # lead-gone: deleted meanwhile.
@@ -110,5 +116,9 @@ for outcome in written stale conflict gone; do
     "review shows the $outcome count"
 done
 [[ $(applied_total stale) -ge 1 && $(applied_total conflict) -ge 1 ]] || e2e_fail "review lacks stale or conflict counts"
+# An id with control characters in a one-line error comes out escaped: still one line.
+gb plan --client-id $'no-such\nplan: forged line\x1b[2J'; assert_rc 2 "unknown client id"
+assert_eq 1 "$(grep -c . "$GB_ERR")" "one line on stderr"
+assert_contains "$GB_ERR" 'unknown --client-id no-such\nplan: forged line\x1b[2J'
 assert_no_pii
 e2e_pass
