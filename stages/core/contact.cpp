@@ -25,7 +25,7 @@ std::optional<Contact> contactFromJson(const rapidjson::Value& v) {
   if (id == v.MemberEnd() || !id->value.IsString() || id->value.GetStringLength() == 0)
     return std::nullopt;
   Contact c;
-  c.id = id->value.GetString();
+  c.id.assign(id->value.GetString(), id->value.GetStringLength());  // a NUL must not truncate it
   c.email = stringField(v, "email", c.has_email);
   c.phone = stringField(v, "phone", c.has_phone);
   c.first_name = stringField(v, "firstName", c.has_first_name);

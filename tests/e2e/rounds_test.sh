@@ -36,8 +36,12 @@ for round in $(seq 30); do
   [[ $fetch_rc -eq 0 || $fetch_rc -eq 3 ]] || assert_rc 3 "fetch round $round"
   gb plan; [[ $GB_RC -eq 0 || $GB_RC -eq 3 ]] || assert_rc 3 "plan round $round"
   waited=$((waited + $(e2e_sqlite "SELECT count(*) FROM plan_lead WHERE status = 'waiting'")))
+  unfinished=$(e2e_sqlite "SELECT count(*) FROM plan_lead WHERE status IN ('pending', 'waiting')")
   gb apply; apply_rc=$GB_RC
   [[ $apply_rc -eq 0 || $apply_rc -eq 3 ]] || assert_rc 3 "apply round $round"
+  [[ $unfinished -eq 0 || $apply_rc -eq 3 ]] || e2e_fail "apply exited $apply_rc with $unfinished leads pending or waiting"
+  assert_eq 0 "$(e2e_sqlite "SELECT count(*) FROM apply_log a JOIN plan_lead p USING (lead_id) WHERE p.status = 'waiting'")" \
+    "nothing applied of a waiting lead (round $round)"
   if [[ $fetch_rc -eq 0 && $apply_rc -eq 0 ]]; then done=1; break; fi
 done
 [[ $done -eq 1 ]] || e2e_fail "still not done after $round rounds"

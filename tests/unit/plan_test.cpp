@@ -366,3 +366,17 @@ TEST_CASE("a NUL is never truncated into a shorter value") {
   const auto p = planWithBad("lastName", std::string("Smith\0Jones", 11));
   CHECK_FALSE(change(p, "lastName"));  // never "Smith"
 }
+
+TEST_CASE("a contact whose id is not clean text is never linked nor filled from") {
+  const auto p =
+      planLead(emailLead("lead-a", "a@example.com"),
+               searchFound("a@example.com", R"([{"id":"ccccccccccccccc\u00001","email":"a@example.com",
+                              "firstName":"Ann"}])"));
+  CHECK(is(p, plan_status::kError));  // whether the parser or planLead refuses it
+  CHECK_FALSE(p.link);
+  CHECK(p.changes.empty());
+  if (p.note == "invalid_value") {
+    REQUIRE(p.reports.size() == 1);
+    CHECK(p.reports[0].first == "ghlContactId");
+  }
+}
