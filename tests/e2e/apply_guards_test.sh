@@ -120,5 +120,8 @@ done
 gb plan --client-id $'no-such\nplan: forged line\x1b[2J'; assert_rc 2 "unknown client id"
 assert_eq 1 "$(grep -c . "$GB_ERR")" "one line on stderr"
 assert_contains "$GB_ERR" 'unknown --client-id no-such\nplan: forged line\x1b[2J'
+gb_raw $'no-such\nghl-backfill: forged'; assert_rc 2 "unknown command"
+assert_contains "$GB_ERR" "unknown command 'no-such\\nghl-backfill: forged'"
+assert_eq 0 "$(grep -c '^ghl-backfill: forged' "$GB_ERR" || true)" "no forged line"
 assert_no_pii
 e2e_pass
