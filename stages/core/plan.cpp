@@ -140,6 +140,7 @@ LeadPlan planLead(const LeadSnapshot& lead, const std::optional<FetchRecord>& fe
       p.reports.emplace_back(names::kFieldPhone, kInvalidValue);
     } else if (const auto stored = toStoredPhone(*c.phone)) {
       p.changes.push_back({names::kFieldPhone, lead.phone, *stored});
+      // The review's prediction from the snapshot; apply decides from the status at write time.
       if (lead.enrichment_status.value_or("") != names::kNotNeededStatus) {
         p.changes.push_back({names::kFieldEnrichmentStatus, lead.enrichment_status, names::kEnrichedStatus});
         p.changes.push_back({names::kFieldEnrichmentSource, std::nullopt, names::kEnrichmentSourceGhl});
