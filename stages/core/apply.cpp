@@ -27,7 +27,8 @@ constexpr Column kFillColumns[] = {
 };
 
 // One statement per lead. $1 lead id, $2 contact id to link (NULL: no link), $3-$7 values of
-// kFillColumns (NULL: not planned), $8 blank pattern, $9 set enrichment with the phone.
+// kFillColumns (NULL: not planned), $8 blank pattern, $9 set enrichment with the phone (when
+// the row's status at write time is not 'not_needed': decided here, in the same statement).
 // Returns one row (none when the lead is gone): ok, then per field (link + 5 columns) whether it
 // was written and the value it held, then whether enrichment was written.
 std::string guardedUpdateSql() {
@@ -38,34 +39,41 @@ std::string guardedUpdateSql() {
     const std::string c = kFillColumns[i].column, n = std::to_string(i + 1);
     cur += ", (" + c + " IS NULL OR " + c + " ~ $8) AS m" + n + ", " + c + " AS v" + n;
   }
-  cur += std::string(", ") + kLeadEnrichmentStatus + " AS est FROM " + kLeadTable + " WHERE id = $1 FOR UPDATE";
+  cur +=
+      std::string(", ") + kLeadEnrichmentStatus + " AS est FROM " + kLeadTable + " WHERE id = $1 FOR UPDATE";
   // ok: the lead may take values from this contact (not a link, or the link is still possible).
-  const std::string ok = std::string("coalesce($2::text IS NULL OR cur.v0 = $2 OR (cur.m0 AND NOT EXISTS (SELECT 1 FROM ") +
-                         kLeadTable + " o WHERE o." + kLeadContactId + " = $2 AND o.id <> $1)), false)";
+  const std::string ok =
+      std::string("coalesce($2::text IS NULL OR cur.v0 = $2 OR (cur.m0 AND NOT EXISTS (SELECT 1 FROM ") +
+      kLeadTable + " o WHERE o." + kLeadContactId + " = $2 AND o.id <> $1)), false)";
   std::string w = "SELECT cur.*, " + ok + " AS ok FROM cur";
   std::string flags = "SELECT d.*, d.ok AND $2::text IS NOT NULL AND d.m0 AS w0";
   for (int i = 1; i <= 5; ++i) {
     const std::string n = std::to_string(i);
     flags += ", d.ok AND $" + std::to_string(i + 2) + "::text IS NOT NULL AND d.m" + n + " AS w" + n;
   }
-  flags += std::string(", d.ok AND $4::text IS NOT NULL AND d.m2 AND $9::boolean AND d.est IS DISTINCT FROM '") +
-           kNotNeededStatus + "' AS we FROM d";
+  flags +=
+      std::string(", d.ok AND $4::text IS NOT NULL AND d.m2 AND $9::boolean AND d.est IS DISTINCT FROM '") +
+      kNotNeededStatus + "' AS we FROM d";
   const std::string now = "(now() AT TIME ZONE 'UTC')";
-  std::string set = std::string(kLeadContactId) + " = CASE WHEN f.w0 THEN $2 ELSE l." + kLeadContactId + " END";
+  std::string set =
+      std::string(kLeadContactId) + " = CASE WHEN f.w0 THEN $2 ELSE l." + kLeadContactId + " END";
   for (int i = 1; i <= 5; ++i) {
     const std::string c = kFillColumns[i - 1].column;
     set += ", " + c + " = CASE WHEN f.w" + std::to_string(i) + " THEN $" + std::to_string(i + 2) +
            " ELSE l." + c + " END";
   }
-  set += std::string(", ") + kLeadEnrichmentStatus + " = CASE WHEN f.we THEN '" + kEnrichedStatus + "' ELSE l." +
-         kLeadEnrichmentStatus + " END";
+  set += std::string(", ") + kLeadEnrichmentStatus + " = CASE WHEN f.we THEN '" + kEnrichedStatus +
+         "' ELSE l." + kLeadEnrichmentStatus + " END";
   set += std::string(", ") + kLeadEnrichmentSource + " = CASE WHEN f.we THEN '" + kEnrichmentSourceGhl +
          "' ELSE l." + kLeadEnrichmentSource + " END";
-  set += std::string(", ") + kLeadEnrichedAt + " = CASE WHEN f.we THEN " + now + " ELSE l." + kLeadEnrichedAt + " END";
+  set += std::string(", ") + kLeadEnrichedAt + " = CASE WHEN f.we THEN " + now + " ELSE l." +
+         kLeadEnrichedAt + " END";
   set += std::string(", ") + kUpdatedAt + " = " + now;
   return "WITH cur AS (" + cur + "), d AS (" + w + "), f AS (" + flags + "), upd AS (UPDATE " + kLeadTable +
-         " l SET " + set + " FROM f WHERE l.id = f.id AND (f.w0 OR f.w1 OR f.w2 OR f.w3 OR f.w4 OR f.w5) "
-         "RETURNING l.id) SELECT f.ok, f.w0, f.v0, f.w1, f.v1, f.w2, f.v2, f.w3, f.v3, f.w4, f.v4, f.w5, f.v5, "
+         " l SET " + set +
+         " FROM f WHERE l.id = f.id AND (f.w0 OR f.w1 OR f.w2 OR f.w3 OR f.w4 OR f.w5) "
+         "RETURNING l.id) SELECT f.ok, f.w0, f.v0, f.w1, f.v1, f.w2, f.v2, f.w3, f.v3, f.w4, f.v4, f.w5, "
+         "f.v5, "
          "f.we, (SELECT count(*) FROM upd) FROM f";
 }
 
@@ -89,17 +97,46 @@ const char* param(const std::map<std::string, std::string>& m, const char* field
   return it == m.end() ? nullptr : it->second.c_str();
 }
 
-// Runs the guarded statement for one lead inside tx; appends one result per planned field.
+const char* const kEnrichmentFields[] = {names::kFieldEnrichmentStatus, names::kFieldEnrichmentSource,
+                                         names::kFieldEnrichedAt};
+
+// What the enrichment trio becomes when apply writes it (plan_item holds the same values).
+std::string enrichmentValue(const std::string& field) {
+  if (field == names::kFieldEnrichmentStatus) return names::kEnrichedStatus;
+  if (field == names::kFieldEnrichmentSource) return names::kEnrichmentSourceGhl;
+  return kNowValue;
+}
+
+// Runs the guarded statement for one lead inside tx; appends one result per planned field, and
+// for the enrichment trio whenever the statement wrote it.
 void applyLead(pqxx::work& tx, const PlannedLead& lead, std::vector<FieldResult>& out) {
-  const auto& f = lead.fields;
-  const bool enrich = f.count(names::kFieldEnrichmentStatus) > 0;
+  auto f = lead.fields;
+  const auto add = [&](const std::string& field, const char* outcome) {
+    const auto it = lead.fields.find(field);
+    out.push_back({lead.id, lead.client_id, field, outcome,
+                   it != lead.fields.end() ? it->second : enrichmentValue(field)});
+  };
+  // Defence in depth: a value that is not clean text never reaches PostgreSQL (plan reports it).
+  const auto contact = f.find(names::kFieldContactId);
+  if (contact != f.end() && !isCleanText(contact->second)) {
+    for (const auto& [field, v] : lead.fields) add(field, apply_outcome::kInvalidValue);
+    return;
+  }
+  for (const auto& [field, v] : lead.fields) {
+    if (isCleanText(v) || !f.count(field)) continue;
+    add(field, apply_outcome::kInvalidValue);
+    f.erase(field);
+    if (field == names::kFieldPhone)
+      for (const char* e : kEnrichmentFields)
+        if (f.erase(e)) add(e, apply_outcome::kInvalidValue);
+  }
+  if (f.empty()) return;
+  // Enrichment goes with every phone write; the statement checks the status at write time.
+  const bool enrich = f.count(names::kFieldPhone) > 0;
   const auto rows = tx.exec_prepared("ghlb_apply", lead.id, param(f, names::kFieldContactId),
                                      param(f, names::kFieldEmail), param(f, names::kFieldPhone),
                                      param(f, names::kFieldFirstName), param(f, names::kFieldLastName),
                                      param(f, names::kFieldCompany), pgBlankPattern(), enrich);
-  const auto add = [&](const std::string& field, const char* outcome) {
-    out.push_back({lead.id, lead.client_id, field, outcome, f.at(field)});
-  };
   if (rows.empty()) {
     for (const auto& [field, v] : f) add(field, apply_outcome::kGone);
     return;
@@ -109,7 +146,7 @@ void applyLead(pqxx::work& tx, const PlannedLead& lead, std::vector<FieldResult>
     for (const auto& [field, v] : f) add(field, apply_outcome::kConflict);
     return;
   }
-  const char* fields[] = {names::kFieldContactId, names::kFieldEmail, names::kFieldPhone,
+  const char* fields[] = {names::kFieldContactId, names::kFieldEmail,    names::kFieldPhone,
                           names::kFieldFirstName, names::kFieldLastName, names::kFieldCompany};
   const char* phone_outcome = nullptr;
   for (int i = 0; i < 6; ++i) {
@@ -118,23 +155,28 @@ void applyLead(pqxx::work& tx, const PlannedLead& lead, std::vector<FieldResult>
     if (i == 2) phone_outcome = o;
     add(fields[i], o);
   }
-  // Enrichment follows the phone: written with it, stale when the phone was written but the status
+  // Enrichment follows the phone and the status at write time: written with it (planned or not:
+  // the status may have left 'not_needed' since the snapshot), stale when planned but the status
   // turned 'not_needed' meanwhile, else whatever became of the phone.
+  const bool enriched = r[13].as<bool>();
   const bool phone_written = phone_outcome && std::string_view(phone_outcome) == apply_outcome::kWritten;
-  const char* enrichment = r[13].as<bool>() ? apply_outcome::kWritten
+  const char* enrichment = enriched                            ? apply_outcome::kWritten
                            : (phone_written || !phone_outcome) ? apply_outcome::kStale
                                                                : phone_outcome;
-  for (const char* e : {names::kFieldEnrichmentStatus, names::kFieldEnrichmentSource, names::kFieldEnrichedAt})
-    if (f.count(e)) add(e, enrichment);
+  for (const char* e : kEnrichmentFields)
+    if (f.count(e) || enriched) add(e, enrichment);
 }
 
 std::vector<PlannedLead> loadPlanned(SQLite::Database& db, const std::vector<std::string>& ids) {
-  SQLite::Statement q(db,
-                      "SELECT p.lead_id, p.client_id, i.field, i.new_value FROM plan_lead p "
-                      "JOIN plan_item i USING (lead_id) WHERE p.status = 'fill' "
-                      "AND " + clientScope("p.client_id") + " "
-                      "AND NOT EXISTS (SELECT 1 FROM apply_log a WHERE a.lead_id = i.lead_id AND a.field = i.field) "
-                      "ORDER BY p.lead_id, i.field");
+  SQLite::Statement q(
+      db,
+      "SELECT p.lead_id, p.client_id, i.field, i.new_value FROM plan_lead p "
+      "JOIN plan_item i USING (lead_id) WHERE p.status = 'fill' "
+      "AND " +
+          clientScope("p.client_id") +
+          " "
+          "AND NOT EXISTS (SELECT 1 FROM apply_log a WHERE a.lead_id = i.lead_id AND a.field = i.field) "
+          "ORDER BY p.lead_id, i.field");
   bindClientScope(q, ids);
   std::vector<PlannedLead> out;
   while (q.executeStep()) {
@@ -145,11 +187,45 @@ std::vector<PlannedLead> loadPlanned(SQLite::Database& db, const std::vector<std
   return out;
 }
 
+// Leads of the scope whose plan is not final yet (pending or waiting): apply writes nothing of
+// them, and exits 3 so that the operator fetches, plans and applies again.
+std::int64_t countUnfinished(SQLite::Database& db, const std::vector<std::string>& ids) {
+  SQLite::Statement q(db, std::string("SELECT count(*) FROM plan_lead WHERE status IN (?3, ?4) AND ") +
+                              clientScope("client_id"));
+  bindClientScope(q, ids);
+  q.bind(3, plan_status::kPending);
+  q.bind(4, plan_status::kWaiting);
+  q.executeStep();
+  return q.getColumn(0).getInt64();
+}
+
+// SQLSTATE class 42 (privileges, undefined table or column, syntax): retrying cannot fix it.
+// libpqxx 6 leaves sqlstate() empty but throws the class's exception type: check both.
+bool isPermissionDenied(const pqxx::sql_error& e) {
+  return dynamic_cast<const pqxx::insufficient_privilege*>(&e) != nullptr || e.sqlstate() == "42501";
+}
+
+bool unretryable(const pqxx::sql_error& e) {
+  return isPermissionDenied(e) || dynamic_cast<const pqxx::syntax_error*>(&e) != nullptr ||
+         e.sqlstate().rfind("42", 0) == 0;
+}
+
+[[noreturn]] void throwUnretryable(const pqxx::sql_error& e) {
+  if (isPermissionDenied(e))
+    throw FatalError(std::string("the database role lacks UPDATE permission on table ") + names::kLeadTable +
+                     " (SQLSTATE 42501): grant it (GRANT SELECT, UPDATE ON " + names::kLeadTable +
+                     " TO <role>), then run apply again");
+  throw FatalError(
+      "the application database refused apply's statement (SQLSTATE class 42): check its schema "
+      "against schema/app_db.sql, then run apply again");
+}
+
 void recordResults(SQLite::Database& db, const std::vector<FieldResult>& results, std::int64_t run) {
   SQLite::Transaction tx(db);
-  SQLite::Statement ins(db,
-                        "INSERT OR REPLACE INTO apply_log(lead_id, field, outcome, new_value, applied_at, apply_run) "
-                        "VALUES (?, ?, ?, ?, ?, ?)");
+  SQLite::Statement ins(
+      db,
+      "INSERT OR REPLACE INTO apply_log(lead_id, field, outcome, new_value, applied_at, apply_run) "
+      "VALUES (?, ?, ?, ?, ?, ?)");
   const std::string now = isoNowUtc();
   for (const auto& r : results) {
     ins.bind(1, r.lead_id);
@@ -170,7 +246,8 @@ void printOutcomes(const std::map<std::string, std::map<std::string, std::int64_
                   : "apply: outcome per field:\n");
   for (const auto& [field, outcomes] : by_field) {
     out << "  " << field << ":";
-    for (const auto& [o, n] : outcomes) out << " " << (dry_run && o == apply_outcome::kWritten ? "would_write" : o) << "=" << n;
+    for (const auto& [o, n] : outcomes)
+      out << " " << (dry_run && o == apply_outcome::kWritten ? "would_write" : o) << "=" << n;
     out << "\n";
   }
   if (by_field.empty()) out << "  nothing to write\n";
@@ -178,14 +255,16 @@ void printOutcomes(const std::map<std::string, std::map<std::string, std::int64_
 
 }  // namespace
 
-const char* fieldOutcome(bool written, const std::optional<std::string>& current, const std::string& planned) {
+const char* fieldOutcome(bool written, const std::optional<std::string>& current,
+                         const std::string& planned) {
   if (written) return apply_outcome::kWritten;
   if (current && *current == planned) return apply_outcome::kAlreadySet;
   return apply_outcome::kStale;
 }
 
 ExitCode runApply(const ApplyOptions& opts, const Log& log) {
-  if (opts.batch_size < 1 || opts.batch_size > 10000) throw usageError("--batch-size must be between 1 and 10000");
+  if (opts.batch_size < 1 || opts.batch_size > 10000)
+    throw usageError("--batch-size must be between 1 and 10000");
   AppDb app(resolveDatabaseUrl(opts.database_url));
   app.checkSchema();
   WorkDb work(opts.common.work_db, WorkDb::Mode::kExisting);
@@ -206,27 +285,36 @@ ExitCode runApply(const ApplyOptions& opts, const Log& log) {
     try {
       pqxx::work tx(app.conn());
       for (size_t i = start; i < end; ++i) applyLead(tx, planned[i], results);
-      if (opts.dry_run) tx.abort();
-      else tx.commit();
+      if (opts.dry_run)
+        tx.abort();
+      else
+        tx.commit();
     } catch (const pqxx::broken_connection&) {
-      throw FatalError("lost the connection to the application database during apply: run apply again (what was committed is kept)");
+      throw FatalError(
+          "lost the connection to the application database during apply: run apply again (what was committed "
+          "is kept)");
     } catch (const pqxx::sql_error& e) {
+      if (unretryable(e)) throwUnretryable(e);
       // A concurrent writer (e.g. a unique "ghlContactId" taken meanwhile) failed the batch:
       // nothing of it was committed. Retry it one lead per transaction to isolate the lead.
-      log.warn("batch failed, retrying lead by lead", {{"first_lead_id", planned[start].id},
-                                                       {"sqlstate", e.sqlstate()}});
+      log.warn("batch failed, retrying lead by lead",
+               {{"first_lead_id", planned[start].id}, {"sqlstate", e.sqlstate()}});
       results.clear();
       for (size_t i = start; i < end; ++i) {
         try {
           pqxx::work tx(app.conn());
           std::vector<FieldResult> one;
           applyLead(tx, planned[i], one);
-          if (opts.dry_run) tx.abort();
-          else tx.commit();
+          if (opts.dry_run)
+            tx.abort();
+          else
+            tx.commit();
           results.insert(results.end(), one.begin(), one.end());
         } catch (const pqxx::sql_error& e2) {
+          if (unretryable(e2)) throwUnretryable(e2);
           ++failed_leads;
-          log.error("lead failed, left for the next run", {{"lead_id", planned[i].id}, {"sqlstate", e2.sqlstate()}});
+          log.error("lead failed, left for the next run",
+                    {{"lead_id", planned[i].id}, {"sqlstate", e2.sqlstate()}});
         }
       }
     }
@@ -236,11 +324,18 @@ ExitCode runApply(const ApplyOptions& opts, const Log& log) {
     log.info("apply progress", {{"leads", done_leads}, {"of", static_cast<std::int64_t>(planned.size())}});
   }
   printOutcomes(by_field, opts.dry_run, std::cout);
-  std::vector<std::pair<std::string, std::int64_t>> counts{{"leads", done_leads}, {"failed_leads", failed_leads}};
+  std::vector<std::pair<std::string, std::int64_t>> counts{{"leads", done_leads},
+                                                           {"failed_leads", failed_leads}};
   for (const auto& [field, outcomes] : by_field)
     for (const auto& [o, n] : outcomes) counts.emplace_back(field + ":" + o, n);
-  if (!opts.dry_run) work.finishRun(run, failed_leads ? "retryable" : "done", jsonObject(counts));
-  return failed_leads ? ExitCode::kRetryable : ExitCode::kDone;
+  const std::int64_t unfinished = countUnfinished(db, opts.common.client_ids);
+  counts.emplace_back("pending_or_waiting_leads", unfinished);
+  if (unfinished)
+    log.warn("some leads have no final plan yet (pending or waiting): run fetch, plan and apply again",
+             {{"leads", unfinished}});
+  const bool again = failed_leads || unfinished;
+  if (!opts.dry_run) work.finishRun(run, again ? "retryable" : "done", jsonObject(counts));
+  return again ? ExitCode::kRetryable : ExitCode::kDone;
 }
 
 }  // namespace ghlb

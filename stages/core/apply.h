@@ -1,7 +1,8 @@
 // apply: writes the stored plan to PostgreSQL in batched transactions. Each lead is one guarded
 // statement that re-checks, as it writes, that every field is still missing (and, for a link,
 // that no other lead holds the contact); what it finds instead is recorded as stale, already_set
-// or conflict. Every outcome goes to apply_log, so a second run writes nothing.
+// or conflict. Every outcome goes to apply_log, so a second run writes nothing. Leads whose plan
+// is pending or waiting get nothing, and make apply exit 3 (come back after fetch and plan).
 #pragma once
 #include <optional>
 #include <string>
@@ -15,10 +16,11 @@ namespace ghlb {
 
 namespace apply_outcome {
 inline constexpr const char* kWritten = "written";
-inline constexpr const char* kAlreadySet = "already_set";  // holds exactly the planned value
-inline constexpr const char* kStale = "stale";              // filled by someone else since extract
-inline constexpr const char* kConflict = "conflict";        // contact linked to another lead since plan
-inline constexpr const char* kGone = "gone";                // lead deleted since extract
+inline constexpr const char* kAlreadySet = "already_set";      // holds exactly the planned value
+inline constexpr const char* kStale = "stale";                 // filled by someone else since extract
+inline constexpr const char* kConflict = "conflict";           // contact linked to another lead since plan
+inline constexpr const char* kGone = "gone";                   // lead deleted since extract
+inline constexpr const char* kInvalidValue = "invalid_value";  // not clean text: never sent
 }  // namespace apply_outcome
 
 // The outcome of one field from what the guarded statement saw. current is the value at write

@@ -8,6 +8,7 @@
 
 #include "error.h"
 #include "names.h"
+#include "text.h"
 
 namespace ghlb {
 
@@ -36,14 +37,16 @@ int runStageMain(CLI::App& app, int argc, char** argv, const std::string& progra
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << program << ": usage: " << e.what() << " (see --help)\n";
+    std::cerr << program << ": usage: " << escapeControl(e.what()) << " (see --help)\n";
     return toInt(ExitCode::kUsage);
   }
   const Log log(program, common.log_format, common.quiet);
   try {
     return toInt(body(log));
   } catch (const FatalError& e) {
-    std::cerr << program << ": " << (e.code() == ExitCode::kUsage ? "usage: " : "error: ") << e.what() << "\n";
+    // Messages may carry an id from the command line or a file: no raw control character.
+    std::cerr << program << ": " << (e.code() == ExitCode::kUsage ? "usage: " : "error: ")
+              << escapeControl(e.what()) << "\n";
     return toInt(e.code());
   } catch (const pqxx::broken_connection&) {
     std::cerr << program << ": error: lost the connection to the application database: check it is up, then run again\n";
@@ -55,7 +58,7 @@ int runStageMain(CLI::App& app, int argc, char** argv, const std::string& progra
     std::cerr << program << ": error: work DB: " << e.getErrorStr()
               << ": check the --work-db file and the disk, then run again\n";
   } catch (const std::exception& e) {
-    std::cerr << program << ": error: " << e.what() << "\n";
+    std::cerr << program << ": error: " << escapeControl(e.what()) << "\n";
   }
   return toInt(ExitCode::kFatal);
 }

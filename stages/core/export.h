@@ -16,7 +16,8 @@ enum class ExportFormat { kCsv, kJson };
 // nullopt for an empty path; usage error for an extension other than .csv or .json.
 std::optional<ExportFormat> exportFormatFor(const std::string& path);
 
-// Writes the plan of the scope to path (atomically: temp file + rename). Returns rows written.
+// Writes the plan of the scope to path atomically: a new 0600 file with a random name beside it
+// (O_EXCL|O_NOFOLLOW: nothing planted is followed or reused), fsync, rename. Returns rows written.
 std::int64_t writeExport(SQLite::Database& db, const std::vector<std::string>& client_ids,
                          const std::string& path, ExportFormat format);
 

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "clock.h"
+#include "text.h"
 
 namespace ghlb {
 
@@ -23,8 +24,7 @@ void Log::error(std::string_view event, std::initializer_list<LogField> fields) 
   write("error", event, fields);
 }
 
-void Log::write(std::string_view level, std::string_view event,
-                const std::vector<LogField>& fields) const {
+void Log::write(std::string_view level, std::string_view event, const std::vector<LogField>& fields) const {
   std::string line;
   if (format_ == LogFormat::kJson) {
     rapidjson::StringBuffer buf;
@@ -41,8 +41,10 @@ void Log::write(std::string_view level, std::string_view event,
     w.String(event.data(), static_cast<rapidjson::SizeType>(event.size()));
     for (const auto& [key, value] : fields) {
       w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-      if (const auto* i = std::get_if<std::int64_t>(&value)) w.Int64(*i);
-      else if (const auto* d = std::get_if<double>(&value)) w.Double(*d);
+      if (const auto* i = std::get_if<std::int64_t>(&value))
+        w.Int64(*i);
+      else if (const auto* d = std::get_if<double>(&value))
+        w.Double(*d);
       else {
         const auto& s = std::get<std::string>(value);
         w.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size()));
@@ -54,10 +56,14 @@ void Log::write(std::string_view level, std::string_view event,
     std::ostringstream os;
     os << program_ << ": ";
     if (level != "info") os << level << ": ";
-    os << event;
+    // Values may come from outside (ids): escape control characters so none forges a line.
+    os << escapeControl(event);
     for (const auto& [key, value] : fields) {
-      os << ' ' << key << '=';
-      std::visit([&os](const auto& v) { os << v; }, value);
+      os << ' ' << escapeControl(key) << '=';
+      if (const auto* str = std::get_if<std::string>(&value))
+        os << escapeControl(*str);
+      else
+        std::visit([&os](const auto& v) { os << v; }, value);
     }
     line = os.str();
   }

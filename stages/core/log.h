@@ -1,6 +1,7 @@
 // Diagnostics on stderr, prefixed with the program's name, as text or one JSON object a line.
 // Fields are ids and counts only: callers never pass an email, phone, name or token.
-// Data and reports go to stdout through ordinary streams, not through this.
+// Data and reports go to stdout through ordinary streams, not through this. Text lines escape
+// control characters and backslashes in every value (escapeControl); JSON lines are escaped JSON.
 #pragma once
 #include <cstdint>
 #include <initializer_list>

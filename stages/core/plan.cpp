@@ -19,12 +19,18 @@ namespace {
 
 const char* statusForFailure(FetchOutcome o) {
   switch (o) {
-    case FetchOutcome::kNotFound: return plan_status::kNotFound;
-    case FetchOutcome::kContactGone: return plan_status::kContactGone;
-    case FetchOutcome::kInvalidId: return plan_status::kInvalidId;
-    case FetchOutcome::kNoLookup: return plan_status::kNoLookup;
-    case FetchOutcome::kPermanent: return plan_status::kError;
-    default: return plan_status::kPending;  // retryable: fetch again
+    case FetchOutcome::kNotFound:
+      return plan_status::kNotFound;
+    case FetchOutcome::kContactGone:
+      return plan_status::kContactGone;
+    case FetchOutcome::kInvalidId:
+      return plan_status::kInvalidId;
+    case FetchOutcome::kNoLookup:
+      return plan_status::kNoLookup;
+    case FetchOutcome::kPermanent:
+      return plan_status::kError;
+    default:
+      return plan_status::kPending;  // retryable: fetch again
   }
 }
 
@@ -81,8 +87,23 @@ Resolved resolveContact(const FetchRecord& f, std::string_view location_id) {
 void fillText(LeadPlan& p, const char* field, const std::optional<std::string>& lead_value,
               const std::optional<std::string>& ghl_value, bool email) {
   if (!isMissing(lead_value) || !ghl_value) return;
+  if (!isCleanText(*ghl_value)) {
+    p.reports.emplace_back(field, kInvalidValue);
+    return;
+  }
   const auto v = email ? normalizeEmail(*ghl_value) : normalizeText(*ghl_value);
   if (v) p.changes.push_back({field, lead_value, *v});
+}
+
+std::string claimKey(const LeadSnapshot& lead, const LookupPlan& want) {
+  switch (want.kind) {
+    case Lookup::kSearch:
+      return lead.location_id + "\x1f" + "email\x1f" + want.key;
+    case Lookup::kGet:
+      return lead.location_id + "\x1f" + "id\x1f" + want.key;
+    default:
+      return {};
+  }
 }
 
 }  // namespace
@@ -92,6 +113,7 @@ LeadPlan planLead(const LeadSnapshot& lead, const std::optional<FetchRecord>& fe
   p.lead_id = lead.id;
   p.client_id = lead.client_id;
   const LookupPlan want = lookupFor(lead);
+  p.claim_key = claimKey(lead, want);
   if (!fetch) {
     p.note = "not_fetched";
     return p;
@@ -118,6 +140,12 @@ LeadPlan planLead(const LeadSnapshot& lead, const std::optional<FetchRecord>& fe
     return p;
   }
   const Contact& c = *r.contact;
+  if (!isCleanText(c.id)) {  // fetch only trusts valid ids; never link or fill from such a contact
+    p.status = plan_status::kError;
+    p.note = kInvalidValue;
+    p.reports.emplace_back(names::kFieldContactId, kInvalidValue);
+    return p;
+  }
   p.contact_id = c.id;
   if (want.kind == Lookup::kSearch) {
     p.link = true;
@@ -125,8 +153,11 @@ LeadPlan planLead(const LeadSnapshot& lead, const std::optional<FetchRecord>& fe
   }
   fillText(p, names::kFieldEmail, lead.email, c.email, /*email=*/true);
   if (isMissing(lead.phone) && !isMissing(c.phone)) {
-    if (const auto stored = toStoredPhone(*c.phone)) {
+    if (!isCleanText(*c.phone)) {
+      p.reports.emplace_back(names::kFieldPhone, kInvalidValue);
+    } else if (const auto stored = toStoredPhone(*c.phone)) {
       p.changes.push_back({names::kFieldPhone, lead.phone, *stored});
+      // The review's prediction from the snapshot; apply decides from the status at write time.
       if (lead.enrichment_status.value_or("") != names::kNotNeededStatus) {
         p.changes.push_back({names::kFieldEnrichmentStatus, lead.enrichment_status, names::kEnrichedStatus});
         p.changes.push_back({names::kFieldEnrichmentSource, std::nullopt, names::kEnrichmentSourceGhl});
@@ -146,6 +177,13 @@ LeadPlan planLead(const LeadSnapshot& lead, const std::optional<FetchRecord>& fe
 
 void resolveConflicts(std::vector<LeadPlan>& plans,
                       const std::function<bool(const std::string&)>& already_linked) {
+  // The smallest pending lead of each claim key: it may still take the contact of its key.
+  std::map<std::string, std::string> first_pending;
+  for (const auto& p : plans) {
+    if (p.status != plan_status::kPending || p.claim_key.empty()) continue;
+    auto [it, inserted] = first_pending.emplace(p.claim_key, p.lead_id);
+    if (!inserted && p.lead_id < it->second) it->second = p.lead_id;
+  }
   // std::string compares bytes as unsigned char: PostgreSQL's "C" collation order.
   std::map<std::string, const LeadPlan*> winner;
   for (const auto& p : plans) {
@@ -156,13 +194,20 @@ void resolveConflicts(std::vector<LeadPlan>& plans,
   std::map<std::string, std::string> losers;  // lead id -> reason
   for (const auto& p : plans) {
     if (!p.link) continue;
-    if (already_linked(*p.contact_id)) losers[p.lead_id] = "contact_already_linked";
-    else if (winner.at(*p.contact_id) != &p) losers[p.lead_id] = "contact_taken_by_smaller_lead_id";
+    if (already_linked(*p.contact_id)) {
+      losers[p.lead_id] = "contact_already_linked";
+    } else if (winner.at(*p.contact_id) != &p) {
+      // Whatever the pending leads find, a smaller final lead takes this contact: final conflict.
+      losers[p.lead_id] = "contact_taken_by_smaller_lead_id";
+    } else if (const auto it = first_pending.find(p.claim_key);
+               it != first_pending.end() && it->second < p.lead_id) {
+      losers[p.lead_id] = "smaller_lead_pending";
+    }
   }
   for (auto& p : plans) {
     const auto it = losers.find(p.lead_id);
     if (it == losers.end()) continue;
-    p.status = plan_status::kConflict;
+    p.status = it->second == "smaller_lead_pending" ? plan_status::kWaiting : plan_status::kConflict;
     p.note = it->second;
     p.link = false;
     p.changes.clear();

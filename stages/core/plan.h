@@ -27,15 +27,17 @@ struct FetchRecord {
 
 // Plan status of a lead (plan_lead.status).
 namespace plan_status {
-inline constexpr const char* kFill = "fill";                  // at least one field to write
-inline constexpr const char* kNothing = "nothing_to_fill";    // contact found, nothing it can fill
-inline constexpr const char* kNotFound = "not_found";         // search found no contact
-inline constexpr const char* kConflict = "conflict";          // contact taken: left unchanged
-inline constexpr const char* kNoLookup = "no_lookup";         // no contact id, no email
-inline constexpr const char* kInvalidId = "invalid_id";       // stored id cannot be a GHL id
-inline constexpr const char* kContactGone = "contact_gone";   // GET 404
-inline constexpr const char* kError = "error";                // permanent failure or bad payload
-inline constexpr const char* kPending = "pending";            // not fetched yet or retryable
+inline constexpr const char* kFill = "fill";                 // at least one field to write
+inline constexpr const char* kNothing = "nothing_to_fill";   // contact found, nothing it can fill
+inline constexpr const char* kNotFound = "not_found";        // search found no contact
+inline constexpr const char* kConflict = "conflict";         // contact taken: left unchanged
+inline constexpr const char* kNoLookup = "no_lookup";        // no contact id, no email
+inline constexpr const char* kInvalidId = "invalid_id";      // stored id cannot be a GHL id
+inline constexpr const char* kContactGone = "contact_gone";  // GET 404
+inline constexpr const char* kError = "error";               // permanent failure or bad payload
+inline constexpr const char* kPending = "pending";           // not fetched yet or retryable
+inline constexpr const char* kWaiting = "waiting";           // a smaller lead that could take its
+                                                             // contact has no final lookup yet
 }  // namespace plan_status
 
 struct FieldChange {
@@ -51,18 +53,27 @@ struct LeadPlan {
   std::optional<std::string> contact_id;
   bool link = false;
   bool ambiguous = false;
-  std::string note;                       // reason code, no PII
+  std::string note;  // reason code, no PII
+  // Leads that could take the same contact share this key: location + normalized email of a
+  // search, location + stored contact id of a GET; empty when the lead takes no contact.
+  std::string claim_key;
   std::vector<FieldChange> changes;
   std::vector<std::pair<std::string, std::string>> reports;  // (field, reason): not written
 };
 
-// The per-lead rules. fetch is nullopt when the lead has no fetch result yet.
+// The per-lead rules. fetch is nullopt when the lead has no fetch result yet. A GHL value that is
+// not clean text (isCleanText) is never a change: it is reported as invalid_value.
 LeadPlan planLead(const LeadSnapshot& lead, const std::optional<FetchRecord>& fetch);
 
 // Leads that would link the same contact: the smallest lead id (byte order) keeps it; every other,
 // and every lead whose contact is already linked elsewhere, becomes a conflict with no change.
+// A lead that would keep it while a smaller lead of the same claim_key is still pending (no final
+// lookup) becomes waiting, with no change: the result is the same whatever order lookups end in.
 void resolveConflicts(std::vector<LeadPlan>& plans,
                       const std::function<bool(const std::string& contact_id)>& already_linked);
+
+// Reason of plan_report (and apply_log outcome) for a GHL value that is not clean text.
+inline constexpr const char* kInvalidValue = "invalid_value";
 
 // The value apply writes into "enrichedAt": the time of the write.
 inline constexpr const char* kNowValue = "(time of write)";

@@ -15,9 +15,9 @@ namespace {
 
 const std::vector<std::string>& statusColumns() {
   static const std::vector<std::string> cols = {
-      plan_status::kFill,      plan_status::kNothing,    plan_status::kNotFound,
-      plan_status::kConflict,  plan_status::kNoLookup,   plan_status::kInvalidId,
-      plan_status::kContactGone, plan_status::kError,    plan_status::kPending};
+      plan_status::kFill,     plan_status::kNothing,   plan_status::kNotFound,    plan_status::kConflict,
+      plan_status::kNoLookup, plan_status::kInvalidId, plan_status::kContactGone, plan_status::kError,
+      plan_status::kPending,  plan_status::kWaiting};
   return cols;
 }
 
@@ -79,21 +79,26 @@ ReviewSummary loadReview(SQLite::Database& db, const std::vector<std::string>& i
        });
   each(db,
        std::string("SELECT p.client_id, i.field, count(*) FROM plan_item i JOIN plan_lead p USING (lead_id) "
-                   "WHERE ") + clientScope("client_id") + " GROUP BY p.client_id, i.field",
+                   "WHERE ") +
+           clientScope("client_id") + " GROUP BY p.client_id, i.field",
        ids, [&](SQLite::Statement& q) {
          s.tenants[q.getColumn(0).getString()].fields[q.getColumn(1).getString()] = q.getColumn(2).getInt64();
        });
   each(db,
        std::string("SELECT p.client_id, r.field || ':' || r.reason, count(*) FROM plan_report r "
-                   "JOIN plan_lead p USING (lead_id) WHERE ") + clientScope("client_id") + " GROUP BY 1, 2",
+                   "JOIN plan_lead p USING (lead_id) WHERE ") +
+           clientScope("client_id") + " GROUP BY 1, 2",
        ids, [&](SQLite::Statement& q) {
-         s.tenants[q.getColumn(0).getString()].reported[q.getColumn(1).getString()] = q.getColumn(2).getInt64();
+         s.tenants[q.getColumn(0).getString()].reported[q.getColumn(1).getString()] =
+             q.getColumn(2).getInt64();
        });
   each(db,
        std::string("SELECT l.client_id, a.outcome, count(*) FROM apply_log a JOIN lead l ON l.id = a.lead_id "
-                   "WHERE ") + clientScope("l.client_id") + " GROUP BY 1, 2",
+                   "WHERE ") +
+           clientScope("l.client_id") + " GROUP BY 1, 2",
        ids, [&](SQLite::Statement& q) {
-         s.tenants[q.getColumn(0).getString()].applied[q.getColumn(1).getString()] = q.getColumn(2).getInt64();
+         s.tenants[q.getColumn(0).getString()].applied[q.getColumn(1).getString()] =
+             q.getColumn(2).getInt64();
        });
   return s;
 }
@@ -146,16 +151,18 @@ void printReview(const ReviewSummary& s, std::ostream& out) {
   out << "Review: " << leads << " leads in " << s.tenants.size() << " tenants\n\n";
   std::vector<std::string> status_cols = statusColumns();
   status_cols.emplace_back("ambiguous");
-  printTable(out, "Leads by outcome (per tenant)", status_cols, s,
-             [](const TenantReview& t) {
-               Counts c = t.by_status;
-               c["ambiguous"] = t.ambiguous;
-               return c;
-             },
-             /*total=*/true);
+  printTable(
+      out, "Leads by outcome (per tenant)", status_cols, s,
+      [](const TenantReview& t) {
+        Counts c = t.by_status;
+        c["ambiguous"] = t.ambiguous;
+        return c;
+      },
+      /*total=*/true);
   out << "\n";
-  printTable(out, "Values to write (per tenant and field)", {fields.begin(), fields.end()}, s,
-             [](const TenantReview& t) { return t.fields; }, /*total=*/true);
+  printTable(
+      out, "Values to write (per tenant and field)", {fields.begin(), fields.end()}, s,
+      [](const TenantReview& t) { return t.fields; }, /*total=*/true);
   if (!reported.empty()) {
     out << "\nReported, not written\n";
     for (const auto& r : reported) {
@@ -169,8 +176,9 @@ void printReview(const ReviewSummary& s, std::ostream& out) {
     out << "Applied so far (fields, per tenant and outcome): nothing yet\n";
     return;
   }
-  printTable(out, "Applied so far (fields, per tenant and outcome):", {applied.begin(), applied.end()}, s,
-             [](const TenantReview& t) { return t.applied; }, /*total=*/true);
+  printTable(
+      out, "Applied so far (fields, per tenant and outcome):", {applied.begin(), applied.end()}, s,
+      [](const TenantReview& t) { return t.applied; }, /*total=*/true);
 }
 
 }  // namespace ghlb

@@ -20,8 +20,18 @@ bool isMissing(std::string_view v);
 // parameter: `col IS NULL OR col ~ $n`.
 const std::string& pgBlankPattern();
 
-// Trimmed and ASCII-lower-cased; nullopt when missing.
+// Trimmed and lower-cased as JavaScript's toLowerCase() does (full Unicode, root locale: not case
+// folding, so 'ß' stays and final sigma becomes 'ς'); nullopt when missing, and when the input is
+// not clean text (isCleanText): such a value is no usable email.
 std::optional<std::string> normalizeEmail(std::string_view raw);
+
+// Well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF) without
+// a NUL byte: the only values written to the application database.
+bool isCleanText(std::string_view s);
+
+// The value with backslash and every control character (C0, DEL) escaped as \\, \n, \r, \t or
+// \xHH, so that a value from outside can never forge or break a line of text output.
+std::string escapeControl(std::string_view s);
 
 // Trimmed; nullopt when missing (names, company).
 std::optional<std::string> normalizeText(std::string_view raw);

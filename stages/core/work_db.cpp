@@ -35,14 +35,20 @@ WorkDb::WorkDb(const std::string& path, Mode mode) : path_(path) {
   const bool exists = std::filesystem::exists(path);
   const bool writable = mode != Mode::kReadOnly;
   if (!exists && mode != Mode::kCreate)
-    throw FatalError("work DB " + path + " does not exist: run 'ghl-backfill extract' first, or pass --work-db");
+    throw FatalError("work DB " + path +
+                     " does not exist: run 'ghl-backfill extract' first, or pass --work-db");
   if (exists && !looksLikeSqlite(path))
-    throw FatalError("work DB " + path + " is not a SQLite database: pass --work-db with a ghl-backfill work DB or a new path");
+    throw FatalError("work DB " + path +
+                     " is not a SQLite database: pass --work-db with a ghl-backfill work DB or a new path");
 
   if (writable) {
-    // The lock file sits beside the DB; flock is released by the kernel if we die.
-    const std::string lock_path = path + names::kLockSuffix;
-    lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    // The lock file sits beside the DB file itself, named from its canonical path, so that the
+    // same DB reached through a symlink (or "./" or "..") takes the same lock. flock is released
+    // by the kernel if we die.
+    std::error_code ec;
+    const auto canonical = std::filesystem::weakly_canonical(path, ec);
+    const std::string lock_path = (ec ? path : canonical.string()) + names::kLockSuffix;
+    lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (lock_fd_ < 0)
       throw FatalError("cannot open lock file " + lock_path + ": " + std::strerror(errno) +
                        ": check that the work DB's directory is writable");
@@ -75,7 +81,8 @@ WorkDb::WorkDb(const std::string& path, Mode mode) : path_(path) {
       throw FatalError("work DB " + path + " has schema version " + std::to_string(v) +
                        ", newer than this ghl-backfill knows (" + std::to_string(latestVersion()) +
                        "): upgrade ghl-backfill or use another --work-db");
-    if (writable) migrate();
+    if (writable)
+      migrate();
     else if (v < latestVersion())
       throw FatalError("work DB " + path + " has schema version " + std::to_string(v) +
                        ": run any stage once to migrate it to version " + std::to_string(latestVersion()));
@@ -107,8 +114,8 @@ void WorkDb::migrate() {
 std::int64_t WorkDb::beginRun(std::string_view stage, const std::string& options_json) {
   // A run that died leaves status 'running'; mark such runs as interrupted first.
   db_->exec("UPDATE stage_run SET status = 'interrupted' WHERE status = 'running'");
-  SQLite::Statement st(*db_,
-                       "INSERT INTO stage_run(stage, started_at, status, options) VALUES (?, ?, 'running', ?)");
+  SQLite::Statement st(
+      *db_, "INSERT INTO stage_run(stage, started_at, status, options) VALUES (?, ?, 'running', ?)");
   st.bind(1, std::string(stage));
   st.bind(2, isoNowUtc());
   st.bind(3, options_json);
@@ -117,8 +124,7 @@ std::int64_t WorkDb::beginRun(std::string_view stage, const std::string& options
 }
 
 void WorkDb::finishRun(std::int64_t run, std::string_view status, const std::string& counts_json) {
-  SQLite::Statement st(*db_,
-                       "UPDATE stage_run SET finished_at = ?, status = ?, counts = ? WHERE id = ?");
+  SQLite::Statement st(*db_, "UPDATE stage_run SET finished_at = ?, status = ?, counts = ? WHERE id = ?");
   st.bind(1, isoNowUtc());
   st.bind(2, std::string(status));
   st.bind(3, counts_json);
@@ -132,14 +138,24 @@ std::optional<std::string> optionalText(const SQLite::Column& c) {
 }
 
 void bindOptional(SQLite::Statement& st, int index, const std::optional<std::string>& v) {
-  if (v) st.bind(index, *v);
-  else st.bind(index);
+  if (v)
+    st.bind(index, *v);
+  else
+    st.bind(index);
 }
 
 LeadSnapshot readLeadSnapshot(SQLite::Statement& st) {
   const auto text = [&st](int i) { return optionalText(st.getColumn(i)); };
-  return {st.getColumn(0).getString(), st.getColumn(1).getString(), st.getColumn(2).getString(),
-          text(3), text(4), text(5), text(6), text(7), text(8), text(9)};
+  return {st.getColumn(0).getString(),
+          st.getColumn(1).getString(),
+          st.getColumn(2).getString(),
+          text(3),
+          text(4),
+          text(5),
+          text(6),
+          text(7),
+          text(8),
+          text(9)};
 }
 
 std::string clientScope(std::string_view column) {
@@ -159,8 +175,9 @@ void checkKnownClients(SQLite::Database& db, const std::vector<std::string>& cli
     const bool known = q.getColumn(0).getInt() != 0;
     q.reset();
     if (!known)
-      throw usageError("unknown --client-id " + id +
-                       ": the work DB has no such participating tenant; run 'ghl-backfill extract' for it first");
+      throw usageError(
+          "unknown --client-id " + id +
+          ": the work DB has no such participating tenant; run 'ghl-backfill extract' for it first");
   }
 }
 

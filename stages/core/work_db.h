@@ -1,5 +1,6 @@
 // The SQLite work database shared by the stages: opened with mode 0600, WAL, migrated forward
-// (PRAGMA user_version), guarded by an advisory lock so two stages never write it at once, and
+// (PRAGMA user_version), guarded by an advisory lock (a file named from the DB's canonical path,
+// so a symlink to the DB takes the same lock) so two stages never write it at once, and
 // holding one stage_run row per stage invocation. Tables: schema/work_db/*.sql.
 #pragma once
 #include <SQLiteCpp/SQLiteCpp.h>

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "run.h"
+#include "text.h"
 
 namespace {
 
@@ -70,6 +71,6 @@ int main(int argc, char** argv) {
               << ": reinstall ghl-backfill or set GHL_BACKFILL_EXEC_PATH to the stages' directory\n";
     return 1;
   }
-  std::cerr << "ghl-backfill: usage: unknown command '" << cmd << "'\n" << kUsage;
+  std::cerr << "ghl-backfill: usage: unknown command '" << ghlb::escapeControl(cmd) << "'\n" << kUsage;
   return 2;
 }

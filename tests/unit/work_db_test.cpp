@@ -1,3 +1,5 @@
+#include "work_db.h"
+
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
@@ -6,7 +8,6 @@
 #include <fstream>
 
 #include "error.h"
-#include "work_db.h"
 
 using namespace ghlb;
 
@@ -58,6 +59,27 @@ TEST_CASE("a second writer is refused while the first holds the lock") {
   const auto path = tempPath("locked.db");
   WorkDb first(path);
   CHECK_THROWS_AS(WorkDb{path}, FatalError);
+}
+
+TEST_CASE("the lock is taken on the DB file itself: a symlink to a held DB is refused") {
+  const auto path = tempPath("target.db");
+  const auto link = tempPath("link.db");
+  {
+    WorkDb create(path);  // the file must exist for the symlink to point at it
+  }
+  std::filesystem::create_symlink(path, link);
+  WorkDb first(path);
+  try {
+    WorkDb second(link, WorkDb::Mode::kExisting);
+    FAIL("opened a held work DB through a symlink");
+  } catch (const FatalError& e) {
+    CHECK(std::string(e.what()).find("in use") != std::string::npos);
+  }
+  // The other way round too, and through a path with "..".
+  const auto dotted = (std::filesystem::path(path).parent_path() / ".." /
+                       std::filesystem::path(path).parent_path().filename() / "target.db")
+                          .string();
+  CHECK_THROWS_AS(WorkDb(dotted, WorkDb::Mode::kExisting), FatalError);
 }
 
 TEST_CASE("stage runs are recorded and an abandoned one is marked interrupted") {
