@@ -17,6 +17,7 @@
 #include "fetch_store.h"
 #include "plan.h"
 #include "rate_limiter.h"
+#include "text.h"
 #include "work_db.h"
 
 using namespace std::chrono_literals;
@@ -388,4 +389,37 @@ TEST_CASE("regression: missingFields listed present fields or skipped missing on
   lead.company_name = "\xC2\xA0";  // NBSP only: missing
   lead.phone.reset();
   CHECK(ghlb::missingFields(lead) == std::vector<std::string>{"phone", "companyName"});
+}
+
+TEST_CASE("regression: normalizeEmail folded A-Y but left Z upper-case") {
+  CHECK(ghlb::normalizeEmail("ZOE@ZED.AZ") == std::optional<std::string>("zoe@zed.az"));
+  CHECK(ghlb::normalizeEmail("\tAZaz09@X.Z ") == std::optional<std::string>("azaz09@x.z"));
+}
+
+TEST_CASE("regression: a blank ghlContactId was sent as an id instead of searching by email") {
+  ghlb::LeadSnapshot lead;
+  lead.ghl_contact_id = " \t";
+  lead.email = " Ann@Example.com";
+  const auto plan = ghlb::lookupFor(lead);
+  CHECK(std::string(ghlb::toString(plan.kind)) == "search");
+  CHECK(plan.key == "ann@example.com");
+  lead.ghl_contact_id = "";
+  CHECK(std::string(ghlb::toString(ghlb::lookupFor(lead).kind)) == "search");
+  lead.email.reset();
+  CHECK(std::string(ghlb::toString(ghlb::lookupFor(lead).kind)) == "none");
+}
+
+TEST_CASE("regression: a present phone was overwritten by GHL's") {
+  auto lead = emailLead("lead-a", "a@example.com");
+  lead.phone = "6175550151";
+  const auto p = ghlb::planLead(
+      lead,
+      searchFound(
+          "a@example.com",
+          R"({"contacts":[{"id":"ccccccccccccccc1","email":"a@example.com","phone":"+14155550134"}],"total":1})"));
+  for (const auto& c : p.changes) {
+    CHECK(c.field != std::string("phone"));
+    CHECK(c.field.rfind("enrich", 0) != 0);  // no enrichment without a phone written
+  }
+  CHECK(p.status == std::string(ghlb::plan_status::kFill));  // the link alone
 }
