@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build test unit demo bench asan install clean
+.PHONY: all deps build test unit demo bench asan mutants install clean
 
 all: build
 
@@ -31,6 +31,11 @@ asan: export ASAN_OPTIONS = detect_leaks=1:exitcode=86
 asan: export UBSAN_OPTIONS = halt_on_error=1:print_stacktrace=1:exitcode=86
 asan:
 	$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Debug -DGHLB_SANITIZE=ON"
+
+# Mutation testing: each mutation of tests/mutants/mutations.txt applied alone to a scratch copy of
+# the tree (build-mutants/), then the tests; fails when a mutation of rule code survives.
+mutants: deps
+	bash tools/mutants
 
 install: build
 	cmake --install $(BUILD) --prefix $(or $(PREFIX),/usr/local)

@@ -42,17 +42,24 @@ TEST_CASE("a file that is not SQLite is refused with a message") {
 }
 
 TEST_CASE("a work DB from a newer schema version is refused") {
-  const auto path = tempPath("newer.db");
+  // The file name must not contain the words checked below: the message names the path.
+  const auto path = tempPath("future.db");
+  const int future = WorkDb::latestVersion() + 1;
   {
     WorkDb db(path);
-    db.db().exec("PRAGMA user_version = " + std::to_string(WorkDb::latestVersion() + 1));
+    db.db().exec("PRAGMA user_version = " + std::to_string(future));
   }
   try {
     WorkDb db(path);
     FAIL("opened a newer work DB");
   } catch (const FatalError& e) {
-    CHECK(std::string(e.what()).find("newer") != std::string::npos);
+    const std::string msg = e.what();
+    CHECK(msg.find("schema version " + std::to_string(future) + ", newer than this ghl-backfill knows (" +
+                   std::to_string(WorkDb::latestVersion()) + ")") != std::string::npos);
+    CHECK(msg.find("upgrade ghl-backfill") != std::string::npos);  // and how to fix it
   }
+  SQLite::Database raw(path, SQLite::OPEN_READONLY);  // refused, not migrated down or touched
+  CHECK(raw.execAndGet("PRAGMA user_version").getInt() == future);
 }
 
 TEST_CASE("a second writer is refused while the first holds the lock") {
