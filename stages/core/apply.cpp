@@ -9,6 +9,7 @@
 #include "json_util.h"
 #include "names.h"
 #include "plan.h"
+#include "stop_signal.h"
 #include "text.h"
 #include "work_db.h"
 
@@ -38,34 +39,41 @@ std::string guardedUpdateSql() {
     const std::string c = kFillColumns[i].column, n = std::to_string(i + 1);
     cur += ", (" + c + " IS NULL OR " + c + " ~ $8) AS m" + n + ", " + c + " AS v" + n;
   }
-  cur += std::string(", ") + kLeadEnrichmentStatus + " AS est FROM " + kLeadTable + " WHERE id = $1 FOR UPDATE";
+  cur +=
+      std::string(", ") + kLeadEnrichmentStatus + " AS est FROM " + kLeadTable + " WHERE id = $1 FOR UPDATE";
   // ok: the lead may take values from this contact (not a link, or the link is still possible).
-  const std::string ok = std::string("coalesce($2::text IS NULL OR cur.v0 = $2 OR (cur.m0 AND NOT EXISTS (SELECT 1 FROM ") +
-                         kLeadTable + " o WHERE o." + kLeadContactId + " = $2 AND o.id <> $1)), false)";
+  const std::string ok =
+      std::string("coalesce($2::text IS NULL OR cur.v0 = $2 OR (cur.m0 AND NOT EXISTS (SELECT 1 FROM ") +
+      kLeadTable + " o WHERE o." + kLeadContactId + " = $2 AND o.id <> $1)), false)";
   std::string w = "SELECT cur.*, " + ok + " AS ok FROM cur";
   std::string flags = "SELECT d.*, d.ok AND $2::text IS NOT NULL AND d.m0 AS w0";
   for (int i = 1; i <= 5; ++i) {
     const std::string n = std::to_string(i);
     flags += ", d.ok AND $" + std::to_string(i + 2) + "::text IS NOT NULL AND d.m" + n + " AS w" + n;
   }
-  flags += std::string(", d.ok AND $4::text IS NOT NULL AND d.m2 AND $9::boolean AND d.est IS DISTINCT FROM '") +
-           kNotNeededStatus + "' AS we FROM d";
+  flags +=
+      std::string(", d.ok AND $4::text IS NOT NULL AND d.m2 AND $9::boolean AND d.est IS DISTINCT FROM '") +
+      kNotNeededStatus + "' AS we FROM d";
   const std::string now = "(now() AT TIME ZONE 'UTC')";
-  std::string set = std::string(kLeadContactId) + " = CASE WHEN f.w0 THEN $2 ELSE l." + kLeadContactId + " END";
+  std::string set =
+      std::string(kLeadContactId) + " = CASE WHEN f.w0 THEN $2 ELSE l." + kLeadContactId + " END";
   for (int i = 1; i <= 5; ++i) {
     const std::string c = kFillColumns[i - 1].column;
     set += ", " + c + " = CASE WHEN f.w" + std::to_string(i) + " THEN $" + std::to_string(i + 2) +
            " ELSE l." + c + " END";
   }
-  set += std::string(", ") + kLeadEnrichmentStatus + " = CASE WHEN f.we THEN '" + kEnrichedStatus + "' ELSE l." +
-         kLeadEnrichmentStatus + " END";
+  set += std::string(", ") + kLeadEnrichmentStatus + " = CASE WHEN f.we THEN '" + kEnrichedStatus +
+         "' ELSE l." + kLeadEnrichmentStatus + " END";
   set += std::string(", ") + kLeadEnrichmentSource + " = CASE WHEN f.we THEN '" + kEnrichmentSourceGhl +
          "' ELSE l." + kLeadEnrichmentSource + " END";
-  set += std::string(", ") + kLeadEnrichedAt + " = CASE WHEN f.we THEN " + now + " ELSE l." + kLeadEnrichedAt + " END";
+  set += std::string(", ") + kLeadEnrichedAt + " = CASE WHEN f.we THEN " + now + " ELSE l." +
+         kLeadEnrichedAt + " END";
   set += std::string(", ") + kUpdatedAt + " = " + now;
   return "WITH cur AS (" + cur + "), d AS (" + w + "), f AS (" + flags + "), upd AS (UPDATE " + kLeadTable +
-         " l SET " + set + " FROM f WHERE l.id = f.id AND (f.w0 OR f.w1 OR f.w2 OR f.w3 OR f.w4 OR f.w5) "
-         "RETURNING l.id) SELECT f.ok, f.w0, f.v0, f.w1, f.v1, f.w2, f.v2, f.w3, f.v3, f.w4, f.v4, f.w5, f.v5, "
+         " l SET " + set +
+         " FROM f WHERE l.id = f.id AND (f.w0 OR f.w1 OR f.w2 OR f.w3 OR f.w4 OR f.w5) "
+         "RETURNING l.id) SELECT f.ok, f.w0, f.v0, f.w1, f.v1, f.w2, f.v2, f.w3, f.v3, f.w4, f.v4, f.w5, "
+         "f.v5, "
          "f.we, (SELECT count(*) FROM upd) FROM f";
 }
 
@@ -109,7 +117,7 @@ void applyLead(pqxx::work& tx, const PlannedLead& lead, std::vector<FieldResult>
     for (const auto& [field, v] : f) add(field, apply_outcome::kConflict);
     return;
   }
-  const char* fields[] = {names::kFieldContactId, names::kFieldEmail, names::kFieldPhone,
+  const char* fields[] = {names::kFieldContactId, names::kFieldEmail,    names::kFieldPhone,
                           names::kFieldFirstName, names::kFieldLastName, names::kFieldCompany};
   const char* phone_outcome = nullptr;
   for (int i = 0; i < 6; ++i) {
@@ -121,20 +129,24 @@ void applyLead(pqxx::work& tx, const PlannedLead& lead, std::vector<FieldResult>
   // Enrichment follows the phone: written with it, stale when the phone was written but the status
   // turned 'not_needed' meanwhile, else whatever became of the phone.
   const bool phone_written = phone_outcome && std::string_view(phone_outcome) == apply_outcome::kWritten;
-  const char* enrichment = r[13].as<bool>() ? apply_outcome::kWritten
+  const char* enrichment = r[13].as<bool>()                    ? apply_outcome::kWritten
                            : (phone_written || !phone_outcome) ? apply_outcome::kStale
                                                                : phone_outcome;
-  for (const char* e : {names::kFieldEnrichmentStatus, names::kFieldEnrichmentSource, names::kFieldEnrichedAt})
+  for (const char* e :
+       {names::kFieldEnrichmentStatus, names::kFieldEnrichmentSource, names::kFieldEnrichedAt})
     if (f.count(e)) add(e, enrichment);
 }
 
 std::vector<PlannedLead> loadPlanned(SQLite::Database& db, const std::vector<std::string>& ids) {
-  SQLite::Statement q(db,
-                      "SELECT p.lead_id, p.client_id, i.field, i.new_value FROM plan_lead p "
-                      "JOIN plan_item i USING (lead_id) WHERE p.status = 'fill' "
-                      "AND " + clientScope("p.client_id") + " "
-                      "AND NOT EXISTS (SELECT 1 FROM apply_log a WHERE a.lead_id = i.lead_id AND a.field = i.field) "
-                      "ORDER BY p.lead_id, i.field");
+  SQLite::Statement q(
+      db,
+      "SELECT p.lead_id, p.client_id, i.field, i.new_value FROM plan_lead p "
+      "JOIN plan_item i USING (lead_id) WHERE p.status = 'fill' "
+      "AND " +
+          clientScope("p.client_id") +
+          " "
+          "AND NOT EXISTS (SELECT 1 FROM apply_log a WHERE a.lead_id = i.lead_id AND a.field = i.field) "
+          "ORDER BY p.lead_id, i.field");
   bindClientScope(q, ids);
   std::vector<PlannedLead> out;
   while (q.executeStep()) {
@@ -147,9 +159,10 @@ std::vector<PlannedLead> loadPlanned(SQLite::Database& db, const std::vector<std
 
 void recordResults(SQLite::Database& db, const std::vector<FieldResult>& results, std::int64_t run) {
   SQLite::Transaction tx(db);
-  SQLite::Statement ins(db,
-                        "INSERT OR REPLACE INTO apply_log(lead_id, field, outcome, new_value, applied_at, apply_run) "
-                        "VALUES (?, ?, ?, ?, ?, ?)");
+  SQLite::Statement ins(
+      db,
+      "INSERT OR REPLACE INTO apply_log(lead_id, field, outcome, new_value, applied_at, apply_run) "
+      "VALUES (?, ?, ?, ?, ?, ?)");
   const std::string now = isoNowUtc();
   for (const auto& r : results) {
     ins.bind(1, r.lead_id);
@@ -170,7 +183,8 @@ void printOutcomes(const std::map<std::string, std::map<std::string, std::int64_
                   : "apply: outcome per field:\n");
   for (const auto& [field, outcomes] : by_field) {
     out << "  " << field << ":";
-    for (const auto& [o, n] : outcomes) out << " " << (dry_run && o == apply_outcome::kWritten ? "would_write" : o) << "=" << n;
+    for (const auto& [o, n] : outcomes)
+      out << " " << (dry_run && o == apply_outcome::kWritten ? "would_write" : o) << "=" << n;
     out << "\n";
   }
   if (by_field.empty()) out << "  nothing to write\n";
@@ -178,14 +192,16 @@ void printOutcomes(const std::map<std::string, std::map<std::string, std::int64_
 
 }  // namespace
 
-const char* fieldOutcome(bool written, const std::optional<std::string>& current, const std::string& planned) {
+const char* fieldOutcome(bool written, const std::optional<std::string>& current,
+                         const std::string& planned) {
   if (written) return apply_outcome::kWritten;
   if (current && *current == planned) return apply_outcome::kAlreadySet;
   return apply_outcome::kStale;
 }
 
 ExitCode runApply(const ApplyOptions& opts, const Log& log) {
-  if (opts.batch_size < 1 || opts.batch_size > 10000) throw usageError("--batch-size must be between 1 and 10000");
+  if (opts.batch_size < 1 || opts.batch_size > 10000)
+    throw usageError("--batch-size must be between 1 and 10000");
   AppDb app(resolveDatabaseUrl(opts.database_url));
   app.checkSchema();
   WorkDb work(opts.common.work_db, WorkDb::Mode::kExisting);
@@ -200,33 +216,45 @@ ExitCode runApply(const ApplyOptions& opts, const Log& log) {
 
   std::map<std::string, std::map<std::string, std::int64_t>> by_field;
   std::int64_t failed_leads = 0, done_leads = 0;
+  bool interrupted = false;
   for (size_t start = 0; start < planned.size(); start += static_cast<size_t>(opts.batch_size)) {
+    if (stopRequested()) {  // between batches: what is committed is recorded, the rest waits
+      interrupted = true;
+      break;
+    }
     const size_t end = std::min(planned.size(), start + static_cast<size_t>(opts.batch_size));
     std::vector<FieldResult> results;
     try {
       pqxx::work tx(app.conn());
       for (size_t i = start; i < end; ++i) applyLead(tx, planned[i], results);
-      if (opts.dry_run) tx.abort();
-      else tx.commit();
+      if (opts.dry_run)
+        tx.abort();
+      else
+        tx.commit();
     } catch (const pqxx::broken_connection&) {
-      throw FatalError("lost the connection to the application database during apply: run apply again (what was committed is kept)");
+      throw FatalError(
+          "lost the connection to the application database during apply: run apply again (what was committed "
+          "is kept)");
     } catch (const pqxx::sql_error& e) {
       // A concurrent writer (e.g. a unique "ghlContactId" taken meanwhile) failed the batch:
       // nothing of it was committed. Retry it one lead per transaction to isolate the lead.
-      log.warn("batch failed, retrying lead by lead", {{"first_lead_id", planned[start].id},
-                                                       {"sqlstate", e.sqlstate()}});
+      log.warn("batch failed, retrying lead by lead",
+               {{"first_lead_id", planned[start].id}, {"sqlstate", e.sqlstate()}});
       results.clear();
       for (size_t i = start; i < end; ++i) {
         try {
           pqxx::work tx(app.conn());
           std::vector<FieldResult> one;
           applyLead(tx, planned[i], one);
-          if (opts.dry_run) tx.abort();
-          else tx.commit();
+          if (opts.dry_run)
+            tx.abort();
+          else
+            tx.commit();
           results.insert(results.end(), one.begin(), one.end());
         } catch (const pqxx::sql_error& e2) {
           ++failed_leads;
-          log.error("lead failed, left for the next run", {{"lead_id", planned[i].id}, {"sqlstate", e2.sqlstate()}});
+          log.error("lead failed, left for the next run",
+                    {{"lead_id", planned[i].id}, {"sqlstate", e2.sqlstate()}});
         }
       }
     }
@@ -234,12 +262,20 @@ ExitCode runApply(const ApplyOptions& opts, const Log& log) {
     for (const auto& r : results) by_field[r.field][r.outcome]++;
     done_leads += static_cast<std::int64_t>(end - start);
     log.info("apply progress", {{"leads", done_leads}, {"of", static_cast<std::int64_t>(planned.size())}});
+    testPausePoint();
   }
   printOutcomes(by_field, opts.dry_run, std::cout);
-  std::vector<std::pair<std::string, std::int64_t>> counts{{"leads", done_leads}, {"failed_leads", failed_leads}};
+  std::vector<std::pair<std::string, std::int64_t>> counts{{"leads", done_leads},
+                                                           {"failed_leads", failed_leads}};
   for (const auto& [field, outcomes] : by_field)
     for (const auto& [o, n] : outcomes) counts.emplace_back(field + ":" + o, n);
-  if (!opts.dry_run) work.finishRun(run, failed_leads ? "retryable" : "done", jsonObject(counts));
+  if (!opts.dry_run)
+    work.finishRun(run,
+                   interrupted    ? "interrupted"
+                   : failed_leads ? "retryable"
+                                  : "done",
+                   jsonObject(counts));
+  if (interrupted) throw StopRequested();
   return failed_leads ? ExitCode::kRetryable : ExitCode::kDone;
 }
 

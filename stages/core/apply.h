@@ -16,9 +16,9 @@ namespace ghlb {
 namespace apply_outcome {
 inline constexpr const char* kWritten = "written";
 inline constexpr const char* kAlreadySet = "already_set";  // holds exactly the planned value
-inline constexpr const char* kStale = "stale";              // filled by someone else since extract
-inline constexpr const char* kConflict = "conflict";        // contact linked to another lead since plan
-inline constexpr const char* kGone = "gone";                // lead deleted since extract
+inline constexpr const char* kStale = "stale";             // filled by someone else since extract
+inline constexpr const char* kConflict = "conflict";       // contact linked to another lead since plan
+inline constexpr const char* kGone = "gone";               // lead deleted since extract
 }  // namespace apply_outcome
 
 // The outcome of one field from what the guarded statement saw. current is the value at write

@@ -42,6 +42,7 @@ struct FetchOptions {
 struct PlanOptions {
   CommonOptions common;
   std::string export_path;  // --export FILE.csv|FILE.json: the diff, with PII
+  bool json = false;        // --json: the review as one JSON document on stdout (review_json.h)
 };
 
 struct ApplyOptions {
@@ -49,6 +50,25 @@ struct ApplyOptions {
   std::string database_url;  // --database-url
   int batch_size = 200;      // --batch-size: leads per PostgreSQL transaction
   bool dry_run = false;      // --dry-run: report, write nothing
+};
+
+}  // namespace ghlb
+
+namespace ghlb {
+
+struct StatusOptions {
+  CommonOptions common;
+  bool json = false;  // --json: one JSON document on stdout (schema_version 1)
+};
+
+// `ghl-backfill run`: the stages' options, filled from one command line.
+struct RunOptions {
+  CommonOptions common;
+  ExtractOptions extract;  // database_url is shared by extract, fetch and apply
+  FetchOptions fetch;
+  PlanOptions plan;
+  ApplyOptions apply;
+  bool do_apply = false;  // --apply: apply after the review
 };
 
 }  // namespace ghlb

@@ -7,17 +7,19 @@
 #include "json_util.h"
 #include "plan.h"
 #include "review.h"
+#include "review_json.h"
+#include "stop_signal.h"
 #include "work_db.h"
 
 namespace ghlb {
 namespace {
 
 std::vector<LeadPlan> computePlans(SQLite::Database& db, const std::vector<std::string>& ids) {
-  SQLite::Statement q(
-      db, std::string("SELECT ") + kLeadSnapshotColumns +
-              ", f.lookup, f.lookup_key, f.outcome, f.search_body, f.contact_body "
-                      "FROM lead l LEFT JOIN fetch_result f ON f.lead_id = l.id "
-              "WHERE l.eligible = 1 AND " + clientScope("l.client_id") + " ORDER BY l.id");
+  SQLite::Statement q(db, std::string("SELECT ") + kLeadSnapshotColumns +
+                              ", f.lookup, f.lookup_key, f.outcome, f.search_body, f.contact_body "
+                              "FROM lead l LEFT JOIN fetch_result f ON f.lead_id = l.id "
+                              "WHERE l.eligible = 1 AND " +
+                              clientScope("l.client_id") + " ORDER BY l.id");
   bindClientScope(q, ids);
   std::vector<LeadPlan> plans;
   while (q.executeStep()) {
@@ -46,20 +48,22 @@ std::vector<LeadPlan> computePlans(SQLite::Database& db, const std::vector<std::
   return plans;
 }
 
-void storePlans(SQLite::Database& db, const std::vector<std::string>& ids,
-                const std::vector<LeadPlan>& plans, std::int64_t run) {
+void storePlans(SQLite::Database& db, const std::vector<std::string>& ids, const std::vector<LeadPlan>& plans,
+                std::int64_t run) {
   SQLite::Transaction tx(db);
   // Replace the plan of the scope; leads no longer eligible lose theirs.
   for (const char* table : {"plan_item", "plan_report", "plan_lead"}) {
     SQLite::Statement del(db, std::string("DELETE FROM ") + table +
-                                  " WHERE lead_id IN (SELECT l.id FROM lead l WHERE " + clientScope("l.client_id") + ")");
+                                  " WHERE lead_id IN (SELECT l.id FROM lead l WHERE " +
+                                  clientScope("l.client_id") + ")");
     bindClientScope(del, ids);
     del.exec();
   }
   SQLite::Statement lead(db,
                          "INSERT INTO plan_lead(lead_id, client_id, status, contact_id, link, ambiguous, "
                          "note, plan_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-  SQLite::Statement item(db, "INSERT INTO plan_item(lead_id, field, old_value, new_value) VALUES (?, ?, ?, ?)");
+  SQLite::Statement item(db,
+                         "INSERT INTO plan_item(lead_id, field, old_value, new_value) VALUES (?, ?, ?, ?)");
   SQLite::Statement report(db, "INSERT INTO plan_report(lead_id, field, reason) VALUES (?, ?, ?)");
   for (const auto& p : plans) {
     lead.bind(1, p.lead_id);
@@ -101,10 +105,18 @@ ExitCode runPlan(const PlanOptions& opts, const Log& log) {
   const auto run = work.beginRun("plan", jsonObject({{"client_ids", joinIds(opts.common.client_ids)},
                                                      {"export", opts.export_path.empty() ? 0 : 1}}));
   const auto plans = computePlans(db, opts.common.client_ids);
+  testPausePoint();
+  if (stopRequested()) {  // nothing stored yet: the previous plan stands
+    work.finishRun(run, "interrupted", "{}");
+    throw StopRequested();
+  }
   storePlans(db, opts.common.client_ids, plans, run);
 
   const ReviewSummary summary = loadReview(db, opts.common.client_ids);
-  printReview(summary, std::cout);
+  if (opts.json)
+    printReviewJson(summary, std::cout);
+  else
+    printReview(summary, std::cout);
   if (format) {
     const auto rows = writeExport(db, opts.common.client_ids, opts.export_path, *format);
     log.warn("export written; it holds personal data (PII): keep it private and delete it after review",
