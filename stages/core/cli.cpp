@@ -28,8 +28,8 @@ bool workDbMissing(const CommonOptions& common) {
 
 void requireWorkDb(const CommonOptions& common) {
   if (!workDbMissing(common)) return;
-  throw FatalError("no work DB at " + absolutePath(common.work_db) +
-                   ": run 'ghl-backfill extract' first, or point at yours with --work-db FILE, "
+  throw FatalError("work DB " + absolutePath(common.work_db) + " does not exist" +
+                   ": run 'ghl-backfill extract' first, or point at your work DB with --work-db FILE, "
                    "GHL_BACKFILL_WORK_DB or 'work-db' in the config file");
 }
 

@@ -62,6 +62,16 @@ class StageConfig : public CLI::ConfigTOML {
         throw CLI::ConfigError("the config file holds a database password (key '" + item.name +
                                    "'): remove it and put the password in ~/.pgpass or PGPASSWORD",
                                CLI::ExitCodes::ConfigError);
+      const auto& known = allFlagNames();
+      if (std::find(known.begin(), known.end(), item.name) == known.end() || item.name == "help" ||
+          item.name == "version") {
+        std::vector<std::string> keys(known.begin(), known.end());
+        const auto near = closest(item.name, keys);
+        throw CLI::ConfigError("the config file has an unknown key '" + item.name + "'" +
+                                   (near ? "; did you mean '" + *near + "'?" : std::string()) +
+                                   ": keys are flag names without the dashes (see --help)",
+                               CLI::ExitCodes::ConfigError);
+      }
       if (!item.parents.empty() && !(item.parents.size() == 1 && sections_.count(item.parents[0]))) continue;
       item.parents.clear();
       if (envSet(modernEnvName(item.name))) continue;

@@ -51,6 +51,9 @@ std::optional<std::string> closest(const std::string& word, const std::vector<st
 // "; did you mean --concurrency?" for the first unknown flag of args close to a flag of app.
 std::string suggestFlag(const CLI::App& app, const std::vector<std::string>& args);
 
+// Every flag any command knows (without dashes): the keys a config file may hold.
+const std::vector<std::string>& allFlagNames();
+
 // ghl-backfill(1) in man(7) format and a bash completion script, from the definitions above.
 std::string generateManPage();
 std::string generateBashCompletion();

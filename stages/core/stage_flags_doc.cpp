@@ -1,5 +1,6 @@
 // ghl-backfill(1) and the bash completion, generated from the commands' CLI11 definitions.
 #include <functional>
+#include <set>
 #include <sstream>
 
 #include "stage_flags.h"
@@ -114,6 +115,22 @@ std::string generateBashCompletion() {
   b << "\" ;;\n  esac\n  COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n}\n"
     << "complete -F _ghl_backfill ghl-backfill\n";
   return b.str();
+}
+
+}  // namespace ghlb
+
+namespace ghlb {
+
+const std::vector<std::string>& allFlagNames() {
+  static const std::vector<std::string> names = [] {
+    std::set<std::string> s;
+    forEachCommand([&s](const std::string&, CLI::App& app) {
+      for (const CLI::Option* opt : app.get_options())
+        for (const auto& l : opt->get_lnames()) s.insert(l);
+    });
+    return std::vector<std::string>(s.begin(), s.end());
+  }();
+  return names;
 }
 
 }  // namespace ghlb
