@@ -72,7 +72,8 @@ std::string generateManPage() {
         << (takes_value ? ".BI" : ".B") << " \"\\-\\-" << roff(opt->get_lnames()[0])
         << (takes_value ? " \" " + roff(opt->get_type_name()) : "\"") << "\n";
       m << roff(opt->get_description()) << ".";
-      if (!opt->get_default_str().empty()) m << " Default: " << roff(opt->get_default_str()) << ".";
+      if (!opt->get_default_str().empty() && opt->get_lnames()[0] != "config")
+        m << " Default: " << roff(opt->get_default_str()) << ".";
       if (!opt->get_envname().empty()) m << " Environment: " << roff(opt->get_envname()) << ".";
       m << "\n";
     }
