@@ -56,5 +56,8 @@ gb extract; assert_rc 0 "extract from the installed package"
 
 remove_pkg
 [[ ! -e /usr/bin/ghl-backfill ]] || e2e_fail "dpkg -r left /usr/bin/ghl-backfill"
+# The README's first screen: the demo, the tests, and installing the package.
+head -n 8 "$GHLB_SRC/README.md" >"$E2E_DIR/readme-top"
+for w in "make demo" "make test" "make deb" "dpkg -i"; do assert_contains "$E2E_DIR/readme-top" "$w"; done
 assert_no_pii
 e2e_pass
