@@ -1,28 +1,38 @@
-# Thin wrapper over CMake. `make demo` and `make test` work on a fresh Debian 12 as root:
-# each installs what is missing first (tools/install-deps).
+# Thin wrapper over CMake. `make demo` and `make test` work on a fresh Debian 12 as root: each
+# installs what it is missing first (tools/install-deps demo|test); `make install` and `make deb`
+# need only the build dependencies (no PostgreSQL server).
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# What the demo needs: the stages, the dispatcher and the simulator (not the unit tests).
+DEMO_TARGETS = extract fetch plan apply ghl-backfill ghl-sim
 
-.PHONY: all deps build test unit demo bench asan mutants install clean
+.PHONY: all deps configure build test unit demo bench asan mutants install deb clean
 
 all: build
 
 deps:
-	bash tools/install-deps
+	bash tools/install-deps build
 
-build: deps
+configure: deps
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+
+build: configure
 	cmake --build $(BUILD) -j$(JOBS)
 
 # Unit tests, then the end-to-end tests against a throwaway PostgreSQL cluster and the simulator.
-test: build
+test:
+	bash tools/install-deps test
+	$(MAKE) build
 	cd $(BUILD) && ctest --output-on-failure -j2
 
 unit: build
 	$(BUILD)/bin/unit_tests
 
-demo: build
+demo:
+	bash tools/install-deps demo
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j$(JOBS) --target $(DEMO_TARGETS)
 	bash tools/demo $(BUILD)
 
 # The same tests under AddressSanitizer and UBSan, in their own build tree. A finding exits 86,
@@ -37,8 +47,14 @@ asan:
 mutants: deps
 	bash tools/mutants
 
+# Installs the executables, ghl-backfill(1), the bash completion and the README (PREFIX, default
+# /usr/local). Builds with the build dependencies only: no database server is installed.
 install: build
 	cmake --install $(BUILD) --prefix $(or $(PREFIX),/usr/local)
+
+# A Debian package (build/ghl-backfill_VERSION_ARCH.deb) whose Depends are the runtime libraries.
+deb: build
+	cd $(BUILD) && cpack -G DEB
 
 clean:
 	rm -rf $(BUILD) build-asan

@@ -12,17 +12,27 @@ namespace ghlb {
 namespace {
 
 struct RequiredColumn {
-  const char* table;   // unquoted, as information_schema spells it
+  const char* table;  // unquoted, as information_schema spells it
   const char* column;
 };
 
 // Every column the backfill reads or writes.
 constexpr RequiredColumn kRequired[] = {
-    {"Client", "id"},           {"Client", "ghlLocationId"}, {"Client", "ghlPrivateKey"},
-    {"Lead", "id"},             {"Lead", "clientId"},        {"Lead", "ghlContactId"},
-    {"Lead", "email"},          {"Lead", "phone"},           {"Lead", "firstName"},
-    {"Lead", "lastName"},       {"Lead", "companyName"},     {"Lead", "enrichmentStatus"},
-    {"Lead", "enrichmentSource"}, {"Lead", "enrichedAt"},    {"Lead", "updatedAt"},
+    {"Client", "id"},
+    {"Client", "ghlLocationId"},
+    {"Client", "ghlPrivateKey"},
+    {"Lead", "id"},
+    {"Lead", "clientId"},
+    {"Lead", "ghlContactId"},
+    {"Lead", "email"},
+    {"Lead", "phone"},
+    {"Lead", "firstName"},
+    {"Lead", "lastName"},
+    {"Lead", "companyName"},
+    {"Lead", "enrichmentStatus"},
+    {"Lead", "enrichmentSource"},
+    {"Lead", "enrichedAt"},
+    {"Lead", "updatedAt"},
 };
 
 }  // namespace
@@ -41,21 +51,50 @@ std::string pgTextArray(const std::vector<std::string>& values) {
   return out + "}";
 }
 
-std::string resolveDatabaseUrl(const std::string& flag) {
-  if (!flag.empty()) return flag;
-  if (const char* env = std::getenv(names::kEnvDatabaseUrl); env && *env) return env;
-  throw usageError("no application database: pass --database-url or set DATABASE_URL");
+std::string resolveDatabaseUrl(const std::string& flag) { return flag; }
+
+std::string describeConnectFailure(const std::string& m) {
+  const auto has = [&m](const char* s) { return m.find(s) != std::string::npos; };
+  const char* where = "check --database-url / DATABASE_URL (or PGHOST, PGPORT, PGUSER, PGDATABASE)";
+  std::string kind, fix;
+  if (has("could not translate host name") || has("Name or service not known") ||
+      has("nodename nor servname")) {
+    kind = "unknown host";
+    fix = "check the host name";
+  } else if (has("Connection refused")) {
+    kind = "connection refused";
+    fix = "check the host and port, and that the server is running";
+  } else if (has("No such file or directory") && has("socket")) {
+    kind = "no server on the local socket";
+    fix = "pass --database-url or set PGHOST, or start the server";
+  } else if (has("password authentication failed") || has("no password supplied") ||
+             has("authentication failed") || has("pg_hba.conf") ||
+             (has("role \"") && has("does not exist"))) {
+    kind = "authentication failed";
+    fix = "check the user and its password (~/.pgpass or PGPASSWORD)";
+  } else if (has("database \"") && has("does not exist")) {
+    kind = "database does not exist";
+    fix = "check the database name";
+  } else if (has("SSL") || has("TLS") || has("certificate")) {
+    kind = "TLS failed";
+    fix = "check sslmode and the server's TLS setup and certificates";
+  } else if (has("timeout expired") || has("timed out")) {
+    kind = "timed out";
+    fix = "check the host, the port and the network";
+  } else {
+    kind = "connection failed";
+    fix = "check that the server is running and the credentials are right";
+  }
+  return "cannot connect to the application database: " + kind + ": " + fix + "; " + where;
 }
 
 AppDb::AppDb(const std::string& url) {
-  if (url.empty()) throw usageError("no application database: pass --database-url or set DATABASE_URL");
+  // An empty URL is libpq's defaults: PG* variables and ~/.pgpass, as psql.
   try {
     conn_ = std::make_unique<pqxx::connection>(url);
-  } catch (const std::exception&) {
-    // libpq's message can echo the URL (and its password): say what to check instead.
-    throw FatalError(
-        "cannot connect to the application database: check --database-url / DATABASE_URL, "
-        "that the server is running and that the credentials are right");
+  } catch (const std::exception& e) {
+    // libpq's message can echo the URL (and its password): classify it, never repeat it.
+    throw FatalError(describeConnectFailure(e.what()));
   }
 }
 
@@ -69,13 +108,13 @@ void AppDb::checkSchema() {
   for (const auto& r : rows) present.emplace(r[0].as<std::string>(), r[1].as<std::string>());
   for (const auto& req : kRequired) {
     if (!present.count({req.table, req.column})) {
-      const bool table_missing = std::none_of(present.begin(), present.end(),
-                                              [&](const auto& p) { return p.first == req.table; });
+      const bool table_missing =
+          std::none_of(present.begin(), present.end(), [&](const auto& p) { return p.first == req.table; });
       if (table_missing)
         throw FatalError(std::string("application database has no table \"") + req.table +
                          "\": check that --database-url points at the dashboard's database");
-      throw FatalError(std::string("application database table \"") + req.table +
-                       "\" has no column \"" + req.column +
+      throw FatalError(std::string("application database table \"") + req.table + "\" has no column \"" +
+                       req.column +
                        "\": run the application's migrations or point --database-url at the right database");
     }
   }
@@ -84,10 +123,10 @@ void AppDb::checkSchema() {
 std::vector<ClientRow> AppDb::clients(const std::vector<std::string>& ids, bool with_tokens) {
   pqxx::read_transaction tx(*conn_);
   const std::string token_expr = with_tokens ? std::string(names::kClientToken) : "NULL::text";
-  const std::string sql = std::string("SELECT id, ") + names::kClientLocation + ", " + token_expr +
-                          ", (" + names::kClientToken + " IS NOT NULL AND NOT " + names::kClientToken +
-                          " ~ $2 AND " + names::kClientLocation + " IS NOT NULL AND NOT " +
-                          names::kClientLocation + " ~ $2) FROM " + names::kClientTable +
+  const std::string sql = std::string("SELECT id, ") + names::kClientLocation + ", " + token_expr + ", (" +
+                          names::kClientToken + " IS NOT NULL AND NOT " + names::kClientToken + " ~ $2 AND " +
+                          names::kClientLocation + " IS NOT NULL AND NOT " + names::kClientLocation +
+                          " ~ $2) FROM " + names::kClientTable +
                           " WHERE (cardinality($1::text[]) = 0 OR id = ANY($1::text[])) ORDER BY id";
   const auto rows = tx.exec_params(sql, pgTextArray(ids), pgBlankPattern());
   std::vector<ClientRow> out;

@@ -9,6 +9,7 @@
 #include "json_util.h"
 #include "names.h"
 #include "plan.h"
+#include "stop_signal.h"
 #include "text.h"
 #include "work_db.h"
 
@@ -279,7 +280,12 @@ ExitCode runApply(const ApplyOptions& opts, const Log& log) {
 
   std::map<std::string, std::map<std::string, std::int64_t>> by_field;
   std::int64_t failed_leads = 0, done_leads = 0;
+  bool interrupted = false;
   for (size_t start = 0; start < planned.size(); start += static_cast<size_t>(opts.batch_size)) {
+    if (stopRequested()) {  // between batches: what is committed is recorded, the rest waits
+      interrupted = true;
+      break;
+    }
     const size_t end = std::min(planned.size(), start + static_cast<size_t>(opts.batch_size));
     std::vector<FieldResult> results;
     try {
@@ -322,6 +328,7 @@ ExitCode runApply(const ApplyOptions& opts, const Log& log) {
     for (const auto& r : results) by_field[r.field][r.outcome]++;
     done_leads += static_cast<std::int64_t>(end - start);
     log.info("apply progress", {{"leads", done_leads}, {"of", static_cast<std::int64_t>(planned.size())}});
+    testPausePoint();
   }
   printOutcomes(by_field, opts.dry_run, std::cout);
   std::vector<std::pair<std::string, std::int64_t>> counts{{"leads", done_leads},
@@ -330,11 +337,13 @@ ExitCode runApply(const ApplyOptions& opts, const Log& log) {
     for (const auto& [o, n] : outcomes) counts.emplace_back(field + ":" + o, n);
   const std::int64_t unfinished = countUnfinished(db, opts.common.client_ids);
   counts.emplace_back("pending_or_waiting_leads", unfinished);
-  if (unfinished)
+  if (unfinished && !interrupted)
     log.warn("some leads have no final plan yet (pending or waiting): run fetch, plan and apply again",
              {{"leads", unfinished}});
   const bool again = failed_leads || unfinished;
-  if (!opts.dry_run) work.finishRun(run, again ? "retryable" : "done", jsonObject(counts));
+  if (!opts.dry_run)
+    work.finishRun(run, interrupted ? "interrupted" : again ? "retryable" : "done", jsonObject(counts));
+  if (interrupted) throw StopRequested();
   return again ? ExitCode::kRetryable : ExitCode::kDone;
 }
 

@@ -2,30 +2,40 @@
 
 #include <SQLiteCpp/Exception.h>
 
-#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <pqxx/except>
 
 #include "error.h"
 #include "names.h"
+#include "stop_signal.h"
 #include "text.h"
 
 namespace ghlb {
+namespace {
 
-void addCommonFlags(CLI::App& app, CommonOptions& common) {
-  app.add_option("--work-db", common.work_db, "work database file (SQLite)")->capture_default_str();
-  app.add_option("--client-id", common.client_ids, "limit to this tenant (\"Client\".id); repeatable");
-  app.add_option("--log-format", common.log_format, "diagnostics on stderr as text or json")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, LogFormat>{{"text", LogFormat::kText},
-                                                                          {"json", LogFormat::kJson}}));
-  app.add_flag("--quiet", common.quiet, "only errors on stderr");
-  app.set_version_flag("--version", std::string("ghl-backfill ") + GHLB_VERSION);
+std::string absolutePath(const std::string& p) {
+  std::error_code ec;
+  const auto a = std::filesystem::absolute(p, ec);
+  return ec ? p : a.lexically_normal().string();
 }
 
-void addDatabaseUrlFlag(CLI::App& app, std::string& url) {
-  app.add_option("--database-url", url,
-                 "application PostgreSQL database (libpq URL); default $DATABASE_URL")
-      ->envname(names::kEnvDatabaseUrl);
+}  // namespace
+
+bool workDbMissing(const CommonOptions& common) {
+  std::error_code ec;
+  return !std::filesystem::exists(common.work_db, ec);
+}
+
+void requireWorkDb(const CommonOptions& common) {
+  if (!workDbMissing(common)) return;
+  throw FatalError("work DB " + absolutePath(common.work_db) + " does not exist" +
+                   ": run 'ghl-backfill extract' first, or point at your work DB with --work-db FILE, "
+                   "GHL_BACKFILL_WORK_DB or 'work-db' in the config file");
+}
+
+void noteNewWorkDb(const CommonOptions& common, const Log& log) {
+  log.info("created a new work DB", {{"path", absolutePath(common.work_db)}});
 }
 
 int runStageMain(CLI::App& app, int argc, char** argv, const std::string& program,
@@ -37,19 +47,29 @@ int runStageMain(CLI::App& app, int argc, char** argv, const std::string& progra
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << program << ": usage: " << escapeControl(e.what()) << " (see --help)\n";
+    std::string hint;
+    if (dynamic_cast<const CLI::ExtrasError*>(&e))
+      hint = suggestFlag(app, std::vector<std::string>(argv + 1, argv + argc));
+    std::cerr << program << ": usage: " << escapeControl(e.what()) << escapeControl(hint)
+              << " (see --help)\n";
     return toInt(ExitCode::kUsage);
   }
+  installStopHandlers();
   const Log log(program, common.log_format, common.quiet);
   try {
     return toInt(body(log));
+  } catch (const StopRequested&) {
+    log.warn("stopped on request; what was done is kept: run the same command again to continue",
+             {{"exit", static_cast<std::int64_t>(signalExitCode())}});
+    return signalExitCode() ? signalExitCode() : 130;
   } catch (const FatalError& e) {
     // Messages may carry an id from the command line or a file: no raw control character.
     std::cerr << program << ": " << (e.code() == ExitCode::kUsage ? "usage: " : "error: ")
               << escapeControl(e.what()) << "\n";
     return toInt(e.code());
   } catch (const pqxx::broken_connection&) {
-    std::cerr << program << ": error: lost the connection to the application database: check it is up, then run again\n";
+    std::cerr << program
+              << ": error: lost the connection to the application database: check it is up, then run again\n";
   } catch (const pqxx::sql_error& e) {
     // The statement text is ours (no values: every statement is parameterized); say which state.
     std::cerr << program << ": error: application database refused a statement (SQLSTATE " << e.sqlstate()

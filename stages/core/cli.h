@@ -1,26 +1,30 @@
-// Command-line plumbing shared by every stage main: the common flags, environment defaults, and
-// the one place that turns exceptions into a one-line message and an exit code.
+// Command-line plumbing shared by every stage main: parsing (flags, environment, config file:
+// stage_flags.h), clean stops (stop_signal.h), and the one place that turns exceptions into a
+// one-line message and an exit code.
 #pragma once
 #include <CLI/CLI.hpp>
-
 #include <functional>
 #include <string>
 
 #include "exit_code.h"
 #include "log.h"
 #include "options.h"
+#include "stage_flags.h"
 
 namespace ghlb {
 
-// --work-db, --client-id, --log-format, --quiet and --version on app.
-void addCommonFlags(CLI::App& app, CommonOptions& common);
-
-// --database-url with its $DATABASE_URL default.
-void addDatabaseUrlFlag(CLI::App& app, std::string& url);
-
-// Parses argv into app, then runs body(log); returns the process exit status. Usage errors exit
-// 2, FatalError and any other exception exit 1 with "PROGRAM: error: MESSAGE" on stderr.
+// Parses argv into app, installs the stop handlers, then runs body(log); returns the process exit
+// status. Usage errors exit 2 (with "did you mean ...?" for a near miss), FatalError and any other
+// exception exit 1 with "PROGRAM: error: MESSAGE" on stderr, a stop on SIGINT/SIGTERM 130/143.
 int runStageMain(CLI::App& app, int argc, char** argv, const std::string& program,
                  const CommonOptions& common, const std::function<ExitCode(const Log&)>& body);
+
+// For the stages after extract: FatalError naming the absolute path looked at, and how to point
+// at another work DB, when there is no work DB at common.work_db.
+void requireWorkDb(const CommonOptions& common);
+
+// For extract: whether it is about to create the work DB, and the one line saying it did.
+bool workDbMissing(const CommonOptions& common);
+void noteNewWorkDb(const CommonOptions& common, const Log& log);
 
 }  // namespace ghlb

@@ -8,6 +8,7 @@
 #include "error.h"
 #include "json_util.h"
 #include "names.h"
+#include "stop_signal.h"
 #include "text.h"
 #include "work_db.h"
 
@@ -56,9 +57,8 @@ std::int64_t snapshotLinkedContacts(ReadTx& tx, SQLite::Database& db, int page_s
 std::string eligibleLeadCondition(int p) {
   using namespace names;
   return "(" + missing(kLeadPhone, p) + " OR " + missing(kLeadEmail, p) + " OR " +
-         missing(kLeadFirstName, p) + " OR " + missing(kLeadLastName, p) + " OR " +
-         missing(kLeadCompany, p) + " OR (" + missing(kLeadContactId, p) + " AND NOT " +
-         missing(kLeadEmail, p) + "))";
+         missing(kLeadFirstName, p) + " OR " + missing(kLeadLastName, p) + " OR " + missing(kLeadCompany, p) +
+         " OR (" + missing(kLeadContactId, p) + " AND NOT " + missing(kLeadEmail, p) + "))";
 }
 
 ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
@@ -165,34 +165,43 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
     if (c.capped || rows.size() < static_cast<size_t>(opts.page_size)) break;
     cursor = rows[rows.size() - 1][0].as<std::string>();
     log.info("extract progress", {{"leads", taken}});
+    testPausePoint();
+    if (stopRequested()) {  // between pages: the pages so far are committed; the next run starts over
+      work.finishRun(run, "interrupted",
+                     jsonObject({{"leads_new", c.leads_new}, {"leads_refreshed", c.leads_refreshed}}));
+      throw StopRequested();
+    }
   }
   tx.commit();
 
   if (!c.capped) {
     // A complete pass: leads of the scope it did not see are no longer eligible (unless applied).
-    SQLite::Statement gone(db,
-                           "UPDATE lead SET eligible = 0 WHERE extract_run <> ?3 AND eligible = 1 AND " +
-                               clientScope("client_id") + " "
-                           "AND NOT EXISTS (SELECT 1 FROM apply_log a WHERE a.lead_id = lead.id)");
+    SQLite::Statement gone(db, "UPDATE lead SET eligible = 0 WHERE extract_run <> ?3 AND eligible = 1 AND " +
+                                   clientScope("client_id") +
+                                   " "
+                                   "AND NOT EXISTS (SELECT 1 FROM apply_log a WHERE a.lead_id = lead.id)");
     bindClientScope(gone, opts.common.client_ids);
     gone.bind(3, static_cast<std::int64_t>(run));
     c.leads_no_longer_eligible = gone.exec();
   }
 
-  const std::string counts =
-      jsonObject({{"tenants", c.tenants}, {"participating", c.participating},
-                  {"leads_new", c.leads_new}, {"leads_refreshed", c.leads_refreshed},
-                  {"leads_kept_applied", c.leads_kept_applied},
-                  {"leads_no_longer_eligible", c.leads_no_longer_eligible},
-                  {"linked_contacts", c.linked_contacts}, {"capped", c.capped ? 1 : 0}});
+  const std::string counts = jsonObject({{"tenants", c.tenants},
+                                         {"participating", c.participating},
+                                         {"leads_new", c.leads_new},
+                                         {"leads_refreshed", c.leads_refreshed},
+                                         {"leads_kept_applied", c.leads_kept_applied},
+                                         {"leads_no_longer_eligible", c.leads_no_longer_eligible},
+                                         {"linked_contacts", c.linked_contacts},
+                                         {"capped", c.capped ? 1 : 0}});
   work.finishRun(run, "done", counts);
   std::cout << "extract: " << c.participating << " of " << c.tenants << " tenants take part; "
-            << (c.leads_new + c.leads_refreshed + c.leads_kept_applied) << " eligible leads ("
-            << c.leads_new << " new, " << c.leads_refreshed << " refreshed, " << c.leads_kept_applied
-            << " already applied, kept); " << c.leads_no_longer_eligible
-            << " no longer eligible; " << c.linked_contacts << " contact ids already linked"
+            << (c.leads_new + c.leads_refreshed + c.leads_kept_applied) << " eligible leads (" << c.leads_new
+            << " new, " << c.leads_refreshed << " refreshed, " << c.leads_kept_applied
+            << " already applied, kept); " << c.leads_no_longer_eligible << " no longer eligible; "
+            << c.linked_contacts << " contact ids already linked"
             << (c.capped ? "; stopped at --max-leads" : "") << "\n";
-  log.info("extract done", {{"leads_new", c.leads_new}, {"leads_refreshed", c.leads_refreshed},
+  log.info("extract done", {{"leads_new", c.leads_new},
+                            {"leads_refreshed", c.leads_refreshed},
                             {"linked_contacts", c.linked_contacts}});
   return ExitCode::kDone;
 }

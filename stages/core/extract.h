@@ -12,14 +12,14 @@
 namespace ghlb {
 
 struct ExtractCounts {
-  std::int64_t tenants = 0;            // tenants in scope
-  std::int64_t participating = 0;      // with location and token
-  std::int64_t leads_new = 0;          // first time in the snapshot
-  std::int64_t leads_refreshed = 0;    // already there, values refreshed
-  std::int64_t leads_kept_applied = 0; // already applied: snapshot kept as it was
+  std::int64_t tenants = 0;             // tenants in scope
+  std::int64_t participating = 0;       // with location and token
+  std::int64_t leads_new = 0;           // first time in the snapshot
+  std::int64_t leads_refreshed = 0;     // already there, values refreshed
+  std::int64_t leads_kept_applied = 0;  // already applied: snapshot kept as it was
   std::int64_t leads_no_longer_eligible = 0;
-  std::int64_t linked_contacts = 0;    // contact ids linked anywhere in "Lead"
-  bool capped = false;                 // stopped at --max-leads
+  std::int64_t linked_contacts = 0;  // contact ids linked anywhere in "Lead"
+  bool capped = false;               // stopped at --max-leads
 };
 
 // The stage: validates options, reads PostgreSQL, writes the work DB, prints the summary on stdout.

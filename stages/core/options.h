@@ -13,36 +13,37 @@ enum class LogFormat { kText, kJson };
 
 struct CommonOptions {
   std::string work_db = names::kDefaultWorkDb;  // --work-db
-  std::vector<std::string> client_ids;           // --client-id (repeatable); empty = all tenants
-  LogFormat log_format = LogFormat::kText;       // --log-format text|json
-  bool quiet = false;                            // --quiet: errors only on stderr
+  std::vector<std::string> client_ids;          // --client-id (repeatable); empty = all tenants
+  LogFormat log_format = LogFormat::kText;      // --log-format text|json
+  bool quiet = false;                           // --quiet: errors only on stderr
 };
 
 struct ExtractOptions {
   CommonOptions common;
-  std::string database_url;     // --database-url, default $DATABASE_URL
-  int page_size = 1000;         // --page-size: leads per keyset page
-  std::int64_t max_leads = 0;   // --max-leads: cap on leads snapshotted this run; 0 = no cap
+  std::string database_url;    // --database-url, default $DATABASE_URL
+  int page_size = 1000;        // --page-size: leads per keyset page
+  std::int64_t max_leads = 0;  // --max-leads: cap on leads snapshotted this run; 0 = no cap
 };
 
 struct FetchOptions {
   CommonOptions common;
-  std::string database_url;                 // --database-url: tokens are read from "Client"
+  std::string database_url;                          // --database-url: tokens are read from "Client"
   std::string base_url = names::kGhlDefaultBaseUrl;  // --ghl-base-url, default $GHL_API_BASE
-  int burst_per_10s = 90;                   // --per-location-burst-per-10s, $GHL_REQUESTS_PER_10S
-  double per_location_rps = 0;              // --per-location-rps: steady cap; 0 = burst/10 s only
-  int concurrency = 16;                     // --concurrency: requests in flight overall
-  int max_retries = 5;                      // --max-retries per request (5xx, 429, network)
-  int timeout_ms = 15000;                   // --timeout-ms per request
-  bool refetch = false;                     // --refetch: fetch every lead again
-  std::int64_t max_requests = 0;            // --max-requests: stop after this many; 0 = no cap
-  int search_page_limit = 100;              // contacts asked per email search
-  std::int64_t max_body_bytes = 4 << 20;    // --max-body-bytes: longest GHL answer read
+  int burst_per_10s = 90;                            // --per-location-burst-per-10s, $GHL_REQUESTS_PER_10S
+  double per_location_rps = 0;                       // --per-location-rps: steady cap; 0 = burst/10 s only
+  int concurrency = 16;                              // --concurrency: requests in flight overall
+  int max_retries = 5;                               // --max-retries per request (5xx, 429, network)
+  int timeout_ms = 15000;                            // --timeout-ms per request
+  bool refetch = false;                              // --refetch: fetch every lead again
+  std::int64_t max_requests = 0;                     // --max-requests: stop after this many; 0 = no cap
+  int search_page_limit = 100;                       // contacts asked per email search
+  std::int64_t max_body_bytes = 4 << 20;             // --max-body-bytes: longest GHL answer read
 };
 
 struct PlanOptions {
   CommonOptions common;
   std::string export_path;  // --export FILE.csv|FILE.json: the diff, with PII
+  bool json = false;        // --json: the review as one JSON document on stdout (review_json.h)
 };
 
 struct ApplyOptions {
@@ -50,6 +51,25 @@ struct ApplyOptions {
   std::string database_url;  // --database-url
   int batch_size = 200;      // --batch-size: leads per PostgreSQL transaction
   bool dry_run = false;      // --dry-run: report, write nothing
+};
+
+}  // namespace ghlb
+
+namespace ghlb {
+
+struct StatusOptions {
+  CommonOptions common;
+  bool json = false;  // --json: one JSON document on stdout (schema_version 1)
+};
+
+// `ghl-backfill run`: the stages' options, filled from one command line.
+struct RunOptions {
+  CommonOptions common;
+  ExtractOptions extract;  // database_url is shared by extract, fetch and apply
+  FetchOptions fetch;
+  PlanOptions plan;
+  ApplyOptions apply;
+  bool do_apply = false;  // --apply: apply after the review
 };
 
 }  // namespace ghlb

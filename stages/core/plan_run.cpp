@@ -7,6 +7,8 @@
 #include "json_util.h"
 #include "plan.h"
 #include "review.h"
+#include "review_json.h"
+#include "stop_signal.h"
 #include "work_db.h"
 
 namespace ghlb {
@@ -103,10 +105,18 @@ ExitCode runPlan(const PlanOptions& opts, const Log& log) {
   const auto run = work.beginRun("plan", jsonObject({{"client_ids", joinIds(opts.common.client_ids)},
                                                      {"export", opts.export_path.empty() ? 0 : 1}}));
   const auto plans = computePlans(db, opts.common.client_ids);
+  testPausePoint();
+  if (stopRequested()) {  // nothing stored yet: the previous plan stands
+    work.finishRun(run, "interrupted", "{}");
+    throw StopRequested();
+  }
   storePlans(db, opts.common.client_ids, plans, run);
 
   const ReviewSummary summary = loadReview(db, opts.common.client_ids);
-  printReview(summary, std::cout);
+  if (opts.json)
+    printReviewJson(summary, std::cout);
+  else
+    printReview(summary, std::cout);
   if (format) {
     const auto rows = writeExport(db, opts.common.client_ids, opts.export_path, *format);
     log.warn("export written; it holds personal data (PII): keep it private and delete it after review",

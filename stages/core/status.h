@@ -1,5 +1,9 @@
 // `ghl-backfill status`: progress per stage (last run of each, with its counts) and per tenant
 // (snapshotted, fetched, planned, applied), read from the work DB only. Counts and ids only.
+// With --json, one JSON document on stdout:
+//   {"schema_version":1, "work_db":PATH, "work_db_schema_version":N,
+//    "stages":[{"stage","run","status","started_at","finished_at"|null,"counts":{...}}],
+//    "tenants":[{"client_id","leads","fetched","retryable","planned","to_write","written","stale"}]}
 #pragma once
 #include <iosfwd>
 
@@ -9,6 +13,8 @@
 
 namespace ghlb {
 
-ExitCode runStatus(const CommonOptions& opts, std::ostream& out);
+inline constexpr int kStatusJsonSchemaVersion = 1;
+
+ExitCode runStatus(const StatusOptions& opts, std::ostream& out);
 
 }  // namespace ghlb

@@ -4,10 +4,10 @@
 
 int main(int argc, char** argv) {
   ghlb::PlanOptions opts;
-  CLI::App app{"Compute what apply would write, from the snapshot and the GHL results only, and print the review summary."};
-  app.name("ghl-backfill plan");
-  ghlb::addCommonFlags(app, opts.common);
-  app.add_option("--export", opts.export_path, "write the diff to FILE.csv or FILE.json (holds PII)");
-  return ghlb::runStageMain(app, argc, argv, "ghl-backfill plan", opts.common,
-                            [&](const ghlb::Log& log) { return ghlb::runPlan(opts, log); });
+  CLI::App app;
+  ghlb::definePlan(app, opts);
+  return ghlb::runStageMain(app, argc, argv, "ghl-backfill plan", opts.common, [&](const ghlb::Log& log) {
+    ghlb::requireWorkDb(opts.common);
+    return ghlb::runPlan(opts, log);
+  });
 }

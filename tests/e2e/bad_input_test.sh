@@ -20,8 +20,9 @@ gb_raw extract --work-db "$E2E_DIR/none.db" --database-url "postgresql://postgre
 expect_error 1 "cannot connect to the application database"
 assert_not_contains "$GB_ERR" "s3cret"
 [[ ! -e "$E2E_DIR/none.db" ]] || e2e_fail "a work DB was created although the database is unreachable"
-DATABASE_URL="" gb_raw extract --work-db "$E2E_DIR/none.db"
-expect_error 2 "pass --database-url or set DATABASE_URL"
+# No URL: libpq's defaults (PG* variables, ~/.pgpass), here a socket directory with no server.
+DATABASE_URL="" PGHOST="$E2E_DIR" gb_raw extract --work-db "$E2E_DIR/none.db"
+expect_error 1 "no server on the local socket"
 
 # A good run to have a work DB to protect.
 gb extract; assert_rc 0 "extract"

@@ -1,0 +1,353 @@
+#include "stage_flags.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "names.h"
+
+namespace ghlb {
+namespace {
+
+constexpr const char* kEnvPrefix = "GHL_BACKFILL_";
+
+// Flags whose environment variable predates GHL_BACKFILL_<FLAG>; both names work.
+const std::map<std::string, std::string>& legacyEnv() {
+  static const std::map<std::string, std::string> m{{"database-url", names::kEnvDatabaseUrl},
+                                                    {"ghl-base-url", names::kEnvGhlBase},
+                                                    {"per-location-burst-per-10s", names::kEnvBurst}};
+  return m;
+}
+
+bool envSet(const std::string& name) {
+  const char* v = std::getenv(name.c_str());
+  return v && *v;
+}
+
+std::string modernEnvName(const std::string& flag) {
+  std::string out = kEnvPrefix;
+  for (const char c : flag)
+    out += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+constexpr const char* kSourcesFooter =
+    "Every flag can also come from the environment, as GHL_BACKFILL_<FLAG> (e.g. GHL_BACKFILL_WORK_DB,\n"
+    "GHL_BACKFILL_CONCURRENCY), or from a config file of 'flag = value' lines (TOML; a [STAGE] section\n"
+    "applies to that stage only): --config FILE, else ./ghl-backfill.toml if present, else\n"
+    "$XDG_CONFIG_HOME/ghl-backfill/config.toml (default ~/.config/...).\n"
+    "Precedence: flag > environment > config file > default. The config file may not hold a database\n"
+    "password: use ~/.pgpass or PGPASSWORD.";
+
+// The config file reader: CLI11's TOML reader, keeping the top level and the sections of this
+// command, refusing passwords, and dropping keys set in the environment (environment > file).
+class StageConfig : public CLI::ConfigTOML {
+ public:
+  explicit StageConfig(std::set<std::string> sections) : sections_(std::move(sections)) {}
+
+  std::vector<CLI::ConfigItem> from_config(std::istream& in) const override {
+    std::vector<CLI::ConfigItem> out;
+    for (auto item : CLI::ConfigTOML::from_config(in)) {
+      if (item.name == "++" || item.name == "--") continue;  // section markers
+      std::replace(item.name.begin(), item.name.end(), '_', '-');
+      const bool has_password =
+          item.name.find("password") != std::string::npos ||
+          (item.name == "database-url" &&
+           std::any_of(item.inputs.begin(), item.inputs.end(), connectionStringHasPassword));
+      if (has_password)
+        throw CLI::ConfigError("the config file holds a database password (key '" + item.name +
+                                   "'): remove it and put the password in ~/.pgpass or PGPASSWORD",
+                               CLI::ExitCodes::ConfigError);
+      const auto& known = allFlagNames();
+      if (std::find(known.begin(), known.end(), item.name) == known.end() || item.name == "help" ||
+          item.name == "version") {
+        std::vector<std::string> keys(known.begin(), known.end());
+        const auto near = closest(item.name, keys);
+        throw CLI::ConfigError("the config file has an unknown key '" + item.name + "'" +
+                                   (near ? "; did you mean '" + *near + "'?" : std::string()) +
+                                   ": keys are flag names without the dashes (see --help)",
+                               CLI::ExitCodes::ConfigError);
+      }
+      if (!item.parents.empty() && !(item.parents.size() == 1 && sections_.count(item.parents[0]))) continue;
+      item.parents.clear();
+      if (envSet(modernEnvName(item.name))) continue;
+      if (const auto it = legacyEnv().find(item.name); it != legacyEnv().end() && envSet(it->second))
+        continue;
+      out.push_back(std::move(item));
+    }
+    return out;
+  }
+
+ private:
+  std::set<std::string> sections_;
+};
+
+// Environment names on every flag, the config file, and the help footer saying so.
+void configureSources(CLI::App& app, std::set<std::string> sections) {
+  for (CLI::Option* opt : app.get_options()) {
+    const auto& l = opt->get_lnames();
+    if (l.empty() || l[0] == "help" || l[0] == "version") continue;
+    opt->envname(envNameFor(l[0]));
+  }
+  app.set_config("--config", defaultConfigPath(),
+                 "read flags from this TOML file (default ./ghl-backfill.toml if present, else "
+                 "$XDG_CONFIG_HOME/ghl-backfill/config.toml)")
+      ->type_name("FILE");
+  app.config_formatter(std::make_shared<StageConfig>(std::move(sections)));
+  app.footer(kSourcesFooter);
+}
+
+// Options added to app from index `from` on go to help group `group` (for `run`).
+void groupFrom(CLI::App& app, size_t from, const std::string& group) {
+  auto opts = app.get_options();
+  for (size_t i = from; i < opts.size(); ++i) opts[i]->group(group);
+}
+
+}  // namespace
+
+std::string envNameFor(const std::string& flag) {
+  const std::string modern = modernEnvName(flag);
+  if (const auto it = legacyEnv().find(flag);
+      it != legacyEnv().end() && !envSet(modern) && envSet(it->second))
+    return it->second;
+  return modern;
+}
+
+std::string defaultConfigPath() {
+  if (std::filesystem::exists("ghl-backfill.toml")) return "./ghl-backfill.toml";
+  std::string base;
+  if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x == '/')
+    base = x;
+  else if (const char* h = std::getenv("HOME"); h && *h)
+    base = std::string(h) + "/.config";
+  else
+    return "";
+  return base + "/ghl-backfill/config.toml";
+}
+
+bool connectionStringHasPassword(const std::string& s) {
+  std::string low(s);
+  std::transform(low.begin(), low.end(), low.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (low.rfind("postgresql://", 0) == 0 || low.rfind("postgres://", 0) == 0) {
+    const size_t start = low.find("://") + 3;
+    const size_t end = low.find_first_of("/?", start);
+    const std::string authority =
+        low.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    const size_t at = authority.rfind('@');
+    if (at != std::string::npos && authority.substr(0, at).find(':') != std::string::npos) return true;
+    const size_t q = low.find('?');
+    return q != std::string::npos &&
+           (low.find("?password=", q) != std::string::npos || low.find("&password=", q) != std::string::npos);
+  }
+  // key=value form: a password key, spaces allowed around '='.
+  for (size_t p = low.find("password"); p != std::string::npos; p = low.find("password", p + 1)) {
+    if (p > 0 && !std::isspace(static_cast<unsigned char>(low[p - 1]))) continue;
+    size_t e = p + 8;
+    while (e < low.size() && std::isspace(static_cast<unsigned char>(low[e]))) ++e;
+    if (e < low.size() && low[e] == '=') return true;
+  }
+  return false;
+}
+
+int editDistance(const std::string& a, const std::string& b) {
+  // Optimal string alignment: a swap of two neighbours ("fecth") counts as one edit.
+  std::vector<std::vector<int>> d(a.size() + 1, std::vector<int>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = static_cast<int>(i);
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = static_cast<int>(j);
+  for (size_t i = 1; i <= a.size(); ++i)
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.size()][b.size()];
+}
+
+std::optional<std::string> closest(const std::string& word, const std::vector<std::string>& candidates) {
+  std::optional<std::string> best;
+  int best_d = 0;
+  for (const auto& c : candidates) {
+    const int d = editDistance(word, c);
+    if (!best || d < best_d) best = c, best_d = d;
+  }
+  const int limit = std::min(3, std::max(1, static_cast<int>(word.size()) / 3));
+  if (best && best_d > 0 && best_d <= limit) return best;
+  return std::nullopt;
+}
+
+std::string suggestFlag(const CLI::App& app, const std::vector<std::string>& args) {
+  std::vector<std::string> known;
+  for (const CLI::Option* opt : app.get_options())
+    for (const auto& l : opt->get_lnames()) known.push_back("--" + l);
+  for (const auto& a : args) {
+    if (a.rfind("--", 0) != 0 || a.size() == 2) continue;
+    const std::string name = a.substr(0, a.find('='));
+    if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+    if (const auto c = closest(name, known)) return "; did you mean " + *c + "?";
+  }
+  return "";
+}
+
+const std::vector<std::string>& commandNames() {
+  static const std::vector<std::string> v{"extract", "fetch", "plan", "apply", "run", "status"};
+  return v;
+}
+
+void addCommonFlags(CLI::App& app, CommonOptions& common) {
+  app.add_option("--work-db", common.work_db, "work database file (SQLite), shared by the stages")
+      ->type_name("FILE")
+      ->capture_default_str();
+  app.add_option("--client-id", common.client_ids, "limit to this tenant (\"Client\".id); repeatable")
+      ->type_name("ID")
+      ->delimiter(',');
+  app.add_option("--log-format", common.log_format, "diagnostics on stderr as text or json lines")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, LogFormat>{{"text", LogFormat::kText},
+                                                                           {"json", LogFormat::kJson}})
+                      .description(""))
+      ->type_name("text|json")
+      ->default_str("text");
+  app.add_flag("--quiet", common.quiet, "only errors on stderr");
+  app.set_version_flag("--version", std::string("ghl-backfill ") + GHLB_VERSION);
+}
+
+void addDatabaseUrlFlag(CLI::App& app, std::string& url) {
+  app.add_option("--database-url", url,
+                 "application PostgreSQL database (libpq URL or key=value string; also $DATABASE_URL); "
+                 "when absent, libpq's PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD and ~/.pgpass, as psql")
+      ->type_name("URL");
+}
+
+void addExtractFlags(CLI::App& app, ExtractOptions& o) {
+  app.add_option("--page-size", o.page_size, "leads per keyset page (1-100000)")
+      ->type_name("N")
+      ->capture_default_str();
+  app.add_option("--max-leads", o.max_leads, "snapshot at most N leads (0: no cap)")
+      ->type_name("N")
+      ->capture_default_str();
+}
+
+void addFetchFlags(CLI::App& app, FetchOptions& o) {
+  app.add_option("--ghl-base-url", o.base_url,
+                 "GHL API base URL (also $GHL_API_BASE); https, or http on loopback")
+      ->type_name("URL")
+      ->capture_default_str();
+  app.add_option(
+         "--per-location-burst-per-10s", o.burst_per_10s,
+         "requests per location per 10 s (GHL allows 100, shared with the app; also $GHL_REQUESTS_PER_10S)")
+      ->type_name("N")
+      ->capture_default_str();
+  app.add_option("--per-location-rps", o.per_location_rps,
+                 "steady requests per second per location (0: burst only)")
+      ->type_name("RATE")
+      ->capture_default_str();
+  app.add_option("--concurrency", o.concurrency, "requests in flight overall")
+      ->type_name("N")
+      ->capture_default_str();
+  app.add_option("--max-retries", o.max_retries, "retries per request on 5xx, 429 and network errors")
+      ->type_name("N")
+      ->capture_default_str();
+  app.add_option("--timeout-ms", o.timeout_ms, "timeout per request, in milliseconds")
+      ->type_name("MS")
+      ->capture_default_str();
+  app.add_option("--max-requests", o.max_requests, "stop after N requests (0: no cap)")
+      ->type_name("N")
+      ->capture_default_str();
+  app.add_option("--max-body-bytes", o.max_body_bytes,
+                 "longest GHL answer read, in bytes; a longer one fails its lead for good (64 KiB to 64 MiB)")
+      ->type_name("BYTES")
+      ->capture_default_str();
+  app.add_flag("--refetch", o.refetch, "fetch every lead again, even those with a final result");
+}
+
+void addPlanFlags(CLI::App& app, PlanOptions& o) {
+  app.add_option("--export", o.export_path,
+                 "write the diff to FILE.csv or FILE.json (holds PII: keep it private)")
+      ->type_name("FILE");
+}
+
+void addApplyFlags(CLI::App& app, ApplyOptions& o) {
+  app.add_option("--batch-size", o.batch_size, "leads per PostgreSQL transaction (1-10000)")
+      ->type_name("N")
+      ->capture_default_str();
+  app.add_flag("--dry-run", o.dry_run, "report what would be written; write nothing");
+}
+
+void defineExtract(CLI::App& app, ExtractOptions& o) {
+  app.name("ghl-backfill extract");
+  app.description(
+      "Snapshot every eligible lead (ids and current values) from the application database into the work "
+      "DB.");
+  addCommonFlags(app, o.common);
+  addDatabaseUrlFlag(app, o.database_url);
+  addExtractFlags(app, o);
+  configureSources(app, {"extract"});
+}
+
+void defineFetch(CLI::App& app, FetchOptions& o) {
+  app.name("ghl-backfill fetch");
+  app.description(
+      "Look each snapshotted lead up in GHL (GET or email search) and store the raw results in the work DB.");
+  addCommonFlags(app, o.common);
+  addDatabaseUrlFlag(app, o.database_url);
+  addFetchFlags(app, o);
+  configureSources(app, {"fetch"});
+}
+
+void definePlan(CLI::App& app, PlanOptions& o) {
+  app.name("ghl-backfill plan");
+  app.description(
+      "Compute what apply would write, from the snapshot and the GHL results only, and print the review "
+      "summary.");
+  addCommonFlags(app, o.common);
+  addPlanFlags(app, o);
+  app.add_flag("--json", o.json,
+               "print the review as one JSON document (schema_version 1) instead of tables");
+  configureSources(app, {"plan"});
+}
+
+void defineApply(CLI::App& app, ApplyOptions& o) {
+  app.name("ghl-backfill apply");
+  app.description(
+      "Write the planned values to the application database; each write fills only a field that is still "
+      "missing.");
+  addCommonFlags(app, o.common);
+  addDatabaseUrlFlag(app, o.database_url);
+  addApplyFlags(app, o);
+  configureSources(app, {"apply"});
+}
+
+void defineRun(CLI::App& app, RunOptions& o) {
+  app.name("ghl-backfill run");
+  app.description("Run extract, fetch and plan, then print the review summary. Applies only with --apply.");
+  addCommonFlags(app, o.common);
+  addDatabaseUrlFlag(app, o.extract.database_url);
+  size_t n = app.get_options().size();
+  addExtractFlags(app, o.extract);
+  groupFrom(app, n, "extract");
+  n = app.get_options().size();
+  addFetchFlags(app, o.fetch);
+  groupFrom(app, n, "fetch");
+  n = app.get_options().size();
+  addPlanFlags(app, o.plan);
+  groupFrom(app, n, "plan");
+  n = app.get_options().size();
+  app.add_flag("--apply", o.do_apply, "apply the plan after the review");
+  addApplyFlags(app, o.apply);
+  groupFrom(app, n, "apply");
+  configureSources(app, {"run", "extract", "fetch", "plan", "apply"});
+}
+
+void defineStatus(CLI::App& app, StatusOptions& o) {
+  app.name("ghl-backfill status");
+  app.description("Progress per stage and per tenant, read from the work DB.");
+  addCommonFlags(app, o.common);
+  app.add_flag("--json", o.json, "print one JSON document (schema_version 1) instead of tables");
+  configureSources(app, {"status"});
+}
+
+}  // namespace ghlb

@@ -1,0 +1,61 @@
+// Every command's flags, declared once on a CLI11 app: the stage's own main, `ghl-backfill run`,
+// the man page and the bash completion all read the same definitions, so they cannot drift.
+// Every flag can also come from $GHL_BACKFILL_<FLAG> or a config file; precedence:
+// flag > environment > config file > default (see configureSources()).
+#pragma once
+#include <CLI/CLI.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "options.h"
+
+namespace ghlb {
+
+// Flags shared by every command: --work-db, --client-id, --log-format, --quiet, --version.
+void addCommonFlags(CLI::App& app, CommonOptions& common);
+// --database-url (also $DATABASE_URL; empty: libpq's PG* variables and ~/.pgpass).
+void addDatabaseUrlFlag(CLI::App& app, std::string& url);
+// Each stage's own flags (not the common ones).
+void addExtractFlags(CLI::App& app, ExtractOptions& o);
+void addFetchFlags(CLI::App& app, FetchOptions& o);
+void addPlanFlags(CLI::App& app, PlanOptions& o);
+void addApplyFlags(CLI::App& app, ApplyOptions& o);
+
+// The whole command line of each command (name, description, flags, environment, config file).
+void defineExtract(CLI::App& app, ExtractOptions& o);
+void defineFetch(CLI::App& app, FetchOptions& o);
+void definePlan(CLI::App& app, PlanOptions& o);
+void defineApply(CLI::App& app, ApplyOptions& o);
+void defineRun(CLI::App& app, RunOptions& o);
+void defineStatus(CLI::App& app, StatusOptions& o);
+
+// The commands the dispatcher knows, in help order.
+const std::vector<std::string>& commandNames();
+
+// Environment variable of a flag: GHL_BACKFILL_<FLAG> (dashes to underscores, upper case), or
+// the older name it had (DATABASE_URL, GHL_API_BASE, GHL_REQUESTS_PER_10S) when only that is set.
+std::string envNameFor(const std::string& flag);
+
+// Config file used when --config is not given: ./ghl-backfill.toml if present, else
+// $XDG_CONFIG_HOME/ghl-backfill/config.toml ($XDG_CONFIG_HOME defaults to ~/.config).
+std::string defaultConfigPath();
+
+// True when a libpq URL or key=value string carries a password.
+bool connectionStringHasPassword(const std::string& conninfo);
+
+// Levenshtein distance, and the candidate closest to word when it is close enough to suggest.
+int editDistance(const std::string& a, const std::string& b);
+std::optional<std::string> closest(const std::string& word, const std::vector<std::string>& candidates);
+
+// "; did you mean --concurrency?" for the first unknown flag of args close to a flag of app.
+std::string suggestFlag(const CLI::App& app, const std::vector<std::string>& args);
+
+// Every flag any command knows (without dashes): the keys a config file may hold.
+const std::vector<std::string>& allFlagNames();
+
+// ghl-backfill(1) in man(7) format and a bash completion script, from the definitions above.
+std::string generateManPage();
+std::string generateBashCompletion();
+
+}  // namespace ghlb
