@@ -16,6 +16,9 @@ one_doc() {
 }
 
 gb extract; assert_rc 0
+assert_contains "$GB_ERR" "created a new work DB"   # extract says when it starts a work DB
+gb extract; assert_rc 0
+assert_not_contains "$GB_ERR" "created a new work DB"
 gb status --json; assert_rc 0 "status --json after extract"
 one_doc "$GB_OUT"
 assert_eq 1 "$(jq .schema_version "$GB_OUT")" "status schema_version"
