@@ -3,7 +3,6 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <algorithm>
-#include <csignal>
 #include <deque>
 #include <optional>
 #include <random>
@@ -21,6 +20,7 @@
 #include "json_util.h"
 #include "lead.h"
 #include "rate_limiter.h"
+#include "stop_signal.h"
 #include "text.h"
 
 namespace ghlb {
@@ -563,40 +563,6 @@ void Engine::summary() const {
 // ---------------------------------------------------------------------------------------------
 // The stage around the engine.
 
-std::atomic<bool> g_stop_requested{false};
-
-void onStopSignal(int) { g_stop_requested.store(true); }
-
-// SIGINT/SIGTERM ask the run to stop (a second one kills: SA_RESETHAND); SIGPIPE is ignored
-// while sockets are open. The previous dispositions come back on destruction.
-class SignalGuard {
- public:
-  SignalGuard() {
-    g_stop_requested.store(false);
-    struct sigaction sa {};
-    sa.sa_handler = onStopSignal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESETHAND;
-    sigaction(SIGINT, &sa, &old_int_);
-    sigaction(SIGTERM, &sa, &old_term_);
-    struct sigaction ign {};
-    ign.sa_handler = SIG_IGN;
-    sigemptyset(&ign.sa_mask);
-    sigaction(SIGPIPE, &ign, &old_pipe_);
-  }
-  ~SignalGuard() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-    sigaction(SIGPIPE, &old_pipe_, nullptr);
-  }
-  SignalGuard(const SignalGuard&) = delete;
-  SignalGuard& operator=(const SignalGuard&) = delete;
-
- private:
-  struct sigaction old_int_ {
-  }, old_term_{}, old_pipe_{};
-};
-
 std::string optionsJson(const FetchOptions& o) {
   return jsonObject({{"base_url", o.base_url},
                      {"client_ids", joinIds(o.common.client_ids)},
@@ -628,12 +594,13 @@ std::map<std::string, Credential> readCredentials(const FetchOptions& opts,
 ExitCode fetchAndFinish(WorkDb& work, const FetchOptions& opts,
                         const std::map<std::string, Credential>& creds, const Log& log, std::int64_t run,
                         std::optional<std::string>& failure) {
-  SignalGuard signals;
+  // Signals are handled by stop_signal (installed by runStageMain): a stop drains what is in
+  // flight, flushes, records 'interrupted', and the stage exits 130 or 143.
   CurlTransport transport(opts.concurrency, std::string("ghl-backfill/") + GHLB_VERSION,
                           static_cast<std::size_t>(opts.max_body_bytes));
   SystemClock clock;
   FetchControl control;
-  control.stop = &g_stop_requested;
+  control.stop = &stopFlag();
   const FetchCounts counts = fetchLeads(work, creds, transport, clock, opts, log, run, control);
   failure = fetchFailure(counts);
   if (failure) {
@@ -641,7 +608,12 @@ ExitCode fetchAndFinish(WorkDb& work, const FetchOptions& opts,
     return ExitCode::kFatal;
   }
   const ExitCode code = fetchExitCode(counts);
-  work.finishRun(run, code == ExitCode::kDone ? "done" : "retryable", fetchCountsJson(counts));
+  work.finishRun(run,
+                 counts.interrupted        ? "interrupted"
+                 : code == ExitCode::kDone ? "done"
+                                           : "retryable",
+                 fetchCountsJson(counts));
+  if (counts.interrupted) throw StopRequested();
   return code;
 }
 
@@ -748,6 +720,8 @@ ExitCode runFetch(const FetchOptions& in, const Log& log) {
     }
     throw FatalError("work DB " + opts.common.work_db + ": " + e.what() +
                      ": check free disk space and permissions, then run fetch again");
+  } catch (const StopRequested&) {
+    throw;  // recorded as 'interrupted' already
   } catch (...) {
     try {
       work.finishRun(run, "failed", "{}");
