@@ -71,6 +71,19 @@ wait_until "$E2E_DIR/run.db" "SELECT count(*) >= 1 FROM lead"
 stop INT 130
 assert_eq 0 "$(q "$E2E_DIR/run.db" "SELECT count(*) FROM stage_run WHERE stage <> 'extract'")" "run went no further"
 
+# ---- fetch: drains what is in flight, keeps what it fetched ----------------------------------
+e2e_start_sim "$GHLB_SRC/data/demo/ghl-sim.json" --latency-ms 300   # slow enough to be caught mid-run
+BG_N=$((BG_N + 1))
+"$GHLB_BIN/ghl-backfill" fetch --work-db "$WORK_DB" --concurrency 1 \
+  >"$E2E_DIR/bg.$BG_N.out" 2>"$E2E_DIR/bg.$BG_N.err" &
+BG_PID=$!
+wait_until "$WORK_DB" "SELECT count(*) >= 1 FROM fetch_result"
+stop INT 130
+assert_eq interrupted "$(last_status "$WORK_DB" fetch)" "fetch recorded as interrupted"
+fetched=$(e2e_sqlite "SELECT count(*) FROM fetch_result")
+[[ $fetched -lt $all ]] || e2e_fail "the interrupted fetch was not partial ($fetched of $all)"
+e2e_start_sim "$GHLB_SRC/data/demo/ghl-sim.json"
+
 # ---- plan: rolled back, the previous plan stands ----------------------------------------------
 fetch_all --work-db "$WORK_DB"
 paused "$WORK_DB" plan
