@@ -41,7 +41,7 @@ constexpr const char* kSourcesFooter =
     "applies to that stage only): --config FILE, else ./ghl-backfill.toml if present, else\n"
     "$XDG_CONFIG_HOME/ghl-backfill/config.toml (default ~/.config/...).\n"
     "Precedence: flag > environment > config file > default. The config file may not hold a database\n"
-    "password: use ~/.pgpass or PGPASSWORD.";
+    "password: use ~/.pgpass or PGPASSWORD.\n";
 
 // The config file reader: CLI11's TOML reader, keeping the top level and the sections of this
 // command, refusing passwords, and dropping keys set in the environment (environment > file).
