@@ -28,7 +28,7 @@ struct HttpResponse {
   int status = 0;  // HTTP status; 0: no response (see error)
   std::string body;
   std::map<std::string, std::string> headers;  // lower-case names, trimmed values
-  std::string error;                           // "" | timeout | connect | tls | reset | other
+  std::string error;  // "" | refused | dns | tls | timeout | reset | too_large | other
 };
 
 // Value of the lower-case header NAME, or nullptr when absent.

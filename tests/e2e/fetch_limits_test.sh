@@ -55,7 +55,9 @@ last_a=$(grep -n 'locAAAA' "$SIM_REQUEST_LOG" | tail -n 1 | cut -d: -f1)
 # 2. A revoked token: its location stops at once with auth_failed; the others are unaffected.
 e2e_load_sql - <<<"UPDATE \"Client\" SET \"ghlPrivateKey\" = 'token-x-wrong-0001' WHERE id = 'client-x'"
 gb fetch --client-id client-x --concurrency 4
-assert_rc 3 "fetch with a revoked token ends retryable"
+# Every location of this run failed authentication: no re-run can fix that, so exit 1.
+assert_rc 1 "fetch with a revoked token, the run's only location"
+assert_contains "$GB_ERR" "no location could be authenticated"
 assert_eq "$n" "$(e2e_sqlite "SELECT count(*) FROM fetch_result WHERE outcome = 'auth_failed'")" "every lead of X auth_failed"
 x_requests=$(grep -c '"status":401' "$SIM_REQUEST_LOG" || true)
 [[ $x_requests -le 4 ]] || e2e_fail "$x_requests requests after the location's token was refused"

@@ -17,13 +17,13 @@ for l in "${bad_leads[@]}"; do before[$l]=$(row_hash "$l"); done
 
 gb extract; assert_rc 0 "extract"
 gb fetch; assert_rc 3 "fetch (bad answers are retryable, nothing crashed)"
-assert_contains "$GB_ERR" "location_stopped client_id=client-evil reason=invalid_token"
 
 # Nothing was smuggled: only GET/POST on the two API routes, every Authorization value clean.
 assert_eq 0 "$(e2e_sim_counter unexpected_requests)" "requests beyond the two API routes"
 assert_eq 0 "$(e2e_sim_counter bad_auth_header)" "Authorization values with bytes outside 0x21-0x7E"
 assert_eq 0 "$(e2e_sim_counter write_attempts)" "write attempts"
 assert_eq 0 "$(e2e_sim_counter requests locEvil000000001)" "requests with the evil tenant's token"
+assert_contains "$GB_ERR" "location_stopped client_id=client-evil reason=invalid_token"
 
 outcome() { e2e_sqlite "SELECT outcome || '/' || IFNULL(detail, '') FROM fetch_result WHERE lead_id = '$1'"; }
 assert_eq "auth_failed/invalid_token" "$(outcome lead-evil-1)" "evil lead 1"
