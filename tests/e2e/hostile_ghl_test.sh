@@ -39,7 +39,8 @@ assert_eq 3 "$(e2e_sqlite "SELECT json_array_length(search_body, '\$.contacts') 
   "every page's contacts stored"
 
 gb plan; assert_rc 3 "plan (the bad-answer leads stay pending)"
-gb apply --client-id client-h --client-id client-evil; assert_rc 0 "apply"
+gb apply --client-id client-h --client-id client-evil; assert_rc 3 "apply (writes the final leads; exit 3: the bad-answer leads stay pending)"
+assert_contains "$GB_ERR" "no final plan yet"
 
 # The bad-answer leads are untouched and unlinked; the controls beside them are filled.
 for l in "${bad_leads[@]}"; do assert_eq "${before[$l]}" "$(row_hash "$l")" "$l unchanged"; done
