@@ -1,7 +1,8 @@
-// Regression tests, each named after the bug it pins: every one of these bugs was applied by hand
-// (and most are in tests/mutants/mutations.txt) and left the rest of the unit suite green. They go
-// through the public interfaces only (RateLimiter, fetchLeads, ResultStore, chooseContact,
-// planLead, resolveConflicts), so the engine behind them may change.
+// Regression tests, each named after the bug it pins. Every bug here is a mutation of
+// tests/mutants/mutations.txt that the rest of the unit suite let through (tools/mutants showed
+// it). They go through public interfaces only (RateLimiter, fetchLeads, ResultStore,
+// chooseContact, lacksFieldLeadMisses, planLead, resolveConflicts, lookupFor, missingFields), so
+// the code behind them may change.
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
 #include <sqlite3.h>
@@ -183,8 +184,9 @@ TEST_CASE("regression: 5xx and network failures were retried at once (retry back
       if (s.request.url.find(id) != std::string::npos) at.push_back(s.at);
     REQUIRE(at.size() == 7);
     // Seven sends 20 ms apart would be a hammering; full jitter over 0.5, 1, 2, 4, 8, 16 s
-    // spreads them over seconds. Each wait stays under the cap (30 s) plus the engine's slack.
-    CHECK(at.back() - at.front() >= 3s);
+    // spreads them over seconds (under 1 s in total: a chance of 2.5e-6 for any seed). Each wait
+    // stays under the cap (30 s) plus the engine's slack.
+    CHECK(at.back() - at.front() >= 1s);
     for (size_t i = 1; i < at.size(); ++i) CHECK(at[i] - at[i - 1] <= 31s);
   }
 }
