@@ -49,11 +49,12 @@ struct FetchCounts {
 // Knobs of the engine that are not command-line options.
 struct FetchControl {
   const std::atomic<bool>* stop = nullptr;  // once true: stop issuing, drain in-flight, flush
-  Millis stop_grace{-1};                    // in-flight wait after stop; <0: timeout_ms + 1 s
-  std::uint64_t seed = 0x5eed;              // jitter of backoffs and limiters
-  int flush_every = 200;                    // results per SQLite transaction ...
-  Millis flush_interval{1000};              // ... or at least this often
-  Millis progress_interval{5000};           // progress log line at most this often
+  Millis stop_grace{1500};         // in-flight wait after a stop request; later answers are dropped (their
+                                   // leads stay unfetched), so a stop ends within 2 s; <0: timeout_ms + 1 s
+  std::uint64_t seed = 0x5eed;     // jitter of backoffs and limiters
+  int flush_every = 200;           // results per SQLite transaction ...
+  Millis flush_interval{1000};     // ... or at least this often
+  Millis progress_interval{5000};  // progress log line at most this often
 };
 
 // The stage: validates options, opens the work DB, reads tokens from the application database,
