@@ -76,6 +76,8 @@ rc=0; on_terminal yes "$E2E_DIR/tty-yes.out" || rc=$?
 assert_eq 0 "$rc" "answer 'yes' on a terminal"
 assert_contains "$E2E_DIR/tty-yes.out" "will write $to_write values to"
 assert_eq "$to_write" "$(e2e_sqlite "SELECT count(*) FROM apply_log")" "every planned value settled"
+gb status --json; assert_rc 0 "status right after apply"
+assert_eq 0 "$(jq '[.tenants[].to_write] | add' "$GB_OUT")" "status: what apply wrote is no longer to write"
 
 # The second pass: nothing to write, no new conflict, detailed exit code 0, status to_write 0.
 gb run --apply --yes; assert_rc 0 "second run --apply"
