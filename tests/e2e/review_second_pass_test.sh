@@ -59,6 +59,12 @@ cat "$E2E_DIR/noterm.out" "$E2E_DIR/noterm.err" >>"$E2E_DIR/all-output.log"
 assert_eq 2 "$rc" "apply without a terminal and without --yes"
 assert_contains "$E2E_DIR/noterm.err" "pass --yes"
 assert_eq 1 "$(grep -c . "$E2E_DIR/noterm.err")" "one line"
+"$GHLB_BIN/ghl-backfill" run --apply --work-db "$WORK_DB" </dev/null >"$E2E_DIR/run-noterm.out" 2>"$E2E_DIR/run-noterm.err" &&
+  rc=0 || rc=$?
+cat "$E2E_DIR/run-noterm.out" "$E2E_DIR/run-noterm.err" >>"$E2E_DIR/all-output.log"
+assert_eq 2 "$rc" "run --apply without a terminal and without --yes"
+assert_contains "$E2E_DIR/run-noterm.err" "pass --yes"
+assert_eq 0 "$(e2e_sqlite "SELECT count(*) FROM apply_log")" "run --apply refused: nothing written"
 on_terminal() {  # ANSWER OUTFILE: runs apply on a pseudo-terminal, typing ANSWER
   local rc=0
   printf '%s\n' "$1" | script -qec "'$GHLB_BIN/ghl-backfill' apply --work-db '$WORK_DB'" /dev/null >"$2" 2>&1 || rc=$?
