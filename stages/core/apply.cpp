@@ -1,7 +1,10 @@
 #include "apply.h"
 
+#include <unistd.h>
+
 #include <iostream>
 #include <map>
+#include <set>
 
 #include "app_db.h"
 #include "clock.h"
@@ -9,6 +12,7 @@
 #include "json_util.h"
 #include "names.h"
 #include "plan.h"
+#include "plan_store.h"
 #include "stop_signal.h"
 #include "text.h"
 #include "work_db.h"
@@ -254,6 +258,75 @@ void printOutcomes(const std::map<std::string, std::map<std::string, std::int64_
   if (by_field.empty()) out << "  nothing to write\n";
 }
 
+// The plan apply writes: --plan ID, or the newest plan covering the tenants asked. Refused (one
+// line, exit 1) when there is none, or when extract or fetch changed its inputs since.
+PlanRecord choosePlan(SQLite::Database& db, const ApplyOptions& opts) {
+  if (opts.plan_id < 0) throw usageError("--plan must be a plan id printed by plan (1 or more)");
+  PlanStore store(db);
+  std::optional<PlanRecord> plan;
+  if (opts.plan_id > 0) {
+    plan = store.find(opts.plan_id);
+    if (!plan)
+      throw FatalError("plan " + std::to_string(opts.plan_id) +
+                       " does not exist: run 'ghl-backfill plan' and apply the plan id it prints");
+    if (!planCovers(plan->scope, opts.common.client_ids))
+      throw FatalError(
+          "plan " + std::to_string(opts.plan_id) +
+          " does not cover every tenant asked: pass the --client-id of that plan, or run plan for "
+          "these tenants");
+  } else {
+    plan = store.latestCovering(opts.common.client_ids);
+    if (!plan)
+      throw FatalError(
+          "there is no plan for these tenants: run 'ghl-backfill plan', review it, then run apply");
+  }
+  if (store.inputFingerprint(plan->scope) != plan->fingerprint)
+    throw FatalError("the plan is older than its inputs: run plan again (plan " + std::to_string(plan->id) +
+                     "; extract or fetch changed the snapshot or the GHL results since)");
+  return *plan;
+}
+
+// One paragraph, counts only: what apply is about to write.
+std::string writeSummary(const PlanRecord& plan, const std::vector<PlannedLead>& planned) {
+  std::map<std::string, std::int64_t> by_field;
+  std::set<std::string> tenants;
+  std::int64_t values = 0;
+  for (const auto& l : planned) {
+    tenants.insert(l.client_id);
+    for (const auto& [field, v] : l.fields) {
+      ++by_field[field];
+      ++values;
+    }
+  }
+  std::string out = "Apply plan " + std::to_string(plan.id) + " (made " + plan.created_at +
+                    ", inputs unchanged) will write " + std::to_string(values) + " values to " +
+                    std::to_string(planned.size()) + " leads of " + std::to_string(tenants.size()) +
+                    " tenant" + (tenants.size() == 1 ? "" : "s") + " in the application database:";
+  const char* sep = " ";
+  for (const auto& [field, n] : by_field) {
+    out += sep + field + " " + std::to_string(n);
+    sep = ", ";
+  }
+  return out + ". Each value fills a field only if it is still empty at write time.";
+}
+
+// Asks for "yes" on a terminal; without one, refuses (exit 2) unless --yes, like `terraform
+// apply -input=false`. --dry-run and an empty plan never ask.
+void confirm(const ApplyOptions& opts, const PlanRecord& plan, const std::vector<PlannedLead>& planned) {
+  if (opts.yes || opts.dry_run || planned.empty()) return;
+  if (!isatty(STDIN_FILENO))
+    throw FatalError(
+        "apply writes to the application database and asks for confirmation, but there is no terminal: "
+        "review the plan, then pass --yes",
+        ExitCode::kUsage);
+  std::cout << "\n"
+            << writeSummary(plan, planned)
+            << "\n\nDo you want to write these values? Only 'yes' will be accepted: " << std::flush;
+  std::string answer;
+  if (!std::getline(std::cin, answer) || answer != "yes")
+    throw FatalError("apply cancelled: nothing was written (only the answer 'yes' writes)");
+}
+
 }  // namespace
 
 const char* fieldOutcome(bool written, const std::optional<std::string>& current,
@@ -271,11 +344,14 @@ ExitCode runApply(const ApplyOptions& opts, const Log& log) {
   WorkDb work(opts.common.work_db, WorkDb::Mode::kExisting);
   auto& db = work.db();
   checkKnownClients(db, opts.common.client_ids);
+  const PlanRecord plan = choosePlan(db, opts);
   const auto planned = loadPlanned(db, opts.common.client_ids);
+  confirm(opts, plan, planned);
   std::int64_t run = 0;
   if (!opts.dry_run)
     run = work.beginRun("apply", jsonObject({{"client_ids", joinIds(opts.common.client_ids)},
-                                             {"batch_size", opts.batch_size}}));
+                                             {"batch_size", opts.batch_size},
+                                             {"plan", plan.id}}));
   app.conn().prepare("ghlb_apply", guardedUpdateSql());
 
   std::map<std::string, std::map<std::string, std::int64_t>> by_field;

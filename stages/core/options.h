@@ -42,8 +42,9 @@ struct FetchOptions {
 
 struct PlanOptions {
   CommonOptions common;
-  std::string export_path;  // --export FILE.csv|FILE.json: the diff, with PII
-  bool json = false;        // --json: the review as one JSON document on stdout (review_json.h)
+  std::string export_path;         // --export FILE.csv|FILE.json: the diff, with PII
+  bool json = false;               // --json: the review as one JSON document on stdout (review_json.h)
+  bool detailed_exitcode = false;  // --detailed-exitcode: 0 nothing to write, 2 changes, 1 error
 };
 
 struct ApplyOptions {
@@ -51,6 +52,8 @@ struct ApplyOptions {
   std::string database_url;  // --database-url
   int batch_size = 200;      // --batch-size: leads per PostgreSQL transaction
   bool dry_run = false;      // --dry-run: report, write nothing
+  std::int64_t plan_id = 0;  // --plan ID: apply this plan; 0 = the latest plan covering the scope
+  bool yes = false;          // --yes: no confirmation question (needed without a terminal)
 };
 
 }  // namespace ghlb

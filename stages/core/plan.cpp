@@ -176,7 +176,7 @@ LeadPlan planLead(const LeadSnapshot& lead, const std::optional<FetchRecord>& fe
 }
 
 void resolveConflicts(std::vector<LeadPlan>& plans,
-                      const std::function<bool(const std::string&)>& already_linked) {
+                      const std::function<std::optional<std::string>(const std::string&)>& linked_lead) {
   // The smallest pending lead of each claim key: it may still take the contact of its key.
   std::map<std::string, std::string> first_pending;
   for (const auto& p : plans) {
@@ -184,18 +184,28 @@ void resolveConflicts(std::vector<LeadPlan>& plans,
     auto [it, inserted] = first_pending.emplace(p.claim_key, p.lead_id);
     if (!inserted && p.lead_id < it->second) it->second = p.lead_id;
   }
-  // std::string compares bytes as unsigned char: PostgreSQL's "C" collation order.
+  // Who holds each contact in the application DB (asked once per contact).
+  std::map<std::string, std::optional<std::string>> holder;
+  for (const auto& p : plans)
+    if (p.link && !holder.count(*p.contact_id)) holder[*p.contact_id] = linked_lead(*p.contact_id);
+  const auto holdsItself = [&holder](const LeadPlan& p) { return holder.at(*p.contact_id) == p.lead_id; };
+  // std::string compares bytes as unsigned char: PostgreSQL's "C" collation order. The lead that
+  // already holds the contact keeps it.
   std::map<std::string, const LeadPlan*> winner;
   for (const auto& p : plans) {
     if (!p.link) continue;
     auto [it, inserted] = winner.emplace(*p.contact_id, &p);
-    if (!inserted && p.lead_id < it->second->lead_id) it->second = &p;
+    if (inserted || holdsItself(*it->second)) continue;
+    if (holdsItself(p) || p.lead_id < it->second->lead_id) it->second = &p;
   }
   std::map<std::string, std::string> losers;  // lead id -> reason
   for (const auto& p : plans) {
     if (!p.link) continue;
-    if (already_linked(*p.contact_id)) {
+    const auto& held_by = holder.at(*p.contact_id);
+    if (held_by && *held_by != p.lead_id) {
       losers[p.lead_id] = "contact_already_linked";
+    } else if (held_by) {
+      continue;  // linked to this very lead (our own apply): it keeps it
     } else if (winner.at(*p.contact_id) != &p) {
       // Whatever the pending leads find, a smaller final lead takes this contact: final conflict.
       losers[p.lead_id] = "contact_taken_by_smaller_lead_id";
@@ -213,6 +223,14 @@ void resolveConflicts(std::vector<LeadPlan>& plans,
     p.changes.clear();
     p.reports.clear();
   }
+}
+
+void dropApplied(LeadPlan& plan, const std::set<std::string>& applied_fields) {
+  if (applied_fields.empty() || plan.changes.empty()) return;
+  std::erase_if(plan.changes, [&](const FieldChange& c) { return applied_fields.count(c.field) > 0; });
+  if (!plan.changes.empty() || plan.status != plan_status::kFill) return;
+  plan.status = plan_status::kApplied;
+  plan.note = "applied";
 }
 
 }  // namespace ghlb

@@ -5,6 +5,7 @@
 #pragma once
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,8 @@ inline constexpr const char* kError = "error";               // permanent failur
 inline constexpr const char* kPending = "pending";           // not fetched yet or retryable
 inline constexpr const char* kWaiting = "waiting";           // a smaller lead that could take its
                                                              // contact has no final lookup yet
+inline constexpr const char* kApplied = "applied";           // every planned field is in apply_log:
+                                                             // this tool already wrote (or settled) it
 }  // namespace plan_status
 
 struct FieldChange {
@@ -66,11 +69,20 @@ struct LeadPlan {
 LeadPlan planLead(const LeadSnapshot& lead, const std::optional<FetchRecord>& fetch);
 
 // Leads that would link the same contact: the smallest lead id (byte order) keeps it; every other,
-// and every lead whose contact is already linked elsewhere, becomes a conflict with no change.
-// A lead that would keep it while a smaller lead of the same claim_key is still pending (no final
-// lookup) becomes waiting, with no change: the result is the same whatever order lookups end in.
-void resolveConflicts(std::vector<LeadPlan>& plans,
-                      const std::function<bool(const std::string& contact_id)>& already_linked);
+// and every lead whose contact is already linked to another lead, becomes a conflict with no
+// change. linked_lead(contact) is the lead the application DB links that contact to (nullopt: none):
+// a contact linked to the lead itself (e.g. by our own apply) is not a conflict, and that lead
+// keeps the contact whatever its id. A lead that would keep it while a smaller lead of the same
+// claim_key is still pending (no final lookup) becomes waiting, with no change: the result is the
+// same whatever order lookups end in.
+void resolveConflicts(
+    std::vector<LeadPlan>& plans,
+    const std::function<std::optional<std::string>(const std::string& contact_id)>& linked_lead);
+
+// Drops the changes this tool already settled (fields with an apply_log row: written, stale,
+// conflict, ...; apply never writes them again). A lead left with no change becomes applied, so a
+// second pass never shows a written value as to-write again.
+void dropApplied(LeadPlan& plan, const std::set<std::string>& applied_fields);
 
 // Reason of plan_report (and apply_log outcome) for a GHL value that is not clean text.
 inline constexpr const char* kInvalidValue = "invalid_value";

@@ -1,11 +1,15 @@
 // runPlan: loads snapshot and fetch results from the work DB, applies plan.h's rules, replaces the
 // stored plan of the leads in scope, prints the review summary and writes the optional export.
 #include <iostream>
+#include <map>
+#include <set>
 
+#include "clock.h"
 #include "error.h"
 #include "export.h"
 #include "json_util.h"
 #include "plan.h"
+#include "plan_store.h"
 #include "review.h"
 #include "review_json.h"
 #include "stop_signal.h"
@@ -37,19 +41,32 @@ std::vector<LeadPlan> computePlans(SQLite::Database& db, const std::vector<std::
     }
     plans.push_back(planLead(lead, fetch));
   }
-  SQLite::Statement linked(db, "SELECT EXISTS(SELECT 1 FROM linked_contact WHERE contact_id = ?)");
+  // Who holds each contact in the application table: a contact held by the lead itself (our own
+  // apply linked it) is not "linked elsewhere".
+  SQLite::Statement linked(db, "SELECT lead_id FROM linked_contact WHERE contact_id = ?");
   resolveConflicts(plans, [&linked](const std::string& contact_id) {
     linked.bind(1, contact_id);
-    linked.executeStep();
-    const bool yes = linked.getColumn(0).getInt() != 0;
+    std::optional<std::string> lead;
+    if (linked.executeStep()) lead = linked.getColumn(0).getString();
     linked.reset();
-    return yes;
+    return lead;
   });
+  // What apply already settled is applied, never again to write (its snapshot is kept as it was).
+  std::map<std::string, std::set<std::string>> applied;
+  SQLite::Statement log(db,
+                        "SELECT a.lead_id, a.field FROM apply_log a JOIN lead l ON l.id = a.lead_id WHERE " +
+                            clientScope("l.client_id"));
+  bindClientScope(log, ids);
+  while (log.executeStep()) applied[log.getColumn(0).getString()].insert(log.getColumn(1).getString());
+  for (auto& p : plans)
+    if (const auto it = applied.find(p.lead_id); it != applied.end()) dropApplied(p, it->second);
   return plans;
 }
 
-void storePlans(SQLite::Database& db, const std::vector<std::string>& ids, const std::vector<LeadPlan>& plans,
-                std::int64_t run) {
+// Stores the plan rows and the plan's identity in one transaction; returns the plan id.
+std::int64_t storePlans(SQLite::Database& db, const std::vector<std::string>& ids,
+                        const std::vector<LeadPlan>& plans, std::int64_t run,
+                        const std::string& fingerprint) {
   SQLite::Transaction tx(db);
   // Replace the plan of the scope; leads no longer eligible lose theirs.
   for (const char* table : {"plan_item", "plan_report", "plan_lead"}) {
@@ -92,7 +109,16 @@ void storePlans(SQLite::Database& db, const std::vector<std::string>& ids, const
       report.reset();
     }
   }
+  PlanRecord rec;
+  rec.plan_run = run;
+  rec.created_at = isoNowUtc();
+  rec.scope = ids;
+  rec.fingerprint = fingerprint;
+  rec.leads = static_cast<std::int64_t>(plans.size());
+  for (const auto& p : plans) rec.to_write += static_cast<std::int64_t>(p.changes.size());
+  const std::int64_t id = PlanStore(db).add(rec);
   tx.commit();
+  return id;
 }
 
 }  // namespace
@@ -110,9 +136,13 @@ ExitCode runPlan(const PlanOptions& opts, const Log& log) {
     work.finishRun(run, "interrupted", "{}");
     throw StopRequested();
   }
-  storePlans(db, opts.common.client_ids, plans, run);
+  // The stage lock keeps extract and fetch out: the inputs are still those computePlans read.
+  const std::string fingerprint = PlanStore(db).inputFingerprint(opts.common.client_ids);
+  const std::int64_t plan_id = storePlans(db, opts.common.client_ids, plans, run, fingerprint);
 
-  const ReviewSummary summary = loadReview(db, opts.common.client_ids);
+  ReviewSummary summary = loadReview(db, opts.common.client_ids);
+  summary.plan_id = plan_id;
+  summary.fingerprint = fingerprint;
   if (opts.json)
     printReviewJson(summary, std::cout);
   else
@@ -124,9 +154,20 @@ ExitCode runPlan(const PlanOptions& opts, const Log& log) {
   }
   const std::int64_t pending = summary.totalByStatus(plan_status::kPending);
   const std::int64_t waiting = summary.totalByStatus(plan_status::kWaiting);
+  const std::int64_t to_write = summary.totalToWrite();
   work.finishRun(run, pending + waiting ? "retryable" : "done", summary.countsJson());
-  log.info("plan done",
-           {{"leads", static_cast<std::int64_t>(plans.size())}, {"pending", pending}, {"waiting", waiting}});
+  log.info("plan done", {{"plan_id", plan_id},
+                         {"leads", static_cast<std::int64_t>(plans.size())},
+                         {"to_write", to_write},
+                         {"pending", pending},
+                         {"waiting", waiting}});
+  if (!opts.json)
+    std::cout << "\nPlan " << plan_id << " saved" << (to_write ? "" : ": nothing to write")
+              << ". Apply it with 'ghl-backfill apply' (or --plan " << plan_id
+              << "); a later extract or fetch that changes its inputs makes apply refuse it.\n";
+  // --detailed-exitcode (Terraform's convention): 0 nothing to write, 2 changes to write or still
+  // to come (leads pending or waiting), 1 error. Without it: 3 while leads are pending or waiting.
+  if (opts.detailed_exitcode) return to_write + pending + waiting ? ExitCode::kChanges : ExitCode::kDone;
   return pending + waiting ? ExitCode::kRetryable : ExitCode::kDone;
 }
 

@@ -17,7 +17,7 @@ const std::vector<std::string>& statusColumns() {
   static const std::vector<std::string> cols = {
       plan_status::kFill,     plan_status::kNothing,   plan_status::kNotFound,    plan_status::kConflict,
       plan_status::kNoLookup, plan_status::kInvalidId, plan_status::kContactGone, plan_status::kError,
-      plan_status::kPending,  plan_status::kWaiting};
+      plan_status::kPending,  plan_status::kWaiting,   plan_status::kApplied};
   return cols;
 }
 
@@ -48,6 +48,13 @@ std::int64_t ReviewSummary::totalApplied(const std::string& outcome) const {
   return n;
 }
 
+std::int64_t ReviewSummary::totalToWrite() const {
+  std::int64_t n = 0;
+  for (const auto& [id, t] : tenants)
+    for (const auto& [f, c] : t.fields) n += c;
+  return n;
+}
+
 std::string ReviewSummary::countsJson() const {
   std::vector<std::pair<std::string, std::int64_t>> out;
   std::int64_t leads = 0, ambiguous = 0;
@@ -60,6 +67,8 @@ std::string ReviewSummary::countsJson() const {
   out.emplace_back("leads", leads);
   for (const auto& s : statusColumns()) out.emplace_back(s, totalByStatus(s));
   out.emplace_back("ambiguous", ambiguous);
+  out.emplace_back("to_write", totalToWrite());
+  if (plan_id) out.emplace_back("plan_id", plan_id);
   for (const auto& [f, n] : fields) out.emplace_back("field_" + f, n);
   return jsonObject(out);
 }
@@ -148,7 +157,9 @@ void printReview(const ReviewSummary& s, std::ostream& out) {
     for (const auto& [o, n] : t.applied) applied.insert(o);
     for (const auto& [r, n] : t.reported) reported.insert(r);
   }
-  out << "Review: " << leads << " leads in " << s.tenants.size() << " tenants\n\n";
+  out << "Review: " << leads << " leads in " << s.tenants.size() << " tenants";
+  if (s.plan_id) out << "; plan " << s.plan_id << " (inputs " << s.fingerprint << ")";
+  out << "\n\n";
   std::vector<std::string> status_cols = statusColumns();
   status_cols.emplace_back("ambiguous");
   printTable(
@@ -161,8 +172,8 @@ void printReview(const ReviewSummary& s, std::ostream& out) {
       /*total=*/true);
   out << "\n";
   printTable(
-      out, "Values to write (per tenant and field)", {fields.begin(), fields.end()}, s,
-      [](const TenantReview& t) { return t.fields; }, /*total=*/true);
+      out, "Values to write (per tenant and field; what apply already wrote is not listed again)",
+      {fields.begin(), fields.end()}, s, [](const TenantReview& t) { return t.fields; }, /*total=*/true);
   if (!reported.empty()) {
     out << "\nReported, not written\n";
     for (const auto& r : reported) {

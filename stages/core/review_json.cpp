@@ -55,6 +55,12 @@ void printReviewJson(const ReviewSummary& s, std::ostream& out) {
   w.StartObject();
   w.Key("schema_version");
   w.Int(kReviewJsonSchemaVersion);
+  if (s.plan_id) {
+    w.Key("plan_id");
+    w.Int64(s.plan_id);
+    w.Key("fingerprint");
+    w.String(s.fingerprint.c_str(), static_cast<rapidjson::SizeType>(s.fingerprint.size()));
+  }
   w.Key("totals");
   w.StartObject();
   writeTenantFields(w, total);

@@ -274,7 +274,9 @@ void addApplyFlags(CLI::App& app, ApplyOptions& o) {
   app.add_option("--batch-size", o.batch_size, "leads per PostgreSQL transaction (1-10000)")
       ->type_name("N")
       ->capture_default_str();
-  app.add_flag("--dry-run", o.dry_run, "report what would be written; write nothing");
+  app.add_flag("--dry-run", o.dry_run, "report what would be written; write nothing (never asks)");
+  app.add_flag("--yes", o.yes,
+               "write without asking for confirmation (without a terminal, apply refuses unless given)");
 }
 
 void defineExtract(CLI::App& app, ExtractOptions& o) {
@@ -307,6 +309,9 @@ void definePlan(CLI::App& app, PlanOptions& o) {
   addPlanFlags(app, o);
   app.add_flag("--json", o.json,
                "print the review as one JSON document (schema_version 1) instead of tables");
+  app.add_flag("--detailed-exitcode", o.detailed_exitcode,
+               "exit 0 when there is nothing to write, 2 when there are values to write or leads still "
+               "pending or waiting, 1 on error");
   configureSources(app, {"plan"});
 }
 
@@ -318,6 +323,9 @@ void defineApply(CLI::App& app, ApplyOptions& o) {
   addCommonFlags(app, o.common);
   addDatabaseUrlFlag(app, o.database_url);
   addApplyFlags(app, o);
+  app.add_option("--plan", o.plan_id,
+                 "apply this plan id (printed by plan) instead of the latest plan covering the tenants")
+      ->type_name("ID");
   configureSources(app, {"apply"});
 }
 

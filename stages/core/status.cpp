@@ -127,8 +127,10 @@ ExitCode runStatus(const StatusOptions& opts, std::ostream& out) {
       " sum(f.outcome IN ('auth_failed','daily_limit','bad_response','failed_transient')), "
       " sum(p.lead_id IS NOT NULL), "
       " sum(p.status = 'waiting'), "
+      // to_write: planned values apply has not settled yet (a row in apply_log is final).
       " (SELECT count(*) FROM plan_item i JOIN plan_lead pl USING (lead_id) WHERE pl.client_id = "
-      "l.client_id), "
+      "l.client_id AND NOT EXISTS (SELECT 1 FROM apply_log a WHERE a.lead_id = i.lead_id AND a.field = "
+      "i.field)), "
       " (SELECT count(*) FROM apply_log a JOIN lead x ON x.id = a.lead_id WHERE x.client_id = l.client_id "
       "AND a.outcome = 'written'), "
       " (SELECT count(*) FROM apply_log a JOIN lead x ON x.id = a.lead_id WHERE x.client_id = l.client_id "

@@ -41,7 +41,7 @@ ro_role="${E2E_DB}_ro"
 e2e_psql "CREATE ROLE \"$ro_role\" LOGIN; GRANT SELECT ON \"Lead\", \"Client\" TO \"$ro_role\"" >/dev/null
 all_rows() { e2e_psql "SELECT string_agg(md5(ROW(l.*)::text), ',' ORDER BY id) FROM \"Lead\" l"; }
 rows_before=$(all_rows)
-gb apply --database-url "${DATABASE_URL/postgres@/$ro_role@}"; assert_rc 1 "apply without UPDATE permission"
+gb apply --yes --database-url "${DATABASE_URL/postgres@/$ro_role@}"; assert_rc 1 "apply without UPDATE permission"
 assert_eq 1 "$(grep -c . "$GB_ERR")" "one line on stderr"
 assert_contains "$GB_ERR" 'lacks UPDATE permission on table "Lead" (SQLSTATE 42501)'
 assert_not_contains "$GB_ERR" "lead by lead"
@@ -57,7 +57,7 @@ e2e_psql "UPDATE \"Lead\" SET \"enrichmentStatus\" = 'pending' WHERE id = 'lead-
 e2e_psql "DELETE FROM \"Lead\" WHERE id = 'lead-gone'" >/dev/null
 race_before=$(e2e_psql "SELECT md5(ROW(l.*)::text) FROM \"Lead\" l WHERE id = 'lead-race'")
 
-gb apply; assert_rc 0 "apply"
+gb apply --yes; assert_rc 0 "apply"
 outcomes=$(e2e_sqlite "SELECT lead_id || ':' || field || '=' || outcome FROM apply_log ORDER BY lead_id, field")
 
 # lead-ok: everything written, enrichment set, updatedAt moved.
@@ -100,7 +100,7 @@ grep -qx "lead-gone:phone=gone" <<<"$outcomes" || e2e_fail "lead-gone not record
 
 # A second apply writes nothing and changes no row.
 snapshot=$(e2e_psql "SELECT string_agg(md5(ROW(l.*)::text), ',' ORDER BY id) FROM \"Lead\" l")
-gb apply; assert_rc 0 "apply again"
+gb apply --yes; assert_rc 0 "apply again"
 assert_contains "$GB_OUT" "nothing to write"
 assert_eq "$snapshot" "$(e2e_psql "SELECT string_agg(md5(ROW(l.*)::text), ',' ORDER BY id) FROM \"Lead\" l")" "second apply idempotent"
 

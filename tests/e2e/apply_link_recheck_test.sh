@@ -18,7 +18,7 @@ assert_eq "cOkOkOkOkOk000001" "$(e2e_sqlite "SELECT new_value FROM plan_item WHE
 e2e_psql "UPDATE \"Lead\" SET \"ghlContactId\" = 'cMeanwhile000001' WHERE id = 'lead-ok'" >/dev/null
 before=$(e2e_psql "SELECT md5(ROW(l.*)::text) FROM \"Lead\" l WHERE id = 'lead-ok'")
 
-gb apply; assert_rc 0 "apply"
+gb apply --yes; assert_rc 0 "apply"
 assert_eq "cMeanwhile000001" "$(e2e_psql "SELECT \"ghlContactId\" FROM \"Lead\" WHERE id = 'lead-ok'")" "the new link is kept"
 assert_eq "$before" "$(e2e_psql "SELECT md5(ROW(l.*)::text) FROM \"Lead\" l WHERE id = 'lead-ok'")" "lead-ok untouched"
 assert_eq "0" "$(e2e_sqlite "SELECT count(*) FROM apply_log WHERE lead_id = 'lead-ok' AND outcome = 'written'")" \

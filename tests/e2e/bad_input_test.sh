@@ -39,7 +39,7 @@ done
 gb extract --page-size 0; expect_error 2 "--page-size"
 gb extract --no-such-flag; expect_error 2 "no-such-flag"
 gb fetch --concurrency 0; expect_error 2 "--concurrency"
-gb apply --batch-size 0; expect_error 2 "--batch-size"
+gb apply --yes --batch-size 0; expect_error 2 "--batch-size"
 gb plan --export "$E2E_DIR/plan.xlsx"; expect_error 2 ".csv or .json"
 gb_raw frobnicate; assert_rc 2 "unknown command"
 # Malformed or unsafe GHL base URLs.
@@ -52,7 +52,7 @@ assert_eq "$work0" "$(work_state)" "the work DB is unchanged"
 # Missing table, missing column: the message names it.
 e2e_psql 'ALTER TABLE "Lead" RENAME COLUMN "companyName" TO "company"' >/dev/null
 gb extract; expect_error 1 '"companyName"'
-gb apply; expect_error 1 '"companyName"'
+gb apply --yes; expect_error 1 '"companyName"'
 e2e_psql 'ALTER TABLE "Lead" RENAME COLUMN "company" TO "companyName"' >/dev/null
 e2e_psql 'ALTER TABLE "Client" RENAME TO "Tenant"' >/dev/null
 gb extract; expect_error 1 'no table "Client"'

@@ -96,13 +96,13 @@ fill=$(e2e_sqlite "SELECT count(*) FROM plan_lead WHERE status = 'fill'")
 [[ $fill -ge 3 ]] || e2e_fail "the demo should plan several writes (got $fill)"
 
 # ---- apply: between batches -------------------------------------------------------------------
-paused "$WORK_DB" apply --batch-size 1
+paused "$WORK_DB" apply --yes --batch-size 1
 wait_until "$WORK_DB" "SELECT count(DISTINCT lead_id) >= 1 FROM apply_log"
 stop INT 130
 assert_eq interrupted "$(last_status "$WORK_DB" apply)" "apply recorded as interrupted"
 applied=$(e2e_sqlite "SELECT count(DISTINCT lead_id) FROM apply_log")
 [[ $applied -lt $fill ]] || e2e_fail "the interrupted apply was not partial ($applied of $fill)"
-gb apply; assert_rc 0 "apply continues"
+gb apply --yes; assert_rc 0 "apply continues"
 assert_eq "$fill" "$(e2e_sqlite "SELECT count(DISTINCT lead_id) FROM apply_log")" "every planned lead applied once"
 
 # ---- the same data, never interrupted, in a second database: the same final table ------------
@@ -117,7 +117,7 @@ ref_work="$E2E_DIR/ref.db"
 gb_raw extract --work-db "$ref_work" --database-url "$ref_url"; assert_rc 0 "reference extract"
 fetch_all --work-db "$ref_work" --database-url "$ref_url"
 gb_raw plan --work-db "$ref_work"; assert_rc 0 "reference plan"
-gb_raw apply --work-db "$ref_work" --database-url "$ref_url"; assert_rc 0 "reference apply"
+gb_raw apply --yes --work-db "$ref_work" --database-url "$ref_url"; assert_rc 0 "reference apply"
 got=$(e2e_psql "$final" | md5sum)
 want=$(psql -X -q -A -t -d "$ref_url" -c "$final" | md5sum)
 assert_eq "$want" "$got" "final \"Lead\" table equals the uninterrupted run's"

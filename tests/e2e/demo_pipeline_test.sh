@@ -73,11 +73,11 @@ assert_eq "0" "$(e2e_psql "SELECT count(*) FROM \"Lead\" l JOIN before_backfill 
 assert_eq "$work_before" "$(e2e_sqlite "SELECT count(*) FROM apply_log")" "dry run logged nothing"
 
 # apply, twice: everything written once, the second run writes nothing.
-gb apply --batch-size 7; assert_rc 0 "apply"
+gb apply --yes --batch-size 7; assert_rc 0 "apply"
 assert_eq "$(e2e_sqlite "SELECT count(*) FROM plan_item")" \
           "$(e2e_sqlite "SELECT count(*) FROM apply_log WHERE outcome = 'written'")" "every planned field written"
 e2e_psql "CREATE TABLE after_apply AS SELECT l.id, $rowhash AS h FROM \"Lead\" l" >/dev/null
-gb apply; assert_rc 0 "apply again"
+gb apply --yes; assert_rc 0 "apply again"
 assert_contains "$GB_OUT" "nothing to write"
 assert_eq "0" "$(e2e_psql "SELECT count(*) FROM \"Lead\" l JOIN after_apply b USING (id) WHERE $rowhash <> b.h")" \
           "the second apply changed no row"

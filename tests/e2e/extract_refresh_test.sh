@@ -47,12 +47,18 @@ assert_eq "lead-new|fill lead-race|conflict" \
   "same contact: smallest id wins"
 
 # Applied leads keep their snapshot on a re-extract.
-gb apply; assert_rc 0 "apply"
+gb apply --yes; assert_rc 0 "apply"
 before=$(e2e_sqlite "SELECT coalesce(phone, '-') FROM lead WHERE id = 'lead-ok'")
 gb extract; assert_rc 0 "re-extract after apply"
 assert_contains "$GB_OUT" "already applied, kept"
 assert_eq "$before" "$(e2e_sqlite "SELECT coalesce(phone, '-') FROM lead WHERE id = 'lead-ok'")" "applied lead's snapshot kept"
-gb apply; assert_rc 0 "apply again"
+# The re-extract saw our own links: the plan is older than its inputs, apply refuses it.
+gb apply --yes; assert_rc 1 "apply of a plan older than the re-extract"
+assert_contains "$GB_ERR" "the plan is older than its inputs: run plan again"
+gb plan; assert_rc 0 "plan after the re-extract"
+assert_eq "applied" "$(e2e_sqlite "SELECT status FROM plan_lead WHERE lead_id = 'lead-new'")" \
+  "a lead linked by our apply is not a conflict with itself"
+gb apply --yes; assert_rc 0 "apply again"
 assert_contains "$GB_OUT" "nothing to write"
 assert_no_pii
 e2e_pass

@@ -39,7 +39,8 @@ assert_eq 3 "$(e2e_sqlite "SELECT json_array_length(search_body, '\$.contacts') 
   "every page's contacts stored"
 
 gb plan; assert_rc 3 "plan (the bad-answer leads stay pending)"
-gb apply --client-id client-h --client-id client-evil; assert_rc 3 "apply (writes the final leads; exit 3: the bad-answer leads stay pending)"
+gb apply --yes --client-id client-h --client-id client-evil
+assert_rc 3 "apply (writes the final leads; exit 3: the bad-answer leads stay pending)"
 assert_contains "$GB_ERR" "no final plan yet"
 
 # The bad-answer leads are untouched and unlinked; the controls beside them are filled.
@@ -71,7 +72,7 @@ export WORK_DB=$WORK_DB_KEPT
 
 # needs the plan-side invalid_value rule (merged from h5-rules)
 # A value that is not valid UTF-8 or holds a NUL is not written; the lead's other fields are.
-gb apply --client-id client-enc; assert_rc 0 "apply of the encoding tenant"
+gb apply --yes --client-id client-enc; assert_rc 0 "apply of the encoding tenant"
 assert_eq "cUtf8Utf8Utf8001|+14155550111||Ute" \
   "$(e2e_psql "SELECT \"ghlContactId\", phone, \"firstName\", \"lastName\" FROM \"Lead\" WHERE id = 'lead-utf8'")" "bad UTF-8 firstName not written"
 assert_eq "cNulNulNulNul001|+14155550112|Nia|" \

@@ -18,7 +18,7 @@ state() {
 ref_url=$("$GHLB_SRC/tools/pg-cluster" createdb "$GHLB_PG_DIR" "${E2E_DB}_ref" \
             "$GHLB_SRC/schema/app_db.sql" "$GHLB_SRC/data/demo/app.sql")
 for i in 1 2 3; do
-  gb_raw run --apply --work-db "$E2E_DIR/ref.db" --database-url "$ref_url"
+  gb_raw run --apply --yes --work-db "$E2E_DIR/ref.db" --database-url "$ref_url"
   [[ $GB_RC -eq 3 ]] || break
 done
 assert_rc 0 "uninterrupted run --apply"
@@ -58,7 +58,7 @@ for _ in $(seq 200); do
   [[ $(e2e_psql "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.query LIKE '%pg_sleep%' AND l.mode = 'RowShareLock'") -ge 1 ]] && break
   sleep 0.05
 done
-"$GHLB_BIN/ghl-backfill" apply --work-db "$WORK_DB" --batch-size 10 >"$E2E_DIR/killed-apply.out" 2>&1 &
+"$GHLB_BIN/ghl-backfill" apply --yes --work-db "$WORK_DB" --batch-size 10 >"$E2E_DIR/killed-apply.out" 2>&1 &
 pid=$!
 for _ in $(seq 600); do
   [[ $(e2e_psql "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'") -ge 1 ]] && break
@@ -72,8 +72,8 @@ wait "$holder" 2>/dev/null || true
 cat "$E2E_DIR/killed-apply.out" >>"$E2E_DIR/all-output.log"
 partial=$(e2e_sqlite "SELECT count(DISTINCT lead_id) FROM apply_log")
 [[ $partial -gt 0 && $partial -lt 195 ]] || e2e_fail "apply was not interrupted midway ($partial leads logged)"
-gb apply; assert_rc 0 "apply resumed"
-gb apply; assert_rc 0 "apply re-run"
+gb apply --yes; assert_rc 0 "apply resumed"
+gb apply --yes; assert_rc 0 "apply re-run"
 assert_contains "$GB_OUT" "nothing to write"
 
 assert_eq "$reference" "$(state)" "interrupted and resumed ends like uninterrupted"

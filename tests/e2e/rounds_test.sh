@@ -21,7 +21,7 @@ ref_db="${E2E_DB}_ref"
 ref_url=$("$GHLB_SRC/tools/pg-cluster" createdb "$GHLB_PG_DIR" "$ref_db" "$GHLB_SRC/schema/app_db.sql" \
             "$E2E_DIR/app.sql")
 e2e_start_sim "$E2E_DIR/sim.json" --burst 10000
-gb_raw run --apply --work-db "$E2E_DIR/ref.db" --database-url "$ref_url"; assert_rc 0 "uninterrupted run"
+gb_raw run --apply --yes --work-db "$E2E_DIR/ref.db" --database-url "$ref_url"; assert_rc 0 "uninterrupted run"
 reference=$(DATABASE_URL=$ref_url state)
 linked_ref=$(DATABASE_URL=$ref_url e2e_psql "SELECT count(*) FROM \"Lead\" WHERE \"ghlContactId\" IS NOT NULL")
 psql -X -q -d "${DATABASE_URL%/*}/postgres" -c "DROP DATABASE \"$ref_db\" WITH (FORCE)" >/dev/null
@@ -37,7 +37,7 @@ for round in $(seq 30); do
   gb plan; [[ $GB_RC -eq 0 || $GB_RC -eq 3 ]] || assert_rc 3 "plan round $round"
   waited=$((waited + $(e2e_sqlite "SELECT count(*) FROM plan_lead WHERE status = 'waiting'")))
   unfinished=$(e2e_sqlite "SELECT count(*) FROM plan_lead WHERE status IN ('pending', 'waiting')")
-  gb apply; apply_rc=$GB_RC
+  gb apply --yes; apply_rc=$GB_RC
   [[ $apply_rc -eq 0 || $apply_rc -eq 3 ]] || assert_rc 3 "apply round $round"
   [[ $unfinished -eq 0 || $apply_rc -eq 3 ]] || e2e_fail "apply exited $apply_rc with $unfinished leads pending or waiting"
   assert_eq 0 "$(e2e_sqlite "SELECT count(*) FROM apply_log a JOIN plan_lead p USING (lead_id) WHERE p.status = 'waiting'")" \

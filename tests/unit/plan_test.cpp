@@ -130,7 +130,9 @@ TEST_CASE("conflicts: smallest lead id (byte order) wins, already linked contact
                searchFound("x@example.com",
                            R"([{"id":"ddddddddddddddd1","email":"x@example.com","firstName":"X"}])")),
   };
-  resolveConflicts(plans, [](const std::string& id) { return id == "ddddddddddddddd1"; });
+  resolveConflicts(plans, [](const std::string& id) {
+    return id == "ddddddddddddddd1" ? std::optional<std::string>("other-lead") : std::nullopt;
+  });
   CHECK(plans[1].status == std::string(plan_status::kFill));
   CHECK(plans[0].status == std::string(plan_status::kConflict));
   CHECK(plans[0].changes.empty());  // nothing filled from a contact it cannot link
@@ -168,7 +170,9 @@ FetchRecord notFound(const std::string& email) {
 }
 
 std::vector<LeadPlan> resolve(std::vector<LeadPlan> plans, const std::string& linked = "") {
-  resolveConflicts(plans, [&](const std::string& id) { return id == linked; });
+  resolveConflicts(plans, [&](const std::string& id) {
+    return id == linked ? std::optional<std::string>("other-lead") : std::nullopt;
+  });
   return plans;
 }
 
@@ -378,5 +382,67 @@ TEST_CASE("a contact whose id is not clean text is never linked nor filled from"
   if (p.note == "invalid_value") {
     REQUIRE(p.reports.size() == 1);
     CHECK(p.reports[0].first == "ghlContactId");
+  }
+}
+
+// ---- a second pass: what this tool wrote is applied, never again to-write or a conflict ----------
+
+TEST_CASE("a contact linked to this very lead (our own apply) is not a conflict, and the lead keeps it") {
+  const auto found = searchFound("a@example.com", kAnn);
+  const auto linkedTo = [](std::string lead) {
+    return [lead](const std::string& id) {
+      return id == "ccccccccccccccc1" ? std::optional<std::string>(lead) : std::nullopt;
+    };
+  };
+  SUBCASE("linked to the lead itself: it keeps its fill") {
+    std::vector<LeadPlan> plans = {planLead(emailLead("lead-2", "a@example.com"), found)};
+    resolveConflicts(plans, linkedTo("lead-2"));
+    CHECK(is(plans[0], plan_status::kFill));
+    CHECK(plans[0].link);
+  }
+  SUBCASE("linked to another lead: conflict") {
+    std::vector<LeadPlan> plans = {planLead(emailLead("lead-2", "a@example.com"), found)};
+    resolveConflicts(plans, linkedTo("lead-7"));
+    CHECK(is(plans[0], plan_status::kConflict));
+    CHECK(plans[0].note == "contact_already_linked");
+  }
+  SUBCASE("the holder keeps it even when a smaller lead (new since) wants it too") {
+    std::vector<LeadPlan> plans = {planLead(emailLead("lead-1", "a@example.com"), found),
+                                   planLead(emailLead("lead-2", "a@example.com"), found)};
+    resolveConflicts(plans, linkedTo("lead-2"));
+    CHECK(is(plans[0], plan_status::kConflict));
+    CHECK(plans[0].note == "contact_already_linked");
+    CHECK(is(plans[1], plan_status::kFill));
+  }
+  SUBCASE("the holder never waits for a smaller pending lead") {
+    std::vector<LeadPlan> plans = {planLead(emailLead("lead-1", "a@example.com"), std::nullopt),
+                                   planLead(emailLead("lead-2", "a@example.com"), found)};
+    resolveConflicts(plans, linkedTo("lead-2"));
+    CHECK(is(plans[1], plan_status::kFill));
+  }
+}
+
+TEST_CASE("dropApplied: fields in apply_log are no longer changes; a lead with none left is applied") {
+  const auto p0 = planLead(emailLead("lead-1", "a@example.com"), searchFound("a@example.com", kAnn));
+  REQUIRE(is(p0, plan_status::kFill));
+  REQUIRE(p0.changes.size() == 2);  // ghlContactId, firstName
+  SUBCASE("nothing applied: unchanged") {
+    auto p = p0;
+    dropApplied(p, {});
+    CHECK(p.changes.size() == 2);
+    CHECK(is(p, plan_status::kFill));
+  }
+  SUBCASE("some fields applied: the rest is still to write") {
+    auto p = p0;
+    dropApplied(p, {"ghlContactId"});
+    REQUIRE(p.changes.size() == 1);
+    CHECK(p.changes[0].field == "firstName");
+    CHECK(is(p, plan_status::kFill));
+  }
+  SUBCASE("every field applied: applied, nothing to write") {
+    auto p = p0;
+    dropApplied(p, {"ghlContactId", "firstName", "phone"});
+    CHECK(p.changes.empty());
+    CHECK(is(p, plan_status::kApplied));
   }
 }

@@ -1,0 +1,126 @@
+// plan_store: the input fingerprint changes exactly when what plan reads changes, and the plan a
+// given set of tenants may apply (planCovers, latestCovering).
+#include "plan_store.h"
+
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "work_db.h"
+
+using namespace ghlb;
+
+namespace {
+
+std::string freshDb(const char* name) {
+  const auto dir = std::filesystem::temp_directory_path() / ("ghlb-unit-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto p = dir / name;
+  std::filesystem::remove(p);
+  return p.string();
+}
+
+void seed(SQLite::Database& db) {
+  db.exec(
+      "INSERT INTO stage_run(id, stage, started_at, status) VALUES (1, 'extract', 't', 'done');"
+      "INSERT INTO lead(id, client_id, location_id, email, extract_run) VALUES "
+      " ('lead-1', 'client-a', 'loc-a', 'a@example.com', 1), ('lead-2', 'client-a', 'loc-a', NULL, 1),"
+      " ('lead-9', 'client-b', 'loc-b', 'b@example.com', 1);"
+      "INSERT INTO fetch_result(lead_id, lookup, lookup_key, outcome, search_body, fetched_at, fetch_run) "
+      " VALUES ('lead-1', 'search', 'a@example.com', 'found', '{\"contacts\":[]}', 't', 1);"
+      "INSERT INTO linked_contact(contact_id, lead_id) VALUES ('ccccccccccccccc1', 'lead-0');");
+}
+
+}  // namespace
+
+TEST_CASE("the input fingerprint changes when the snapshot, a fetch result or a link changes, not else") {
+  WorkDb work(freshDb("fingerprint.db"));
+  auto& db = work.db();
+  seed(db);
+  PlanStore store(db);
+  const std::vector<std::string> a = {"client-a"};
+  const std::string base = store.inputFingerprint(a);
+  const std::string all = store.inputFingerprint({});
+  CHECK(base.size() == 16);
+  CHECK(base == store.inputFingerprint(a));  // stable
+  CHECK(all != base);                        // the scope is part of it
+
+  const auto changes = [&](const std::string& sql, const std::string& undo) {
+    db.exec(sql);
+    const bool changed = store.inputFingerprint(a) != base;
+    db.exec(undo);
+    REQUIRE(store.inputFingerprint(a) == base);
+    return changed;
+  };
+  SUBCASE("what plan reads changes it") {
+    CHECK(changes("UPDATE lead SET email = 'x@example.com' WHERE id = 'lead-1'",
+                  "UPDATE lead SET email = 'a@example.com' WHERE id = 'lead-1'"));
+    CHECK(changes("UPDATE lead SET email = '' WHERE id = 'lead-2'",  // NULL -> '' is a change
+                  "UPDATE lead SET email = NULL WHERE id = 'lead-2'"));
+    CHECK(changes("UPDATE lead SET eligible = 0 WHERE id = 'lead-2'",
+                  "UPDATE lead SET eligible = 1 WHERE id = 'lead-2'"));
+    CHECK(changes("UPDATE fetch_result SET outcome = 'not_found'",
+                  "UPDATE fetch_result SET outcome = 'found'"));
+    CHECK(changes("UPDATE fetch_result SET search_body = '{\"contacts\":[1]}'",
+                  "UPDATE fetch_result SET search_body = '{\"contacts\":[]}'"));
+    CHECK(changes(
+        "DELETE FROM fetch_result",
+        "INSERT INTO fetch_result(lead_id, lookup, lookup_key, outcome, search_body, fetched_at, "
+        "fetch_run) VALUES ('lead-1', 'search', 'a@example.com', 'found', '{\"contacts\":[]}', 't', 1)"));
+    CHECK(changes("INSERT INTO linked_contact VALUES ('ccccccccccccccc2', 'lead-1')",
+                  "DELETE FROM linked_contact WHERE contact_id = 'ccccccccccccccc2'"));
+    CHECK(changes("UPDATE linked_contact SET lead_id = 'lead-1'",
+                  "UPDATE linked_contact SET lead_id = 'lead-0'"));
+  }
+  SUBCASE("bookkeeping and other tenants do not") {
+    CHECK_FALSE(
+        changes("INSERT INTO stage_run(id, stage, started_at, status) VALUES (7, 'extract', 't', 'done'); "
+                "UPDATE lead SET extract_run = 7",
+                "UPDATE lead SET extract_run = 1; DELETE FROM stage_run WHERE id = 7"));
+    CHECK_FALSE(changes("UPDATE fetch_result SET attempts = 3, fetched_at = 'u', http_status = 200",
+                        "UPDATE fetch_result SET attempts = 0, fetched_at = 't', http_status = NULL"));
+    CHECK_FALSE(changes("UPDATE lead SET email = 'z@example.com' WHERE id = 'lead-9'",
+                        "UPDATE lead SET email = 'b@example.com' WHERE id = 'lead-9'"));
+  }
+}
+
+TEST_CASE("InputDigest: field boundaries and NULL count") {
+  const auto digest = [](std::initializer_list<std::optional<std::string_view>> fields) {
+    InputDigest d;
+    for (const auto& f : fields) d.add(f);
+    return d.hex();
+  };
+  CHECK(digest({"ab", "c"}) != digest({"a", "bc"}));
+  CHECK(digest({std::nullopt}) != digest({""}));
+  CHECK(digest({"x"}) == digest({"x"}));
+}
+
+TEST_CASE("the plan apply takes: the newest that covers the tenants asked") {
+  CHECK(planCovers({}, {}));
+  CHECK(planCovers({}, {"client-a"}));
+  CHECK(planCovers({"client-a", "client-b"}, {"client-b"}));
+  CHECK_FALSE(planCovers({"client-a"}, {}));  // every tenant asked, one planned
+  CHECK_FALSE(planCovers({"client-a"}, {"client-a", "client-b"}));
+
+  WorkDb work(freshDb("plans.db"));
+  auto& db = work.db();
+  seed(db);
+  PlanStore store(db);
+  const auto add = [&](std::vector<std::string> scope) {
+    PlanRecord r;
+    r.plan_run = 1;
+    r.created_at = "t";
+    r.scope = std::move(scope);
+    r.fingerprint = "f";
+    return store.add(r);
+  };
+  CHECK_FALSE(store.latestCovering({}).has_value());
+  const auto p_all = add({});
+  const auto p_a = add({"client-a"});
+  CHECK(store.latestCovering({"client-a"})->id == p_a);
+  CHECK(store.latestCovering({"client-b"})->id == p_all);
+  CHECK(store.latestCovering({})->id == p_all);
+  CHECK(store.find(p_a)->scope == std::vector<std::string>{"client-a"});
+  CHECK_FALSE(store.find(p_a + 10).has_value());
+}
