@@ -181,8 +181,12 @@ void AppDb::checkSchema() {
   enter(tx);
   std::set<std::pair<std::string, std::string>> present;
   const auto rows = tx.exec_params(
-      "SELECT table_name, column_name FROM information_schema.columns "
-      "WHERE table_schema = current_schema() AND table_name IN ($1, $2)",
+      // pg_attribute, not information_schema: the latter hides the columns the role may not
+      // read, which checkAccess reports as such. to_regclass resolves as the queries do.
+      "SELECT c.relname, a.attname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_attribute a ON a.attrelid = "
+      "c.oid "
+      "WHERE c.oid IN (pg_catalog.to_regclass(pg_catalog.quote_ident($1)), "
+      "pg_catalog.to_regclass(pg_catalog.quote_ident($2))) AND a.attnum > 0 AND NOT a.attisdropped",
       "Client", "Lead");
   for (const auto& r : rows) present.emplace(r[0].as<std::string>(), r[1].as<std::string>());
   for (const auto& req : kRequired) {
