@@ -64,8 +64,13 @@ std::string describeConnectFailure(const std::string& m) {
   const auto has = [&m](const char* s) { return m.find(s) != std::string::npos; };
   const char* where = "check --database-url / DATABASE_URL (or PGHOST, PGPORT, PGUSER, PGDATABASE)";
   std::string kind, fix;
-  if (has("could not translate host name") || has("Name or service not known") ||
-      has("nodename nor servname")) {
+  if (has("invalid URI query parameter") || has("invalid connection option") || has("invalid port number") ||
+      (has("invalid ") && has(" value"))) {
+    // libpq refused the URL itself before connecting (Prisma's parameters never get this far).
+    kind = "invalid connection parameter";
+    fix = "check the parameters and values of the URL against libpq's connection parameters";
+  } else if (has("could not translate host name") || has("Name or service not known") ||
+             has("nodename nor servname")) {
     kind = "unknown host";
     fix = "check the host name";
   } else if (has("Connection refused")) {
