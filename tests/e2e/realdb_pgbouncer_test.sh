@@ -82,6 +82,13 @@ assert_contains "$GB_ERR" "parameter=connection_limit"
 assert_not_contains "$GB_ERR" "$E2E_DB"
 realdb_check_demo_result app_data
 
+# The direct URL with ?schema= (search_path for the session, prepared statements on): the same leads.
+eligible=$(e2e_sqlite 'SELECT count(*) FROM lead WHERE eligible = 1')
+DATABASE_URL="$DATABASE_URL?schema=app_data" gb extract
+assert_rc 0 "extract over the direct URL with ?schema="
+assert_not_contains "$GB_ERR" "pooler_mode"
+assert_eq "$eligible" "$(e2e_sqlite 'SELECT count(*) FROM lead WHERE eligible = 1')" "eligible leads, direct"
+
 # An unknown parameter in the same URL: named, nothing else echoed.
 DATABASE_URL="$pooled&frobnicate=tok-Vb63" gb extract
 assert_rc 2 "unknown URL parameter"
