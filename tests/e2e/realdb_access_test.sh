@@ -73,6 +73,18 @@ DATABASE_URL=$role_url gb extract
 assert_rc 1 "extract without SELECT on the token column"
 assert_contains "$GB_ERR" 'lacks SELECT on column "ghlPrivateKey" of table "Client"'
 
+# Ownership: the table's owner reads through row-level security, unless the table FORCEs it.
+e2e_psql "GRANT SELECT ON \"Client\" TO $reader;
+          ALTER TABLE \"Lead\" ENABLE ROW LEVEL SECURITY; ALTER TABLE \"Lead\" OWNER TO $reader" >/dev/null
+DATABASE_URL=$role_url gb extract
+assert_rc 0 "extract as the owner of a table with row-level security"
+e2e_psql "ALTER TABLE \"Lead\" FORCE ROW LEVEL SECURITY" >/dev/null
+DATABASE_URL=$role_url gb extract
+assert_rc 1 "extract as the owner of a table that FORCEs row-level security"
+assert_contains "$GB_ERR" "FORCEs row-level security: only BYPASSRLS helps"
+e2e_psql "ALTER TABLE \"Lead\" NO FORCE ROW LEVEL SECURITY; ALTER TABLE \"Lead\" DISABLE ROW LEVEL SECURITY;
+          ALTER TABLE \"Lead\" OWNER TO postgres" >/dev/null
+
 # An unknown URL parameter: named, exit 2, its value and no password echoed.
 DATABASE_URL="${DATABASE_URL/postgres@/postgres:pw-Zq81x@}?sslmode=disable&statement_timeout=tok-Vb63&pgbouncer=false" gb extract
 assert_rc 2 "unknown URL parameter"
