@@ -5,7 +5,9 @@
 #include <set>
 
 #include "error.h"
+#include "log.h"
 #include "names.h"
+#include "pg_url.h"
 #include "text.h"
 
 namespace ghlb {
@@ -35,6 +37,11 @@ constexpr RequiredColumn kRequired[] = {
     {"Lead", "updatedAt"},
 };
 
+// The columns apply writes: the role needs UPDATE on each.
+constexpr const char* kWritten[] = {
+    "ghlContactId",     "email",      "phone",    "firstName", "lastName", "companyName", "enrichmentStatus",
+    "enrichmentSource", "enrichedAt", "updatedAt"};
+
 }  // namespace
 
 std::string pgTextArray(const std::vector<std::string>& values) {
@@ -57,8 +64,13 @@ std::string describeConnectFailure(const std::string& m) {
   const auto has = [&m](const char* s) { return m.find(s) != std::string::npos; };
   const char* where = "check --database-url / DATABASE_URL (or PGHOST, PGPORT, PGUSER, PGDATABASE)";
   std::string kind, fix;
-  if (has("could not translate host name") || has("Name or service not known") ||
-      has("nodename nor servname")) {
+  if (has("invalid URI query parameter") || has("invalid connection option") || has("invalid port number") ||
+      (has("invalid ") && has(" value"))) {
+    // libpq refused the URL itself before connecting (Prisma's parameters never get this far).
+    kind = "invalid connection parameter";
+    fix = "check the parameters and values of the URL against libpq's connection parameters";
+  } else if (has("could not translate host name") || has("Name or service not known") ||
+             has("nodename nor servname")) {
     kind = "unknown host";
     fix = "check the host name";
   } else if (has("Connection refused")) {
@@ -88,22 +100,98 @@ std::string describeConnectFailure(const std::string& m) {
   return "cannot connect to the application database: " + kind + ": " + fix + "; " + where;
 }
 
-AppDb::AppDb(const std::string& url) {
+AppDb::AppDb(const std::string& url, const Log* log) {
+  // Prisma's parameters are taken out first: libpq would reject them ("invalid URI query parameter").
+  const PgUrl pg = rewritePgUrl(url);
+  schema_ = pg.schema;
+  pooler_ = pg.pooler;
+  if (log) {
+    for (const auto& name : pg.notes)
+      log->info("database_url_parameter_ignored",
+                {{"parameter", name}, {"reason", std::string("Prisma-only")}});
+    if (pooler_)
+      log->info("pooler_mode",
+                {{"prepared_statements", std::string("off")},
+                 {"note", std::string("a direct database URL (not through the pooler) is faster")}});
+  }
   // An empty URL is libpq's defaults: PG* variables and ~/.pgpass, as psql.
   try {
-    conn_ = std::make_unique<pqxx::connection>(url);
+    conn_ = std::make_unique<pqxx::connection>(pg.conninfo);
   } catch (const std::exception& e) {
     // libpq's message can echo the URL (and its password): classify it, never repeat it.
     throw FatalError(describeConnectFailure(e.what()));
+  }
+  // A direct connection keeps ?schema= for the session; through a transaction pooler a session
+  // setting would land on a server connection other clients get next, so enter() sets it per
+  // transaction instead.
+  if (!schema_.empty() && !pooler_) {
+    pqxx::nontransaction tx(*conn_);
+    tx.exec_params("SELECT pg_catalog.set_config('search_path', $1, false)", quoteIdent(schema_));
+  }
+}
+
+void AppDb::enter(pqxx::transaction_base& tx) const {
+  if (pooler_ && !schema_.empty())
+    tx.exec_params("SELECT pg_catalog.set_config('search_path', $1, true)", quoteIdent(schema_));
+}
+
+void AppDb::checkAccess(bool write) {
+  pqxx::read_transaction tx(*conn_);
+  enter(tx);
+  for (const char* table : {"Lead", "Client"}) {
+    const auto r = tx.exec_params(
+        "SELECT c.relrowsecurity, c.relforcerowsecurity, pg_catalog.pg_has_role(c.relowner, 'USAGE'), "
+        "r.rolbypassrls, r.rolsuper FROM pg_catalog.pg_class c, pg_catalog.pg_roles r "
+        "WHERE c.oid = pg_catalog.to_regclass(pg_catalog.quote_ident($1)) AND r.rolname = current_user",
+        table);
+    if (r.empty()) continue;  // checkSchema reports a missing table
+    const bool rls = r[0][0].as<bool>(), forced = r[0][1].as<bool>(), owner = r[0][2].as<bool>(),
+               bypass = r[0][3].as<bool>(), super = r[0][4].as<bool>();
+    if (rls && !super && !bypass && (!owner || forced))
+      throw FatalError(
+          std::string("row-level security is enabled on table \"") + table +
+          "\" and applies to the connected role, which would see or update only the rows a policy "
+          "lets it (maybe none): connect as the table's owner or a role with BYPASSRLS" +
+          (forced ? " (the table FORCEs row-level security: only BYPASSRLS helps)" : ""));
+  }
+  std::vector<std::string> tables, columns, privileges;
+  for (const auto& req : kRequired) {
+    tables.emplace_back(req.table);
+    columns.emplace_back(req.column);
+    privileges.emplace_back("SELECT");
+  }
+  if (write)
+    for (const char* col : kWritten) {
+      tables.emplace_back("Lead");
+      columns.emplace_back(col);
+      privileges.emplace_back("UPDATE");
+    }
+  const auto missing = tx.exec_params(
+      "SELECT t, col, p FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS x(t, col, p, n) "
+      "WHERE NOT pg_catalog.has_column_privilege(pg_catalog.to_regclass(pg_catalog.quote_ident(t)), col, p) "
+      "ORDER BY n LIMIT 1",
+      pgTextArray(tables), pgTextArray(columns), pgTextArray(privileges));
+  if (!missing.empty()) {
+    const auto t = missing[0][0].as<std::string>(), c = missing[0][1].as<std::string>(),
+               p = missing[0][2].as<std::string>();
+    throw FatalError("the connected role lacks " + p + " on column \"" + c + "\" of table \"" + t +
+                     "\": GRANT " + p + " on the columns the backfill " +
+                     (p == "UPDATE" ? "writes" : "reads") +
+                     " (README: Running against the application's database) or connect as the table's owner");
   }
 }
 
 void AppDb::checkSchema() {
   pqxx::read_transaction tx(*conn_);
+  enter(tx);
   std::set<std::pair<std::string, std::string>> present;
   const auto rows = tx.exec_params(
-      "SELECT table_name, column_name FROM information_schema.columns "
-      "WHERE table_schema = current_schema() AND table_name IN ($1, $2)",
+      // pg_attribute, not information_schema: the latter hides the columns the role may not
+      // read, which checkAccess reports as such. to_regclass resolves as the queries do.
+      "SELECT c.relname, a.attname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_attribute a ON a.attrelid = "
+      "c.oid "
+      "WHERE c.oid IN (pg_catalog.to_regclass(pg_catalog.quote_ident($1)), "
+      "pg_catalog.to_regclass(pg_catalog.quote_ident($2))) AND a.attnum > 0 AND NOT a.attisdropped",
       "Client", "Lead");
   for (const auto& r : rows) present.emplace(r[0].as<std::string>(), r[1].as<std::string>());
   for (const auto& req : kRequired) {
@@ -122,6 +210,7 @@ void AppDb::checkSchema() {
 
 std::vector<ClientRow> AppDb::clients(const std::vector<std::string>& ids, bool with_tokens) {
   pqxx::read_transaction tx(*conn_);
+  enter(tx);
   const std::string token_expr = with_tokens ? std::string(names::kClientToken) : "NULL::text";
   const std::string sql = std::string("SELECT id, ") + names::kClientLocation + ", " + token_expr + ", (" +
                           names::kClientToken + " IS NOT NULL AND NOT " + names::kClientToken + " ~ $2 AND " +

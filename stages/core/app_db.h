@@ -8,6 +8,8 @@
 
 namespace ghlb {
 
+class Log;
+
 struct ClientRow {
   std::string id;
   std::string location_id;    // trimmed; empty when missing
@@ -17,12 +19,28 @@ struct ClientRow {
 
 class AppDb {
  public:
-  // Connects to URL (a libpq connection string or postgresql:// URL; empty: libpq's PG* variables
-  // and ~/.pgpass). FatalError saying which kind of failure (describeConnectFailure) otherwise.
-  explicit AppDb(const std::string& url);
+  // Connects to URL (a libpq connection string or postgresql:// URL, Prisma's parameters
+  // understood: see pg_url.h; empty: libpq's PG* variables and ~/.pgpass). FatalError saying which
+  // kind of failure (describeConnectFailure) otherwise. LOG (may be null) gets one note per dropped
+  // URL parameter and one when pooler mode is on.
+  explicit AppDb(const std::string& url, const Log* log = nullptr);
 
   // FatalError naming the first missing table or column the backfill needs.
   void checkSchema();
+
+  // FatalError (exit 1), one line, when the connected role would read or write through row-level
+  // security on "Client" or "Lead" (RLS enabled, no BYPASSRLS, not the owner or FORCE'd), or lacks
+  // SELECT on a column the backfill reads, or (write) UPDATE on a column apply writes. Names the
+  // table or column and says how to fix it. Call after checkSchema, before reading anything.
+  void checkAccess(bool write);
+
+  // Pooler mode (?pgbouncer=true): no session state survives a transaction, so no named prepared
+  // statements, and the schema is set in every transaction (enter).
+  bool pooler() const { return pooler_; }
+
+  // Call first in every transaction on conn(): sets ?schema= for that transaction in pooler mode
+  // (a direct connection has it for the whole session already).
+  void enter(pqxx::transaction_base& tx) const;
 
   // Tenants with the given ids (all tenants when ids is empty), ordered by id. FatalError naming
   // the first unknown id. with_tokens: also read "ghlPrivateKey" (fetch only).
@@ -32,6 +50,8 @@ class AppDb {
 
  private:
   std::unique_ptr<pqxx::connection> conn_;
+  std::string schema_;
+  bool pooler_ = false;
 };
 
 // A PostgreSQL text[] literal of values, to bind as one parameter ($n::text[]).

@@ -114,7 +114,8 @@ std::string enrichmentValue(const std::string& field) {
 
 // Runs the guarded statement for one lead inside tx; appends one result per planned field, and
 // for the enrichment trio whenever the statement wrote it.
-void applyLead(pqxx::work& tx, const PlannedLead& lead, std::vector<FieldResult>& out) {
+// prepared: the statement "ghlb_apply" exists on the connection (not in pooler mode).
+void applyLead(pqxx::work& tx, const PlannedLead& lead, bool prepared, std::vector<FieldResult>& out) {
   auto f = lead.fields;
   const auto add = [&](const std::string& field, const char* outcome) {
     const auto it = lead.fields.find(field);
@@ -138,10 +139,13 @@ void applyLead(pqxx::work& tx, const PlannedLead& lead, std::vector<FieldResult>
   if (f.empty()) return;
   // Enrichment goes with every phone write; the statement checks the status at write time.
   const bool enrich = f.count(names::kFieldPhone) > 0;
-  const auto rows = tx.exec_prepared("ghlb_apply", lead.id, param(f, names::kFieldContactId),
-                                     param(f, names::kFieldEmail), param(f, names::kFieldPhone),
-                                     param(f, names::kFieldFirstName), param(f, names::kFieldLastName),
-                                     param(f, names::kFieldCompany), pgBlankPattern(), enrich);
+  const auto exec = [&](const auto&... a) {
+    return prepared ? tx.exec_prepared("ghlb_apply", a...) : tx.exec_params(guardedUpdateSql(), a...);
+  };
+  const auto rows =
+      exec(lead.id, param(f, names::kFieldContactId), param(f, names::kFieldEmail),
+           param(f, names::kFieldPhone), param(f, names::kFieldFirstName), param(f, names::kFieldLastName),
+           param(f, names::kFieldCompany), pgBlankPattern(), enrich);
   if (rows.empty()) {
     for (const auto& [field, v] : f) add(field, apply_outcome::kGone);
     return;
@@ -339,8 +343,9 @@ const char* fieldOutcome(bool written, const std::optional<std::string>& current
 ExitCode runApply(const ApplyOptions& opts, const Log& log) {
   if (opts.batch_size < 1 || opts.batch_size > 10000)
     throw usageError("--batch-size must be between 1 and 10000");
-  AppDb app(resolveDatabaseUrl(opts.database_url));
+  AppDb app(resolveDatabaseUrl(opts.database_url), &log);
   app.checkSchema();
+  app.checkAccess(/*write=*/true);
   WorkDb work(opts.common.work_db, WorkDb::Mode::kExisting);
   auto& db = work.db();
   checkKnownClients(db, opts.common.client_ids);
@@ -352,7 +357,8 @@ ExitCode runApply(const ApplyOptions& opts, const Log& log) {
     run = work.beginRun("apply", jsonObject({{"client_ids", joinIds(opts.common.client_ids)},
                                              {"batch_size", opts.batch_size},
                                              {"plan", plan.id}}));
-  app.conn().prepare("ghlb_apply", guardedUpdateSql());
+  // A transaction pooler hands each transaction its own server connection: no named statement.
+  if (!app.pooler()) app.conn().prepare("ghlb_apply", guardedUpdateSql());
 
   std::map<std::string, std::map<std::string, std::int64_t>> by_field;
   std::int64_t failed_leads = 0, done_leads = 0;
@@ -366,7 +372,8 @@ ExitCode runApply(const ApplyOptions& opts, const Log& log) {
     std::vector<FieldResult> results;
     try {
       pqxx::work tx(app.conn());
-      for (size_t i = start; i < end; ++i) applyLead(tx, planned[i], results);
+      app.enter(tx);
+      for (size_t i = start; i < end; ++i) applyLead(tx, planned[i], !app.pooler(), results);
       if (opts.dry_run)
         tx.abort();
       else
@@ -385,8 +392,9 @@ ExitCode runApply(const ApplyOptions& opts, const Log& log) {
       for (size_t i = start; i < end; ++i) {
         try {
           pqxx::work tx(app.conn());
+          app.enter(tx);
           std::vector<FieldResult> one;
-          applyLead(tx, planned[i], one);
+          applyLead(tx, planned[i], !app.pooler(), one);
           if (opts.dry_run)
             tx.abort();
           else

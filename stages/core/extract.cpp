@@ -67,8 +67,9 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
   if (opts.max_leads < 0) throw usageError("--max-leads must be 0 (no cap) or more");
 
   // Everything that can be wrong with the input is checked before the work DB is touched.
-  AppDb app(resolveDatabaseUrl(opts.database_url));
+  AppDb app(resolveDatabaseUrl(opts.database_url), &log);
   app.checkSchema();
+  app.checkAccess(/*write=*/false);
   const auto clients = app.clients(opts.common.client_ids, /*with_tokens=*/false);
 
   WorkDb work(opts.common.work_db);
@@ -102,6 +103,7 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
   c.participating = static_cast<std::int64_t>(participating.size());
 
   ReadTx tx(app.conn());
+  app.enter(tx);
   c.linked_contacts = snapshotLinkedContacts(tx, db, opts.page_size);
 
   using namespace names;

@@ -43,7 +43,7 @@ all_rows() { e2e_psql "SELECT string_agg(md5(ROW(l.*)::text), ',' ORDER BY id) F
 rows_before=$(all_rows)
 gb apply --yes --database-url "${DATABASE_URL/postgres@/$ro_role@}"; assert_rc 1 "apply without UPDATE permission"
 assert_eq 1 "$(grep -c . "$GB_ERR")" "one line on stderr"
-assert_contains "$GB_ERR" 'lacks UPDATE permission on table "Lead" (SQLSTATE 42501)'
+assert_contains "$GB_ERR" 'lacks UPDATE on column "ghlContactId" of table "Lead"'  # checked up front
 assert_not_contains "$GB_ERR" "lead by lead"
 assert_eq "$rows_before" "$(all_rows)" "nothing written without UPDATE permission"
 assert_eq 0 "$(e2e_sqlite "SELECT count(*) FROM apply_log")" "nothing recorded without UPDATE permission"
