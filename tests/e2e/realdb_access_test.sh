@@ -49,7 +49,7 @@ done
 assert_rc 0 "fetch as the role"
 gb plan; assert_rc 0 "plan"
 e2e_psql "REVOKE UPDATE (phone) ON \"Lead\" FROM $reader" >/dev/null
-DATABASE_URL=$role_url gb apply
+DATABASE_URL=$role_url gb apply --yes
 assert_rc 1 "apply without UPDATE on phone"
 assert_eq 1 "$(wc -l <"$GB_ERR")" "one line"
 assert_contains "$GB_ERR" 'lacks UPDATE on column "phone" of table "Lead"'
@@ -58,12 +58,12 @@ assert_eq 0 "$(e2e_psql "SELECT count(*) FROM \"Lead\" l JOIN before_backfill b 
 assert_eq 0 "$(e2e_sqlite 'SELECT count(*) FROM apply_log')" "nothing logged as applied"
 # RLS enabled again: apply refuses for that first (it would update no row).
 e2e_psql "ALTER TABLE \"Lead\" ENABLE ROW LEVEL SECURITY" >/dev/null
-DATABASE_URL=$role_url gb apply
+DATABASE_URL=$role_url gb apply --yes
 assert_rc 1 "apply under row-level security"
 assert_contains "$GB_ERR" 'row-level security is enabled on table "Lead"'
 e2e_psql "ALTER TABLE \"Lead\" DISABLE ROW LEVEL SECURITY;
           GRANT UPDATE (phone) ON \"Lead\" TO $reader" >/dev/null
-DATABASE_URL=$role_url gb apply --batch-size 7
+DATABASE_URL=$role_url gb apply --yes --batch-size 7
 assert_rc 0 "apply with every UPDATE privilege"
 realdb_check_demo_result
 

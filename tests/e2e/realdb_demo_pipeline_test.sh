@@ -9,7 +9,7 @@ realdb_load_demo
 e2e_start_sim "$GHLB_SRC/data/demo/ghl-sim.json"
 realdb_run_pipeline
 realdb_check_demo_result
-gb apply; assert_rc 0 "apply again"
+gb apply --yes; assert_rc 0 "apply again"
 assert_contains "$GB_OUT" "nothing to write"
 assert_no_pii
 e2e_pass

@@ -72,7 +72,7 @@ realdb_run_pipeline() {
   done
   assert_rc 0 "fetch ends with nothing retryable"
   gb plan; assert_rc 0 "plan"
-  gb apply --batch-size 7; assert_rc 0 "apply"
+  gb apply --yes --batch-size 7; assert_rc 0 "apply"
   assert_eq "$(e2e_sqlite "SELECT count(*) FROM plan_item")" \
             "$(e2e_sqlite "SELECT count(*) FROM apply_log WHERE outcome = 'written'")" "every planned field written"
 }
