@@ -7,6 +7,7 @@
 #include <set>
 
 #include "app_db.h"
+#include "app_identity.h"
 #include "clock.h"
 #include "error.h"
 #include "json_util.h"
@@ -347,6 +348,7 @@ ExitCode runApply(const ApplyOptions& opts, const Log& log) {
   app.checkSchema();
   app.checkAccess(/*write=*/true);
   WorkDb work(opts.common.work_db, WorkDb::Mode::kExisting);
+  bindAppDatabase(work, appDatabaseIdentity(app), /*record=*/false);  // never a plan of another database
   auto& db = work.db();
   checkKnownClients(db, opts.common.client_ids);
   const PlanRecord plan = choosePlan(db, opts);

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "app_db.h"
+#include "app_identity.h"
 #include "error.h"
 #include "json_util.h"
 #include "names.h"
@@ -72,7 +73,9 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
   app.checkAccess(/*write=*/false);
   const auto clients = app.clients(opts.common.client_ids, /*with_tokens=*/false);
 
+  const std::string identity = appDatabaseIdentity(app);
   WorkDb work(opts.common.work_db);
+  bindAppDatabase(work, identity, /*record=*/true);
   auto& db = work.db();
   const auto run = work.beginRun("extract", jsonObject({{"client_ids", joinIds(opts.common.client_ids)},
                                                         {"page_size", opts.page_size},

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "app_db.h"
+#include "app_identity.h"
 #include "base_url.h"
 #include "contact.h"
 #include "curl_transport.h"
@@ -578,13 +579,15 @@ std::string optionsJson(const FetchOptions& o) {
 }
 
 // Tokens of the clients in WORK, read from the application database (memory only).
-std::map<std::string, Credential> readCredentials(const FetchOptions& opts,
+// The work DB must belong to that database (bindAppDatabase).
+std::map<std::string, Credential> readCredentials(WorkDb& work_db, const FetchOptions& opts,
                                                   const std::map<std::string, std::int64_t>& work,
                                                   const Log& log) {
   std::map<std::string, Credential> creds;
   if (work.empty()) return creds;  // nothing to fetch: no need for the application database
   AppDb app(resolveDatabaseUrl(opts.database_url), &log);
   app.checkAccess(/*write=*/false);
+  bindAppDatabase(work_db, appDatabaseIdentity(app), /*record=*/false);
   for (auto& row : app.clients(opts.common.client_ids, /*with_tokens=*/true))
     if (row.participates && work.count(row.id))
       creds[row.id] = Credential{row.location_id, std::move(row.token)};
@@ -709,7 +712,7 @@ ExitCode runFetch(const FetchOptions& in, const Log& log) {
   WorkDb work(opts.common.work_db, WorkDb::Mode::kExisting);
   checkKnownClients(work.db(), opts.common.client_ids);
   // Bad input and an unreachable application database stop the stage before it writes anything.
-  const auto creds = readCredentials(opts, countWork(work, opts), log);
+  const auto creds = readCredentials(work, opts, countWork(work, opts), log);
   const std::int64_t run = work.beginRun("fetch", optionsJson(opts));
   std::optional<std::string> failure;
   ExitCode code = ExitCode::kDone;
