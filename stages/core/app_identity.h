@@ -16,7 +16,7 @@ namespace ghlb {
 std::string appDatabaseIdentity(AppDb& app);
 
 // FatalError (exit 1, one line) when WORK holds another identity than IDENTITY. When it holds none
-// yet (a new work DB, or one made before version 4), RECORD (extract) stores IDENTITY; the other
+// yet (a new work DB, or one made before version 3), RECORD (extract) stores IDENTITY; the other
 // stages only compare, so a dry run writes nothing. Call before anything is read or written.
 void bindAppDatabase(WorkDb& work, const std::string& identity, bool record);
 

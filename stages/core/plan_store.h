@@ -1,4 +1,4 @@
-// plan_store: the identity of a plan (work-DB table "plan", schema/work_db/003_plan_identity.sql).
+// plan_store: the identity of a plan (work-DB table "plan", schema/work_db/002_plan_identity.sql).
 // Each completed plan run records an id, the tenants it covers and a fingerprint of the inputs it
 // was computed from, so that apply writes only a plan whose inputs are still those reviewed.
 // This class owns every SQL statement on table "plan" and the fingerprint's query.

@@ -1,4 +1,4 @@
--- ghl-backfill work database, version 4: which application database the work DB belongs to.
+-- ghl-backfill work database, version 3: which application database the work DB belongs to.
 -- extract records it on first use; every stage that connects to PostgreSQL compares, so a plan
 -- made from one database is never applied to another (or refreshed from another).
 CREATE TABLE app_database (
