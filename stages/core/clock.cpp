@@ -5,8 +5,9 @@
 
 namespace ghlb {
 
-std::string isoNowUtc() {
-  const auto now = std::chrono::system_clock::now();
+std::string isoNowUtc() { return isoUtc(std::chrono::system_clock::now()); }
+
+std::string isoUtc(std::chrono::system_clock::time_point now) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   const std::time_t secs = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};

@@ -36,6 +36,7 @@ constexpr Millis kWindow{10000};                    // GHL's burst window
 constexpr int kUnreachableAfter = 5;        // consecutive transport failures that pause a location ...
 constexpr Millis kUnreachablePause{30000};  // ... this long, then one probe request
 constexpr size_t kMaxSearchPages = 20;      // searchAfter pages read for one email
+constexpr Millis kLongPause{60000};         // a location paused longer than this is logged once
 
 constexpr FetchOutcome kAllOutcomes[] = {
     FetchOutcome::kFound,      FetchOutcome::kNotFound,  FetchOutcome::kContactGone,
@@ -123,7 +124,8 @@ struct Location {
   bool unreachable = false;
   bool probing = false;
   SteadyTime paused_until{};
-  std::string last_error{};  // transport error class of the last failure
+  std::string last_error{};   // transport error class of the last failure
+  SteadyTime pause_logged{};  // end of the last long pause logged
 };
 
 struct InFlight {
@@ -154,6 +156,7 @@ class Engine {
   void onSearchHit(Location& loc, Job job, const SearchPage& page, std::string body);
   void retryOrFail(Location& loc, Job job, const Reply& reply);
   void noteReachability(Location& loc, const HttpResponse& resp, SteadyTime now);
+  void noteLongPause(Location& loc, SteadyTime now);
   bool everyLocationUnreachable();
   void stopAll(SteadyTime deadline);
   void stopLocation(Location& loc, FetchOutcome outcome, const char* reason, int status,
@@ -208,6 +211,7 @@ void Engine::addLocations(const std::map<std::string, std::int64_t>& work,
     cfg.burst = opts_.burst_per_10s;
     cfg.window = kWindow;
     cfg.rps = opts_.per_location_rps;
+    cfg.headroom = opts_.headroom;
     cfg.seed = control_.seed + locs_.size() + 1;
     Location loc{.client_id = client,
                  .limiter = RateLimiter(cfg),
@@ -337,6 +341,7 @@ void Engine::onResponse(HttpResponse resp) {
   --loc.in_flight;
   loc.limiter.onResponse(clock_.now(), resp.status, resp.headers);
   if (resp.status == 429) ++counts_.rate_limited;
+  noteLongPause(loc, clock_.now());
   job.last_status = resp.status;
   const bool get = job.follow_get || job.plan.kind == Lookup::kGet;
   const Reply reply = classify(get ? Endpoint::kGet : Endpoint::kSearch, resp);
@@ -367,6 +372,19 @@ void Engine::noteReachability(Location& loc, const HttpResponse& resp, SteadyTim
                {"error", loc.last_error},
                {"resumes_in_s", static_cast<std::int64_t>(kUnreachablePause.count() / 1000)}});
   loc.unreachable = true;
+}
+
+// A pause longer than kLongPause (e.g. Retry-After: 86400) is logged once, with when it ends.
+void Engine::noteLongPause(Location& loc, SteadyTime now) {
+  const SteadyTime until = loc.limiter.pausedUntil();
+  if (until - now <= kLongPause || until == loc.pause_logged) return;
+  loc.pause_logged = until;
+  const auto wait = std::chrono::duration_cast<std::chrono::system_clock::duration>(until - now);
+  log_.warn(
+      "location_paused",
+      {{"client_id", loc.client_id},
+       {"pause_s", static_cast<std::int64_t>(std::chrono::ceil<std::chrono::seconds>(until - now).count())},
+       {"resumes_at", isoUtc(clock_.wallNow() + wait)}});
 }
 
 // True when at least one location is paused as unreachable and every other location that still
@@ -601,6 +619,7 @@ std::string optionsJson(const FetchOptions& o) {
   return jsonObject({{"base_url", o.base_url},
                      {"client_ids", joinIds(o.common.client_ids)},
                      {"burst_per_10s", o.burst_per_10s},
+                     {"headroom", o.headroom},
                      {"per_location_rps", o.per_location_rps},
                      {"concurrency", o.concurrency},
                      {"max_retries", o.max_retries},
@@ -665,6 +684,8 @@ void validateFetchOptions(const FetchOptions& o) {
              "from 1 to 256");
   checkRange(o.burst_per_10s >= 1 && o.burst_per_10s <= 100, "--per-location-burst-per-10s",
              std::to_string(o.burst_per_10s), "from 1 to 100 (GHL allows 100 per 10 s per location)");
+  checkRange(o.headroom >= 0 && o.headroom <= 99, "--headroom", std::to_string(o.headroom),
+             "from 0 to 99 (slots of GHL's 100 per window left to the application)");
   checkRange(o.per_location_rps >= 0 && o.per_location_rps <= 10, "--per-location-rps",
              std::to_string(o.per_location_rps), "from 0 (off) to 10 (GHL's 100 per 10 s)");
   checkRange(o.max_retries >= 0 && o.max_retries <= 20, "--max-retries", std::to_string(o.max_retries),

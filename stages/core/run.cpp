@@ -32,6 +32,7 @@ int runMain(int argc, char** argv) {
   app.add_option("--per-location-burst-per-10s", fe.burst_per_10s, "fetch: requests per location per 10 s")
       ->envname(names::kEnvBurst)
       ->capture_default_str();
+  app.add_option("--headroom", fe.headroom, "fetch: slots per window left to the application")->capture_default_str();
   app.add_option("--per-location-rps", fe.per_location_rps, "fetch: steady requests per second per location")
       ->capture_default_str();
   app.add_option("--concurrency", fe.concurrency, "fetch: requests in flight overall")->capture_default_str();

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
                  "requests per location per 10 s (GHL allows 100, shared with the app); default $GHL_REQUESTS_PER_10S or 90")
       ->envname(ghlb::names::kEnvBurst)
       ->capture_default_str();
+  app.add_option("--headroom", opts.headroom, "slots of each location's window left to the live application")->capture_default_str();
   app.add_option("--per-location-rps", opts.per_location_rps, "steady requests per second per location (0: burst only)")
       ->capture_default_str();
   app.add_option("--concurrency", opts.concurrency, "requests in flight overall")->capture_default_str();

@@ -919,3 +919,26 @@ TEST_CASE("fetch: --max-body-bytes range and its bound with --concurrency") {
           o.max_body_bytes = 4 << 20;
         }).empty());
 }
+
+TEST_CASE("fetch: a pause over a minute is logged once with the client id and the resume time") {
+  Fixture f;
+  f.add({.id = "a1", .contact_id = kIdA});
+  f.add({.id = "b1", .client = "client-b", .contact_id = kIdB});
+  f.transport.on(kIdA, "",
+                 {FakeReply{429, "{}", {{"retry-after", "120"}}, "", 20ms},
+                  FakeReply{429, "{}", {{"retry-after", "30"}}, "", 20ms}, ok(getJson(kIdA))});
+  f.transport.on(kIdB, "", {ok(getJson(kIdB))});
+  f.fetch();
+  CHECK(f.result("a1").outcome == "found");
+  CHECK(f.result("b1").outcome == "found");
+  const std::string log = f.log_out.str();
+  const auto at = log.find("location_paused");
+  REQUIRE(at != std::string::npos);
+  CHECK(log.find("location_paused", at + 1) == std::string::npos);  // the 30 s pause is not logged
+  const std::string line = log.substr(at, log.find('\n', at) - at);
+  CHECK(line.find("client_id=client-a") != std::string::npos);
+  CHECK(line.find("pause_s=12") != std::string::npos);  // 120 s (+ jitter under a second)
+  CHECK(line.find("resumes_at=20") != std::string::npos);
+  // B was not held up by A's pause.
+  CHECK(f.transport.sent[1].at - f.transport.sent[0].at < 60s);
+}
