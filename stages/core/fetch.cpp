@@ -20,6 +20,7 @@
 #include "ghl_client.h"
 #include "json_util.h"
 #include "lead.h"
+#include "quota_store.h"
 #include "rate_limiter.h"
 #include "text.h"
 
@@ -126,6 +127,11 @@ struct Location {
   SteadyTime paused_until{};
   std::string last_error{};   // transport error class of the last failure
   SteadyTime pause_logged{};  // end of the last long pause logged
+  // GHL's daily quota: X-RateLimit-Daily-Remaining of the last answer less our sends since
+  // (or today's value from the work DB); nullopt until known.
+  std::optional<std::int64_t> daily_left{};
+  std::optional<std::string> daily_reset_at{};  // ISO UTC, when GHL said (X-RateLimit-Daily-Reset)
+  bool daily_dirty = false;                     // not yet saved to the work DB
 };
 
 struct InFlight {
@@ -157,6 +163,9 @@ class Engine {
   void retryOrFail(Location& loc, Job job, const Reply& reply);
   void noteReachability(Location& loc, const HttpResponse& resp, SteadyTime now);
   void noteLongPause(Location& loc, SteadyTime now);
+  void noteDaily(Location& loc, const HttpResponse& resp);
+  bool reserveReached(Location& loc);
+  void saveQuota(SteadyTime now);
   bool everyLocationUnreachable();
   void stopAll(SteadyTime deadline);
   void stopLocation(Location& loc, FetchOutcome outcome, const char* reason, int status,
@@ -175,6 +184,9 @@ class Engine {
   const FetchControl& control_;
   SQLite::Statement page_query_;
   ResultStore store_;
+  QuotaStore quota_;
+  std::string day_;  // the UTC day of the run's start: the daily quota it counts against
+  SteadyTime last_quota_save_{};
   std::vector<Location> locs_;
   std::unordered_map<std::uint64_t, InFlight> in_flight_;
   std::mt19937_64 rng_;
@@ -196,6 +208,8 @@ Engine::Engine(WorkDb& work, const std::map<std::string, Credential>& creds, Tra
       control_(control),
       page_query_(clientPageQuery(work.db())),
       store_(work.db(), run, control.flush_every, control.flush_interval, clock.now()),
+      quota_(work.db()),
+      day_(utcDay(clock.wallNow())),
       rng_(control.seed),
       last_progress_(clock.now()) {
   const auto work_list = countWork(work, opts);
@@ -216,6 +230,10 @@ void Engine::addLocations(const std::map<std::string, std::int64_t>& work,
     Location loc{.client_id = client,
                  .limiter = RateLimiter(cfg),
                  .source = ClientQueue(page_query_, client, opts_.refetch)};
+    if (const auto q = quota_.daily(client, day_)) {
+      loc.daily_left = q->remaining;
+      loc.daily_reset_at = q->reset_at;
+    }
     const auto it = creds.find(client);
     loc.has_token = it != creds.end() && !it->second.token.empty() && !it->second.location_id.empty();
     loc.bad_token = loc.has_token && !isSendableToken(it->second.token);
@@ -244,9 +262,11 @@ FetchCounts Engine::run() {
     if (stopping_ && now >= stop_deadline_) break;  // in-flight leads stay unfetched
     for (auto& resp : transport_.poll(waitTime(clock_.now()))) onResponse(std::move(resp));
     store_.flushIfDue(clock_.now());
+    if (clock_.now() - last_quota_save_ >= control_.flush_interval) saveQuota(clock_.now());
     progress(clock_.now());
   }
   store_.flush(clock_.now());
+  saveQuota(clock_.now());
   for (const auto& loc : locs_)
     if (loc.stopped == FetchOutcome::kAuthFailed) ++counts_.auth_stopped;
   counts_.capped = capped();
@@ -291,9 +311,14 @@ bool Engine::sendOne(size_t index, SteadyTime now) {
   recordLeadsWithoutCall(loc);
   if (loc.limiter.nextSendTime() > now) return false;
   if (loc.unreachable && (loc.probing || now < loc.paused_until)) return false;
+  if (reserveReached(loc)) return false;
   auto job = takeReadyJob(loc, now);
   if (!job) return false;
   loc.limiter.trySend(now);  // cannot fail: nextSendTime() <= now
+  if (loc.daily_left) {
+    --*loc.daily_left;
+    loc.daily_dirty = true;
+  }
   loc.probing = loc.unreachable;
   submit(index, std::move(*job));
   return true;
@@ -342,6 +367,7 @@ void Engine::onResponse(HttpResponse resp) {
   loc.limiter.onResponse(clock_.now(), resp.status, resp.headers);
   if (resp.status == 429) ++counts_.rate_limited;
   noteLongPause(loc, clock_.now());
+  noteDaily(loc, resp);
   job.last_status = resp.status;
   const bool get = job.follow_get || job.plan.kind == Lookup::kGet;
   const Reply reply = classify(get ? Endpoint::kGet : Endpoint::kSearch, resp);
@@ -387,6 +413,57 @@ void Engine::noteLongPause(Location& loc, SteadyTime now) {
        {"resumes_at", isoUtc(clock_.wallNow() + wait)}});
 }
 
+// Learns GHL's daily remaining (and reset, when said) from an answer.
+void Engine::noteDaily(Location& loc, const HttpResponse& resp) {
+  if (resp.status == 0) return;
+  const auto header = [&](const char* name) -> std::optional<std::int64_t> {
+    const std::string* v = findHeader(resp.headers, name);
+    if (!v || v->empty() || v->size() > 12) return std::nullopt;
+    std::int64_t n = 0;
+    for (const char c : *v) {
+      if (c < '0' || c > '9') return std::nullopt;
+      n = n * 10 + (c - '0');
+    }
+    return n;
+  };
+  // Any of our requests still in flight may have been counted after this one (a concurrent
+  // server admits them in any order): GHL's count less all of them is a floor of what is left.
+  // Within a day the count only falls, so the lowest floor seen is kept.
+  if (const auto left = header(names::kHdrDailyRemaining)) {
+    const std::int64_t floor = *left - loc.in_flight;
+    loc.daily_left = std::min(loc.daily_left.value_or(floor), floor);
+    loc.daily_dirty = true;
+  }
+  if (const auto reset = header(names::kHdrDailyReset); reset && *reset <= 2 * 86400) {
+    loc.daily_reset_at = isoUtc(clock_.wallNow() + std::chrono::seconds(*reset));
+    loc.daily_dirty = true;
+  }
+}
+
+// True (and LOC paused for the rest of the run, reported with when it can resume) once a send
+// would spend from the --daily-reserve that is never touched.
+bool Engine::reserveReached(Location& loc) {
+  if (!loc.daily_left || *loc.daily_left > opts_.daily_reserve) return false;
+  stopLocation(loc, FetchOutcome::kDailyLimit, "daily_reserve", 0, "daily_reserve");
+  return true;
+}
+
+void Engine::saveQuota(SteadyTime now) {
+  last_quota_save_ = now;
+  bool any = false;
+  for (const auto& loc : locs_) any = any || loc.daily_dirty;
+  if (!any) return;
+  SQLite::Transaction tx(quota_.db());
+  const std::string stamp = isoUtc(clock_.wallNow());
+  for (auto& loc : locs_) {
+    if (!loc.daily_dirty || !loc.daily_left) continue;
+    quota_.saveDaily(loc.client_id, day_,
+                     DailyQuota{std::max<std::int64_t>(0, *loc.daily_left), loc.daily_reset_at}, stamp);
+    loc.daily_dirty = false;
+  }
+  tx.commit();
+}
+
 // True when at least one location is paused as unreachable and every other location that still
 // has work is too: nothing can progress, so the run stops rather than spend its retries.
 bool Engine::everyLocationUnreachable() {
@@ -419,6 +496,8 @@ void Engine::handleReply(Location& loc, Job job, const Reply& reply, std::string
       record(job, FetchOutcome::kAuthFailed, reply.detail);
       return stopLocation(loc, FetchOutcome::kAuthFailed, "auth", reply.status);
     case ReplyKind::kDailyLimit:
+      loc.daily_left = 0;  // never retried today, not even by a restart
+      loc.daily_dirty = true;
       record(job, FetchOutcome::kDailyLimit, reply.detail);
       return stopLocation(loc, FetchOutcome::kDailyLimit, "daily_limit", reply.status);
     case ReplyKind::kRateLimited:
@@ -495,6 +574,12 @@ void Engine::stopLocation(Location& loc, FetchOutcome outcome, const char* reaso
   log_.warn("location_stopped", {{"client_id", loc.client_id},
                                  {"reason", std::string(reason)},
                                  {"http_status", static_cast<std::int64_t>(status)}});
+  if (outcome == FetchOutcome::kDailyLimit)
+    log_.warn("location_paused",
+              {{"client_id", loc.client_id},
+               {"daily_remaining", loc.daily_left.value_or(0)},
+               {"daily_reserve", opts_.daily_reserve},
+               {"resumes_at", loc.daily_reset_at.value_or(isoUtc(nextUtcMidnight(clock_.wallNow())))}});
   for (auto& job : loc.pending) record(job, outcome, detail);
   loc.pending.clear();
   while (loc.source.peek()) {
@@ -620,6 +705,7 @@ std::string optionsJson(const FetchOptions& o) {
                      {"client_ids", joinIds(o.common.client_ids)},
                      {"burst_per_10s", o.burst_per_10s},
                      {"headroom", o.headroom},
+                     {"daily_reserve", static_cast<std::int64_t>(o.daily_reserve)},
                      {"per_location_rps", o.per_location_rps},
                      {"concurrency", o.concurrency},
                      {"max_retries", o.max_retries},
@@ -686,6 +772,9 @@ void validateFetchOptions(const FetchOptions& o) {
              std::to_string(o.burst_per_10s), "from 1 to 100 (GHL allows 100 per 10 s per location)");
   checkRange(o.headroom >= 0 && o.headroom <= 99, "--headroom", std::to_string(o.headroom),
              "from 0 to 99 (slots of GHL's 100 per window left to the application)");
+  checkRange(o.daily_reserve >= 0 && o.daily_reserve <= 1000000000, "--daily-reserve",
+             std::to_string(o.daily_reserve),
+             "from 0 to 1000000000 (requests of each location's day kept unspent)");
   checkRange(o.per_location_rps >= 0 && o.per_location_rps <= 10, "--per-location-rps",
              std::to_string(o.per_location_rps), "from 0 (off) to 10 (GHL's 100 per 10 s)");
   checkRange(o.max_retries >= 0 && o.max_retries <= 20, "--max-retries", std::to_string(o.max_retries),

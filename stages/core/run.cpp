@@ -33,6 +33,7 @@ int runMain(int argc, char** argv) {
       ->envname(names::kEnvBurst)
       ->capture_default_str();
   app.add_option("--headroom", fe.headroom, "fetch: slots per window left to the application")->capture_default_str();
+  app.add_option("--daily-reserve", fe.daily_reserve, "fetch: daily requests per location never spent")->capture_default_str();
   app.add_option("--per-location-rps", fe.per_location_rps, "fetch: steady requests per second per location")
       ->capture_default_str();
   app.add_option("--concurrency", fe.concurrency, "fetch: requests in flight overall")->capture_default_str();

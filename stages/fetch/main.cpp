@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
       ->envname(ghlb::names::kEnvBurst)
       ->capture_default_str();
   app.add_option("--headroom", opts.headroom, "slots of each location's window left to the live application")->capture_default_str();
+  app.add_option("--daily-reserve", opts.daily_reserve, "requests of each location's daily quota never spent (left to the application)")->capture_default_str();
   app.add_option("--per-location-rps", opts.per_location_rps, "steady requests per second per location (0: burst only)")
       ->capture_default_str();
   app.add_option("--concurrency", opts.concurrency, "requests in flight overall")->capture_default_str();

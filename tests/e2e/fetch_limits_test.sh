@@ -75,13 +75,15 @@ limited=$(e2e_sim_counter rate_limited locXXXXXXXXXXXX01)
 
 # 4. The daily limit: the location pauses with daily_limit; a later run finishes.
 e2e_start_sim "$E2E_DIR/sim.json" --daily 10
-gb fetch --refetch --client-id client-a
+gb fetch --refetch --client-id client-a --daily-reserve 0
 assert_rc 3 "fetch past the daily limit ends retryable"
 assert_eq 10 "$(e2e_sqlite "SELECT count(*) FROM fetch_result WHERE lead_id LIKE 'lead-a-%' AND outcome = 'found' AND fetch_run = (SELECT max(id) FROM stage_run WHERE stage = 'fetch')")" \
   "10 leads fetched before the daily limit"
 assert_eq $((n - 10)) "$(e2e_sqlite "SELECT count(*) FROM fetch_result WHERE lead_id LIKE 'lead-a-%' AND outcome = 'daily_limit'")" "the rest paused"
 assert_contains "$GB_ERR" "daily"
 e2e_start_sim "$E2E_DIR/sim.json"
+# The next day: the daily count kept in the work DB belongs to an earlier UTC day.
+e2e_sqlite "UPDATE quota_daily SET utc_day = '2000-01-01'"
 gb fetch --client-id client-a; assert_rc 0 "the next day's run finishes"
 assert_eq "$n" "$(e2e_sqlite "SELECT count(*) FROM fetch_result WHERE lead_id LIKE 'lead-a-%' AND outcome = 'found'")" "A complete"
 assert_no_pii

@@ -13,6 +13,7 @@
 #include "contact.h"
 #include "error.h"
 #include "fetch_fakes.h"
+#include "quota_store.h"
 
 using namespace std::chrono_literals;
 using ghlb::FetchOutcome;
@@ -941,4 +942,71 @@ TEST_CASE("fetch: a pause over a minute is logged once with the client id and th
   CHECK(line.find("resumes_at=20") != std::string::npos);
   // B was not held up by A's pause.
   CHECK(f.transport.sent[1].at - f.transport.sent[0].at < 60s);
+}
+
+namespace {
+
+// A not-found search answer saying GHL's daily remaining is LEFT.
+FakeReply dailyLeft(std::int64_t left) {
+  return FakeReply{200, searchJson({}), {{"x-ratelimit-daily-remaining", std::to_string(left)}}, "", 20ms};
+}
+
+std::int64_t storedDaily(ghlb::WorkDb& work, const std::string& client) {
+  SQLite::Statement st(work.db(), "SELECT daily_remaining FROM quota_daily WHERE client_id = ?");
+  st.bind(1, client);
+  return st.executeStep() ? st.getColumn(0).getInt64() : -1;
+}
+
+}  // namespace
+
+TEST_CASE("fetch: --daily-reserve is never spent, across a restart the same UTC day; a new day resumes") {
+  Fixture f;
+  f.opts.daily_reserve = 20;
+  for (int i = 0; i < 30; ++i)
+    f.add({.id = "a" + std::to_string(i), .email = "p" + std::to_string(i) + "@x.com"});
+  f.add({.id = "b1", .client = "client-b", .contact_id = kIdB});
+  std::vector<FakeReply> replies;
+  for (int left = 29; left >= 0; --left) replies.push_back(dailyLeft(left));
+  f.transport.on("search", "", replies);  // GHL's day: 30 requests left
+  f.transport.on(kIdB, "", {ok(getJson(kIdB))});
+  auto counts = f.fetch();
+  // 29 left after the first answer: 9 more, leaving exactly the 20 of the reserve.
+  CHECK(f.transport.count("search") == 10);
+  CHECK(counts.outcomes[ghlb::FetchOutcome::kDailyLimit] == 20);
+  CHECK(f.result("b1").outcome == "found");  // the other location went on
+  CHECK(ghlb::fetchExitCode(counts) == ghlb::ExitCode::kRetryable);
+  CHECK(storedDaily(*f.work, "client-a") == 20);
+  const std::string log = f.log_out.str();
+  CHECK(log.find("location_paused client_id=client-a daily_remaining=20 daily_reserve=20 "
+                 "resumes_at=2026-11-29T00:00:00.000Z") != std::string::npos);
+
+  // A restart the same day spends nothing: the work DB remembers.
+  f.transport.sent.clear();
+  counts = f.fetch();
+  CHECK(f.transport.count("search") == 0);
+  CHECK(counts.outcomes[ghlb::FetchOutcome::kDailyLimit] == 20);
+
+  // The next UTC day, the stored count is an old day's: fetch asks GHL again.
+  f.clock.shiftWall(std::chrono::hours(24));
+  f.opts.daily_reserve = 0;
+  counts = f.fetch();
+  CHECK(f.transport.count("search") > 0);
+}
+
+TEST_CASE("fetch: a stale daily count in the work DB is corrected by GHL's first answer") {
+  Fixture f;
+  f.opts.daily_reserve = 20;
+  for (int i = 0; i < 40; ++i)
+    f.add({.id = "a" + std::to_string(i), .email = "p" + std::to_string(i) + "@x.com"});
+  ghlb::QuotaStore(f.work->db())
+      .saveDaily("client-a", ghlb::utcDay(f.clock.wallNow()), {50, std::nullopt}, "x");
+  std::vector<FakeReply> replies;
+  for (int left = 29; left >= 0; --left) replies.push_back(dailyLeft(left));  // a killed run spent 20
+  f.transport.on("search", "", replies);
+  f.fetch();
+  CHECK(f.transport.count("search") == 10);
+  CHECK(storedDaily(*f.work, "client-a") == 20);
+  f.transport.sent.clear();
+  f.fetch();
+  CHECK(f.transport.count("search") == 0);
 }
