@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstdio>
 #include <deque>
+#include <iostream>
 #include <optional>
 #include <random>
 #include <unordered_map>
@@ -834,8 +836,82 @@ std::string fetchCountsJson(const FetchCounts& c) {
   return jsonObject(fields);
 }
 
+FetchEstimate estimateFetch(WorkDb& work, const FetchOptions& opts, const Clock& clock) {
+  constexpr std::int64_t kGhlDaily = 200000;
+  constexpr double kGhlMax = 100;
+  FetchEstimate est;
+  SQLite::Statement page_query = clientPageQuery(work.db());
+  QuotaStore quota(work.db());
+  const std::string today = utcDay(clock.wallNow());
+  double per_second = std::min<double>(opts.burst_per_10s, kGhlMax - opts.headroom) / 10.0;
+  if (opts.per_location_rps > 0) per_second = std::min(per_second, opts.per_location_rps);
+  per_second = std::max(per_second, 0.1);
+  const std::int64_t per_day = std::max<std::int64_t>(1, kGhlDaily - opts.daily_reserve);
+  for (const auto& [client, n] : countWork(work, opts)) {
+    LocationEstimate e;
+    e.client_id = client;
+    ClientQueue queue(page_query, client, opts.refetch);
+    while (queue.peek()) {
+      const Lookup kind = lookupFor(queue.pop()).kind;
+      ++e.leads;
+      if (kind == Lookup::kGet || kind == Lookup::kSearch) ++e.requests, ++e.requests_max;
+      if (kind == Lookup::kSearch) ++e.requests_max;
+    }
+    e.seconds = static_cast<double>(e.requests) / per_second;
+    const auto stored = quota.daily(client, today);
+    const std::int64_t today_left =
+        std::max<std::int64_t>(0, (stored ? stored->remaining : kGhlDaily) - opts.daily_reserve);
+    if (e.requests > 0)
+      e.days = e.requests <= today_left ? 1 : 1 + (e.requests - today_left + per_day - 1) / per_day;
+    est.requests += e.requests;
+    est.requests_max += e.requests_max;
+    est.leads += e.leads;
+    est.seconds = std::max(est.seconds, e.seconds);
+    est.days = std::max(est.days, e.days);
+    est.locations.push_back(std::move(e));
+  }
+  return est;
+}
+
+void printFetchEstimate(const FetchOptions& in, const Log& log, std::ostream& out) {
+  validateFetchOptions(in);
+  WorkDb work(in.common.work_db, WorkDb::Mode::kExisting);
+  checkKnownClients(work.db(), in.common.client_ids);
+  SystemClock clock;
+  const FetchEstimate est = estimateFetch(work, in, clock);
+  const auto row = [&out](const std::string& name, std::int64_t leads, std::int64_t req, std::int64_t req_max,
+                          double secs, std::int64_t days) {
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "%-28s %10lld %10lld %12lld %10.0f %6lld\n", name.c_str(),
+                  static_cast<long long>(leads), static_cast<long long>(req), static_cast<long long>(req_max),
+                  secs, static_cast<long long>(days));
+    out << buf;
+  };
+  out << "Fetch estimate (no GHL call made): requests the remaining work needs, at the configured rate\n";
+  char head[200];
+  std::snprintf(head, sizeof head, "%-28s %10s %10s %12s %10s %6s\n", "client", "leads", "requests",
+                "requests_max", "seconds", "days");
+  out << head;
+  for (const auto& e : est.locations)
+    row(e.client_id, e.leads, e.requests, e.requests_max, e.seconds, e.days);
+  row("TOTAL", est.leads, est.requests, est.requests_max, est.seconds, est.days);
+  out << "requests: one per lead needing a call; requests_max adds the GET that may follow each email "
+         "search.\n";
+  out.flush();
+  log.info("fetch_estimate", {{"locations", static_cast<std::int64_t>(est.locations.size())},
+                              {"leads", est.leads},
+                              {"requests", est.requests},
+                              {"requests_max", est.requests_max},
+                              {"seconds", static_cast<std::int64_t>(est.seconds + 0.5)},
+                              {"days", est.days}});
+}
+
 ExitCode runFetch(const FetchOptions& in, const Log& log) {
   validateFetchOptions(in);
+  if (in.estimate) {
+    printFetchEstimate(in, log, std::cout);
+    return ExitCode::kDone;
+  }
   FetchOptions opts = in;
   opts.base_url = validateBaseUrl(in.base_url);
   WorkDb work(opts.common.work_db, WorkDb::Mode::kExisting);

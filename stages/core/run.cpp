@@ -57,6 +57,7 @@ int runMain(int argc, char** argv) {
       return c;
     };
     step(runExtract(ex, log));
+    printFetchEstimate(fe, log, std::cout);
     step(runFetch(fe, log));
     step(runPlan(pl, log));
     if (apply) step(runApply(ap, log));

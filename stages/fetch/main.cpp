@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   app.add_option("--max-requests", opts.max_requests, "stop after N requests (0: no cap)")->capture_default_str();
   app.add_option("--max-body-bytes", opts.max_body_bytes, "longest GHL answer read (64 KiB to 64 MiB)")
       ->capture_default_str();
+  app.add_flag("--estimate", opts.estimate, "print the requests, time and days the remaining work needs; call nothing");
   app.add_flag("--refetch", opts.refetch, "fetch every lead again, even those with a final result");
   return ghlb::runStageMain(app, argc, argv, "ghl-backfill fetch", opts.common,
                             [&](const ghlb::Log& log) {
