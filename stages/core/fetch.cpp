@@ -1,12 +1,14 @@
 #include "fetch.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <deque>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <random>
 #include <unordered_map>
@@ -198,6 +200,11 @@ class Engine {
   bool stopping_ = false;
   SteadyTime stop_deadline_{};
   SteadyTime last_progress_{};
+  SteadyTime started_{};
+  std::unique_ptr<Progress> own_progress_;
+  Progress* progress_;
+  std::int64_t stage_total_ = 0;  // eligible leads in scope, earlier runs' included
+  std::int64_t last_requests_ = 0;
 };
 
 Engine::Engine(WorkDb& work, const std::map<std::string, Credential>& creds, Transport& transport,
@@ -213,9 +220,16 @@ Engine::Engine(WorkDb& work, const std::map<std::string, Credential>& creds, Tra
       quota_(work.db()),
       day_(utcDay(clock.wallNow())),
       rng_(control.seed),
-      last_progress_(clock.now()) {
+      last_progress_(clock.now()),
+      started_(clock.now()),
+      own_progress_(control.progress ? nullptr : std::make_unique<LogProgress>(log)),
+      progress_(control.progress ? control.progress : own_progress_.get()) {
   const auto work_list = countWork(work, opts);
   for (const auto& [client, n] : work_list) counts_.total += n;
+  FetchOptions all = opts;
+  all.refetch = true;
+  for (const auto& [client, n] : countWork(work, all)) stage_total_ += n;
+  stage_total_ = std::max(stage_total_, counts_.total);
   addLocations(work_list, creds);
 }
 
@@ -247,6 +261,10 @@ void Engine::addLocations(const std::map<std::string, std::int64_t>& work,
 
 FetchCounts Engine::run() {
   counts_.locations = static_cast<std::int64_t>(locs_.size());
+  if (stage_total_ > counts_.total)
+    log_.info("fetch_resumed", {{"already_done", stage_total_ - counts_.total},
+                                {"stage_total", stage_total_},
+                                {"to_fetch", counts_.total}});
   for (auto& loc : locs_) {
     if (!loc.has_token) stopLocation(loc, FetchOutcome::kAuthFailed, "no_token", 0);
     if (loc.bad_token) stopLocation(loc, FetchOutcome::kAuthFailed, "invalid_token", 0, "invalid_token");
@@ -269,6 +287,7 @@ FetchCounts Engine::run() {
   }
   store_.flush(clock_.now());
   saveQuota(clock_.now());
+  progress_->finish();
   for (const auto& loc : locs_)
     if (loc.stopped == FetchOutcome::kAuthFailed) ++counts_.auth_stopped;
   counts_.capped = capped();
@@ -635,13 +654,28 @@ Millis Engine::waitTime(SteadyTime now) {
 }
 
 void Engine::progress(SteadyTime now) {
-  if (now - last_progress_ < control_.progress_interval) return;
+  const auto elapsed = now - last_progress_;
+  if (elapsed < control_.progress_interval) return;
   last_progress_ = now;
-  log_.info("progress", {{"done", counts_.stored()},
-                         {"total", counts_.total},
-                         {"in_flight", static_cast<std::int64_t>(in_flight_.size())},
-                         {"requests", counts_.requests},
-                         {"rate_limited", counts_.rate_limited}});
+  ProgressState s;
+  s.total = stage_total_;
+  s.done = stage_total_ - counts_.total + counts_.stored();
+  s.requests = counts_.requests;
+  s.rate_limited = counts_.rate_limited;
+  const double secs = std::chrono::duration<double>(elapsed).count();
+  s.req_per_s = secs > 0 ? static_cast<double>(counts_.requests - last_requests_) / secs : 0;
+  last_requests_ = counts_.requests;
+  for (auto& loc : locs_) {
+    if (loc.stopped == FetchOutcome::kDailyLimit || (!loc.stopped && loc.limiter.pausedUntil() > now))
+      ++s.paused;
+    if (!loc.stopped && readyAt(loc))
+      s.ceiling_per_s += loc.limiter.cap() / std::chrono::duration<double>(loc.limiter.window()).count();
+  }
+  const double run_secs = std::chrono::duration<double>(now - started_).count();
+  if (counts_.stored() > 0 && run_secs > 0)
+    s.eta_s = static_cast<double>(counts_.total - counts_.stored()) * run_secs /
+              static_cast<double>(counts_.stored());
+  progress_->update(s);
 }
 
 void Engine::summary() const {
@@ -649,7 +683,9 @@ void Engine::summary() const {
     const auto it = counts_.outcomes.find(o);
     return it == counts_.outcomes.end() ? 0 : it->second;
   };
-  log_.info("fetch_summary", {{"total", counts_.total},
+  log_.info("fetch_summary", {{"stage_done", stage_total_ - counts_.total + counts_.stored()},
+                              {"stage_total", stage_total_},
+                              {"total", counts_.total},
                               {"found", n(FetchOutcome::kFound)},
                               {"not_found", n(FetchOutcome::kNotFound)},
                               {"contact_gone", n(FetchOutcome::kContactGone)},
@@ -738,6 +774,9 @@ ExitCode fetchAndFinish(WorkDb& work, const FetchOptions& opts,
   SystemClock clock;
   FetchControl control;
   control.stop = &g_stop_requested;
+  const auto progress = makeProgress(opts.common, log, isatty(STDERR_FILENO) == 1);
+  control.progress = progress.get();
+  control.progress_interval = progress->interval();
   const FetchCounts counts = fetchLeads(work, creds, transport, clock, opts, log, run, control);
   if (const auto failure = fetchFailure(counts)) {  // what was fetched is kept
     work.finishRun(run, "failed", fetchCountsJson(counts));

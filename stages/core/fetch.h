@@ -20,6 +20,7 @@
 #include "log.h"
 #include "options.h"
 #include "outcome.h"
+#include "progress.h"
 #include "transport.h"
 #include "work_db.h"
 
@@ -55,7 +56,8 @@ struct FetchControl {
   std::uint64_t seed = 0x5eed;              // jitter of backoffs and limiters
   int flush_every = 200;                    // results per SQLite transaction ...
   Millis flush_interval{1000};              // ... or at least this often
-  Millis progress_interval{5000};           // progress log line at most this often
+  Millis progress_interval{5000};           // progress at most this often
+  Progress* progress = nullptr;             // null: "progress" log records
 };
 
 // The stage: validates options, opens the work DB, reads tokens from the application database,

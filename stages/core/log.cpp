@@ -52,7 +52,7 @@ void Log::write(std::string_view level, std::string_view event,
     line = buf.GetString();
   } else {
     std::ostringstream os;
-    os << program_ << ": ";
+    os << isoNowUtc() << ' ' << program_ << ": ";
     if (level != "info") os << level << ": ";
     os << event;
     for (const auto& [key, value] : fields) {
@@ -62,6 +62,7 @@ void Log::write(std::string_view level, std::string_view event,
     line = os.str();
   }
   line += '\n';
+  if (before_write_) before_write_();
   (*out_) << line << std::flush;
 }
 

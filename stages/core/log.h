@@ -2,6 +2,7 @@
 // Fields are ids and counts only: callers never pass an email, phone, name or token.
 // Data and reports go to stdout through ordinary streams, not through this.
 #pragma once
+#include <functional>
 #include <cstdint>
 #include <initializer_list>
 #include <iosfwd>
@@ -29,7 +30,11 @@ class Log {
 
   const std::string& program() const { return program_; }
 
+  // Called before each line is written (a live progress line clears itself); {} for none.
+  void setBeforeWrite(std::function<void()> f) const { before_write_ = std::move(f); }
+
  private:
+  mutable std::function<void()> before_write_;
   std::string program_;
   LogFormat format_;
   bool quiet_;

@@ -1010,3 +1010,18 @@ TEST_CASE("fetch: a stale daily count in the work DB is corrected by GHL's first
   f.fetch();
   CHECK(f.transport.count("search") == 0);
 }
+
+TEST_CASE("fetch: a resumed run says what was already done; the summary counts the whole stage") {
+  Fixture f;
+  for (int i = 0; i < 6; ++i) f.add({.id = "a" + std::to_string(i), .email = "p" + std::to_string(i) + "@x.com"});
+  f.transport.on("search", "", {ok(searchJson({}))});
+  f.opts.max_requests = 4;
+  f.fetch();
+  CHECK(f.log_out.str().find("fetch_resumed") == std::string::npos);
+  f.log_out.str("");
+  f.opts.max_requests = 0;
+  f.fetch();
+  const std::string log = f.log_out.str();
+  CHECK(log.find("fetch_resumed already_done=4 stage_total=6 to_fetch=2") != std::string::npos);
+  CHECK(log.find("fetch_summary stage_done=6 stage_total=6 total=2") != std::string::npos);
+}
