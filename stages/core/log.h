@@ -1,9 +1,10 @@
-// Diagnostics on stderr, prefixed with the program's name, as text or one JSON object a line.
+// Diagnostics on stderr, prefixed with a UTC timestamp and the program's name, as text or one
+// JSON object a line.
 // Fields are ids and counts only: callers never pass an email, phone, name or token.
 // Data and reports go to stdout through ordinary streams, not through this.
 #pragma once
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <iosfwd>
 #include <string>
