@@ -105,8 +105,12 @@ void RateLimiter::onResponse(SteadyTime now, int status, const std::map<std::str
     return;
   }
   // GHL's count includes the application's traffic; our requests still in flight will take
-  // slots too, and the headroom is never ours.
-  budget_ = static_cast<int>(std::clamp<long long>(*remaining, 0, 1 << 20)) - config_.headroom - in_flight_;
+  // slots too, and the headroom is never ours. Answers may come out of order (a concurrent
+  // server), so a larger count than the budget we hold may be stale: the budget only shrinks
+  // here, and is set afresh by the answer to a probe (sent alone, after a hold or a 429).
+  const int fresh =
+      static_cast<int>(std::clamp<long long>(*remaining, 0, 1 << 20)) - config_.headroom - in_flight_;
+  budget_ = budget_ ? std::min(*budget_, fresh) : fresh;
   if (*budget_ <= 0) {
     budget_.reset();
     holdUntilOldestLeaves(now);

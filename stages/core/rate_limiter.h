@@ -3,7 +3,8 @@
 // traffic on the same token. What GHL's headers say is the truth about that shared window:
 // X-RateLimit-Max (less --headroom slots left to the application) and the configured burst cap
 // our own sliding window, whose length is X-RateLimit-Interval-Milliseconds; X-RateLimit-Remaining
-// (less the headroom and our requests in flight) is a budget for the sends that follow, and when
+// (less the headroom and our requests in flight) is a budget for the sends that follow (later
+// answers only shrink it: they may come out of order), and when
 // it runs out sends are held until our oldest request leaves the window. Until an answer is known
 // (at start, after a hold or a 429) only one request is in flight: a restart, or a location whose
 // window is already full of the application's traffic, costs one request, not a burst. A 429

@@ -370,3 +370,15 @@ TEST_CASE("rate limiter: a 429 storm makes only probes, one at a time") {
   CHECK(max_in_flight == 1);
   CHECK(sent <= 12);  // about one per window (Retry-After absent: the interval header)
 }
+
+TEST_CASE("rate limiter: a late answer with more room than the budget held does not grow it") {
+  RateLimiter lim(config(90));
+  REQUIRE(lim.trySend(kT0));
+  lim.onResponse(kT0 + 10ms, 200, {{"x-ratelimit-remaining", "50"}});  // budget 40
+  for (int i = 0; i < 5; ++i) REQUIRE(lim.trySend(kT0 + 20ms));        // 35 left
+  // An answer the server wrote before others it sent first: its count is stale.
+  lim.onResponse(kT0 + 30ms, 200, {{"x-ratelimit-remaining", "60"}});
+  int sent = 0;
+  while (lim.trySend(kT0 + 40ms)) ++sent;
+  CHECK(sent == 35);
+}
