@@ -2,17 +2,17 @@
 // requests per 10 s and 200,000 per day per app and location, shared with the application's own
 // traffic on the same token. What GHL's headers say is the truth about that shared window:
 // X-RateLimit-Max (less --headroom slots left to the application) and the configured burst cap
-// our own sliding window, whose length is X-RateLimit-Interval-Milliseconds; X-RateLimit-Remaining
-// (less the headroom and our requests in flight) is a budget for the sends that follow (later
-// answers only shrink it: they may come out of order), and when
-// it runs out sends are held until our oldest request leaves the window. Until an answer is known
-// (at start, after a hold or a 429) only one request is in flight: a restart, or a location whose
-// window is already full of the application's traffic, costs one request, not a burst. A 429
-// pauses (Retry-After, else the interval header, else exponential backoff with full jitter). GHL counts a
-// request when it arrives, which we never see: the window counts a request in flight as arriving now and an
-// answered one as arriving when its answer came, an upper bound that keeps us inside GHL's window whatever
-// the network delays. Time comes from the caller (read through Clock), jitter from a seeded RNG, so unit
-// tests are deterministic.
+// our own sliding window, whose length is X-RateLimit-Interval-Milliseconds. X-RateLimit-Remaining
+// (less the headroom and our requests in flight) is a budget for the sends that follow; later
+// answers only shrink it (they may come out of order), and when it runs out sends are held until
+// our oldest request leaves the window. Until an answer is known (at start, after a hold or a
+// 429) only one request is in flight: a restart, or a location whose window is already full of
+// the application's traffic, costs one request, not a burst. A 429 pauses (Retry-After, else the
+// interval header, else exponential backoff with full jitter). GHL counts a request when it
+// arrives, which we never see: the window counts a request in flight as arriving now and an
+// answered one as arriving when its answer came, an upper bound that keeps us inside GHL's window
+// whatever the network delays. Time comes from the caller (read through Clock), jitter from a
+// seeded RNG, so unit tests are deterministic.
 #pragma once
 #include <cstdint>
 #include <deque>
