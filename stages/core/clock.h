@@ -13,6 +13,8 @@ class Clock {
  public:
   virtual ~Clock() = default;
   virtual SteadyTime now() const = 0;
+  // Wall-clock time, for what is tied to a UTC day (GHL's daily quota) and resume times.
+  virtual std::chrono::system_clock::time_point wallNow() const { return std::chrono::system_clock::now(); }
 };
 
 class SystemClock : public Clock {
@@ -22,5 +24,8 @@ class SystemClock : public Clock {
 
 // Wall-clock time as ISO-8601 UTC with milliseconds, e.g. "2026-11-28T15:30:00.123Z".
 std::string isoNowUtc();
+
+// T as ISO-8601 UTC with milliseconds.
+std::string isoUtc(std::chrono::system_clock::time_point t);
 
 }  // namespace ghlb

@@ -1,9 +1,13 @@
 #include "fetch.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <deque>
+#include <iostream>
+#include <memory>
 #include <optional>
 #include <random>
 #include <unordered_map>
@@ -20,6 +24,7 @@
 #include "ghl_client.h"
 #include "json_util.h"
 #include "lead.h"
+#include "quota_store.h"
 #include "rate_limiter.h"
 #include "stop_signal.h"
 #include "text.h"
@@ -37,6 +42,7 @@ constexpr Millis kWindow{10000};                    // GHL's burst window
 constexpr int kUnreachableAfter = 5;        // consecutive transport failures that pause a location ...
 constexpr Millis kUnreachablePause{30000};  // ... this long, then one probe request
 constexpr size_t kMaxSearchPages = 20;      // searchAfter pages read for one email
+constexpr Millis kLongPause{60000};         // a location paused longer than this is logged once
 
 constexpr FetchOutcome kAllOutcomes[] = {
     FetchOutcome::kFound,      FetchOutcome::kNotFound,  FetchOutcome::kContactGone,
@@ -124,7 +130,13 @@ struct Location {
   bool unreachable = false;
   bool probing = false;
   SteadyTime paused_until{};
-  std::string last_error{};  // transport error class of the last failure
+  std::string last_error{};   // transport error class of the last failure
+  SteadyTime pause_logged{};  // end of the last long pause logged
+  // GHL's daily quota: X-RateLimit-Daily-Remaining of the last answer less our sends since
+  // (or today's value from the work DB); nullopt until known.
+  std::optional<std::int64_t> daily_left{};
+  std::optional<std::string> daily_reset_at{};  // ISO UTC, when GHL said (X-RateLimit-Daily-Reset)
+  bool daily_dirty = false;                     // not yet saved to the work DB
 };
 
 struct InFlight {
@@ -155,6 +167,10 @@ class Engine {
   void onSearchHit(Location& loc, Job job, const SearchPage& page, std::string body);
   void retryOrFail(Location& loc, Job job, const Reply& reply);
   void noteReachability(Location& loc, const HttpResponse& resp, SteadyTime now);
+  void noteLongPause(Location& loc, SteadyTime now);
+  void noteDaily(Location& loc, const HttpResponse& resp);
+  bool reserveReached(Location& loc);
+  void saveQuota(SteadyTime now);
   bool everyLocationUnreachable();
   void stopAll(SteadyTime deadline);
   void stopLocation(Location& loc, FetchOutcome outcome, const char* reason, int status,
@@ -173,6 +189,9 @@ class Engine {
   const FetchControl& control_;
   SQLite::Statement page_query_;
   ResultStore store_;
+  QuotaStore quota_;
+  std::string day_;  // the UTC day of the run's start: the daily quota it counts against
+  SteadyTime last_quota_save_{};
   std::vector<Location> locs_;
   std::unordered_map<std::uint64_t, InFlight> in_flight_;
   std::mt19937_64 rng_;
@@ -182,6 +201,11 @@ class Engine {
   bool stopping_ = false;
   SteadyTime stop_deadline_{};
   SteadyTime last_progress_{};
+  SteadyTime started_{};
+  std::unique_ptr<Progress> own_progress_;
+  Progress* progress_;
+  std::int64_t stage_total_ = 0;  // eligible leads in scope, earlier runs' included
+  std::int64_t last_requests_ = 0;
 };
 
 Engine::Engine(WorkDb& work, const std::map<std::string, Credential>& creds, Transport& transport,
@@ -194,10 +218,19 @@ Engine::Engine(WorkDb& work, const std::map<std::string, Credential>& creds, Tra
       control_(control),
       page_query_(clientPageQuery(work.db())),
       store_(work.db(), run, control.flush_every, control.flush_interval, clock.now()),
+      quota_(work.db()),
+      day_(utcDay(clock.wallNow())),
       rng_(control.seed),
-      last_progress_(clock.now()) {
+      last_progress_(clock.now()),
+      started_(clock.now()),
+      own_progress_(control.progress ? nullptr : std::make_unique<LogProgress>(log)),
+      progress_(control.progress ? control.progress : own_progress_.get()) {
   const auto work_list = countWork(work, opts);
   for (const auto& [client, n] : work_list) counts_.total += n;
+  FetchOptions all = opts;
+  all.refetch = true;
+  for (const auto& [client, n] : countWork(work, all)) stage_total_ += n;
+  stage_total_ = std::max(stage_total_, counts_.total);
   addLocations(work_list, creds);
 }
 
@@ -209,10 +242,15 @@ void Engine::addLocations(const std::map<std::string, std::int64_t>& work,
     cfg.burst = opts_.burst_per_10s;
     cfg.window = kWindow;
     cfg.rps = opts_.per_location_rps;
+    cfg.headroom = opts_.headroom;
     cfg.seed = control_.seed + locs_.size() + 1;
     Location loc{.client_id = client,
                  .limiter = RateLimiter(cfg),
                  .source = ClientQueue(page_query_, client, opts_.refetch)};
+    if (const auto q = quota_.daily(client, day_)) {
+      loc.daily_left = q->remaining;
+      loc.daily_reset_at = q->reset_at;
+    }
     const auto it = creds.find(client);
     loc.has_token = it != creds.end() && !it->second.token.empty() && !it->second.location_id.empty();
     loc.bad_token = loc.has_token && !isSendableToken(it->second.token);
@@ -224,6 +262,10 @@ void Engine::addLocations(const std::map<std::string, std::int64_t>& work,
 
 FetchCounts Engine::run() {
   counts_.locations = static_cast<std::int64_t>(locs_.size());
+  if (stage_total_ > counts_.total)
+    log_.info("fetch_resumed", {{"already_done", stage_total_ - counts_.total},
+                                {"stage_total", stage_total_},
+                                {"to_fetch", counts_.total}});
   for (auto& loc : locs_) {
     if (!loc.has_token) stopLocation(loc, FetchOutcome::kAuthFailed, "no_token", 0);
     if (loc.bad_token) stopLocation(loc, FetchOutcome::kAuthFailed, "invalid_token", 0, "invalid_token");
@@ -241,9 +283,12 @@ FetchCounts Engine::run() {
     if (stopping_ && now >= stop_deadline_) break;  // in-flight leads stay unfetched
     for (auto& resp : transport_.poll(waitTime(clock_.now()))) onResponse(std::move(resp));
     store_.flushIfDue(clock_.now());
+    if (clock_.now() - last_quota_save_ >= control_.flush_interval) saveQuota(clock_.now());
     progress(clock_.now());
   }
   store_.flush(clock_.now());
+  saveQuota(clock_.now());
+  progress_->finish();
   for (const auto& loc : locs_)
     if (loc.stopped == FetchOutcome::kAuthFailed) ++counts_.auth_stopped;
   counts_.capped = capped();
@@ -288,9 +333,14 @@ bool Engine::sendOne(size_t index, SteadyTime now) {
   recordLeadsWithoutCall(loc);
   if (loc.limiter.nextSendTime() > now) return false;
   if (loc.unreachable && (loc.probing || now < loc.paused_until)) return false;
+  if (reserveReached(loc)) return false;
   auto job = takeReadyJob(loc, now);
   if (!job) return false;
   loc.limiter.trySend(now);  // cannot fail: nextSendTime() <= now
+  if (loc.daily_left) {
+    --*loc.daily_left;
+    loc.daily_dirty = true;
+  }
   loc.probing = loc.unreachable;
   submit(index, std::move(*job));
   return true;
@@ -338,6 +388,8 @@ void Engine::onResponse(HttpResponse resp) {
   --loc.in_flight;
   loc.limiter.onResponse(clock_.now(), resp.status, resp.headers);
   if (resp.status == 429) ++counts_.rate_limited;
+  noteLongPause(loc, clock_.now());
+  noteDaily(loc, resp);
   job.last_status = resp.status;
   const bool get = job.follow_get || job.plan.kind == Lookup::kGet;
   const Reply reply = classify(get ? Endpoint::kGet : Endpoint::kSearch, resp);
@@ -368,6 +420,70 @@ void Engine::noteReachability(Location& loc, const HttpResponse& resp, SteadyTim
                {"error", loc.last_error},
                {"resumes_in_s", static_cast<std::int64_t>(kUnreachablePause.count() / 1000)}});
   loc.unreachable = true;
+}
+
+// A pause longer than kLongPause (e.g. Retry-After: 86400) is logged once, with when it ends.
+void Engine::noteLongPause(Location& loc, SteadyTime now) {
+  const SteadyTime until = loc.limiter.pausedUntil();
+  if (until - now <= kLongPause || until == loc.pause_logged) return;
+  loc.pause_logged = until;
+  const auto wait = std::chrono::duration_cast<std::chrono::system_clock::duration>(until - now);
+  log_.warn(
+      "location_paused",
+      {{"client_id", loc.client_id},
+       {"pause_s", static_cast<std::int64_t>(std::chrono::ceil<std::chrono::seconds>(until - now).count())},
+       {"resumes_at", isoUtc(clock_.wallNow() + wait)}});
+}
+
+// Learns GHL's daily remaining (and reset, when said) from an answer.
+void Engine::noteDaily(Location& loc, const HttpResponse& resp) {
+  if (resp.status == 0) return;
+  const auto header = [&](const char* name) -> std::optional<std::int64_t> {
+    const std::string* v = findHeader(resp.headers, name);
+    if (!v || v->empty() || v->size() > 12) return std::nullopt;
+    std::int64_t n = 0;
+    for (const char c : *v) {
+      if (c < '0' || c > '9') return std::nullopt;
+      n = n * 10 + (c - '0');
+    }
+    return n;
+  };
+  // Any of our requests still in flight may have been counted after this one (a concurrent
+  // server admits them in any order): GHL's count less all of them is a floor of what is left.
+  // Within a day the count only falls, so the lowest floor seen is kept.
+  if (const auto left = header(names::kHdrDailyRemaining)) {
+    const std::int64_t floor = *left - loc.in_flight;
+    loc.daily_left = std::min(loc.daily_left.value_or(floor), floor);
+    loc.daily_dirty = true;
+  }
+  if (const auto reset = header(names::kHdrDailyReset); reset && *reset <= 2 * 86400) {
+    loc.daily_reset_at = isoUtc(clock_.wallNow() + std::chrono::seconds(*reset));
+    loc.daily_dirty = true;
+  }
+}
+
+// True (and LOC paused for the rest of the run, reported with when it can resume) once a send
+// would spend from the --daily-reserve that is never touched.
+bool Engine::reserveReached(Location& loc) {
+  if (!loc.daily_left || *loc.daily_left > opts_.daily_reserve) return false;
+  stopLocation(loc, FetchOutcome::kDailyLimit, "daily_reserve", 0, "daily_reserve");
+  return true;
+}
+
+void Engine::saveQuota(SteadyTime now) {
+  last_quota_save_ = now;
+  bool any = false;
+  for (const auto& loc : locs_) any = any || loc.daily_dirty;
+  if (!any) return;
+  SQLite::Transaction tx(quota_.db());
+  const std::string stamp = isoUtc(clock_.wallNow());
+  for (auto& loc : locs_) {
+    if (!loc.daily_dirty || !loc.daily_left) continue;
+    quota_.saveDaily(loc.client_id, day_,
+                     DailyQuota{std::max<std::int64_t>(0, *loc.daily_left), loc.daily_reset_at}, stamp);
+    loc.daily_dirty = false;
+  }
+  tx.commit();
 }
 
 // True when at least one location is paused as unreachable and every other location that still
@@ -402,6 +518,8 @@ void Engine::handleReply(Location& loc, Job job, const Reply& reply, std::string
       record(job, FetchOutcome::kAuthFailed, reply.detail);
       return stopLocation(loc, FetchOutcome::kAuthFailed, "auth", reply.status);
     case ReplyKind::kDailyLimit:
+      loc.daily_left = 0;  // never retried today, not even by a restart
+      loc.daily_dirty = true;
       record(job, FetchOutcome::kDailyLimit, reply.detail);
       return stopLocation(loc, FetchOutcome::kDailyLimit, "daily_limit", reply.status);
     case ReplyKind::kRateLimited:
@@ -478,6 +596,12 @@ void Engine::stopLocation(Location& loc, FetchOutcome outcome, const char* reaso
   log_.warn("location_stopped", {{"client_id", loc.client_id},
                                  {"reason", std::string(reason)},
                                  {"http_status", static_cast<std::int64_t>(status)}});
+  if (outcome == FetchOutcome::kDailyLimit)
+    log_.warn("location_paused",
+              {{"client_id", loc.client_id},
+               {"daily_remaining", loc.daily_left.value_or(0)},
+               {"daily_reserve", opts_.daily_reserve},
+               {"resumes_at", loc.daily_reset_at.value_or(isoUtc(nextUtcMidnight(clock_.wallNow())))}});
   for (auto& job : loc.pending) record(job, outcome, detail);
   loc.pending.clear();
   while (loc.source.peek()) {
@@ -531,13 +655,28 @@ Millis Engine::waitTime(SteadyTime now) {
 }
 
 void Engine::progress(SteadyTime now) {
-  if (now - last_progress_ < control_.progress_interval) return;
+  const auto elapsed = now - last_progress_;
+  if (elapsed < control_.progress_interval) return;
   last_progress_ = now;
-  log_.info("progress", {{"done", counts_.stored()},
-                         {"total", counts_.total},
-                         {"in_flight", static_cast<std::int64_t>(in_flight_.size())},
-                         {"requests", counts_.requests},
-                         {"rate_limited", counts_.rate_limited}});
+  ProgressState s;
+  s.total = stage_total_;
+  s.done = stage_total_ - counts_.total + counts_.stored();
+  s.requests = counts_.requests;
+  s.rate_limited = counts_.rate_limited;
+  const double secs = std::chrono::duration<double>(elapsed).count();
+  s.req_per_s = secs > 0 ? static_cast<double>(counts_.requests - last_requests_) / secs : 0;
+  last_requests_ = counts_.requests;
+  for (auto& loc : locs_) {
+    if (loc.stopped == FetchOutcome::kDailyLimit || (!loc.stopped && loc.limiter.pausedUntil() > now))
+      ++s.paused;
+    if (!loc.stopped && readyAt(loc))
+      s.ceiling_per_s += loc.limiter.cap() / std::chrono::duration<double>(loc.limiter.window()).count();
+  }
+  const double run_secs = std::chrono::duration<double>(now - started_).count();
+  if (counts_.stored() > 0 && run_secs > 0)
+    s.eta_s = static_cast<double>(counts_.total - counts_.stored()) * run_secs /
+              static_cast<double>(counts_.stored());
+  progress_->update(s);
 }
 
 void Engine::summary() const {
@@ -545,7 +684,9 @@ void Engine::summary() const {
     const auto it = counts_.outcomes.find(o);
     return it == counts_.outcomes.end() ? 0 : it->second;
   };
-  log_.info("fetch_summary", {{"total", counts_.total},
+  log_.info("fetch_summary", {{"stage_done", stage_total_ - counts_.total + counts_.stored()},
+                              {"stage_total", stage_total_},
+                              {"total", counts_.total},
                               {"found", n(FetchOutcome::kFound)},
                               {"not_found", n(FetchOutcome::kNotFound)},
                               {"contact_gone", n(FetchOutcome::kContactGone)},
@@ -568,6 +709,8 @@ std::string optionsJson(const FetchOptions& o) {
   return jsonObject({{"base_url", o.base_url},
                      {"client_ids", joinIds(o.common.client_ids)},
                      {"burst_per_10s", o.burst_per_10s},
+                     {"headroom", o.headroom},
+                     {"daily_reserve", static_cast<std::int64_t>(o.daily_reserve)},
                      {"per_location_rps", o.per_location_rps},
                      {"concurrency", o.concurrency},
                      {"max_retries", o.max_retries},
@@ -606,6 +749,9 @@ ExitCode fetchAndFinish(WorkDb& work, const FetchOptions& opts,
   SystemClock clock;
   FetchControl control;
   control.stop = &stopFlag();
+  const auto progress = makeProgress(opts.common, log, isatty(STDERR_FILENO) == 1);
+  control.progress = progress.get();
+  control.progress_interval = progress->interval();
   const FetchCounts counts = fetchLeads(work, creds, transport, clock, opts, log, run, control);
   failure = fetchFailure(counts);
   if (failure) {
@@ -646,6 +792,11 @@ void validateFetchOptions(const FetchOptions& o) {
              "from 1 to 256");
   checkRange(o.burst_per_10s >= 1 && o.burst_per_10s <= 100, "--per-location-burst-per-10s",
              std::to_string(o.burst_per_10s), "from 1 to 100 (GHL allows 100 per 10 s per location)");
+  checkRange(o.headroom >= 0 && o.headroom <= 99, "--headroom", std::to_string(o.headroom),
+             "from 0 to 99 (slots of GHL's 100 per window left to the application)");
+  checkRange(o.daily_reserve >= 0 && o.daily_reserve <= 1000000000, "--daily-reserve",
+             std::to_string(o.daily_reserve),
+             "from 0 to 1000000000 (requests of each location's day kept unspent)");
   checkRange(o.per_location_rps >= 0 && o.per_location_rps <= 10, "--per-location-rps",
              std::to_string(o.per_location_rps), "from 0 (off) to 10 (GHL's 100 per 10 s)");
   checkRange(o.max_retries >= 0 && o.max_retries <= 20, "--max-retries", std::to_string(o.max_retries),
@@ -705,8 +856,82 @@ std::string fetchCountsJson(const FetchCounts& c) {
   return jsonObject(fields);
 }
 
+FetchEstimate estimateFetch(WorkDb& work, const FetchOptions& opts, const Clock& clock) {
+  constexpr std::int64_t kGhlDaily = 200000;
+  constexpr double kGhlMax = 100;
+  FetchEstimate est;
+  SQLite::Statement page_query = clientPageQuery(work.db());
+  QuotaStore quota(work.db());
+  const std::string today = utcDay(clock.wallNow());
+  double per_second = std::min<double>(opts.burst_per_10s, kGhlMax - opts.headroom) / 10.0;
+  if (opts.per_location_rps > 0) per_second = std::min(per_second, opts.per_location_rps);
+  per_second = std::max(per_second, 0.1);
+  const std::int64_t per_day = std::max<std::int64_t>(1, kGhlDaily - opts.daily_reserve);
+  for (const auto& [client, n] : countWork(work, opts)) {
+    LocationEstimate e;
+    e.client_id = client;
+    ClientQueue queue(page_query, client, opts.refetch);
+    while (queue.peek()) {
+      const Lookup kind = lookupFor(queue.pop()).kind;
+      ++e.leads;
+      if (kind == Lookup::kGet || kind == Lookup::kSearch) ++e.requests, ++e.requests_max;
+      if (kind == Lookup::kSearch) ++e.requests_max;
+    }
+    e.seconds = static_cast<double>(e.requests) / per_second;
+    const auto stored = quota.daily(client, today);
+    const std::int64_t today_left =
+        std::max<std::int64_t>(0, (stored ? stored->remaining : kGhlDaily) - opts.daily_reserve);
+    if (e.requests > 0)
+      e.days = e.requests <= today_left ? 1 : 1 + (e.requests - today_left + per_day - 1) / per_day;
+    est.requests += e.requests;
+    est.requests_max += e.requests_max;
+    est.leads += e.leads;
+    est.seconds = std::max(est.seconds, e.seconds);
+    est.days = std::max(est.days, e.days);
+    est.locations.push_back(std::move(e));
+  }
+  return est;
+}
+
+void printFetchEstimate(const FetchOptions& in, const Log& log, std::ostream& out) {
+  validateFetchOptions(in);
+  WorkDb work(in.common.work_db, WorkDb::Mode::kExisting);
+  checkKnownClients(work.db(), in.common.client_ids);
+  SystemClock clock;
+  const FetchEstimate est = estimateFetch(work, in, clock);
+  const auto row = [&out](const std::string& name, std::int64_t leads, std::int64_t req, std::int64_t req_max,
+                          double secs, std::int64_t days) {
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "%-28s %10lld %10lld %12lld %10.0f %6lld\n", name.c_str(),
+                  static_cast<long long>(leads), static_cast<long long>(req), static_cast<long long>(req_max),
+                  secs, static_cast<long long>(days));
+    out << buf;
+  };
+  out << "Fetch estimate (no GHL call made): requests the remaining work needs, at the configured rate\n";
+  char head[200];
+  std::snprintf(head, sizeof head, "%-28s %10s %10s %12s %10s %6s\n", "client", "leads", "requests",
+                "requests_max", "seconds", "days");
+  out << head;
+  for (const auto& e : est.locations)
+    row(e.client_id, e.leads, e.requests, e.requests_max, e.seconds, e.days);
+  row("TOTAL", est.leads, est.requests, est.requests_max, est.seconds, est.days);
+  out << "requests: one per lead needing a call; requests_max adds the GET that may follow each email "
+         "search.\n";
+  out.flush();
+  log.info("fetch_estimate", {{"locations", static_cast<std::int64_t>(est.locations.size())},
+                              {"leads", est.leads},
+                              {"requests", est.requests},
+                              {"requests_max", est.requests_max},
+                              {"seconds", static_cast<std::int64_t>(est.seconds + 0.5)},
+                              {"days", est.days}});
+}
+
 ExitCode runFetch(const FetchOptions& in, const Log& log) {
   validateFetchOptions(in);
+  if (in.estimate) {
+    printFetchEstimate(in, log, std::cout);
+    return ExitCode::kDone;
+  }
   FetchOptions opts = in;
   opts.base_url = validateBaseUrl(in.base_url);
   WorkDb work(opts.common.work_db, WorkDb::Mode::kExisting);

@@ -10,7 +10,9 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <ostream>
 #include <string>
+#include <vector>
 
 #include "clock.h"
 #include "exit_code.h"
@@ -18,6 +20,7 @@
 #include "log.h"
 #include "options.h"
 #include "outcome.h"
+#include "progress.h"
 #include "transport.h"
 #include "work_db.h"
 
@@ -54,7 +57,8 @@ struct FetchControl {
   std::uint64_t seed = 0x5eed;     // jitter of backoffs and limiters
   int flush_every = 200;           // results per SQLite transaction ...
   Millis flush_interval{1000};     // ... or at least this often
-  Millis progress_interval{5000};  // progress log line at most this often
+  Millis progress_interval{5000};  // progress at most this often
+  Progress* progress = nullptr;    // null: "progress" log records
 };
 
 // The stage: validates options, opens the work DB, reads tokens from the application database,
@@ -62,6 +66,33 @@ struct FetchControl {
 // or unfetched. FatalError (usage errors included) propagates to the main; fetchFailure() ends
 // the run as a FatalError too, after storing what was fetched (stage_run marked failed).
 ExitCode runFetch(const FetchOptions& opts, const Log& log);
+
+// What the remaining work of fetch needs, per location, without calling GHL. Requests: one per
+// lead that needs a call (GET by contact id, or email search). Not counted, because only GHL's
+// answers tell: searchAfter pages beyond the first, the GET that follows a search whose payload
+// lacks a field the lead misses (at most one per search lead: requests_max counts it), retries.
+// Time: requests at our window share, min(burst, 100 - headroom) per 10 s (GHL's Max until an
+// answer says otherwise; --per-location-rps when lower), all locations at once. Days: the
+// requests that fit in today's quota above the reserve (the work DB's count for today, else
+// GHL's 200,000 a day), then 200,000 - reserve a day.
+struct LocationEstimate {
+  std::string client_id;
+  std::int64_t leads = 0;         // in the work list
+  std::int64_t requests = 0;      // one per lead that needs a call
+  std::int64_t requests_max = 0;  // plus one follow-up GET per search lead
+  double seconds = 0;             // at the configured rate
+  std::int64_t days = 0;          // UTC days the daily budget spreads the requests over
+};
+struct FetchEstimate {
+  std::vector<LocationEstimate> locations;
+  std::int64_t requests = 0, requests_max = 0, leads = 0;
+  double seconds = 0;  // the slowest location (they run at once)
+  std::int64_t days = 0;
+};
+FetchEstimate estimateFetch(WorkDb& work, const FetchOptions& opts, const Clock& clock);
+
+// Opens the work DB, estimates and prints the table (and a fetch_estimate log line).
+void printFetchEstimate(const FetchOptions& opts, const Log& log, std::ostream& out);
 
 // usageError naming the first out-of-range option, with its allowed range.
 void validateFetchOptions(const FetchOptions& opts);

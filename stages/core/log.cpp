@@ -54,7 +54,7 @@ void Log::write(std::string_view level, std::string_view event, const std::vecto
     line = buf.GetString();
   } else {
     std::ostringstream os;
-    os << program_ << ": ";
+    os << isoNowUtc() << ' ' << program_ << ": ";
     if (level != "info") os << level << ": ";
     // Values may come from outside (ids): escape control characters so none forges a line.
     os << escapeControl(event);
@@ -68,6 +68,7 @@ void Log::write(std::string_view level, std::string_view event, const std::vecto
     line = os.str();
   }
   line += '\n';
+  if (before_write_) before_write_();
   (*out_) << line << std::flush;
 }
 

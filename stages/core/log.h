@@ -1,9 +1,11 @@
-// Diagnostics on stderr, prefixed with the program's name, as text or one JSON object a line.
+// Diagnostics on stderr, prefixed with a UTC timestamp and the program's name, as text or one
+// JSON object a line.
 // Fields are ids and counts only: callers never pass an email, phone, name or token.
 // Data and reports go to stdout through ordinary streams, not through this. Text lines escape
 // control characters and backslashes in every value (escapeControl); JSON lines are escaped JSON.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <iosfwd>
 #include <string>
@@ -30,7 +32,11 @@ class Log {
 
   const std::string& program() const { return program_; }
 
+  // Called before each line is written (a live progress line clears itself); {} for none.
+  void setBeforeWrite(std::function<void()> f) const { before_write_ = std::move(f); }
+
  private:
+  mutable std::function<void()> before_write_;
   std::string program_;
   LogFormat format_;
   bool quiet_;

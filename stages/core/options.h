@@ -38,6 +38,9 @@ struct FetchOptions {
   std::int64_t max_requests = 0;                     // --max-requests: stop after this many; 0 = no cap
   int search_page_limit = 100;                       // contacts asked per email search
   std::int64_t max_body_bytes = 4 << 20;             // --max-body-bytes: longest GHL answer read
+  int headroom = 10;                   // --headroom: slots of each window left to the application
+  std::int64_t daily_reserve = 20000;  // --daily-reserve: daily requests per location never spent
+  bool estimate = false;               // --estimate: print what the work needs, call nothing
 };
 
 struct PlanOptions {

@@ -39,17 +39,26 @@ std::optional<Millis> parseRetryAfter(const std::string& value) {
   return Millis(static_cast<std::int64_t>(std::ceil(secs * 1000)));
 }
 
-RateLimiter::RateLimiter(RateLimiterConfig config) : config_(config), rng_(config.seed) {
+RateLimiter::RateLimiter(RateLimiterConfig config)
+    : config_(config), window_(config.window), rng_(config.seed) {
   config_.burst = std::max(1, config_.burst);
+  config_.headroom = std::max(0, config_.headroom);
+}
+
+int RateLimiter::cap() const {
+  int c = config_.burst;
+  if (server_max_) c = std::min(c, *server_max_ - config_.headroom);
+  return std::max(1, c);
 }
 
 SteadyTime RateLimiter::nextSendTime() const {
-  if (in_flight_ >= config_.burst) return SteadyTime::max();
+  const int cap_now = cap();
+  if (in_flight_ >= (probing_ ? 1 : cap_now)) return SteadyTime::max();
   SteadyTime t = paused_until_;
-  // At most burst - in_flight - 1 answered requests may still be in the window when we send:
+  // At most cap - in_flight - 1 answered requests may still be in the window when we send:
   // wait until the newest one beyond those has left it.
-  const auto keep = static_cast<size_t>(config_.burst - in_flight_ - 1);
-  if (answered_.size() > keep) t = std::max(t, answered_[answered_.size() - keep - 1] + config_.window);
+  const auto keep = static_cast<size_t>(cap_now - in_flight_ - 1);
+  if (answered_.size() > keep) t = std::max(t, answered_[answered_.size() - keep - 1] + window_);
   if (config_.rps > 0 && sent_any_) {
     const auto spacing =
         std::chrono::ceil<SteadyTime::duration>(std::chrono::duration<double>(1.0 / config_.rps));
@@ -63,9 +72,9 @@ bool RateLimiter::trySend(SteadyTime now) {
   ++in_flight_;
   last_send_ = now;
   sent_any_ = true;
-  if (budget_ && --*budget_ <= config_.low_remaining) {
+  if (budget_ && --*budget_ <= 0) {
     budget_.reset();
-    holdUntilOldestLeaves(now, {});
+    holdUntilOldestLeaves(now);
   }
   return true;
 }
@@ -73,37 +82,53 @@ bool RateLimiter::trySend(SteadyTime now) {
 void RateLimiter::onResponse(SteadyTime now, int status, const std::map<std::string, std::string>& headers) {
   if (in_flight_ > 0) --in_flight_;
   answered_.push_back(now);
-  while (answered_.size() > static_cast<size_t>(config_.burst)) answered_.pop_front();
+  if (const auto interval = parseInt(findHeader(headers, names::kHdrRateInterval));
+      interval && *interval >= 100 && *interval <= 3600 * 1000)
+    window_ = Millis(*interval);
+  if (const auto max = parseInt(findHeader(headers, names::kHdrRateMax)); max && *max >= 1 && *max <= 1 << 20)
+    server_max_ = static_cast<int>(*max);
+  while (answered_.size() > static_cast<size_t>(std::max(config_.burst, cap()))) answered_.pop_front();
   if (status == 429) {
     ++consecutive_429_;
     budget_.reset();
+    probing_ = true;  // one request at a time until an answer says there is room again
     if (const auto* daily = findHeader(headers, names::kHdrDailyRemaining); daily && *daily == "0")
       daily_exhausted_ = true;
     pauseUntil(now + backoff429(headers));
     return;
   }
+  if (status == 0) return;  // no answer: nothing learned
   consecutive_429_ = 0;
   const auto remaining = parseInt(findHeader(headers, names::kHdrRateRemaining));
-  if (!remaining) return;
-  // GHL's count includes the application's traffic; our requests still in flight will take
-  // slots too.
-  budget_ = static_cast<int>(std::clamp<long long>(*remaining, 0, 1 << 20)) - in_flight_;
-  if (*budget_ <= config_.low_remaining) {
-    budget_.reset();
-    holdUntilOldestLeaves(now, headers);
+  if (!remaining) {  // GHL said nothing about its window: our own (burst) window only
+    probing_ = false;
+    return;
   }
+  // GHL's count includes the application's traffic; our requests still in flight will take
+  // slots too, and the headroom is never ours. Answers may come out of order (a concurrent
+  // server), so a larger count than the budget we hold may be stale: the budget only shrinks
+  // here, and is set afresh by the answer to a probe (sent alone, after a hold or a 429).
+  const int fresh =
+      static_cast<int>(std::clamp<long long>(*remaining, 0, 1 << 20)) - config_.headroom - in_flight_;
+  budget_ = budget_ ? std::min(*budget_, fresh) : fresh;
+  if (*budget_ <= 0) {
+    budget_.reset();
+    holdUntilOldestLeaves(now);
+    return;
+  }
+  probing_ = false;
 }
 
 void RateLimiter::pauseUntil(SteadyTime t) { paused_until_ = std::max(paused_until_, t); }
 
-// GHL's window is (nearly) spent: wait until our oldest request in it leaves, or for one interval.
-void RateLimiter::holdUntilOldestLeaves(SteadyTime now, const std::map<std::string, std::string>& headers) {
-  const auto interval = parseInt(findHeader(headers, names::kHdrRateInterval));
-  SteadyTime until =
-      now + (interval && *interval > 0 && *interval <= 3600 * 1000 ? Millis(*interval) : config_.window);
-  const auto oldest = std::find_if(answered_.begin(), answered_.end(),
-                                   [&](SteadyTime t) { return t > now - config_.window; });
-  if (oldest != answered_.end()) until = std::min(until, *oldest + config_.window);
+// GHL's window is (nearly) spent: wait until our oldest request in it leaves, or for one window
+// when none of ours is in it; then probe with one request.
+void RateLimiter::holdUntilOldestLeaves(SteadyTime now) {
+  probing_ = true;
+  SteadyTime until = now + window_;
+  const auto oldest =
+      std::find_if(answered_.begin(), answered_.end(), [&](SteadyTime t) { return t > now - window_; });
+  if (oldest != answered_.end()) until = std::min(until, *oldest + window_);
   pauseUntil(until);
 }
 

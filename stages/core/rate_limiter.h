@@ -1,12 +1,18 @@
 // The per-location request limiter of fetch (one object per GHL location). GHL allows 100
 // requests per 10 s and 200,000 per day per app and location, shared with the application's own
-// traffic on the same token, so fetch keeps to its own smaller burst (a sliding window), an
-// optional steady rate, and slows down on what GHL's headers say: a low X-RateLimit-Remaining,
-// a 429 (Retry-After, else the interval header, else exponential backoff with full jitter) and
-// the daily limit. GHL counts a request when it arrives, which we never see: the window counts a
-// request in flight as arriving now and an answered one as arriving when its answer came, an
-// upper bound that keeps us inside GHL's window whatever the network delays. Time comes from the
-// caller (read through Clock), jitter from a seeded RNG, so unit tests are deterministic.
+// traffic on the same token. What GHL's headers say is the truth about that shared window:
+// X-RateLimit-Max (less --headroom slots left to the application) and the configured burst cap
+// our own sliding window, whose length is X-RateLimit-Interval-Milliseconds. X-RateLimit-Remaining
+// (less the headroom and our requests in flight) is a budget for the sends that follow; later
+// answers only shrink it (they may come out of order), and when it runs out sends are held until
+// our oldest request leaves the window. Until an answer is known (at start, after a hold or a
+// 429) only one request is in flight: a restart, or a location whose window is already full of
+// the application's traffic, costs one request, not a burst. A 429 pauses (Retry-After, else the
+// interval header, else exponential backoff with full jitter). GHL counts a request when it
+// arrives, which we never see: the window counts a request in flight as arriving now and an
+// answered one as arriving when its answer came, an upper bound that keeps us inside GHL's window
+// whatever the network delays. Time comes from the caller (read through Clock), jitter from a
+// seeded RNG, so unit tests are deterministic.
 #pragma once
 #include <cstdint>
 #include <deque>
@@ -20,10 +26,10 @@
 namespace ghlb {
 
 struct RateLimiterConfig {
-  int burst = 90;                  // sends allowed in any sliding window
-  Millis window{10000};            // the burst window (GHL: 10 s)
+  int burst = 90;                  // our sends allowed in any sliding window (an upper bound)
+  Millis window{10000};            // the window until X-RateLimit-Interval-Milliseconds says otherwise
   double rps = 0;                  // steady cap in sends per second; 0 = burst window only
-  int low_remaining = 1;           // slots GHL has left (minus ours in flight) at or below this: hold
+  int headroom = 10;               // slots of GHL's window always left to the application
   Millis backoff_base{500};        // 429 without hint: full jitter over base * 2^n ...
   Millis backoff_cap{30000};       // ... capped here
   Millis retry_after_jitter{250};  // added (uniformly 0..this) to Retry-After and interval pauses
@@ -35,7 +41,7 @@ class RateLimiter {
   explicit RateLimiter(RateLimiterConfig config);
 
   // Earliest time trySend() succeeds, given what is known now (pauses, window, spacing);
-  // SteadyTime::max() while `burst` requests are in flight (only a response frees a slot).
+  // SteadyTime::max() while an answer is awaited (one in flight while probing, or the cap).
   SteadyTime nextSendTime() const;
 
   // Records a send at NOW and returns true when allowed (now >= nextSendTime()); else false.
@@ -54,15 +60,27 @@ class RateLimiter {
 
   const RateLimiterConfig& config() const { return config_; }
 
+  // Our sends allowed in one window now: min(burst, X-RateLimit-Max - headroom), at least 1.
+  int cap() const;
+  // The window length in use (the interval header once seen).
+  Millis window() const { return window_; }
+  // True while only one request may be in flight (nothing known yet, after a hold or a 429).
+  bool probing() const { return probing_; }
+  // End of the current pause (429 or a spent window); in the past when not paused.
+  SteadyTime pausedUntil() const { return paused_until_; }
+
  private:
   void pauseUntil(SteadyTime t);
-  void holdUntilOldestLeaves(SteadyTime now, const std::map<std::string, std::string>& headers);
+  void holdUntilOldestLeaves(SteadyTime now);
   Millis backoff429(const std::map<std::string, std::string>& headers);
 
   RateLimiterConfig config_;
   std::deque<SteadyTime> answered_;  // answer times of our latest requests, ascending (<= burst)
   int in_flight_ = 0;                // sent, not answered: counted as arriving now
-  std::optional<int> budget_;        // slots GHL said were left, minus our sends since
+  std::optional<int> budget_;        // slots GHL said were left, less headroom and our sends since
+  std::optional<int> server_max_;    // X-RateLimit-Max
+  Millis window_;                    // X-RateLimit-Interval-Milliseconds, else config.window
+  bool probing_ = true;
   SteadyTime paused_until_{};
   SteadyTime last_send_{};
   bool sent_any_ = false;

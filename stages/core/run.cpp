@@ -31,6 +31,7 @@ int runMain(int argc, char** argv) {
     const bool created = workDbMissing(o.common);
     step(runExtract(o.extract, log));
     if (created) noteNewWorkDb(o.common, log);
+    printFetchEstimate(o.fetch, log, std::cout);
     step(runFetch(o.fetch, log));
     step(runPlan(o.plan, log));
     if (o.do_apply)

@@ -257,6 +257,15 @@ void addFetchFlags(CLI::App& app, FetchOptions& o) {
   app.add_option("--max-requests", o.max_requests, "stop after N requests (0: no cap)")
       ->type_name("N")
       ->capture_default_str();
+  app.add_option(
+         "--headroom", o.headroom,
+         "slots of each location's 10-s window left to the live application (of GHL's X-RateLimit-Max)")
+      ->type_name("N")
+      ->capture_default_str();
+  app.add_option("--daily-reserve", o.daily_reserve,
+                 "requests of each location's daily quota never spent (left to the live application)")
+      ->type_name("N")
+      ->capture_default_str();
   app.add_option("--max-body-bytes", o.max_body_bytes,
                  "longest GHL answer read, in bytes; a longer one fails its lead for good (64 KiB to 64 MiB)")
       ->type_name("BYTES")
@@ -297,6 +306,8 @@ void defineFetch(CLI::App& app, FetchOptions& o) {
   addCommonFlags(app, o.common);
   addDatabaseUrlFlag(app, o.database_url);
   addFetchFlags(app, o);
+  app.add_flag("--estimate", o.estimate,
+               "print the requests, time and days the remaining work needs, per location; call nothing");
   configureSources(app, {"fetch"});
 }
 

@@ -38,9 +38,10 @@ sim_data() {  # sim_data FILE [token of location x]
 sim_data "$E2E_DIR/sim.json"
 
 # 1. Burst window: 30 per 10 s per location, both locations at once; GHL never answers 429.
+# (GHL is played with a 30-slot window here: no headroom, all of it ours.)
 e2e_start_sim "$E2E_DIR/sim.json" --burst 30
 gb extract; assert_rc 0 "extract"
-gb fetch --client-id client-a --client-id client-b --per-location-burst-per-10s 30 --concurrency 8
+gb fetch --client-id client-a --client-id client-b --per-location-burst-per-10s 30 --headroom 0 --concurrency 8
 assert_rc 0 "fetch under the burst window"
 assert_eq 0 "$(e2e_sim_counter rate_limited locAAAAAAAAAAAA01)" "no 429 for location A"
 assert_eq 0 "$(e2e_sim_counter rate_limited locBBBBBBBBBBBB01)" "no 429 for location B"
@@ -64,8 +65,9 @@ x_requests=$(grep -c '"status":401' "$SIM_REQUEST_LOG" || true)
 assert_not_contains "$GB_ERR" "token-x-wrong-0001"
 
 # 3. A quota shared with the application's own traffic: 80 of every 100 slots are taken by
-# others; fetch must follow the headers and 429s and still finish.
-e2e_start_sim "$E2E_DIR/sim.json" --burst 100 --external-per-window 80
+# others, 10 more are left as headroom; fetch must follow the headers and 429s and still finish
+# (2-s windows: 10 of ours in each).
+e2e_start_sim "$E2E_DIR/sim.json" --burst 100 --external-per-window 80 --window-ms 2000
 e2e_load_sql - <<<"UPDATE \"Client\" SET \"ghlPrivateKey\" = 'token-x-secret-0001' WHERE id = 'client-x'"
 gb fetch --client-id client-x --per-location-burst-per-10s 90 --max-retries 8
 assert_rc 0 "fetch with a shared quota"
@@ -75,13 +77,15 @@ limited=$(e2e_sim_counter rate_limited locXXXXXXXXXXXX01)
 
 # 4. The daily limit: the location pauses with daily_limit; a later run finishes.
 e2e_start_sim "$E2E_DIR/sim.json" --daily 10
-gb fetch --refetch --client-id client-a
+gb fetch --refetch --client-id client-a --daily-reserve 0
 assert_rc 3 "fetch past the daily limit ends retryable"
 assert_eq 10 "$(e2e_sqlite "SELECT count(*) FROM fetch_result WHERE lead_id LIKE 'lead-a-%' AND outcome = 'found' AND fetch_run = (SELECT max(id) FROM stage_run WHERE stage = 'fetch')")" \
   "10 leads fetched before the daily limit"
 assert_eq $((n - 10)) "$(e2e_sqlite "SELECT count(*) FROM fetch_result WHERE lead_id LIKE 'lead-a-%' AND outcome = 'daily_limit'")" "the rest paused"
 assert_contains "$GB_ERR" "daily"
 e2e_start_sim "$E2E_DIR/sim.json"
+# The next day: the daily count kept in the work DB belongs to an earlier UTC day.
+e2e_sqlite "UPDATE quota_daily SET utc_day = '2000-01-01'"
 gb fetch --client-id client-a; assert_rc 0 "the next day's run finishes"
 assert_eq "$n" "$(e2e_sqlite "SELECT count(*) FROM fetch_result WHERE lead_id LIKE 'lead-a-%' AND outcome = 'found'")" "A complete"
 assert_no_pii

@@ -19,10 +19,19 @@ namespace ghlb::fetch_test {
 class FakeClock : public Clock {
  public:
   SteadyTime now() const override { return now_; }
+  // Wall time moves with now(); a test may also jump it (a new UTC day) with shiftWall.
+  std::chrono::system_clock::time_point wallNow() const override {
+    return wall_start_ + std::chrono::duration_cast<std::chrono::system_clock::duration>(now_ - start_);
+  }
   void advance(Millis d) { now_ += d; }
+  void shiftWall(std::chrono::system_clock::duration d) { wall_start_ += d; }
 
  private:
-  SteadyTime now_ = SteadyTime{} + std::chrono::hours(1);
+  SteadyTime start_ = SteadyTime{} + std::chrono::hours(1);
+  SteadyTime now_ = start_;
+  // 2026-11-28T10:00:00Z: fixed, so a test knows which UTC day it is in.
+  std::chrono::system_clock::time_point wall_start_ =
+      std::chrono::system_clock::time_point{} + std::chrono::seconds(1795860000);
 };
 
 struct FakeReply {

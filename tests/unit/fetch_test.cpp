@@ -13,6 +13,7 @@
 #include "contact.h"
 #include "error.h"
 #include "fetch_fakes.h"
+#include "quota_store.h"
 
 using namespace std::chrono_literals;
 using ghlb::FetchOutcome;
@@ -918,4 +919,110 @@ TEST_CASE("fetch: --max-body-bytes range and its bound with --concurrency") {
           o.concurrency = 128;
           o.max_body_bytes = 4 << 20;
         }).empty());
+}
+
+TEST_CASE("fetch: a pause over a minute is logged once with the client id and the resume time") {
+  Fixture f;
+  f.add({.id = "a1", .contact_id = kIdA});
+  f.add({.id = "b1", .client = "client-b", .contact_id = kIdB});
+  f.transport.on(kIdA, "",
+                 {FakeReply{429, "{}", {{"retry-after", "120"}}, "", 20ms},
+                  FakeReply{429, "{}", {{"retry-after", "30"}}, "", 20ms}, ok(getJson(kIdA))});
+  f.transport.on(kIdB, "", {ok(getJson(kIdB))});
+  f.fetch();
+  CHECK(f.result("a1").outcome == "found");
+  CHECK(f.result("b1").outcome == "found");
+  const std::string log = f.log_out.str();
+  const auto at = log.find("location_paused");
+  REQUIRE(at != std::string::npos);
+  CHECK(log.find("location_paused", at + 1) == std::string::npos);  // the 30 s pause is not logged
+  const std::string line = log.substr(at, log.find('\n', at) - at);
+  CHECK(line.find("client_id=client-a") != std::string::npos);
+  CHECK(line.find("pause_s=12") != std::string::npos);  // 120 s (+ jitter under a second)
+  CHECK(line.find("resumes_at=20") != std::string::npos);
+  // B was not held up by A's pause.
+  CHECK(f.transport.sent[1].at - f.transport.sent[0].at < 60s);
+}
+
+namespace {
+
+// A not-found search answer saying GHL's daily remaining is LEFT.
+FakeReply dailyLeft(std::int64_t left) {
+  return FakeReply{200, searchJson({}), {{"x-ratelimit-daily-remaining", std::to_string(left)}}, "", 20ms};
+}
+
+std::int64_t storedDaily(ghlb::WorkDb& work, const std::string& client) {
+  SQLite::Statement st(work.db(), "SELECT daily_remaining FROM quota_daily WHERE client_id = ?");
+  st.bind(1, client);
+  return st.executeStep() ? st.getColumn(0).getInt64() : -1;
+}
+
+}  // namespace
+
+TEST_CASE("fetch: --daily-reserve is never spent, across a restart the same UTC day; a new day resumes") {
+  Fixture f;
+  f.opts.daily_reserve = 20;
+  for (int i = 0; i < 30; ++i)
+    f.add({.id = "a" + std::to_string(i), .email = "p" + std::to_string(i) + "@x.com"});
+  f.add({.id = "b1", .client = "client-b", .contact_id = kIdB});
+  std::vector<FakeReply> replies;
+  for (int left = 29; left >= 0; --left) replies.push_back(dailyLeft(left));
+  f.transport.on("search", "", replies);  // GHL's day: 30 requests left
+  f.transport.on(kIdB, "", {ok(getJson(kIdB))});
+  auto counts = f.fetch();
+  // 29 left after the first answer: 9 more, leaving exactly the 20 of the reserve.
+  CHECK(f.transport.count("search") == 10);
+  CHECK(counts.outcomes[ghlb::FetchOutcome::kDailyLimit] == 20);
+  CHECK(f.result("b1").outcome == "found");  // the other location went on
+  CHECK(ghlb::fetchExitCode(counts) == ghlb::ExitCode::kRetryable);
+  CHECK(storedDaily(*f.work, "client-a") == 20);
+  const std::string log = f.log_out.str();
+  CHECK(log.find("location_paused client_id=client-a daily_remaining=20 daily_reserve=20 "
+                 "resumes_at=2026-11-29T00:00:00.000Z") != std::string::npos);
+
+  // A restart the same day spends nothing: the work DB remembers.
+  f.transport.sent.clear();
+  counts = f.fetch();
+  CHECK(f.transport.count("search") == 0);
+  CHECK(counts.outcomes[ghlb::FetchOutcome::kDailyLimit] == 20);
+
+  // The next UTC day, the stored count is an old day's: fetch asks GHL again.
+  f.clock.shiftWall(std::chrono::hours(24));
+  f.opts.daily_reserve = 0;
+  counts = f.fetch();
+  CHECK(f.transport.count("search") > 0);
+}
+
+TEST_CASE("fetch: a stale daily count in the work DB is corrected by GHL's first answer") {
+  Fixture f;
+  f.opts.daily_reserve = 20;
+  for (int i = 0; i < 40; ++i)
+    f.add({.id = "a" + std::to_string(i), .email = "p" + std::to_string(i) + "@x.com"});
+  ghlb::QuotaStore(f.work->db())
+      .saveDaily("client-a", ghlb::utcDay(f.clock.wallNow()), {50, std::nullopt}, "x");
+  std::vector<FakeReply> replies;
+  for (int left = 29; left >= 0; --left) replies.push_back(dailyLeft(left));  // a killed run spent 20
+  f.transport.on("search", "", replies);
+  f.fetch();
+  CHECK(f.transport.count("search") == 10);
+  CHECK(storedDaily(*f.work, "client-a") == 20);
+  f.transport.sent.clear();
+  f.fetch();
+  CHECK(f.transport.count("search") == 0);
+}
+
+TEST_CASE("fetch: a resumed run says what was already done; the summary counts the whole stage") {
+  Fixture f;
+  for (int i = 0; i < 6; ++i)
+    f.add({.id = "a" + std::to_string(i), .email = "p" + std::to_string(i) + "@x.com"});
+  f.transport.on("search", "", {ok(searchJson({}))});
+  f.opts.max_requests = 4;
+  f.fetch();
+  CHECK(f.log_out.str().find("fetch_resumed") == std::string::npos);
+  f.log_out.str("");
+  f.opts.max_requests = 0;
+  f.fetch();
+  const std::string log = f.log_out.str();
+  CHECK(log.find("fetch_resumed already_done=4 stage_total=6 to_fetch=2") != std::string::npos);
+  CHECK(log.find("fetch_summary stage_done=6 stage_total=6 total=2") != std::string::npos);
 }

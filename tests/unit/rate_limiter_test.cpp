@@ -29,6 +29,13 @@ RateLimiterConfig config(int burst, double rps = 0, std::uint64_t seed = 7) {
 
 using Headers = std::map<std::string, std::string>;
 
+// One answered request at T with plenty of room: the limiter leaves its first-request probe.
+void warm(RateLimiter& lim, SteadyTime t) {
+  REQUIRE(lim.trySend(t));
+  lim.onResponse(t, 200, {{"x-ratelimit-remaining", "100"}});
+  REQUIRE_FALSE(lim.probing());
+}
+
 }  // namespace
 
 TEST_CASE("rate limiter: never more than burst requests in any 10 s window, whatever the latency") {
@@ -69,6 +76,7 @@ TEST_CASE("rate limiter: never more than burst requests in any 10 s window, what
 
 TEST_CASE("rate limiter: nextSendTime agrees with trySend; requests in flight hold their slot") {
   RateLimiter lim(config(2));
+  warm(lim, kT0 - 20s);
   CHECK(lim.nextSendTime() <= kT0);
   CHECK(lim.trySend(kT0));
   CHECK(lim.trySend(kT0));
@@ -86,6 +94,7 @@ TEST_CASE("rate limiter: nextSendTime agrees with trySend; requests in flight ho
 
 TEST_CASE("rate limiter: steady rps spacing") {
   RateLimiter lim(config(100, 2.0));
+  warm(lim, kT0 - 20s);
   CHECK(lim.trySend(kT0));
   CHECK_FALSE(lim.trySend(kT0 + 499ms));
   CHECK(lim.trySend(kT0 + 500ms));
@@ -154,26 +163,34 @@ TEST_CASE("rate limiter: a low X-RateLimit-Remaining holds sends until our oldes
   REQUIRE(lim.trySend(kT0 + 1s));
   REQUIRE(lim.trySend(kT0 + 2s));
   lim.onResponse(kT0 + 3s, 200, {{"x-ratelimit-remaining", "0"}});
+  CHECK(lim.probing());
+  CHECK(lim.nextSendTime() == SteadyTime::max());  // one still in flight: its answer is awaited
+  lim.onResponse(kT0 + 3s, 200, {{"x-ratelimit-remaining", "0"}});
   CHECK(lim.nextSendTime() == kT0 + 10500ms);  // our oldest in the window was answered at 0.5 s
   CHECK_FALSE(lim.trySend(kT0 + 10s));
   CHECK(lim.trySend(kT0 + 10500ms));
 }
 
 TEST_CASE("rate limiter: X-RateLimit-Remaining is a budget for the sends that follow") {
-  RateLimiter lim(config(90));
+  auto cfg = config(90);
+  cfg.headroom = 1;
+  RateLimiter lim(cfg);
   lim.onResponse(kT0, 200, {{"x-ratelimit-remaining", "5"}});
   int sent = 0;
   while (lim.trySend(kT0 + 1ms)) ++sent;
-  CHECK(sent == 4);  // keeps low_remaining (1) slot for the application's own traffic
+  CHECK(sent == 4);  // keeps the headroom (1) slot for the application's own traffic
   CHECK(lim.nextSendTime() > kT0 + 1ms);
 }
 
 TEST_CASE("rate limiter: requests in flight count against X-RateLimit-Remaining") {
-  RateLimiter lim(config(90));
+  auto cfg = config(90);
+  cfg.headroom = 1;
+  RateLimiter lim(cfg);
+  warm(lim, kT0 - 20s);
   for (int i = 0; i < 3; ++i) REQUIRE(lim.trySend(kT0));
   lim.onResponse(kT0 + 100ms, 200, {{"x-ratelimit-remaining", "3"}});  // 2 still in flight
   CHECK(lim.nextSendTime() > kT0 + 100ms);
-  RateLimiter free_lim(config(90));
+  RateLimiter free_lim(cfg);
   REQUIRE(free_lim.trySend(kT0));
   free_lim.onResponse(kT0 + 100ms, 200, {{"x-ratelimit-remaining", "3"}});  // nothing in flight
   CHECK(free_lim.nextSendTime() <= kT0 + 100ms);
@@ -206,4 +223,162 @@ TEST_CASE("fullJitterBackoff stays within [0, min(cap, base * 2^(n-1))]") {
       CHECK(d >= Millis(0));
       CHECK(d <= std::min<Millis>(Millis(30000), Millis(500LL << std::min(n - 1, 20))));
     }
+}
+
+namespace {
+
+// A GHL location in miniature: a sliding window of MAX requests shared with EXTERNAL slots of the
+// application's live traffic, answering with X-RateLimit-* headers, 429 when the window is full.
+struct MiniGhl {
+  int max = 100;
+  int external = 0;
+  Millis window{10000};
+  std::deque<SteadyTime> accepted, arrived;
+  int max_seen = 0;  // every arrival in a window, plus the external share
+  int rejected = 0;
+
+  std::pair<int, Headers> admit(SteadyTime t) {
+    while (!accepted.empty() && accepted.front() <= t - window) accepted.pop_front();
+    while (!arrived.empty() && arrived.front() <= t - window) arrived.pop_front();
+    arrived.push_back(t);
+    max_seen = std::max(max_seen, static_cast<int>(arrived.size()) + external);
+    const int limit = max - external;
+    Headers h{{"x-ratelimit-max", std::to_string(max)},
+              {"x-ratelimit-interval-milliseconds", std::to_string(window.count())}};
+    if (static_cast<int>(accepted.size()) >= limit) {
+      ++rejected;
+      h["x-ratelimit-remaining"] = "0";
+      return {429, h};
+    }
+    accepted.push_back(t);
+    h["x-ratelimit-remaining"] = std::to_string(limit - static_cast<int>(accepted.size()));
+    return {200, h};
+  }
+};
+
+// Drives LIM against GHL from START for DURATION: a send whenever allowed, arriving after
+// LATENCY/2 and answered after LATENCY. Returns our sends.
+int drive(RateLimiter& lim, MiniGhl& ghl, SteadyTime start, Millis duration, Millis latency,
+          int* max_in_flight = nullptr) {
+  std::multimap<SteadyTime, std::pair<int, Headers>> answers;
+  std::multimap<SteadyTime, int> arrivals;  // send index by arrival time
+  int sent = 0;
+  for (SteadyTime t = start; t < start + duration; t += 5ms) {
+    while (!arrivals.empty() && arrivals.begin()->first <= t) {
+      answers.emplace(arrivals.begin()->first + latency / 2, ghl.admit(arrivals.begin()->first));
+      arrivals.erase(arrivals.begin());
+    }
+    while (!answers.empty() && answers.begin()->first <= t) {
+      lim.onResponse(answers.begin()->first, answers.begin()->second.first, answers.begin()->second.second);
+      answers.erase(answers.begin());
+    }
+    while (lim.trySend(t)) {
+      ++sent;
+      arrivals.emplace(t + latency / 2, sent);
+      if (max_in_flight) *max_in_flight = std::max(*max_in_flight, lim.inFlight());
+    }
+  }
+  return sent;
+}
+
+}  // namespace
+
+TEST_CASE("rate limiter: one request in flight until an answer tells how much room is left") {
+  RateLimiter lim(config(90));
+  CHECK(lim.probing());
+  REQUIRE(lim.trySend(kT0));
+  CHECK_FALSE(lim.trySend(kT0));
+  CHECK(lim.nextSendTime() == SteadyTime::max());
+  lim.onResponse(kT0 + 50ms, 200, {{"x-ratelimit-remaining", "99"}});
+  CHECK_FALSE(lim.probing());
+  int sent = 0;
+  while (lim.trySend(kT0 + 50ms)) ++sent;
+  CHECK(sent == 89);  // 99 left, 10 of them kept for the application
+}
+
+TEST_CASE("rate limiter: X-RateLimit-Max less the headroom caps our window; the interval header sets it") {
+  auto cfg = config(90);
+  cfg.headroom = 10;
+  RateLimiter lim(cfg);
+  CHECK(lim.cap() == 90);
+  lim.onResponse(kT0, 200,
+                 {{"x-ratelimit-max", "50"},
+                  {"x-ratelimit-remaining", "50"},
+                  {"x-ratelimit-interval-milliseconds", "2000"}});
+  CHECK(lim.cap() == 40);
+  CHECK(lim.window() == 2s);
+  int sent = 0;
+  while (lim.trySend(kT0)) ++sent;
+  CHECK(sent == 39);  // with the answered one, 40 of ours in the window
+  lim.onResponse(kT0 + 100ms, 200, {{"x-ratelimit-max", "1000"}});
+  CHECK(lim.cap() == 90);  // the configured burst stays an upper bound
+}
+
+TEST_CASE("rate limiter: less room slows a location at once; recovered room speeds it up again") {
+  RateLimiter lim(config(90));
+  warm(lim, kT0);
+  REQUIRE(lim.trySend(kT0 + 1s));
+  lim.onResponse(kT0 + 1s, 200, {{"x-ratelimit-remaining", "12"}});  // the application took the rest
+  int sent = 0;
+  while (lim.trySend(kT0 + 1s)) ++sent;
+  CHECK(sent == 2);  // 12 - 10 of headroom
+  CHECK(lim.probing());
+  lim.onResponse(kT0 + 1100ms, 200, {{"x-ratelimit-remaining", "10"}});
+  lim.onResponse(kT0 + 1100ms, 200, {{"x-ratelimit-remaining", "10"}});
+  const SteadyTime resume = lim.nextSendTime();
+  CHECK(resume == kT0 + 10s);  // our oldest in the window (answered at 0 s) leaves
+  REQUIRE(lim.trySend(resume));
+  CHECK_FALSE(lim.trySend(resume));  // a probe: one request
+  lim.onResponse(resume + 50ms, 200, {{"x-ratelimit-remaining", "80"}});
+  sent = 0;
+  while (lim.trySend(resume + 50ms)) ++sent;
+  CHECK(sent >= 60);
+}
+
+TEST_CASE("rate limiter: with 30% live traffic no window holds more than GHL's 100, and no 429") {
+  for (const Millis latency : {Millis(2), Millis(80), Millis(600)}) {
+    CAPTURE(latency.count());
+    MiniGhl ghl;
+    ghl.external = 30;
+    RateLimiter lim(config(90));
+    const int sent = drive(lim, ghl, kT0, 120s, latency);
+    CHECK(ghl.max_seen <= 100);
+    CHECK(ghl.rejected == 0);
+    // 60 per window is ours (100 - 30 - 10 of headroom): used, not wasted.
+    CHECK(sent >= 60 * 12 * 85 / 100);
+  }
+}
+
+TEST_CASE("rate limiter: a restart facing a full window sends one request, not a burst") {
+  MiniGhl ghl;
+  for (int i = 0; i < 90; ++i) ghl.admit(kT0 - 2s + Millis(i));  // the killed run's last burst
+  RateLimiter lim(config(90));
+  int max_in_flight = 0;
+  const int sent = drive(lim, ghl, kT0, 9s, Millis(40), &max_in_flight);
+  CHECK(max_in_flight == 1);
+  CHECK(sent <= 2);
+  CHECK(ghl.rejected == 0);
+  CHECK(ghl.max_seen <= 100);
+}
+
+TEST_CASE("rate limiter: a 429 storm makes only probes, one at a time") {
+  MiniGhl ghl;
+  ghl.external = 100;  // the application takes everything
+  RateLimiter lim(config(90));
+  int max_in_flight = 0;
+  const int sent = drive(lim, ghl, kT0, 60s, Millis(20), &max_in_flight);
+  CHECK(max_in_flight == 1);
+  CHECK(sent <= 12);  // about one per window (Retry-After absent: the interval header)
+}
+
+TEST_CASE("rate limiter: a late answer with more room than the budget held does not grow it") {
+  RateLimiter lim(config(90));
+  REQUIRE(lim.trySend(kT0));
+  lim.onResponse(kT0 + 10ms, 200, {{"x-ratelimit-remaining", "50"}});  // budget 40
+  for (int i = 0; i < 5; ++i) REQUIRE(lim.trySend(kT0 + 20ms));        // 35 left
+  // An answer the server wrote before others it sent first: its count is stale.
+  lim.onResponse(kT0 + 30ms, 200, {{"x-ratelimit-remaining", "60"}});
+  int sent = 0;
+  while (lim.trySend(kT0 + 40ms)) ++sent;
+  CHECK(sent == 35);
 }

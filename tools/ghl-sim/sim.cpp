@@ -338,6 +338,7 @@ SimResponse Simulator::handle(const SimRequest& request, SteadyTime now) {
   }
 
   const RateDecision rate = limiter_.admit(location->id, now);
+  rec.seenInWindow = rate.seenInWindow;
   const RateLimitConfig& cfg = limiter_.config();
   out.headers.emplace_back("X-RateLimit-Max", std::to_string(cfg.burst));
   out.headers.emplace_back("X-RateLimit-Remaining", std::to_string(rate.remaining));

@@ -33,9 +33,12 @@ RateDecision RateLimiter::admit(std::string_view location, SteadyTime now) {
     b.dailyUsed = 0;
   }
   while (!b.accepted.empty() && b.accepted.front() <= now - config_.window) b.accepted.pop_front();
+  while (!b.arrived.empty() && b.arrived.front() <= now - config_.window) b.arrived.pop_front();
+  b.arrived.push_back(now);
 
   const int limit = std::max(0, config_.burst - config_.externalPerWindow);
   RateDecision d;
+  d.seenInWindow = static_cast<int>(b.arrived.size()) + config_.externalPerWindow;
   d.dailyResetSeconds = ceilSeconds(b.dayStart + kDay - now);
 
   if (b.dailyUsed >= config_.daily) {

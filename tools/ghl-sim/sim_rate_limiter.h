@@ -29,6 +29,8 @@ struct RateDecision {
   std::int64_t dailyRemaining = 0;     // X-RateLimit-Daily-Remaining after this request
   int retryAfterSeconds = 0;           // BurstExceeded only: whole seconds (ceil) until a slot frees
   int inWindow = 0;                    // accepted requests of the location in the window ending now
+  int seenInWindow = 0;                // every request of the location in that window, rejected ones
+                                       // included, plus the external (live application) share
   std::int64_t dailyResetSeconds = 0;  // whole seconds (ceil) until the daily quota resets
 };
 
@@ -47,6 +49,7 @@ class RateLimiter {
  private:
   struct Bucket {
     std::deque<SteadyTime> accepted;  // accepted request times inside the window, ascending
+    std::deque<SteadyTime> arrived;   // every request's time inside the window, ascending
     std::int64_t dailyUsed = 0;
     SteadyTime dayStart;
   };

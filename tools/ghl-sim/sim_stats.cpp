@@ -30,6 +30,7 @@ void Stats::record(const RequestRecord& r) {
   if (r.route == Route::Search) ++loc.search;
   if (r.route == Route::Get) ++loc.get;
   loc.maxInWindow = std::max<long>(loc.maxInWindow, r.inWindow);
+  loc.maxSeenInWindow = std::max<long>(loc.maxSeenInWindow, r.seenInWindow);
 }
 
 std::string Stats::json() const {
@@ -50,6 +51,8 @@ std::string Stats::json() const {
     w.Int64(loc.rateLimited);
     w.Key("max_in_window");
     w.Int64(loc.maxInWindow);
+    w.Key("max_seen_in_window");
+    w.Int64(loc.maxSeenInWindow);
     w.Key("search");
     w.Int64(loc.search);
     w.Key("get");

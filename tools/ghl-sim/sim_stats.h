@@ -22,6 +22,7 @@ struct RequestRecord {
   std::optional<int> status;   // nullopt when the connection was reset
   bool rateLimited = false;    // 429 from the limiter (not a scripted "429")
   int inWindow = 0;            // accepted requests in the window, for accepted ones
+  int seenInWindow = 0;        // all requests in the window (rejected and external ones too)
   bool fault = false;          // a scripted or random fault was injected
   bool unexpected = false;     // a method other than GET/POST, or a path other than the two API routes
   bool badAuthHeader = false;  // an Authorization "Bearer " value with a byte outside 0x21-0x7E
@@ -34,7 +35,8 @@ class Stats {
 
   void record(const RequestRecord& r);
 
-  // {"requests":N,"by_location":{"LOC":{"requests","rate_limited","max_in_window","search","get"}},
+  // {"requests":N,"by_location":{"LOC":{"requests","rate_limited","max_in_window","max_seen_in_window",
+  //  "search","get"}},
   //  "write_attempts":N,"status_counts":{"200":N,...},"resets":N,"faults_injected":N,
   //  "unexpected_requests":N,"bad_auth_header":N}
   std::string json() const;
@@ -44,7 +46,7 @@ class Stats {
 
  private:
   struct PerLocation {
-    long requests = 0, rateLimited = 0, maxInWindow = 0, search = 0, get = 0;
+    long requests = 0, rateLimited = 0, maxInWindow = 0, maxSeenInWindow = 0, search = 0, get = 0;
   };
   mutable std::mutex mu_;
   long requests_ = 0, writeAttempts_ = 0, resets_ = 0, faults_ = 0, unexpected_ = 0, badAuth_ = 0;
