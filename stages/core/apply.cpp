@@ -1,7 +1,9 @@
 #include "apply.h"
 
+#include <poll.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <iostream>
 #include <map>
 #include <set>
@@ -317,8 +319,10 @@ std::string writeSummary(const PlanRecord& plan, const std::vector<PlannedLead>&
 
 // Asks for "yes" on a terminal; without one, refuses (exit 2) unless --yes, like `terraform
 // apply -input=false`. --dry-run and an empty plan never ask.
-void confirm(const ApplyOptions& opts, const PlanRecord& plan, const std::vector<PlannedLead>& planned) {
-  if (opts.yes || opts.dry_run || planned.empty()) return;
+// False when the operator answered anything but "yes" (exit 1, like terraform, but no error: the
+// tool did not fail). Ctrl-C at the prompt throws StopRequested (exit 130/143).
+bool confirm(const ApplyOptions& opts, const PlanRecord& plan, const std::vector<PlannedLead>& planned) {
+  if (opts.yes || opts.dry_run || planned.empty()) return true;
   if (!isatty(STDIN_FILENO))
     throw FatalError(
         "apply writes to the application database and asks for confirmation, but there is no terminal: "
@@ -327,9 +331,20 @@ void confirm(const ApplyOptions& opts, const PlanRecord& plan, const std::vector
   std::cout << "\n"
             << writeSummary(plan, planned)
             << "\n\nDo you want to write these values? Only 'yes' will be accepted: " << std::flush;
+  // The stop handlers use SA_RESTART, so a blocked read would outlive Ctrl-C: wait in poll(), which
+  // a signal always interrupts, and read only once a line is there.
+  for (;;) {
+    if (stopRequested()) throw StopRequested();
+    pollfd in{STDIN_FILENO, POLLIN, 0};
+    const int ready = ::poll(&in, 1, 200);
+    if (ready > 0 || (ready < 0 && errno != EINTR)) break;
+  }
   std::string answer;
-  if (!std::getline(std::cin, answer) || answer != "yes")
-    throw FatalError("apply cancelled: nothing was written (only the answer 'yes' writes)");
+  const bool read = static_cast<bool>(std::getline(std::cin, answer));
+  if (stopRequested()) throw StopRequested();
+  if (read && answer == "yes") return true;
+  std::cout << "apply cancelled: nothing was written (only the answer 'yes' writes)" << std::endl;
+  return false;
 }
 
 }  // namespace
@@ -353,7 +368,7 @@ ExitCode runApply(const ApplyOptions& opts, const Log& log) {
   checkKnownClients(db, opts.common.client_ids);
   const PlanRecord plan = choosePlan(db, opts);
   const auto planned = loadPlanned(db, opts.common.client_ids);
-  confirm(opts, plan, planned);
+  if (!confirm(opts, plan, planned)) return ExitCode::kFatal;
   std::int64_t run = 0;
   if (!opts.dry_run)
     run = work.beginRun("apply", jsonObject({{"client_ids", joinIds(opts.common.client_ids)},

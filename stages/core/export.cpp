@@ -99,7 +99,11 @@ std::optional<ExportFormat> exportFormatFor(const std::string& path) {
   throw usageError("--export " + path + ": the file name must end in .csv or .json");
 }
 
-std::string csvField(const std::string& v) {
+std::string csvField(const std::string& raw) {
+  // A cell that a spreadsheet would read as a formula (=, +, -, @, TAB, CR first) gets a leading
+  // quote (OWASP CSV injection advice): values come from tenants and GHL, both untrusted.
+  const bool formula = !raw.empty() && std::strchr("=+-@\t\r", raw[0]) != nullptr && raw[0] != '\0';
+  const std::string v = formula ? "'" + raw : raw;
   if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
   std::string out = "\"";
   for (const char c : v) {

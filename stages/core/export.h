@@ -21,7 +21,8 @@ std::optional<ExportFormat> exportFormatFor(const std::string& path);
 std::int64_t writeExport(SQLite::Database& db, const std::vector<std::string>& client_ids,
                          const std::string& path, ExportFormat format);
 
-// RFC 4180 field quoting.
+// RFC 4180 field quoting; a cell starting with = + - @ TAB or CR is first prefixed with ' so that a
+// spreadsheet shows it as text, never runs it as a formula.
 std::string csvField(const std::string& v);
 
 }  // namespace ghlb

@@ -8,6 +8,7 @@
 
 #include "json_util.h"
 #include "plan.h"
+#include "text.h"
 #include "work_db.h"
 
 namespace ghlb {
@@ -132,7 +133,7 @@ void printTable(std::ostream& out, const std::string& title, const std::vector<s
   Counts sum;
   for (const auto& [id, t] : s.tenants) {
     const Counts counts = row(t);
-    out << std::left << std::setw(38) << id;
+    out << std::left << std::setw(38) << escapeControl(id);  // a tenant row's id: never raw on a terminal
     for (const auto& c : cols) {
       sum[c] += countOf(counts, c);
       out << std::right << std::setw(width(c)) << countOf(counts, c);

@@ -8,6 +8,7 @@
 #include <ostream>
 
 #include "json_util.h"
+#include "text.h"
 #include "work_db.h"
 
 namespace ghlb {
@@ -40,7 +41,7 @@ void printText(const std::string& path, int version, const std::vector<StageRow>
   for (int i = 0; i < 8; ++i) out << std::setw(widths[i]) << kTenantColumns[i];
   out << "\n";
   for (const auto& t : tenants) {
-    out << "  " << std::left << std::setw(38) << t.client_id << std::right;
+    out << "  " << std::left << std::setw(38) << escapeControl(t.client_id) << std::right;
     for (int i = 0; i < 8; ++i) out << std::setw(widths[i]) << t.values[i];
     out << "\n";
   }

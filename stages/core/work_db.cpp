@@ -29,6 +29,19 @@ bool looksLikeSqlite(const std::string& path) {
   return n == 16 && std::memcmp(header, "SQLite format 3\0", 16) == 0;
 }
 
+// A SQLite file that already has tables while its user_version is still 0 belongs to another
+// application: every ghl-backfill migration sets user_version in the transaction that creates its
+// tables. Probed read-only, before any lock file or migration touches it.
+bool isForeignSqlite(const std::string& path) {
+  try {
+    SQLite::Database probe(path, SQLite::OPEN_READONLY, 5000);
+    if (probe.execAndGet("PRAGMA user_version").getInt() != 0) return false;
+    return probe.execAndGet("SELECT count(*) FROM sqlite_master").getInt64() > 0;
+  } catch (const SQLite::Exception&) {
+    return false;  // the real open below reports what is wrong
+  }
+}
+
 }  // namespace
 
 WorkDb::WorkDb(const std::string& path, Mode mode) : path_(path) {
@@ -40,6 +53,11 @@ WorkDb::WorkDb(const std::string& path, Mode mode) : path_(path) {
   if (exists && !looksLikeSqlite(path))
     throw FatalError("work DB " + path +
                      " is not a SQLite database: pass --work-db with a ghl-backfill work DB or a new path");
+  if (exists && isForeignSqlite(path))
+    throw FatalError(
+        "work DB " + path +
+        " is a SQLite database of another application: pass --work-db with a ghl-backfill work DB "
+        "or a new path");
 
   if (writable) {
     // The lock file sits beside the DB file itself, named from its canonical path, so that the

@@ -67,6 +67,15 @@ for stage in extract plan status; do
   expect_error 1 "not a SQLite database"
 done
 assert_eq "$sum" "$(md5sum <"$E2E_DIR/text.db")" "the non-SQLite file is untouched"
+sqlite3 "$E2E_DIR/other-app.db" "CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT);
+                                  INSERT INTO notes(body) VALUES ('another tool keeps this')"
+sum=$(md5sum <"$E2E_DIR/other-app.db")
+for stage in extract plan status; do
+  gb_raw "$stage" --work-db "$E2E_DIR/other-app.db"
+  expect_error 1 "is a SQLite database of another application"
+done
+assert_eq "$sum" "$(md5sum <"$E2E_DIR/other-app.db")" "another application's SQLite file is untouched"
+[[ ! -e "$E2E_DIR/other-app.db.lock" ]] || e2e_fail "a lock file was left beside another application's DB"
 cp "$WORK_DB" "$E2E_DIR/newer.db"
 sqlite3 "$E2E_DIR/newer.db" "PRAGMA user_version = 99"
 gb_raw plan --work-db "$E2E_DIR/newer.db"; expect_error 1 "newer than this ghl-backfill knows"

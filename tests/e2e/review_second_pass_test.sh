@@ -75,8 +75,34 @@ rc=0; on_terminal no "$E2E_DIR/tty-no.out" || rc=$?
 assert_eq 1 "$rc" "answer 'no' on a terminal"
 assert_contains "$E2E_DIR/tty-no.out" "Only 'yes' will be accepted"
 assert_contains "$E2E_DIR/tty-no.out" "apply cancelled: nothing was written"
+if grep -q "error:" "$E2E_DIR/tty-no.out"; then e2e_fail "answer 'no' reads like a failure of the tool"; fi
 rc=0; on_terminal y "$E2E_DIR/tty-y.out" || rc=$?
 assert_eq 1 "$rc" "answer 'y' on a terminal"
+# Ctrl-C at the prompt (typed on the terminal: the line discipline sends SIGINT): exit 130.
+mkfifo "$E2E_DIR/tty-int.in"
+script -qec "'$GHLB_BIN/ghl-backfill' apply --work-db '$WORK_DB'" /dev/null <"$E2E_DIR/tty-int.in" \
+  >"$E2E_DIR/tty-int.out" 2>&1 &
+int_pid=$!
+exec {int_fd}>"$E2E_DIR/tty-int.in"
+for _ in $(seq 300); do
+  grep -q "Only 'yes' will be accepted" "$E2E_DIR/tty-int.out" && break
+  sleep 0.1
+done
+assert_contains "$E2E_DIR/tty-int.out" "Only 'yes' will be accepted"
+sleep 0.3  # the prompt is out: apply is waiting for the answer
+printf '\003' >&"$int_fd"
+for _ in $(seq 300); do  # stdin stays open: only the signal may end the read
+  kill -0 "$int_pid" 2>/dev/null || break
+  sleep 0.1
+done
+if kill -0 "$int_pid" 2>/dev/null; then
+  kill "$int_pid"; exec {int_fd}>&-; wait "$int_pid" || true
+  e2e_fail "apply kept waiting for an answer after Ctrl-C"
+fi
+rc=0; wait "$int_pid" || rc=$?
+exec {int_fd}>&-
+cat "$E2E_DIR/tty-int.out" >>"$E2E_DIR/all-output.log"
+assert_eq 130 "$rc" "Ctrl-C at the confirmation prompt"
 assert_eq 0 "$(e2e_sqlite "SELECT count(*) FROM apply_log")" "a refused apply writes nothing"
 rc=0; on_terminal yes "$E2E_DIR/tty-yes.out" || rc=$?
 assert_eq 0 "$rc" "answer 'yes' on a terminal"

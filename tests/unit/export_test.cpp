@@ -21,6 +21,18 @@ TEST_CASE("CSV fields are quoted only when needed") {
   CHECK(csvField("two\nlines") == "\"two\nlines\"");
 }
 
+TEST_CASE("CSV cells that a spreadsheet would run as a formula get a leading quote") {
+  CHECK(csvField("=HYPERLINK(\"http://x\")") == "\"'=HYPERLINK(\"\"http://x\"\")\"");
+  CHECK(csvField("=1+1") == "'=1+1");
+  CHECK(csvField("+14155550101") == "'+14155550101");
+  CHECK(csvField("-2") == "'-2");
+  CHECK(csvField("@SUM(A1)") == "'@SUM(A1)");
+  CHECK(csvField("\tx") == "'\tx");
+  CHECK(csvField("\rx") == "\"'\rx\"");
+  CHECK(csvField("a=b") == "a=b");
+  CHECK(csvField("") == "");
+}
+
 TEST_CASE("export format comes from the file name") {
   CHECK(*exportFormatFor("x.csv") == ExportFormat::kCsv);
   CHECK(*exportFormatFor("dir/x.json") == ExportFormat::kJson);

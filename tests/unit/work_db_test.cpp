@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "error.h"
+#include "names.h"
 
 using namespace ghlb;
 
@@ -39,6 +40,51 @@ TEST_CASE("a file that is not SQLite is refused with a message") {
   const auto path = tempPath("notsqlite.db");
   std::ofstream(path) << "this is not a database, it is a text file with enough bytes";
   CHECK_THROWS_AS(WorkDb{path}, FatalError);
+}
+
+namespace {
+std::string slurpBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+}  // namespace
+
+TEST_CASE("another application's SQLite file is refused and left untouched") {
+  const auto path = tempPath("other-app.db");
+  {
+    SQLite::Database other(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    other.exec("CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT)");
+    other.exec("INSERT INTO notes(body) VALUES ('keep me')");
+  }
+  const std::string before = slurpBytes(path);
+  for (const auto mode : {WorkDb::Mode::kCreate, WorkDb::Mode::kExisting, WorkDb::Mode::kReadOnly}) {
+    try {
+      WorkDb db(path, mode);
+      FAIL("took over another application's SQLite file");
+    } catch (const FatalError& e) {
+      CHECK(std::string(e.what()) ==
+            "work DB " + path +
+                " is a SQLite database of another application: pass --work-db with a "
+                "ghl-backfill work DB or a new path");
+    }
+  }
+  CHECK(slurpBytes(path) == before);
+  CHECK_FALSE(std::filesystem::exists(path + names::kLockSuffix));
+  CHECK_FALSE(std::filesystem::exists(path + "-wal"));
+  SQLite::Database other(path, SQLite::OPEN_READONLY);
+  CHECK(other.execAndGet("SELECT count(*) FROM sqlite_master").getInt() == 1);
+}
+
+TEST_CASE("an existing SQLite file without tables may still become a work DB") {
+  const auto path = tempPath("empty-sqlite.db");
+  {
+    SQLite::Database blank(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    blank.exec("CREATE TABLE t(x)");
+    blank.exec("DROP TABLE t");
+  }
+  REQUIRE(std::filesystem::file_size(path) > 0);
+  WorkDb db(path);
+  CHECK(db.version() == WorkDb::latestVersion());
 }
 
 TEST_CASE("a work DB from a newer schema version is refused") {
