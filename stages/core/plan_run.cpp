@@ -161,10 +161,17 @@ ExitCode runPlan(const PlanOptions& opts, const Log& log) {
                          {"to_write", to_write},
                          {"pending", pending},
                          {"waiting", waiting}});
-  if (!opts.json)
-    std::cout << "\nPlan " << plan_id << " saved" << (to_write ? "" : ": nothing to write")
-              << ". Apply it with 'ghl-backfill apply' (or --plan " << plan_id
-              << "); a later extract or fetch that changes its inputs makes apply refuse it.\n";
+  if (!opts.json) {
+    std::cout << "\nPlan " << plan_id << " saved" << (to_write ? "" : ": nothing to write yet");
+    if (pending + waiting)  // apply would write only the final leads: say what is still to come
+      std::cout << "; " << pending << " leads have no final lookup (pending) and " << waiting
+                << " wait for a smaller lead's: run 'ghl-backfill fetch', then plan again.\n";
+    else if (to_write)
+      std::cout << ". Apply it with 'ghl-backfill apply' (or --plan " << plan_id
+                << "); a later extract or fetch that changes its inputs makes apply refuse it.\n";
+    else
+      std::cout << ".\n";
+  }
   // --detailed-exitcode (Terraform's convention): 0 nothing to write, 2 changes to write or still
   // to come (leads pending or waiting), 1 error. Without it: 3 while leads are pending or waiting.
   if (opts.detailed_exitcode) return to_write + pending + waiting ? ExitCode::kChanges : ExitCode::kDone;

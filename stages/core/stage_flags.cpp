@@ -69,7 +69,7 @@ class StageConfig : public CLI::ConfigTOML {
         const auto near = closest(item.name, keys);
         throw CLI::ConfigError("the config file has an unknown key '" + item.name + "'" +
                                    (near ? "; did you mean '" + *near + "'?" : std::string()) +
-                                   ": keys are flag names without the dashes (see --help)",
+                                   ": keys are flag names without the dashes",
                                CLI::ExitCodes::ConfigError);
       }
       if (!item.parents.empty() && !(item.parents.size() == 1 && sections_.count(item.parents[0]))) continue;

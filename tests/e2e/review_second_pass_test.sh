@@ -20,6 +20,8 @@ gb fetch --max-requests 5
 gb plan; [[ $GB_RC -eq 3 ]] || assert_rc 3 "plan with leads pending"
 plan1=$(e2e_sqlite "SELECT max(id) FROM plan")
 assert_contains "$GB_OUT" "Plan $plan1 saved"
+assert_contains "$GB_OUT" "have no final lookup (pending)"   # says what is still to come ...
+assert_not_contains "$GB_OUT" "Apply it with"                 # ... rather than inviting an apply
 gb plan --detailed-exitcode; assert_rc 2 "plan --detailed-exitcode with changes"
 for attempt in 1 2 3 4; do
   gb fetch
