@@ -363,6 +363,10 @@ ExitCode runApply(const ApplyOptions& opts, const Log& log) {
   app.checkSchema();
   app.checkAccess(/*write=*/true);
   WorkDb work(opts.common.work_db, WorkDb::Mode::kExisting);
+  if (work.lastExtractUnfinished())
+    log.warn(
+        "the last extract did not finish, so the snapshot is partial: run 'ghl-backfill extract' again to "
+        "complete it");
   bindAppDatabase(work, appDatabaseIdentity(app), /*record=*/false);  // never a plan of another database
   auto& db = work.db();
   checkKnownClients(db, opts.common.client_ids);

@@ -935,6 +935,10 @@ ExitCode runFetch(const FetchOptions& in, const Log& log) {
   FetchOptions opts = in;
   opts.base_url = validateBaseUrl(in.base_url);
   WorkDb work(opts.common.work_db, WorkDb::Mode::kExisting);
+  if (work.lastExtractUnfinished())
+    log.warn(
+        "the last extract did not finish, so the snapshot is partial: run 'ghl-backfill extract' again to "
+        "complete it");
   checkKnownClients(work.db(), opts.common.client_ids);
   // Bad input and an unreachable application database stop the stage before it writes anything.
   const auto creds = readCredentials(work, opts, countWork(work, opts), log);

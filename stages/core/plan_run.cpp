@@ -126,6 +126,10 @@ std::int64_t storePlans(SQLite::Database& db, const std::vector<std::string>& id
 ExitCode runPlan(const PlanOptions& opts, const Log& log) {
   const auto format = exportFormatFor(opts.export_path);  // usage error before any write
   WorkDb work(opts.common.work_db, WorkDb::Mode::kExisting);
+  if (work.lastExtractUnfinished())
+    log.warn(
+        "the last extract did not finish, so the snapshot is partial: run 'ghl-backfill extract' again to "
+        "complete it");
   auto& db = work.db();
   checkKnownClients(db, opts.common.client_ids);
   const auto run = work.beginRun("plan", jsonObject({{"client_ids", joinIds(opts.common.client_ids)},

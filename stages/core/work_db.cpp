@@ -150,6 +150,11 @@ void WorkDb::finishRun(std::int64_t run, std::string_view status, const std::str
   st.exec();
 }
 
+bool WorkDb::lastExtractUnfinished() {
+  SQLite::Statement q(*db_, "SELECT status FROM stage_run WHERE stage = 'extract' ORDER BY id DESC LIMIT 1");
+  return q.executeStep() && q.getColumn(0).getString() != "done";
+}
+
 std::optional<std::string> optionalText(const SQLite::Column& c) {
   if (c.isNull()) return std::nullopt;
   return c.getString();

@@ -42,6 +42,10 @@ class WorkDb {
   std::int64_t beginRun(std::string_view stage, const std::string& options_json);
   void finishRun(std::int64_t run, std::string_view status, const std::string& counts_json);
 
+  // True when the newest extract run did not finish ('interrupted', 'failed', or died running):
+  // the snapshot is then partial (a prefix of the leads by id) until extract runs again.
+  bool lastExtractUnfinished();
+
  private:
   void migrate();
 

@@ -61,7 +61,13 @@ wait_until "$WORK_DB" "SELECT count(*) >= 1 FROM lead"
 stop INT 130
 assert_eq interrupted "$(last_status "$WORK_DB" extract)" "extract recorded as interrupted"
 partial=$(e2e_sqlite "SELECT count(*) FROM lead")
+sqlite3 "$WORK_DB" ".backup '$E2E_DIR/partial.db'"   # plan on a copy: it says the snapshot is partial
+gb_raw plan --work-db "$E2E_DIR/partial.db"
+assert_contains "$GB_ERR" "the last extract did not finish, so the snapshot is partial"
 gb extract; assert_rc 0 "extract continues"
+sqlite3 "$WORK_DB" ".backup '$E2E_DIR/complete.db'"
+gb_raw plan --work-db "$E2E_DIR/complete.db"
+assert_not_contains "$GB_ERR" "the snapshot is partial"
 all=$(e2e_sqlite "SELECT count(*) FROM lead")
 [[ $partial -lt $all ]] || e2e_fail "the interrupted extract was not partial ($partial of $all)"
 
