@@ -10,9 +10,10 @@ namespace {
 
 constexpr int kPageRows = 500;  // leads read per keyset page of one client
 
-const std::string kLeadSelect = std::string("SELECT ") + kLeadSnapshotColumns +
-                                ", f.lookup, f.lookup_key, f.outcome "
-                                "FROM lead l LEFT JOIN fetch_result f ON f.lead_id = l.id WHERE l.eligible = 1";
+const std::string kLeadSelect =
+    std::string("SELECT ") + kLeadSnapshotColumns +
+    ", f.lookup, f.lookup_key, f.outcome "
+    "FROM lead l LEFT JOIN fetch_result f ON f.lead_id = l.id WHERE l.eligible = 1";
 
 // The current row of a statement selecting kLeadSelect's columns, in its order.
 LeadRow readRow(SQLite::Statement& st) {
@@ -48,8 +49,7 @@ std::map<std::string, std::int64_t> countWork(WorkDb& work, const FetchOptions& 
 }
 
 SQLite::Statement clientPageQuery(SQLite::Database& db) {
-  return SQLite::Statement(
-      db, kLeadSelect + " AND l.client_id = ? AND l.id > ? ORDER BY l.id LIMIT ?");
+  return SQLite::Statement(db, kLeadSelect + " AND l.client_id = ? AND l.id > ? ORDER BY l.id LIMIT ?");
 }
 
 ClientQueue::ClientQueue(SQLite::Statement& page_query, std::string client_id, bool refetch)

@@ -20,10 +20,14 @@ std::string jsonObject(std::initializer_list<std::pair<std::string_view, JsonSca
   w.StartObject();
   for (const auto& [key, value] : fields) {
     writeString(w, key);
-    if (const auto* i = std::get_if<std::int64_t>(&value)) w.Int64(*i);
-    else if (const auto* n = std::get_if<int>(&value)) w.Int(*n);
-    else if (const auto* d = std::get_if<double>(&value)) w.Double(*d);
-    else writeString(w, std::get<std::string>(value));
+    if (const auto* i = std::get_if<std::int64_t>(&value))
+      w.Int64(*i);
+    else if (const auto* n = std::get_if<int>(&value))
+      w.Int(*n);
+    else if (const auto* d = std::get_if<double>(&value))
+      w.Double(*d);
+    else
+      writeString(w, std::get<std::string>(value));
   }
   w.EndObject();
   return buf.GetString();

@@ -17,10 +17,14 @@ LookupPlan lookupFor(const LeadSnapshot& lead) {
 
 const char* toString(Lookup l) {
   switch (l) {
-    case Lookup::kGet: return "get";
-    case Lookup::kSearch: return "search";
-    case Lookup::kNone: return "none";
-    case Lookup::kInvalidId: return "invalid_id";
+    case Lookup::kGet:
+      return "get";
+    case Lookup::kSearch:
+      return "search";
+    case Lookup::kNone:
+      return "none";
+    case Lookup::kInvalidId:
+      return "invalid_id";
   }
   return "none";
 }

@@ -20,7 +20,8 @@ TEST_CASE("text log: a newline in an id cannot forge a line; control characters 
   REQUIRE(line.size() > 25);
   CHECK(line[4] == '-');
   CHECK(line[23] == 'Z');
-  CHECK(line.substr(25) == "apply: error: lead failed lead_id=x\\napply: info: forged\\r\\t\\x1b[2J\\\\ n=3\n");
+  CHECK(line.substr(25) ==
+        "apply: error: lead failed lead_id=x\\napply: info: forged\\r\\t\\x1b[2J\\\\ n=3\n");
   for (const char c : line.substr(0, line.size() - 1)) CHECK(static_cast<unsigned char>(c) >= 0x20);
 }
 

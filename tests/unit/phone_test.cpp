@@ -1,11 +1,11 @@
 // toStoredPhone against the application's own outputs (tests/data/stored-phone-vectors.tsv).
+#include "phone.h"
+
 #include <doctest/doctest.h>
 #include <rapidjson/document.h>
 
 #include <fstream>
 #include <string>
-
-#include "phone.h"
 
 namespace {
 
@@ -33,7 +33,8 @@ TEST_CASE("toStoredPhone matches every vector of the application's function") {
     const std::string expected = line.substr(tab + 1);
     const auto got = ghlb::toStoredPhone(input);
     INFO("vector line: " << line);
-    if (expected == "\\N") CHECK_FALSE(got.has_value());
+    if (expected == "\\N")
+      CHECK_FALSE(got.has_value());
     else {
       REQUIRE(got.has_value());
       CHECK(*got == expected);
@@ -53,6 +54,6 @@ TEST_CASE("toStoredPhone rules one by one") {
   CHECK(*toStoredPhone("1 115 555 0134") == "11155550134");       // area code starts with 1
   CHECK(*toStoredPhone("1 415 155 0134") == "14151550134");       // exchange starts with 1
   CHECK(*toStoredPhone("+44 20 7946 0958") == "+442079460958");
-  CHECK(*toStoredPhone("\xC2\xA0+1 415 555 0134") == "+14155550134");  // NBSP trimmed as JS does
+  CHECK(*toStoredPhone("\xC2\xA0+1 415 555 0134") == "+14155550134");   // NBSP trimmed as JS does
   CHECK(*toStoredPhone("\xC2\x85+44 20 7946 0958") == "442079460958");  // U+0085 is not trimmed
 }
