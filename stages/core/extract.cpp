@@ -72,6 +72,11 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
   app.checkSchema();
   app.checkAccess(/*write=*/false);
   const auto clients = app.clients(opts.common.client_ids, /*with_tokens=*/false);
+  for (const auto& cl : clients)  // a tenant asked for by name that cannot take part: say why
+    if (!opts.common.client_ids.empty() && !cl.participates)
+      throw usageError("--client-id " + cl.id +
+                       " takes no part: its \"Client\" row has no GHL location or token (\"ghlLocationId\", "
+                       "\"ghlPrivateKey\" missing or blank): set them, or leave this tenant out");
 
   const std::string identity = appDatabaseIdentity(app);
   WorkDb work(opts.common.work_db);

@@ -3,6 +3,8 @@
 source "$GHLB_SRC/tests/e2e/lib.sh"
 e2e_init bad_input
 e2e_load_sql "$GHLB_SRC/tests/e2e/data/guards.sql"
+e2e_psql "INSERT INTO \"Client\"(id, name, \"userId\", \"createdAt\", \"updatedAt\")
+          VALUES ('client-nogh', 'No GHL', 'u1', now(), now())" >/dev/null
 e2e_start_sim "$GHLB_SRC/tests/e2e/data/guards-sim.json"
 
 app_state() { e2e_psql "SELECT string_agg(md5(ROW(l.*)::text), ',' ORDER BY id) FROM \"Lead\" l"; }
@@ -35,6 +37,9 @@ for stage in extract fetch plan apply status; do
   gb "$stage" --client-id no-such-client
   expect_error 2 "unknown --client-id no-such-client"
 done
+# A tenant named with --client-id that has no GHL location or token.
+gb extract --client-id client-nogh
+expect_error 2 "takes no part: its \"Client\" row has no GHL location or token"
 # Usage errors.
 gb extract --page-size 0; expect_error 2 "--page-size"
 gb extract --no-such-flag; expect_error 2 "no-such-flag"
