@@ -211,6 +211,30 @@ std::int64_t countUnfinished(SQLite::Database& db, const std::vector<std::string
   return q.getColumn(0).getInt64();
 }
 
+// One warning per tenant with leads that are not final yet, naming the most frequent reason (the
+// fetch outcome, e.g. auth_failed: the tenant's token), so the operator knows what blocks it.
+void warnUnfinishedByTenant(SQLite::Database& db, const std::vector<std::string>& ids, const Log& log) {
+  SQLite::Statement q(db,
+                      std::string("SELECT client_id, count(*), (SELECT coalesce(x.note, '') FROM plan_lead x "
+                                  "WHERE x.client_id = p.client_id AND x.status IN (?3, ?4) GROUP BY x.note "
+                                  "ORDER BY count(*) DESC, x.note LIMIT 1) FROM plan_lead p "
+                                  "WHERE status IN (?3, ?4) AND ") +
+                          clientScope("client_id") + " GROUP BY client_id ORDER BY client_id");
+  bindClientScope(q, ids);
+  q.bind(3, plan_status::kPending);
+  q.bind(4, plan_status::kWaiting);
+  while (q.executeStep()) {
+    const std::string reason = q.getColumn(2).getString();
+    log.warn("tenant has leads not final yet",
+             {{"client_id", q.getColumn(0).getString()},
+              {"leads", q.getColumn(1).getInt64()},
+              {"most_because", reason},
+              {"fix", std::string(reason == "auth_failed" ? "check the tenant's \"Client\".\"ghlPrivateKey\""
+                                  : reason == "daily_limit" ? "wait for the location's daily quota"
+                                                            : "run fetch, plan and apply again")}});
+  }
+}
+
 // SQLSTATE class 42 (privileges, undefined table or column, syntax): retrying cannot fix it.
 // libpqxx 6 leaves sqlstate() empty but throws the class's exception type: check both.
 bool isPermissionDenied(const pqxx::sql_error& e) {
@@ -442,9 +466,11 @@ ExitCode runApply(const ApplyOptions& opts, const Log& log) {
     for (const auto& [o, n] : outcomes) counts.emplace_back(field + ":" + o, n);
   const std::int64_t unfinished = countUnfinished(db, opts.common.client_ids);
   counts.emplace_back("pending_or_waiting_leads", unfinished);
-  if (unfinished && !interrupted)
+  if (unfinished && !interrupted) {
     log.warn("some leads have no final plan yet (pending or waiting): run fetch, plan and apply again",
              {{"leads", unfinished}});
+    warnUnfinishedByTenant(db, opts.common.client_ids, log);
+  }
   const bool again = failed_leads || unfinished;
   if (!opts.dry_run)
     work.finishRun(run, interrupted ? "interrupted" : again ? "retryable" : "done", jsonObject(counts));

@@ -42,6 +42,10 @@ gb plan; assert_rc 3 "plan (the bad-answer leads stay pending)"
 gb apply --yes --client-id client-h --client-id client-evil
 assert_rc 3 "apply (writes the final leads; exit 3: the bad-answer leads stay pending)"
 assert_contains "$GB_ERR" "no final plan yet"
+# ... and it names the tenant whose token blocks its leads, with the fix.
+assert_contains "$GB_ERR" "tenant has leads not final yet client_id=client-evil"
+grep "client_id=client-evil" "$GB_ERR" | grep -q "most_because=auth_failed fix=check the tenant's" \
+  || e2e_fail "the blocked tenant's reason and fix are not named"
 
 # The bad-answer leads are untouched and unlinked; the controls beside them are filled.
 for l in "${bad_leads[@]}"; do assert_eq "${before[$l]}" "$(row_hash "$l")" "$l unchanged"; done
