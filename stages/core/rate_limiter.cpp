@@ -70,6 +70,7 @@ SteadyTime RateLimiter::nextSendTime() const {
 bool RateLimiter::trySend(SteadyTime now) {
   if (now < nextSendTime()) return false;
   ++in_flight_;
+  if (probing_) probe_sent_ = true;
   last_send_ = now;
   sent_any_ = true;
   if (budget_ && --*budget_ <= 0) {
@@ -92,6 +93,7 @@ void RateLimiter::onResponse(SteadyTime now, int status, const std::map<std::str
     ++consecutive_429_;
     budget_.reset();
     probing_ = true;  // one request at a time until an answer says there is room again
+    probe_sent_ = false;
     if (const auto* daily = findHeader(headers, names::kHdrDailyRemaining); daily && *daily == "0")
       daily_exhausted_ = true;
     pauseUntil(now + backoff429(headers));
@@ -99,6 +101,10 @@ void RateLimiter::onResponse(SteadyTime now, int status, const std::map<std::str
   }
   if (status == 0) return;  // no answer: nothing learned
   consecutive_429_ = 0;
+  // While a probe is due, answers to requests sent before the hold are late and their counts
+  // stale (the server wrote them before the window filled): only the probe's answer, which
+  // comes alone, sets the budget afresh.
+  if (probing_ && !probe_sent_) return;
   const auto remaining = parseInt(findHeader(headers, names::kHdrRateRemaining));
   if (!remaining) {  // GHL said nothing about its window: our own (burst) window only
     probing_ = false;
@@ -117,6 +123,7 @@ void RateLimiter::onResponse(SteadyTime now, int status, const std::map<std::str
     return;
   }
   probing_ = false;
+  probe_sent_ = false;
 }
 
 void RateLimiter::pauseUntil(SteadyTime t) { paused_until_ = std::max(paused_until_, t); }
@@ -125,6 +132,7 @@ void RateLimiter::pauseUntil(SteadyTime t) { paused_until_ = std::max(paused_unt
 // when none of ours is in it; then probe with one request.
 void RateLimiter::holdUntilOldestLeaves(SteadyTime now) {
   probing_ = true;
+  probe_sent_ = false;
   SteadyTime until = now + window_;
   const auto oldest =
       std::find_if(answered_.begin(), answered_.end(), [&](SteadyTime t) { return t > now - window_; });

@@ -81,6 +81,7 @@ class RateLimiter {
   std::optional<int> server_max_;    // X-RateLimit-Max
   Millis window_;                    // X-RateLimit-Interval-Milliseconds, else config.window
   bool probing_ = true;
+  bool probe_sent_ = false;  // the probe is in flight (alone): the next answer is its answer
   SteadyTime paused_until_{};
   SteadyTime last_send_{};
   bool sent_any_ = false;

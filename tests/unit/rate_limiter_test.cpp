@@ -175,6 +175,7 @@ TEST_CASE("rate limiter: X-RateLimit-Remaining is a budget for the sends that fo
   auto cfg = config(90);
   cfg.headroom = 1;
   RateLimiter lim(cfg);
+  REQUIRE(lim.trySend(kT0 - 1ms));  // every answer answers a request
   lim.onResponse(kT0, 200, {{"x-ratelimit-remaining", "5"}});
   int sent = 0;
   while (lim.trySend(kT0 + 1ms)) ++sent;
@@ -198,9 +199,11 @@ TEST_CASE("rate limiter: requests in flight count against X-RateLimit-Remaining"
 
 TEST_CASE("rate limiter: remaining 0 waits at most the interval header") {
   RateLimiter lim(config(90));
+  REQUIRE(lim.trySend(kT0 - 1ms));
   lim.onResponse(kT0, 200, {{"x-ratelimit-remaining", "0"}, {"x-ratelimit-interval-milliseconds", "6000"}});
   CHECK(lim.nextSendTime() == kT0 + 6s);
   RateLimiter lim2(config(90));
+  REQUIRE(lim2.trySend(kT0 - 1ms));
   lim2.onResponse(kT0, 200, {{"x-ratelimit-remaining", "1"}});
   CHECK(lim2.nextSendTime() == kT0 + 10s);  // no interval header: the configured window
 }
@@ -301,6 +304,7 @@ TEST_CASE("rate limiter: X-RateLimit-Max less the headroom caps our window; the 
   cfg.headroom = 10;
   RateLimiter lim(cfg);
   CHECK(lim.cap() == 90);
+  REQUIRE(lim.trySend(kT0 - 1ms));
   lim.onResponse(kT0, 200,
                  {{"x-ratelimit-max", "50"},
                   {"x-ratelimit-remaining", "50"},
@@ -381,4 +385,31 @@ TEST_CASE("rate limiter: a late answer with more room than the budget held does 
   int sent = 0;
   while (lim.trySend(kT0 + 40ms)) ++sent;
   CHECK(sent == 35);
+}
+
+TEST_CASE(
+    "regression: after a spent budget, a late answer of the batch does not re-open the window (105 in one)") {
+  // Seen under load: a batch spent the budget, the hold began, then the answer the server had
+  // written first (with the most room) arrived late and set a fresh budget of 22: 22 more went out
+  // at once and the server saw 73 of ours plus 30 live requests in one window.
+  RateLimiter lim(config(90));
+  REQUIRE(lim.trySend(kT0));
+  lim.onResponse(kT0 + 10ms, 200, {{"x-ratelimit-remaining", "69"}, {"x-ratelimit-max", "100"}});
+  int sent = 0;
+  while (lim.trySend(kT0 + 20ms)) ++sent;
+  REQUIRE(sent == 59);  // 69 - 10 headroom: the budget is spent, a hold and a probe follow
+  for (int i = 0; i < 10; ++i) lim.onResponse(kT0 + 30ms, 200, {{"x-ratelimit-remaining", "10"}});
+  lim.onResponse(kT0 + 31ms, 200, {{"x-ratelimit-remaining", "69"}});  // stale: written first
+  CHECK(lim.probing());
+  // Once the hold ends, one probe only, however many answers are still to come.
+  const SteadyTime later = kT0 + 20s;
+  for (int i = 0; i < 48; ++i) lim.onResponse(later - 1s, 200, {{"x-ratelimit-remaining", "20"}});
+  REQUIRE(lim.trySend(later));
+  CHECK_FALSE(lim.trySend(later));
+  // The probe's answer (it came alone) sets the budget afresh.
+  lim.onResponse(later + 10ms, 200, {{"x-ratelimit-remaining", "40"}});
+  CHECK_FALSE(lim.probing());
+  int again = 0;
+  while (lim.trySend(later + 20ms)) ++again;
+  CHECK(again == 30);
 }
