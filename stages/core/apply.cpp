@@ -12,6 +12,7 @@
 #include "app_identity.h"
 #include "clock.h"
 #include "error.h"
+#include "fields.h"
 #include "json_util.h"
 #include "names.h"
 #include "plan.h"
@@ -107,13 +108,6 @@ const char* param(const std::map<std::string, std::string>& m, const char* field
 
 const char* const kEnrichmentFields[] = {names::kFieldEnrichmentStatus, names::kFieldEnrichmentSource,
                                          names::kFieldEnrichedAt};
-
-// What the enrichment trio becomes when apply writes it (plan_item holds the same values).
-std::string enrichmentValue(const std::string& field) {
-  if (field == names::kFieldEnrichmentStatus) return names::kEnrichedStatus;
-  if (field == names::kFieldEnrichmentSource) return names::kEnrichmentSourceGhl;
-  return kNowValue;
-}
 
 // Runs the guarded statement for one lead inside tx; appends one result per planned field, and
 // for the enrichment trio whenever the statement wrote it.

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <tuple>
 
+#include "fields.h"
 #include "text.h"
 
 namespace ghlb {
@@ -214,25 +215,18 @@ ContactChoice chooseContact(const SearchPage& page, std::string_view normalized_
 }
 
 bool lacksFieldLeadMisses(const Contact& c, const LeadSnapshot& lead) {
-  return (isMissing(lead.phone) && !c.has_phone) || (isMissing(lead.first_name) && !c.has_first_name) ||
-         (isMissing(lead.last_name) && !c.has_last_name) ||
-         (isMissing(lead.company_name) && !c.has_company_name) || (isMissing(lead.email) && !c.has_email);
+  for (const auto& f : kFields)
+    if (f.kind == FieldKind::kFill && isMissing(lead.*f.lead) && !(c.*f.has_key)) return true;
+  return false;
 }
 
 Contact mergeContact(const Contact& from_search, const Contact& from_get) {
   Contact out = from_search;
-  const auto take = [](std::optional<std::string>& dst, bool& has, const std::optional<std::string>& src,
-                       bool src_has) {
-    if (!has && src_has) {
-      dst = src;
-      has = true;
+  for (const auto& f : kFields)  // values the search lacked are taken from the GET
+    if (f.kind == FieldKind::kFill && !(out.*f.has_key) && from_get.*f.has_key) {
+      out.*f.contact = from_get.*f.contact;
+      out.*f.has_key = true;
     }
-  };
-  take(out.email, out.has_email, from_get.email, from_get.has_email);
-  take(out.phone, out.has_phone, from_get.phone, from_get.has_phone);
-  take(out.first_name, out.has_first_name, from_get.first_name, from_get.has_first_name);
-  take(out.last_name, out.has_last_name, from_get.last_name, from_get.has_last_name);
-  take(out.company_name, out.has_company_name, from_get.company_name, from_get.has_company_name);
   return out;
 }
 

@@ -1,6 +1,6 @@
 #include "lead.h"
 
-#include "names.h"
+#include "fields.h"
 #include "text.h"
 
 namespace ghlb {
@@ -31,11 +31,8 @@ const char* toString(Lookup l) {
 
 std::vector<std::string> missingFields(const LeadSnapshot& lead) {
   std::vector<std::string> out;
-  if (isMissing(lead.email)) out.emplace_back(names::kFieldEmail);
-  if (isMissing(lead.phone)) out.emplace_back(names::kFieldPhone);
-  if (isMissing(lead.first_name)) out.emplace_back(names::kFieldFirstName);
-  if (isMissing(lead.last_name)) out.emplace_back(names::kFieldLastName);
-  if (isMissing(lead.company_name)) out.emplace_back(names::kFieldCompany);
+  for (const auto& f : kFields)
+    if (f.kind == FieldKind::kFill && isMissing(lead.*f.lead)) out.emplace_back(f.name);
   return out;
 }
 

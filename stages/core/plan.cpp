@@ -84,15 +84,40 @@ Resolved resolveContact(const FetchRecord& f, std::string_view location_id) {
   return r;
 }
 
-void fillText(LeadPlan& p, const char* field, const std::optional<std::string>& lead_value,
-              const std::optional<std::string>& ghl_value, bool email) {
+// The change of fill field F, if the lead misses it and the contact has a clean value for it.
+void fill(LeadPlan& p, const FieldSpec& f, const LeadSnapshot& lead, const Contact& c) {
+  const auto& lead_value = lead.*f.lead;
+  const auto& ghl_value = c.*f.contact;
   if (!isMissing(lead_value) || !ghl_value) return;
+  if (f.normalize == Normalizer::kPhone && isMissing(ghl_value)) return;
   if (!isCleanText(*ghl_value)) {
-    p.reports.emplace_back(field, kInvalidValue);
+    p.reports.emplace_back(f.name, kInvalidValue);
     return;
   }
-  const auto v = email ? normalizeEmail(*ghl_value) : normalizeText(*ghl_value);
-  if (v) p.changes.push_back({field, lead_value, *v});
+  switch (f.normalize) {
+    case Normalizer::kEmail:
+      if (const auto v = normalizeEmail(*ghl_value)) p.changes.push_back({f.name, lead_value, *v});
+      return;
+    case Normalizer::kText:
+      if (const auto v = normalizeText(*ghl_value)) p.changes.push_back({f.name, lead_value, *v});
+      return;
+    case Normalizer::kPhone: {
+      const auto stored = toStoredPhone(*ghl_value);
+      if (!stored) {
+        p.reports.emplace_back(f.name, "no_storage_form");
+        return;
+      }
+      p.changes.push_back({f.name, lead_value, *stored});
+      // The review's prediction from the snapshot; apply decides from the status at write time.
+      if (lead.enrichment_status.value_or("") == names::kNotNeededStatus) return;
+      for (const auto& e : kFields)
+        if (e.kind == FieldKind::kEnrichment)
+          p.changes.push_back({e.name, e.lead ? lead.*e.lead : std::nullopt, enrichmentValue(e.name)});
+      return;
+    }
+    default:
+      return;  // the link and enrichment are not filled from a contact value
+  }
 }
 
 std::string claimKey(const LeadSnapshot& lead, const LookupPlan& want) {
@@ -151,25 +176,8 @@ LeadPlan planLead(const LeadSnapshot& lead, const std::optional<FetchRecord>& fe
     p.link = true;
     p.changes.push_back({names::kFieldContactId, lead.ghl_contact_id, c.id});
   }
-  fillText(p, names::kFieldEmail, lead.email, c.email, /*email=*/true);
-  if (isMissing(lead.phone) && !isMissing(c.phone)) {
-    if (!isCleanText(*c.phone)) {
-      p.reports.emplace_back(names::kFieldPhone, kInvalidValue);
-    } else if (const auto stored = toStoredPhone(*c.phone)) {
-      p.changes.push_back({names::kFieldPhone, lead.phone, *stored});
-      // The review's prediction from the snapshot; apply decides from the status at write time.
-      if (lead.enrichment_status.value_or("") != names::kNotNeededStatus) {
-        p.changes.push_back({names::kFieldEnrichmentStatus, lead.enrichment_status, names::kEnrichedStatus});
-        p.changes.push_back({names::kFieldEnrichmentSource, std::nullopt, names::kEnrichmentSourceGhl});
-        p.changes.push_back({names::kFieldEnrichedAt, std::nullopt, kNowValue});
-      }
-    } else {
-      p.reports.emplace_back(names::kFieldPhone, "no_storage_form");
-    }
-  }
-  fillText(p, names::kFieldFirstName, lead.first_name, c.first_name, false);
-  fillText(p, names::kFieldLastName, lead.last_name, c.last_name, false);
-  fillText(p, names::kFieldCompany, lead.company_name, c.company_name, false);
+  for (const auto& f : kFields)
+    if (f.kind == FieldKind::kFill) fill(p, f, lead, c);
   p.status = p.changes.empty() ? plan_status::kNothing : plan_status::kFill;
   if (p.ambiguous) p.note = "ambiguous_email";
   return p;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "exit_code.h"
+#include "fields.h"
 #include "lead.h"
 #include "log.h"
 #include "options.h"
@@ -86,9 +87,6 @@ void dropApplied(LeadPlan& plan, const std::set<std::string>& applied_fields);
 
 // Reason of plan_report (and apply_log outcome) for a GHL value that is not clean text.
 inline constexpr const char* kInvalidValue = "invalid_value";
-
-// The value apply writes into "enrichedAt": the time of the write.
-inline constexpr const char* kNowValue = "(time of write)";
 
 ExitCode runPlan(const PlanOptions& opts, const Log& log);
 
