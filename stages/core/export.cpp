@@ -1,17 +1,13 @@
 #include "export.h"
 
-#include <fcntl.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstdio>
 #include <cstring>
 
 #include "error.h"
 #include "json_util.h"
+#include "private_file.h"
 #include "work_db.h"
 
 namespace ghlb {
@@ -23,71 +19,6 @@ constexpr const char* kWarning =
 
 bool endsWith(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-void writeAll(int fd, const std::string& data, const std::string& path) {
-  size_t off = 0;
-  while (off < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw FatalError("cannot write export " + path + ": " + std::strerror(errno));
-    }
-    off += static_cast<size_t>(n);
-  }
-}
-
-// A new file beside the target: random name, O_EXCL|O_NOFOLLOW so that nothing planted there
-// (a symlink, a file with a wider mode) is ever followed or reused; 0600 whatever the umask.
-struct TempFile {
-  std::string path;
-  int fd = -1;
-  ~TempFile() {
-    if (fd >= 0) ::close(fd);
-    if (!path.empty()) ::unlink(path.c_str());  // still set: the rename did not happen
-  }
-};
-
-std::string randomSuffix() {
-  unsigned char bytes[8];
-  if (::getentropy(bytes, sizeof bytes) != 0)
-    throw FatalError(std::string("cannot get random bytes: ") + std::strerror(errno));
-  std::string out;
-  for (const unsigned char b : bytes) {
-    out += "0123456789abcdef"[b >> 4];
-    out += "0123456789abcdef"[b & 15];
-  }
-  return out;
-}
-
-void writeFileAtomically(const std::string& path, const std::string& data) {
-  const auto slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? std::string() : path.substr(0, slash + 1);
-  const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-  TempFile tmp;
-  for (int attempt = 0; attempt < 16 && tmp.fd < 0; ++attempt) {
-    const std::string candidate = dir + "." + base + "." + randomSuffix() + ".tmp";
-    const int fd = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd >= 0) {
-      tmp.fd = fd;
-      tmp.path = candidate;
-    } else if (errno != EEXIST) {
-      throw FatalError("cannot create export " + path + ": " + std::strerror(errno) +
-                       ": check the --export path");
-    }
-  }
-  if (tmp.fd < 0) throw FatalError("cannot create export " + path + ": no free temporary name beside it");
-  if (::fchmod(tmp.fd, 0600) != 0)
-    throw FatalError("cannot create export " + path + ": " + std::strerror(errno));
-  writeAll(tmp.fd, data, path);
-  if (::fsync(tmp.fd) != 0) throw FatalError("cannot write export " + path + ": " + std::strerror(errno));
-  const int fd = tmp.fd;
-  tmp.fd = -1;
-  if (::close(fd) != 0) throw FatalError("cannot write export " + path + ": " + std::strerror(errno));
-  // rename replaces whatever is at path (a symlink itself, never its target).
-  if (std::rename(tmp.path.c_str(), path.c_str()) != 0)
-    throw FatalError("cannot create export " + path + ": " + std::strerror(errno));
-  tmp.path.clear();
 }
 
 }  // namespace
@@ -168,7 +99,7 @@ std::int64_t writeExport(SQLite::Database& db, const std::vector<std::string>& i
     w.EndObject();
     data = std::string(buf.GetString()) + "\n";
   }
-  writeFileAtomically(path, data);
+  writePrivateFile(path, data, "export");
   return rows;
 }
 
