@@ -35,6 +35,12 @@ demo:
 	cmake --build $(BUILD) -j$(JOBS) --target $(DEMO_TARGETS)
 	bash tools/demo $(BUILD)
 
+# Benchmarks (tools/bench/run): figures printed and appended to $(BUILD)/bench/results.txt.
+bench:
+	bash tools/install-deps test
+	$(MAKE) build
+	bash tools/bench/run $(BUILD)
+
 # The same tests under AddressSanitizer and UBSan, in their own build tree. A finding exits 86,
 # never to be mistaken for an expected exit 1.
 asan: export ASAN_OPTIONS = detect_leaks=1:exitcode=86
