@@ -15,12 +15,15 @@
 namespace ghlb {
 
 struct ProgressState {
+  // Empty for fetch's request line; else a local stage's unit of work ("leads", "rows"): the line
+  // then shows items per second and no quota figures.
+  std::string unit;
   std::int64_t done = 0;          // of the whole stage, earlier runs included
   std::int64_t total = 0;         // of the whole stage
   std::int64_t requests = 0;      // this run
   std::int64_t rate_limited = 0;  // 429s this run
   std::int64_t paused = 0;        // locations paused or stopped for their quota
-  double req_per_s = 0;           // over the last interval
+  double req_per_s = 0;           // over the last interval (items per second with a unit)
   double ceiling_per_s = 0;       // what the active locations' windows allow
   double eta_s = -1;              // < 0: unknown yet
 };
@@ -66,8 +69,29 @@ class TerminalProgress : public Progress {
   bool shown_ = false;
 };
 
-// "1234/5000 (24.7%)  81.0 req/s of 90.0  429s 0  paused 0  ETA 0:46"
+// "1234/5000 (24.7%)  81.0 req/s of 90.0  429s 0  paused 0  ETA 0:46"; with a unit:
+// "12000/75000 leads (16.0%)  20000/s  ETA 0:03" ("12000 leads  20000/s" when the total is unknown).
 std::string progressLine(const ProgressState& s);
+
+// The progress of a local stage (extract, plan, apply, revert): call add() as work is done; it
+// updates PROGRESS at most once per its interval, with the rate since the previous update and an
+// ETA from the rate so far. Time comes through CLOCK.
+class StageMeter {
+ public:
+  // total < 0: unknown.
+  StageMeter(Progress& progress, const Clock& clock, std::string unit, std::int64_t total);
+  void add(std::int64_t n);
+  void setTotal(std::int64_t total) { state_.total = total; }
+  void finish();  // a last update with the final figures, then the line ends
+
+ private:
+  void show(SteadyTime now);
+  Progress& progress_;
+  const Clock& clock_;
+  ProgressState state_;
+  SteadyTime start_, last_;
+  std::int64_t done_at_last_ = 0;
+};
 
 // Null with --quiet; on a terminal (STDERR_TTY, text format) the live line; else log records.
 std::unique_ptr<Progress> makeProgress(const CommonOptions& common, const Log& log, bool stderr_tty);

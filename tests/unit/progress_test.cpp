@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <sstream>
+#include <vector>
 
 TEST_CASE("progress: the live line says done/total, %, rate against the ceiling, 429s, paused, ETA") {
   ghlb::ProgressState s;
@@ -84,4 +85,60 @@ TEST_CASE("log: text lines carry a UTC timestamp") {
   CHECK(line[4] == '-');
   CHECK(line[10] == 'T');
   CHECK(line.substr(23, 15) == "Z fetch: hello\n");
+}
+
+namespace {
+struct ManualClock : ghlb::Clock {
+  ghlb::SteadyTime t{};
+  ghlb::SteadyTime now() const override { return t; }
+};
+struct Recorder : ghlb::Progress {
+  std::vector<ghlb::ProgressState> seen;
+  int finished = 0;
+  void update(const ghlb::ProgressState& s) override { seen.push_back(s); }
+  void finish() override { ++finished; }
+  ghlb::Millis interval() const override { return ghlb::Millis(500); }
+};
+}  // namespace
+
+TEST_CASE("progress: a local stage's line shows items, percent, rate and ETA") {
+  ghlb::ProgressState s;
+  s.unit = "leads";
+  s.done = 12000;
+  s.total = 75000;
+  s.req_per_s = 20000;
+  s.eta_s = 3.2;
+  CHECK(ghlb::progressLine(s) == "12000/75000 leads (16.0%)  20000/s  ETA 0:03");
+  s.total = -1;
+  CHECK(ghlb::progressLine(s) == "12000 leads  20000/s");
+}
+
+TEST_CASE("progress: StageMeter updates once per interval with the rate and ETA, and not for a short stage") {
+  ManualClock clock;
+  Recorder rec;
+  {
+    ghlb::StageMeter m(rec, clock, "leads", 1000);
+    m.add(100);  // no time passed: no update
+    CHECK(rec.seen.empty());
+    clock.t += ghlb::Millis(500);
+    m.add(100);  // 200 done in 0.5 s
+    REQUIRE(rec.seen.size() == 1);
+    CHECK(rec.seen[0].done == 200);
+    CHECK(rec.seen[0].req_per_s == doctest::Approx(400));
+    CHECK(rec.seen[0].eta_s == doctest::Approx(2.0));  // 800 left at 400/s
+    clock.t += ghlb::Millis(100);
+    m.add(50);  // within the interval: no update
+    CHECK(rec.seen.size() == 1);
+    clock.t += ghlb::Millis(400);
+    m.finish();
+    REQUIRE(rec.seen.size() == 2);
+    CHECK(rec.seen[1].done == 250);
+    CHECK(rec.finished == 1);
+  }
+  Recorder quick;
+  ghlb::StageMeter q(quick, clock, "rows", -1);
+  q.add(5);
+  q.finish();
+  CHECK(quick.seen.empty());  // a stage shorter than one interval shows no line
+  CHECK(quick.finished == 1);
 }
