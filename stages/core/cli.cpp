@@ -2,6 +2,8 @@
 
 #include <SQLiteCpp/Exception.h>
 
+#include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <pqxx/except>
@@ -18,6 +20,47 @@ std::string absolutePath(const std::string& p) {
   std::error_code ec;
   const auto a = std::filesystem::absolute(p, ec);
   return ec ? p : a.lexically_normal().string();
+}
+
+// " (set by environment variable NAME)" or " (set in the config file)" when the first --flag that
+// MESSAGE names took its value from there rather than from the command line ARGS; else "". An
+// operator who never typed the flag then knows where to look.
+std::string flagOrigin(const CLI::App& app, const std::vector<std::string>& args,
+                       const std::string& message) {
+  const auto at = message.find("--");
+  if (at == std::string::npos) return "";
+  auto end = at + 2;
+  while (end < message.size() &&
+         (std::isalnum(static_cast<unsigned char>(message[end])) || message[end] == '-'))
+    ++end;
+  const std::string flag = message.substr(at, end - at);
+  const CLI::Option* opt = nullptr;
+  try {
+    opt = app.get_option(flag);
+  } catch (const CLI::OptionNotFound&) {
+    return "";
+  }
+  for (const auto& a : args)
+    if (a == flag || a.rfind(flag + "=", 0) == 0) return "";  // typed on the command line
+  const std::string env = opt->get_envname();
+  if (!env.empty()) {
+    const char* v = std::getenv(env.c_str());
+    if (v && *v) return " (set by environment variable " + env + ")";
+  }
+  return opt->count() > 0 ? " (set in the config file)" : "";
+}
+
+// CLI11's "Could not convert: --flag = VALUE" in the project's wording.
+std::string usageText(const CLI::ParseError& e) {
+  std::string what = e.what();
+  constexpr std::string_view kConvert = "Could not convert: ";
+  if (dynamic_cast<const CLI::ConversionError*>(&e) && what.rfind(kConvert, 0) == 0) {
+    what.erase(0, kConvert.size());
+    const auto eq = what.find(" = ");
+    if (eq != std::string::npos)
+      what = what.substr(0, eq) + " " + what.substr(eq + 3) + ": not a valid value";
+  }
+  return what;
 }
 
 }  // namespace
@@ -47,11 +90,12 @@ int runStageMain(CLI::App& app, int argc, char** argv, const std::string& progra
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    const std::vector<std::string> args(argv + 1, argv + argc);
     std::string hint;
-    if (dynamic_cast<const CLI::ExtrasError*>(&e))
-      hint = suggestFlag(app, std::vector<std::string>(argv + 1, argv + argc));
-    std::cerr << program << ": usage: " << escapeControl(e.what()) << escapeControl(hint)
-              << " (see --help)\n";
+    if (dynamic_cast<const CLI::ExtrasError*>(&e)) hint = suggestFlag(app, args);
+    const std::string what = usageText(e);
+    std::cerr << program << ": usage: " << escapeControl(what) << escapeControl(flagOrigin(app, args, what))
+              << escapeControl(hint) << " (see --help)\n";
     return toInt(ExitCode::kUsage);
   }
   installStopHandlers();
@@ -64,8 +108,11 @@ int runStageMain(CLI::App& app, int argc, char** argv, const std::string& progra
     return signalExitCode() ? signalExitCode() : 130;
   } catch (const FatalError& e) {
     // Messages may carry an id from the command line or a file: no raw control character.
+    std::string origin;
+    if (e.code() == ExitCode::kUsage)
+      origin = flagOrigin(app, std::vector<std::string>(argv + 1, argv + argc), e.what());
     std::cerr << program << ": " << (e.code() == ExitCode::kUsage ? "usage: " : "error: ")
-              << escapeControl(e.what()) << "\n";
+              << escapeControl(e.what()) << escapeControl(origin) << "\n";
     return toInt(e.code());
   } catch (const pqxx::broken_connection&) {
     std::cerr << program
