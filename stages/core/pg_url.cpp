@@ -83,7 +83,25 @@ std::string quoteIdent(const std::string& name) {
   return out + "\"";
 }
 
-PgUrl rewritePgUrl(const std::string& url) {
+// A usage error when libpq cannot parse CONNINFO at all (a broken URL or key=value string): the
+// fault is the operator's input, not the server. libpq's message may echo the URL and its
+// password, so it is never repeated.
+void checkSyntax(const std::string& conninfo) {
+  if (conninfo.empty()) return;  // libpq's defaults
+  char* err = nullptr;
+  PQconninfoOption* opts = PQconninfoParse(conninfo.c_str(), &err);
+  if (err) PQfreemem(err);
+  if (opts) {
+    PQconninfoFree(opts);
+    return;
+  }
+  throw usageError(std::string("the database URL") + kWhere +
+                   " cannot be parsed: write postgresql://USER@HOST:PORT/DBNAME (percent-encode special "
+                   "characters in the password) or a 'host=... dbname=...' string");
+}
+
+// The query string rewritten: Prisma-only parameters out, unknown ones refused.
+PgUrl rewriteQuery(const std::string& url) {
   PgUrl out;
   out.conninfo = url;
   const bool is_url = url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
@@ -130,6 +148,12 @@ PgUrl rewritePgUrl(const std::string& url) {
   }
   out.conninfo = url.substr(0, q);
   for (size_t i = 0; i < kept.size(); ++i) out.conninfo += (i ? "&" : "?") + kept[i];
+  return out;
+}
+
+PgUrl rewritePgUrl(const std::string& url) {
+  PgUrl out = rewriteQuery(url);
+  checkSyntax(out.conninfo);
   return out;
 }
 

@@ -79,6 +79,16 @@ TEST_CASE("pg_url: malformed values refused with one line, the value not echoed"
   CHECK(refusal("postgresql://h/db?sslmode=%G1").find("\"sslmode\"") != std::string::npos);
 }
 
+TEST_CASE("pg_url: a URL or string libpq cannot parse is a usage error that never echoes it") {
+  const std::string bad = refusal("postgresql://user:s3cret@[::1/db");
+  CHECK(bad.find("cannot be parsed") != std::string::npos);
+  CHECK(bad.find("s3cret") == std::string::npos);
+  CHECK(refusal("host='unterminated").find("cannot be parsed") != std::string::npos);
+  CHECK(refusal("postgresql://user@[::1]:5432/db") == "");
+  CHECK(refusal("host=h dbname=d") == "");
+  CHECK(refusal("") == "");
+}
+
 TEST_CASE("pg_url: quoteIdent doubles quotes") {
   CHECK(ghlb::quoteIdent("app") == "\"app\"");
   CHECK(ghlb::quoteIdent("a\"b") == "\"a\"\"b\"");
