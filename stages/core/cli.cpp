@@ -9,6 +9,7 @@
 #include <pqxx/except>
 
 #include "error.h"
+#include "metrics.h"
 #include "names.h"
 #include "stop_signal.h"
 #include "text.h"
@@ -81,6 +82,41 @@ void noteNewWorkDb(const CommonOptions& common, const Log& log) {
   log.info("created a new work DB", {{"path", absolutePath(common.work_db)}});
 }
 
+namespace {
+
+// Runs BODY and turns every exception into one line on stderr and an exit status.
+int runBody(const std::string& program, const Log& log, const std::function<ExitCode(const Log&)>& body,
+            const std::function<std::string(const std::string&)>& origin) {
+  try {
+    return toInt(body(log));
+  } catch (const StopRequested&) {
+    log.warn("stopped on request; what was done is kept: run the same command again to continue",
+             {{"exit", static_cast<std::int64_t>(signalExitCode())}});
+    return signalExitCode() ? signalExitCode() : 130;
+  } catch (const FatalError& e) {
+    // Messages may carry an id from the command line or a file: no raw control character.
+    const std::string where = e.code() == ExitCode::kUsage ? origin(e.what()) : std::string();
+    std::cerr << program << ": " << (e.code() == ExitCode::kUsage ? "usage: " : "error: ")
+              << escapeControl(e.what()) << escapeControl(where) << "\n";
+    return toInt(e.code());
+  } catch (const pqxx::broken_connection&) {
+    std::cerr << program
+              << ": error: lost the connection to the application database: check it is up, then run again\n";
+  } catch (const pqxx::sql_error& e) {
+    // The statement text is ours (no values: every statement is parameterized); say which state.
+    std::cerr << program << ": error: application database refused a statement (SQLSTATE " << e.sqlstate()
+              << "): check the database's schema and permissions\n";
+  } catch (const SQLite::Exception& e) {
+    std::cerr << program << ": error: work DB: " << e.getErrorStr()
+              << ": check the --work-db file and the disk, then run again\n";
+  } catch (const std::exception& e) {
+    std::cerr << program << ": error: " << escapeControl(e.what()) << "\n";
+  }
+  return toInt(ExitCode::kFatal);
+}
+
+}  // namespace
+
 int runStageMain(CLI::App& app, int argc, char** argv, const std::string& program,
                  const CommonOptions& common, const std::function<ExitCode(const Log&)>& body) {
   try {
@@ -100,34 +136,21 @@ int runStageMain(CLI::App& app, int argc, char** argv, const std::string& progra
   }
   installStopHandlers();
   const Log log(program, common.log_format, common.quiet);
-  try {
-    return toInt(body(log));
-  } catch (const StopRequested&) {
-    log.warn("stopped on request; what was done is kept: run the same command again to continue",
-             {{"exit", static_cast<std::int64_t>(signalExitCode())}});
-    return signalExitCode() ? signalExitCode() : 130;
-  } catch (const FatalError& e) {
-    // Messages may carry an id from the command line or a file: no raw control character.
-    std::string origin;
-    if (e.code() == ExitCode::kUsage)
-      origin = flagOrigin(app, std::vector<std::string>(argv + 1, argv + argc), e.what());
-    std::cerr << program << ": " << (e.code() == ExitCode::kUsage ? "usage: " : "error: ")
-              << escapeControl(e.what()) << escapeControl(origin) << "\n";
-    return toInt(e.code());
-  } catch (const pqxx::broken_connection&) {
-    std::cerr << program
-              << ": error: lost the connection to the application database: check it is up, then run again\n";
-  } catch (const pqxx::sql_error& e) {
-    // The statement text is ours (no values: every statement is parameterized); say which state.
-    std::cerr << program << ": error: application database refused a statement (SQLSTATE " << e.sqlstate()
-              << "): check the database's schema and permissions\n";
-  } catch (const SQLite::Exception& e) {
-    std::cerr << program << ": error: work DB: " << e.getErrorStr()
-              << ": check the --work-db file and the disk, then run again\n";
-  } catch (const std::exception& e) {
-    std::cerr << program << ": error: " << escapeControl(e.what()) << "\n";
+  CommandOutcome outcome;
+  outcome.command = program.substr(program.rfind(' ') + 1);
+  outcome.started = std::chrono::system_clock::now();
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  outcome.exit_code =
+      runBody(program, log, body, [&](const std::string& message) { return flagOrigin(app, args, message); });
+  outcome.finished = std::chrono::system_clock::now();
+  if (!common.metrics_file.empty()) {
+    try {
+      writeMetricsFile(common.metrics_file, outcome, common.work_db);
+    } catch (const std::exception& e) {  // monitoring must not change the run's outcome
+      log.warn("cannot write the metrics file: check --metrics-file", {{"reason", std::string(e.what())}});
+    }
   }
-  return toInt(ExitCode::kFatal);
+  return outcome.exit_code;
 }
 
 }  // namespace ghlb

@@ -16,6 +16,7 @@ struct CommonOptions {
   std::vector<std::string> client_ids;          // --client-id (repeatable); empty = all tenants
   LogFormat log_format = LogFormat::kText;      // --log-format text|json
   bool quiet = false;                           // --quiet: errors only on stderr
+  std::string metrics_file;                     // --metrics-file: Prometheus textfile at the end
 };
 
 struct ExtractOptions {

@@ -50,7 +50,8 @@ std::string randomSuffix() {
 
 }  // namespace
 
-void writePrivateFile(const std::string& path, const std::string& data, const std::string& what) {
+void writeFileAtomically(const std::string& path, const std::string& data, const std::string& what,
+                         unsigned mode) {
   const auto slash = path.rfind('/');
   const std::string dir = slash == std::string::npos ? std::string() : path.substr(0, slash + 1);
   const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
@@ -68,7 +69,7 @@ void writePrivateFile(const std::string& path, const std::string& data, const st
   }
   if (tmp.fd < 0)
     throw FatalError("cannot create " + what + " " + path + ": no free temporary name beside it");
-  if (::fchmod(tmp.fd, 0600) != 0)
+  if (::fchmod(tmp.fd, static_cast<mode_t>(mode)) != 0)
     throw FatalError("cannot create " + what + " " + path + ": " + std::strerror(errno));
   writeAll(tmp.fd, data, path, what);
   if (::fsync(tmp.fd) != 0)
@@ -80,6 +81,10 @@ void writePrivateFile(const std::string& path, const std::string& data, const st
   if (std::rename(tmp.path.c_str(), path.c_str()) != 0)
     throw FatalError("cannot create " + what + " " + path + ": " + std::strerror(errno));
   tmp.path.clear();
+}
+
+void writePrivateFile(const std::string& path, const std::string& data, const std::string& what) {
+  writeFileAtomically(path, data, what, 0600);
 }
 
 }  // namespace ghlb

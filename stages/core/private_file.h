@@ -10,4 +10,8 @@ namespace ghlb {
 // replaced, never followed). WHAT names the file in errors ("export", "report") and its flag.
 void writePrivateFile(const std::string& path, const std::string& data, const std::string& what);
 
+// The same with file mode MODE (e.g. 0644 for the metrics file, which holds counts only).
+void writeFileAtomically(const std::string& path, const std::string& data, const std::string& what,
+                         unsigned mode);
+
 }  // namespace ghlb

@@ -212,6 +212,11 @@ void addCommonFlags(CLI::App& app, CommonOptions& common) {
       ->type_name("text|json")
       ->default_str("text");
   app.add_flag("--quiet", common.quiet, "only errors on stderr");
+  app.add_option(
+         "--metrics-file", common.metrics_file,
+         "write Prometheus textfile metrics (leads by state, requests, 429s, fields written, duration, "
+         "exit code) to FILE at the end")
+      ->type_name("FILE");
   app.set_version_flag("--version", std::string("ghl-backfill ") + GHLB_VERSION);
 }
 
