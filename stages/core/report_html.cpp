@@ -128,25 +128,36 @@ Capped<ReportLead> reportedList(SQLite::Database& db, const std::vector<std::str
   return out;
 }
 
-// The leads with a change whose sampleKey is smallest: one pass, memory bounded by n.
+// The leads with a change whose sampleKey is smallest, plus for each field the lead of smallest
+// sampleKey that changes it (a rare field is never missing from the sample): one pass over
+// plan_item, memory bounded by n and the number of fields.
 Capped<ReportDiff> sampleDiffs(SQLite::Database& db, const std::vector<std::string>& ids, std::size_t n,
                                std::int64_t& sampled) {
   Capped<ReportDiff> out;
-  std::set<std::pair<std::string, std::string>> chosen;  // (key, lead id), at most n
-  SQLite::Statement q(db, "SELECT p.lead_id FROM plan_lead p WHERE " + clientScope("p.client_id") +
-                              " AND EXISTS (SELECT 1 FROM plan_item i WHERE i.lead_id = p.lead_id)");
+  using Keyed = std::pair<std::string, std::string>;  // (sampleKey, lead id)
+  std::set<Keyed> chosen;                             // at most n
+  std::map<std::string, Keyed> per_field;
+  SQLite::Statement q(db,
+                      "SELECT i.lead_id, i.field FROM plan_item i JOIN plan_lead p USING (lead_id) WHERE " +
+                          clientScope("p.client_id") + " ORDER BY i.lead_id");
+  Keyed current;
   each(q, ids, [&](SQLite::Statement& r) {
-    ++out.total;
-    if (n == 0) return;
     std::string id = r.getColumn(0).getString();
-    std::pair<std::string, std::string> entry{sampleKey(id), std::move(id)};
-    if (chosen.size() < n) {
-      chosen.insert(std::move(entry));
-    } else if (entry < *chosen.rbegin()) {
-      chosen.erase(std::prev(chosen.end()));
-      chosen.insert(std::move(entry));
+    if (out.total == 0 || id != current.second) {  // a new lead
+      ++out.total;
+      current = {sampleKey(id), std::move(id)};
+      if (chosen.size() < n) {
+        chosen.insert(current);
+      } else if (!chosen.empty() && current < *chosen.rbegin()) {
+        chosen.erase(std::prev(chosen.end()));
+        chosen.insert(current);
+      }
     }
+    const auto [it, added] = per_field.try_emplace(r.getColumn(1).getString(), current);
+    if (!added && current < it->second) it->second = current;
   });
+  for (const auto& [field, keyed] : per_field)
+    if (n) chosen.insert(keyed);  // n = 0: no sample at all
   std::set<std::string> leads;
   for (const auto& c : chosen) leads.insert(c.second);  // shown in lead id order
   sampled = static_cast<std::int64_t>(leads.size());
@@ -244,7 +255,7 @@ void countLine(std::ostringstream& o, std::size_t shown, std::int64_t total, con
     o << "None.";
   else if (static_cast<std::int64_t>(shown) < total)
     o << "Showing " << grouped(static_cast<std::int64_t>(shown)) << " of " << grouped(total) << " " << what
-      << " (the first by lead id; the export has them all).";
+      << (id == "sample-count" ? "" : " (the first by lead id; the export has them all)") << ".";
   else
     o << "All " << grouped(total) << " " << what << ".";
   o << "</p>";
@@ -537,10 +548,9 @@ class Page {
   }
 
   void sample() {
-    o_ << "<h2>A sample of diffs</h2>\n<p class=\"meta\">Leads chosen by a stable hash of their id: the same "
-          "leads every time, spread over all tenants. Each row is a value apply would write into a field "
-          "that "
-          "is missing now.</p>\n";
+    o_ << "<h2>A sample of diffs</h2>\n<p class=\"meta\">Leads chosen by a stable hash of their id (the same "
+          "leads every time, spread over all tenants), plus for each field the first lead by that hash that "
+          "changes it. Each row is a value apply would write into a field that is missing now.</p>\n";
     countLine(o_, static_cast<std::size_t>(d_.sample_leads), d_.sample.total, "sample-count",
               "leads with values to write");
     if (d_.sample.rows.empty()) return;

@@ -23,7 +23,7 @@ namespace ghlb {
 struct ReportOptions {
   bool show_pii = false;          // --show-pii: emails and phones unmasked
   std::size_t list_cap = 200;     // rows of each lead-by-lead list (conflicts, ambiguous, reported)
-  std::size_t sample_leads = 50;  // leads in the sample of diffs
+  std::size_t sample_leads = 50;  // leads in the sample of diffs, plus one per field that changes
 };
 
 // One lead of a lead-by-lead list (plan_lead, plus plan_report's field and reason when reported).
@@ -62,7 +62,8 @@ struct ReportData {
   Capped<ReportLead> conflicts;   // status conflict, by lead id
   Capped<ReportLead> ambiguous;   // ambiguous matches, by lead id
   Capped<ReportLead> reported;    // values reported, not written (plan_report), by lead id
-  Capped<ReportDiff> sample;      // rows of the sampled leads; total = leads with a change
+  Capped<ReportDiff> sample;      // rows of the sampled leads (sample_leads of smallest sampleKey, plus
+                                  // for each field the first by sampleKey); total = leads with a change
   std::int64_t sample_leads = 0;  // leads in the sample
 };
 

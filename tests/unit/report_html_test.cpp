@@ -297,3 +297,31 @@ TEST_CASE("writeReport writes a 0600 page") {
   CHECK(has(ss.str(), "<!DOCTYPE html>"));
   CHECK_FALSE(has(ss.str(), "@example.com"));
 }
+
+TEST_CASE("the sample shows every field that changes, even a rare one outside the hash's first leads") {
+  const auto dir = reportDir();
+  WorkDb work((dir / "work.db").string());
+  fillPlan(work.db(), 100, 0);
+  // One lead with a company to write: the lead of largest sampleKey, far from the first 5.
+  std::string last;
+  for (int i = 0; i < 100; ++i) {
+    char id[32];
+    std::snprintf(id, sizeof id, "lead-%07d", i);
+    if (last.empty() || sampleKey(id) > sampleKey(last)) last = id;
+  }
+  SQLite::Statement add(work.db(),
+                        "INSERT INTO plan_item(lead_id, field, old_value, new_value) VALUES (?, "
+                        "'companyName', NULL, 'Rare Co')");
+  add.bind(1, last);
+  add.exec();
+  ReportOptions opts;
+  opts.sample_leads = 5;
+  const ReportData d = loadReportData(work.db(), {}, loadReview(work.db(), {}), opts);
+  CHECK(d.sample_leads == 6);
+  CHECK(std::any_of(d.sample.rows.begin(), d.sample.rows.end(),
+                    [&](const ReportDiff& r) { return r.lead_id == last && r.field == "companyName"; }));
+  opts.sample_leads = 0;
+  const ReportData none = loadReportData(work.db(), {}, loadReview(work.db(), {}), opts);
+  CHECK(none.sample.rows.empty());
+  CHECK(none.sample.total == 100);
+}
