@@ -193,7 +193,7 @@ Capped<ReportDiff> sampleDiffs(SQLite::Database& db, const std::vector<std::stri
 constexpr const char* kStyle = R"(
 *{box-sizing:border-box}
 body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:#1d2430;background:#f4f6f9}
-main{max-width:1180px;margin:0 auto;padding:24px 28px 48px}
+main{max-width:1400px;margin:0 auto;padding:24px 28px 48px}
 h1{font-size:22px;margin:0 0 4px}
 h2{font-size:17px;margin:32px 0 8px;padding-bottom:4px;border-bottom:2px solid #d8dee8}
 p{margin:6px 0}
@@ -208,9 +208,12 @@ p{margin:6px 0}
 .card.main{border-color:#6f9ad8;background:#f3f8ff}
 .scroll{overflow-x:auto;background:#fff;border:1px solid #dfe4ec;border-radius:8px}
 table{border-collapse:collapse;width:100%}
-th,td{padding:5px 9px;text-align:left;vertical-align:top;border-bottom:1px solid #edf0f5}
-th{background:#f0f3f8;font-weight:600;font-size:12px;color:#3a4555;white-space:nowrap}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+th,td{padding:5px 8px;text-align:left;vertical-align:top;border-bottom:1px solid #edf0f5}
+th{background:#f0f3f8;font-weight:600;font-size:12px;color:#3a4555}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+td.num{white-space:nowrap}
+td.lead{white-space:nowrap}
+td.tenant{min-width:240px}
 tr.total td{font-weight:600;background:#f7f9fc;border-top:2px solid #d8dee8}
 td.zero{color:#b3bac6}
 .tenant .name{font-weight:500}
@@ -224,6 +227,8 @@ td.zero{color:#b3bac6}
 .muted{color:#8a93a3;font-style:italic}
 .old{color:#7a8494}
 .new{color:#176b35}
+tr.enr td:not([rowspan]){font-size:12px;color:#8a93a3;padding-top:2px;padding-bottom:2px}
+tr.enr td.new{color:#6f9a7c}
 .count{color:#5b6678;font-size:13px;margin:4px 0 8px}
 footer{margin-top:36px;color:#8a93a3;font-size:12px}
 )";
@@ -403,10 +408,13 @@ class Page {
     o_ << "<td></td><td></td></tr>\n</tbody></table></div>\n";
   }
 
-  void tenantCell(const std::string& id) {
-    o_ << "<td class=\"tenant\">";
+  // The tenant's name (client.name, when known) beside its id.
+  void tenantCell(const std::string& id, std::size_t rowspan = 1) {
+    o_ << "<td class=\"tenant\"";
+    if (rowspan > 1) o_ << " rowspan=\"" << rowspan << "\"";
+    o_ << ">";
     const auto it = names_.find(id);
-    if (it != names_.end() && it->second && !isMissing(it->second))
+    if (it != names_.end() && it->second && !isMissing(std::string_view(*it->second)))
       o_ << "<bdi class=\"name\">" << text(*it->second, kNameChars) << "</bdi>";
     o_ << "<span class=\"id mono\">" << text(id) << "</span></td>";
   }
@@ -490,7 +498,7 @@ class Page {
     for (const char* h : {"lead", "tenant", "contact", "reason", "held or won by lead"}) th(o_, h);
     o_ << "</tr></thead><tbody>\n";
     for (const auto& l : d_.conflicts.rows) {
-      o_ << "<tr data-lead=\"" << htmlEscape(l.lead_id) << "\"><td class=\"mono\">" << text(l.lead_id)
+      o_ << "<tr data-lead=\"" << htmlEscape(l.lead_id) << "\"><td class=\"mono lead\">" << text(l.lead_id)
          << "</td>";
       tenantCell(l.client_id);
       o_ << "<td>" << optionalCell(l.contact_id) << "</td><td>" << text(l.note) << "</td><td>"
@@ -510,7 +518,7 @@ class Page {
       th(o_, h);
     o_ << "</tr></thead><tbody>\n";
     for (const auto& l : d_.ambiguous.rows) {
-      o_ << "<tr data-lead=\"" << htmlEscape(l.lead_id) << "\"><td class=\"mono\">" << text(l.lead_id)
+      o_ << "<tr data-lead=\"" << htmlEscape(l.lead_id) << "\"><td class=\"mono lead\">" << text(l.lead_id)
          << "</td>";
       tenantCell(l.client_id);
       o_ << "<td>" << optionalCell(l.contact_id) << "</td><td>";
@@ -533,7 +541,7 @@ class Page {
     for (const char* h : {"lead", "tenant", "field", "reason"}) th(o_, h);
     o_ << "</tr></thead><tbody>\n";
     for (const auto& l : d_.reported.rows) {
-      o_ << "<tr data-lead=\"" << htmlEscape(l.lead_id) << "\"><td class=\"mono\">" << text(l.lead_id)
+      o_ << "<tr data-lead=\"" << htmlEscape(l.lead_id) << "\"><td class=\"mono lead\">" << text(l.lead_id)
          << "</td>";
       tenantCell(l.client_id);
       o_ << "<td class=\"mono\">" << text(l.field) << "</td><td>" << text(l.reason) << "</td></tr>\n";
@@ -560,16 +568,14 @@ class Page {
     const auto& rows = d_.sample.rows;
     for (std::size_t i = 0; i < rows.size(); ++i) {
       const auto& r = rows[i];
-      o_ << "<tr data-lead=\"" << htmlEscape(r.lead_id) << "\" data-field=\"" << htmlEscape(r.field) << "\">";
+      const FieldSpec* spec = findField(r.field);
+      o_ << "<tr" << (spec && spec->kind == FieldKind::kEnrichment ? " class=\"enr\"" : "") << " data-lead=\""
+         << htmlEscape(r.lead_id) << "\" data-field=\"" << htmlEscape(r.field) << "\">";
       if (i == 0 || rows[i - 1].lead_id != r.lead_id) {
         std::size_t span = 1;
         while (i + span < rows.size() && rows[i + span].lead_id == r.lead_id) ++span;
-        o_ << "<td class=\"mono\" rowspan=\"" << span << "\">" << text(r.lead_id) << "</td>";
-        o_ << "<td rowspan=\"" << span << "\" class=\"tenant\">";
-        const auto it = names_.find(r.client_id);
-        if (it != names_.end() && it->second && !isMissing(it->second))
-          o_ << "<bdi class=\"name\">" << text(*it->second, kNameChars) << "</bdi>";
-        o_ << "<span class=\"id mono\">" << text(r.client_id) << "</span></td>";
+        o_ << "<td class=\"mono lead\" rowspan=\"" << span << "\">" << text(r.lead_id) << "</td>";
+        tenantCell(r.client_id, span);
       }
       o_ << "<td class=\"mono\">" << text(r.field) << "</td><td class=\"old\">" << shown(r.field, r.old_value)
          << "</td><td class=\"new\">" << shown(r.field, r.new_value) << "</td></tr>\n";
