@@ -49,6 +49,9 @@ struct PlanOptions {
   std::string export_path;         // --export FILE.csv|FILE.json: the diff, with PII
   bool json = false;               // --json: the review as one JSON document on stdout (review_json.h)
   bool detailed_exitcode = false;  // --detailed-exitcode: 0 nothing to write, 2 changes, 1 error
+  // The HTML report (report_html.h).
+  std::string report_path;  // --report FILE.html: one self-contained page for the reviewer
+  bool show_pii = false;    // --show-pii: the report shows emails and phones unmasked
 };
 
 struct ApplyOptions {

@@ -10,6 +10,7 @@
 #include "json_util.h"
 #include "plan.h"
 #include "plan_store.h"
+#include "report_html.h"
 #include "review.h"
 #include "review_json.h"
 #include "stop_signal.h"
@@ -125,6 +126,7 @@ std::int64_t storePlans(SQLite::Database& db, const std::vector<std::string>& id
 
 ExitCode runPlan(const PlanOptions& opts, const Log& log) {
   const auto format = exportFormatFor(opts.export_path);  // usage error before any write
+  checkReportPath(opts.report_path);
   WorkDb work(opts.common.work_db, WorkDb::Mode::kExisting);
   if (work.lastExtractUnfinished())
     log.warn(
@@ -155,6 +157,16 @@ ExitCode runPlan(const PlanOptions& opts, const Log& log) {
     const auto rows = writeExport(db, opts.common.client_ids, opts.export_path, *format);
     log.warn("export written; it holds personal data (PII): keep it private and delete it after review",
              {{"rows", rows}});
+  }
+  if (!opts.report_path.empty()) {
+    ReportOptions report;
+    report.show_pii = opts.show_pii;
+    writeReport(db, opts.common.client_ids, summary, opts.report_path, report);
+    if (opts.show_pii)
+      log.warn(
+          "report written with emails and phones unmasked (PII): keep it private and delete it after review");
+    else
+      log.info("report written (emails and phones masked)");
   }
   const std::int64_t pending = summary.totalByStatus(plan_status::kPending);
   const std::int64_t waiting = summary.totalByStatus(plan_status::kWaiting);

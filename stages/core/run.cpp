@@ -8,6 +8,7 @@
 #include "fetch.h"
 #include "harden.h"
 #include "plan.h"
+#include "report_html.h"
 #include "status.h"
 #include "stop_signal.h"
 
@@ -21,6 +22,7 @@ int runMain(int argc, char** argv) {
     hardenProcess();  // fetch holds tokens in memory: no core file, no ptrace
     o.extract.common = o.fetch.common = o.plan.common = o.apply.common = o.common;
     o.fetch.database_url = o.apply.database_url = o.extract.database_url;
+    checkReportPath(o.plan.report_path);  // a bad --report is a usage error before extract starts
     ExitCode worst = ExitCode::kDone;
     // Between stages: a stop request ends the run here; the stage that saw it recorded it.
     const auto step = [&worst](ExitCode c) {

@@ -282,6 +282,13 @@ void addPlanFlags(CLI::App& app, PlanOptions& o) {
   app.add_option("--export", o.export_path,
                  "write the diff to FILE.csv or FILE.json (holds PII: keep it private)")
       ->type_name("FILE");
+  // The HTML report.
+  auto* report = app.add_option("--report", o.report_path,
+                                "write the review as one self-contained HTML page, FILE.html (0600; emails "
+                                "and phones masked)")
+                     ->type_name("FILE");
+  app.add_flag("--show-pii", o.show_pii, "show emails and phones unmasked in the --report page")
+      ->needs(report);
 }
 
 void addApplyFlags(CLI::App& app, ApplyOptions& o) {
