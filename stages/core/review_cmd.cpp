@@ -70,9 +70,10 @@ void printStates(const std::map<ChangeState, std::int64_t>& m, std::ostream& out
 void printText(const ReviewOptions& o, std::int64_t plan_id, const Outcome& r, const StateCounts& c,
                std::ostream& out) {
   if (const char* action = actionName(o)) {
-    out << (o.dry_run ? "review --dry-run: nothing was stored; " : "review: ") << action << " " << r.selected
-        << " selected changes: " << r.changed << " changed state" << (o.dry_run ? " (would)" : "") << ", "
-        << r.skipped << " skipped (already applied, stale, conflict or reverted: no longer decidable)";
+    out << (o.dry_run ? "review --dry-run (nothing stored): " : "review: ") << action << " " << r.selected
+        << " changes selected, " << r.skipped
+        << " of them skipped (applied, stale, conflict or reverted: no longer decidable); " << r.changed
+        << " changes " << (o.dry_run ? "would change" : "changed") << " state (linked changes included)";
     if (r.unmatched) out << "; " << r.unmatched << " lead ids named have no change in the plan";
     out << ".\n\n";
   }
