@@ -57,6 +57,8 @@ assert_eq 0 "$(e2e_sqlite "SELECT count(*) FROM decision")" "usage errors store 
 # --dry-run shows what would change and stores nothing.
 gb review --reject --all --dry-run --json; assert_rc 0 "review --dry-run"
 assert_eq "$total" "$(jq .changed "$GB_OUT")" "dry run: every change would change"
+assert_eq '1|"reject"|true' "$(jq -r '[.schema_version, (.action | tojson), .dry_run] | join("|")' "$GB_OUT")" \
+          "review --json: schema_version, action, dry_run"
 assert_eq "$total" "$(jq .totals.rejected "$GB_OUT")" "dry run shows the summary it would leave"
 assert_eq 0 "$(e2e_sqlite "SELECT count(*) FROM decision")" "dry run stores nothing"
 
