@@ -4,6 +4,7 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -23,6 +24,7 @@ namespace ghlb {
 namespace {
 
 constexpr size_t kMaxLeadIdBytes = 200;
+constexpr size_t kMaxLeadsFileBytes = size_t{64} << 20;
 
 std::string validFieldNames() {
   std::string out;
@@ -40,9 +42,10 @@ const char* actionName(const ReviewOptions& o) {
   return o.approve ? "approve" : o.reject ? "reject" : o.reset ? "reset" : nullptr;
 }
 
-bool hasSelector(const ReviewOptions& o) {
+// A selector other than --client-id (which alone only scopes the summary).
+bool selectsChanges(const ReviewOptions& o) {
   return !o.fields.empty() || !o.lead_ids.empty() || !o.leads_file.empty() || o.ambiguous ||
-         !o.states.empty() || !o.common.client_ids.empty();
+         !o.states.empty();
 }
 
 std::string readLeadsFile(const std::string& path) {
@@ -50,9 +53,14 @@ std::string readLeadsFile(const std::string& path) {
   if (!in)
     throw usageError("cannot read --leads-file " + escapeControl(path) +
                      ": give a readable file of lead ids, one per line");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  // Lead ids only: a file far larger than any tenant's leads is a wrong file, not a selection.
+  std::error_code ec;
+  if (const auto size = std::filesystem::file_size(path, ec); !ec && size > kMaxLeadsFileBytes)
+    throw usageError("--leads-file " + escapeControl(path) +
+                     " is larger than 64 MiB: give a file of lead ids");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 struct Outcome {
@@ -202,14 +210,11 @@ ExitCode runReview(const ReviewOptions& opts, const Log& log, std::ostream& out)
       throw usageError("unknown state '" + escapeControl(s) + "' for --state: states are " + stateNames());
     states.push_back(*st);
   }
-  if (action && !hasSelector(opts) && !opts.all)
+  if (action && !selectsChanges(opts) && opts.common.client_ids.empty() && !opts.all)
     throw usageError(
         "name what to decide: --client-id, --field, --lead, --leads-file, --ambiguous or --state; --all to "
         "decide everything");
-  const bool selectors_besides_tenant = !opts.fields.empty() || !opts.lead_ids.empty() ||
-                                        !opts.leads_file.empty() || opts.ambiguous || !opts.states.empty() ||
-                                        opts.all;
-  if (!action && selectors_besides_tenant)
+  if (!action && (selectsChanges(opts) || opts.all))
     throw usageError(
         "name the decision: --approve, --reject or --reset (without one, review only shows the summary)");
   std::set<std::string> leads(opts.lead_ids.begin(), opts.lead_ids.end());
