@@ -11,6 +11,7 @@
 #include "app_db.h"
 #include "app_identity.h"
 #include "clock.h"
+#include "decision_store.h"
 #include "error.h"
 #include "fields.h"
 #include "json_util.h"
@@ -389,7 +390,11 @@ ExitCode runApply(const ApplyOptions& opts, const Log& log) {
   auto& db = work.db();
   checkKnownClients(db, opts.common.client_ids);
   const PlanRecord plan = choosePlan(db, opts);
-  const auto planned = loadPlanned(db, opts.common.client_ids);
+  auto planned = loadPlanned(db, opts.common.client_ids);
+  const std::int64_t held = holdBackByDecision(db, opts.common.client_ids, planned, opts.only_approved);
+  if (held)  // review's decisions: rejected changes, and with --only-approved every undecided one
+    std::cout << "Held back by review decisions: " << held << " changes ("
+              << (opts.only_approved ? "not approved" : "rejected") << "; see 'ghl-backfill review').\n";
   if (!confirm(opts, plan, planned)) return ExitCode::kFatal;
   std::int64_t run = 0;
   if (!opts.dry_run)
@@ -460,6 +465,7 @@ ExitCode runApply(const ApplyOptions& opts, const Log& log) {
     for (const auto& [o, n] : outcomes) counts.emplace_back(field + ":" + o, n);
   const std::int64_t unfinished = countUnfinished(db, opts.common.client_ids);
   counts.emplace_back("pending_or_waiting_leads", unfinished);
+  counts.emplace_back("held_by_decision", held);
   if (unfinished && !interrupted) {
     log.warn("some leads have no final plan yet (pending or waiting): run fetch, plan and apply again",
              {{"leads", unfinished}});

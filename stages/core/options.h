@@ -61,6 +61,9 @@ struct ApplyOptions {
   bool dry_run = false;      // --dry-run: report, write nothing
   std::int64_t plan_id = 0;  // --plan ID: apply this plan; 0 = the latest plan covering the scope
   bool yes = false;          // --yes: no confirmation question (needed without a terminal)
+
+  // --only-approved: write only the changes a reviewer approved ('ghl-backfill review').
+  bool only_approved = false;
 };
 
 }  // namespace ghlb
@@ -70,6 +73,22 @@ namespace ghlb {
 struct StatusOptions {
   CommonOptions common;
   bool json = false;  // --json: one JSON document on stdout (schema_version 1)
+};
+
+// `ghl-backfill review`: sets the reviewer's decision on the changes the selectors pick (AND).
+struct ReviewOptions {
+  CommonOptions common;
+  bool approve = false;               // --approve: exactly one of --approve, --reject, --reset
+  bool reject = false;                // --reject
+  bool reset = false;                 // --reset: back to proposed
+  std::vector<std::string> fields;    // --field F (repeatable): names of fields.h's kFields
+  std::vector<std::string> lead_ids;  // --lead ID (repeatable)
+  std::string leads_file;             // --leads-file FILE: one lead id per line, # comments
+  bool ambiguous = false;             // --ambiguous: leads whose email matched several contacts
+  std::vector<std::string> states;    // --state S (repeatable): changes now in state S
+  bool all = false;                   // --all: every change (no selector needed)
+  bool dry_run = false;               // --dry-run: show what would change, store nothing
+  bool json = false;                  // --json: the summary as one JSON document
 };
 
 // `ghl-backfill run`: the stages' options, filled from one command line.

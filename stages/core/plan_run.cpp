@@ -5,6 +5,7 @@
 #include <set>
 
 #include "clock.h"
+#include "decision_store.h"
 #include "error.h"
 #include "export.h"
 #include "json_util.h"
@@ -118,6 +119,7 @@ std::int64_t storePlans(SQLite::Database& db, const std::vector<std::string>& id
   rec.leads = static_cast<std::int64_t>(plans.size());
   for (const auto& p : plans) rec.to_write += static_cast<std::int64_t>(p.changes.size());
   const std::int64_t id = PlanStore(db).add(rec);
+  DecisionStore(db).reconcile(ids);  // a decision holds only while its change is unchanged
   tx.commit();
   return id;
 }

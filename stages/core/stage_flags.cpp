@@ -194,7 +194,7 @@ std::string suggestFlag(const CLI::App& app, const std::vector<std::string>& arg
 }
 
 const std::vector<std::string>& commandNames() {
-  static const std::vector<std::string> v{"extract", "fetch", "plan", "apply", "run", "status"};
+  static const std::vector<std::string> v{"extract", "fetch", "plan", "apply", "run", "status", "review"};
   return v;
 }
 
@@ -298,6 +298,9 @@ void addApplyFlags(CLI::App& app, ApplyOptions& o) {
   app.add_flag("--dry-run", o.dry_run, "report what would be written; write nothing (never asks)");
   app.add_flag("--yes", o.yes,
                "write without asking for confirmation (without a terminal, apply refuses unless given)");
+  app.add_flag(
+      "--only-approved", o.only_approved,
+      "write only the changes approved with 'ghl-backfill review' (rejected ones are never written)");
 }
 
 void defineExtract(CLI::App& app, ExtractOptions& o) {
@@ -379,6 +382,37 @@ void defineStatus(CLI::App& app, StatusOptions& o) {
   addCommonFlags(app, o.common);
   app.add_flag("--json", o.json, "print one JSON document (schema_version 1) instead of tables");
   configureSources(app, {"status"});
+}
+
+void defineReview(CLI::App& app, ReviewOptions& o) {
+  app.name("ghl-backfill review");
+  app.description(
+      "Approve, reject or reset planned changes in bulk, then show the changes by state. The selectors "
+      "combine with AND; apply never writes a rejected change, and with --only-approved only approved ones.");
+  addCommonFlags(app, o.common);
+  auto* approve = app.add_flag("--approve", o.approve, "approve the selected changes");
+  auto* reject = app.add_flag(
+      "--reject", o.reject,
+      "reject the selected changes (rejecting ghlContactId rejects the whole lead; phone, its enrichment)");
+  auto* reset =
+      app.add_flag("--reset", o.reset, "drop the decision: the selected changes are proposed again");
+  approve->excludes(reject)->excludes(reset);
+  reject->excludes(reset);
+  app.add_option("--field", o.fields, "only changes of this field (e.g. phone, ghlContactId); repeatable")
+      ->type_name("FIELD");
+  app.add_option("--lead", o.lead_ids, "only changes of this lead (\"Lead\".id); repeatable")
+      ->type_name("ID");
+  app.add_option("--leads-file", o.leads_file,
+                 "only changes of the lead ids in FILE (one per line; # comments and blank lines ignored)")
+      ->type_name("FILE");
+  app.add_flag("--ambiguous", o.ambiguous, "only leads whose email matched several GHL contacts");
+  app.add_option("--state", o.states,
+                 "only changes now in this state (proposed, approved, rejected, waiting); repeatable")
+      ->type_name("STATE");
+  app.add_flag("--all", o.all, "every change of the tenants (--client-id), when no other selector is given");
+  app.add_flag("--dry-run", o.dry_run, "show what would change; store nothing");
+  app.add_flag("--json", o.json, "print the summary as one JSON document (schema_version 1)");
+  configureSources(app, {"review"});
 }
 
 }  // namespace ghlb

@@ -29,6 +29,7 @@ void definePlan(CLI::App& app, PlanOptions& o);
 void defineApply(CLI::App& app, ApplyOptions& o);
 void defineRun(CLI::App& app, RunOptions& o);
 void defineStatus(CLI::App& app, StatusOptions& o);
+void defineReview(CLI::App& app, ReviewOptions& o);
 
 // The commands the dispatcher knows, in help order.
 const std::vector<std::string>& commandNames();

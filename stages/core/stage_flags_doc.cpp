@@ -18,6 +18,7 @@ void forEachCommand(const std::function<void(const std::string&, CLI::App&)>& fn
     ApplyOptions ap;
     RunOptions ru;
     StatusOptions st;
+    ReviewOptions re;
     if (name == "extract")
       defineExtract(app, ex);
     else if (name == "fetch")
@@ -28,6 +29,8 @@ void forEachCommand(const std::function<void(const std::string&, CLI::App&)>& fn
       defineApply(app, ap);
     else if (name == "run")
       defineRun(app, ru);
+    else if (name == "review")
+      defineReview(app, re);
     else
       defineStatus(app, st);
     fn(name, app);

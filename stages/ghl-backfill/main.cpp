@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "names.h"
+#include "review_cmd.h"
 #include "run.h"
 #include "stage_flags.h"
 #include "text.h"
@@ -31,6 +32,7 @@ constexpr const char* kUsage =
     "Commands:\n"
     "  run       extract, fetch and plan, then print the review; applies only with --apply\n"
     "  status    progress per stage and per tenant, from the work DB (--json for scripts)\n"
+    "  review    approve or reject planned changes in bulk; shows the changes by state\n"
     "  help CMD  the flags of one command\n"
     "\n"
     "Flags also come from GHL_BACKFILL_<FLAG> variables and ./ghl-backfill.toml or\n"
@@ -63,6 +65,7 @@ int dispatch(const char* argv0, std::vector<char*> args) {
   if (std::find(known.begin(), known.end(), cmd) == known.end()) return unknownCommand(cmd);
   if (cmd == "run") return ghlb::runMain(static_cast<int>(args.size()), args.data());
   if (cmd == "status") return ghlb::statusMain(static_cast<int>(args.size()), args.data());
+  if (cmd == "review") return ghlb::reviewMain(static_cast<int>(args.size()), args.data());
   const auto exe = (stageDir(argv0) / cmd).lexically_normal();
   std::string name = "ghl-backfill-" + cmd;
   args[0] = name.data();

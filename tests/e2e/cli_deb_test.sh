@@ -44,7 +44,7 @@ gb_raw --version; assert_rc 0 "installed ghl-backfill --version"
 grep -qE '^ghl-backfill [0-9]+\.[0-9]+\.[0-9]+$' "$GB_OUT" || e2e_fail "--version of the installed binary"
 assert_eq /usr/share/man/man1/ghl-backfill.1 "$(man -w ghl-backfill 2>/dev/null)" "man -w ghl-backfill"
 MANWIDTH=100 man ghl-backfill 2>/dev/null >"$E2E_DIR/man.txt" || e2e_fail "man ghl-backfill failed"
-for stage in extract fetch plan apply run status; do assert_contains "$E2E_DIR/man.txt" "ghl-backfill $stage"; done
+for stage in extract fetch plan apply run status review; do assert_contains "$E2E_DIR/man.txt" "ghl-backfill $stage"; done
 assert_contains "$E2E_DIR/man.txt" "--per-location-burst-per-10s"
 ( source /usr/share/bash-completion/completions/ghl-backfill
   COMP_WORDS=(ghl-backfill ex); COMP_CWORD=1; _ghl_backfill

@@ -1,0 +1,139 @@
+#include "decision_store.h"
+
+#include "work_db.h"
+
+namespace ghlb {
+namespace {
+
+// All or none, inside the caller's transaction when there is one (review --dry-run rolls back).
+class Savepoint {
+ public:
+  explicit Savepoint(SQLite::Database& db) : db_(db) { db_.exec("SAVEPOINT ghlb_decision"); }
+  ~Savepoint() {
+    if (done_) return;
+    try {
+      db_.exec("ROLLBACK TO ghlb_decision");
+      db_.exec("RELEASE ghlb_decision");
+    } catch (...) {  // a destructor never throws: the outer transaction, if any, still rolls back
+    }
+  }
+  void release() {
+    db_.exec("RELEASE ghlb_decision");
+    done_ = true;
+  }
+
+ private:
+  SQLite::Database& db_;
+  bool done_ = false;
+};
+
+// Leads in the work DB's scope (table lead has every lead a plan can hold).
+std::string leadInScope(const char* lead_column) {
+  return std::string(lead_column) + " IN (SELECT l.id FROM lead l WHERE " + clientScope("l.client_id") + ")";
+}
+
+void addCount(std::map<ChangeState, std::int64_t>& m, ChangeState s) { ++m[s]; }
+
+}  // namespace
+
+std::vector<ChangeRow> DecisionStore::loadChanges(const std::vector<std::string>& client_ids) {
+  // The plan's changes, then what apply settled that the plan no longer lists (dropApplied).
+  SQLite::Statement q(
+      db_,
+      "SELECT i.lead_id, p.client_id, p.status, p.ambiguous, i.field, i.new_value, d.decision, "
+      "d.new_value, a.outcome FROM plan_item i JOIN plan_lead p ON p.lead_id = i.lead_id "
+      "LEFT JOIN decision d ON d.lead_id = i.lead_id AND d.field = i.field "
+      "LEFT JOIN apply_log a ON a.lead_id = i.lead_id AND a.field = i.field WHERE " +
+          clientScope("p.client_id") +
+          " UNION ALL "
+          "SELECT a.lead_id, l.client_id, coalesce(p.status, ''), coalesce(p.ambiguous, 0), a.field, "
+          "coalesce(a.new_value, ''), d.decision, d.new_value, a.outcome FROM apply_log a "
+          "JOIN lead l ON l.id = a.lead_id LEFT JOIN plan_lead p ON p.lead_id = a.lead_id "
+          "LEFT JOIN decision d ON d.lead_id = a.lead_id AND d.field = a.field "
+          "WHERE NOT EXISTS (SELECT 1 FROM plan_item i WHERE i.lead_id = a.lead_id AND i.field = a.field) "
+          "AND " +
+          clientScope("l.client_id") + " ORDER BY 1, 5");
+  bindClientScope(q, client_ids);
+  std::vector<ChangeRow> rows;
+  while (q.executeStep()) {
+    ChangeRow r;
+    r.lead_id = q.getColumn(0).getString();
+    r.client_id = q.getColumn(1).getString();
+    r.plan_status = q.getColumn(2).getString();
+    r.ambiguous = q.getColumn(3).getInt() != 0;
+    r.facts.field = q.getColumn(4).getString();
+    r.facts.new_value = q.getColumn(5).getString();
+    if (const auto d = optionalText(q.getColumn(6))) r.facts.decision = decisionFromString(*d);
+    r.facts.decision_value = optionalText(q.getColumn(7));
+    r.facts.apply_outcome = optionalText(q.getColumn(8));
+    rows.push_back(std::move(r));
+  }
+  // The linkage rule works lead by lead: rows of a lead are adjacent (ordered by lead id).
+  for (size_t start = 0; start < rows.size();) {
+    size_t end = start;
+    std::vector<ChangeFacts> facts;
+    while (end < rows.size() && rows[end].lead_id == rows[start].lead_id) facts.push_back(rows[end++].facts);
+    const auto effective = effectiveDecisions(facts);
+    for (size_t i = start; i < end; ++i) {
+      rows[i].effective = effective[i - start];
+      rows[i].state = deriveState(rows[i].plan_status, rows[i].effective, rows[i].facts.apply_outcome);
+    }
+    start = end;
+  }
+  return rows;
+}
+
+void DecisionStore::set(const std::vector<DecisionKey>& keys, Decision d, const std::string& at) {
+  Savepoint sp(db_);
+  SQLite::Statement ins(db_,
+                        "INSERT OR REPLACE INTO decision(lead_id, field, new_value, decision, decided_at) "
+                        "VALUES (?, ?, ?, ?, ?)");
+  const std::string name(toString(d));
+  for (const auto& k : keys) {
+    ins.bind(1, k.lead_id);
+    ins.bind(2, k.field);
+    ins.bind(3, k.new_value);
+    ins.bind(4, name);
+    ins.bind(5, at);
+    ins.exec();
+    ins.reset();
+  }
+  sp.release();
+}
+
+void DecisionStore::reset(const std::vector<DecisionKey>& keys) {
+  Savepoint sp(db_);
+  SQLite::Statement del(db_, "DELETE FROM decision WHERE lead_id = ? AND field = ?");
+  for (const auto& k : keys) {
+    del.bind(1, k.lead_id);
+    del.bind(2, k.field);
+    del.exec();
+    del.reset();
+  }
+  sp.release();
+}
+
+std::int64_t DecisionStore::reconcile(const std::vector<std::string>& client_ids) {
+  SQLite::Statement del(db_,
+                        "DELETE FROM decision WHERE " + leadInScope("decision.lead_id") +
+                            " AND NOT EXISTS (SELECT 1 FROM plan_item i WHERE i.lead_id = decision.lead_id "
+                            "AND i.field = decision.field AND i.new_value = decision.new_value)");
+  bindClientScope(del, client_ids);
+  return del.exec();
+}
+
+StateCounts countStates(const std::vector<ChangeRow>& rows) {
+  StateCounts c;
+  for (const auto& r : rows) {
+    addCount(c.totals, r.state);
+    addCount(c.by_tenant[r.client_id], r.state);
+    addCount(c.by_field[r.facts.field], r.state);
+  }
+  return c;
+}
+
+StateCounts DecisionStore::countsByState(const std::vector<std::string>& client_ids) {
+  return countStates(loadChanges(client_ids));
+}
+
+}  // namespace ghlb

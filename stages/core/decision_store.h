@@ -1,0 +1,99 @@
+// decision_store: the reviewer's decisions (work-DB table "decision",
+// schema/work_db/006_decisions.sql). This class owns every SQL statement on that table, and the
+// query that gathers each change of a scope with its decision and what apply did with it, from
+// which decisions.h derives the states. A decision holds only while plan_item has the same
+// (lead, field, new value): a re-plan keeps the decisions of changes that did not change.
+#pragma once
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "decisions.h"
+
+namespace ghlb {
+
+// One change of the scope: a plan_item row, or an apply_log row the plan no longer holds.
+struct ChangeRow {
+  std::string lead_id;
+  std::string client_id;
+  std::string plan_status;  // plan_lead.status; "" when the plan no longer holds the lead
+  bool ambiguous = false;   // plan_lead.ambiguous
+  ChangeFacts facts;
+  ChangeState state = ChangeState::kProposed;  // derived (decisions.h), linkage included
+  std::optional<Decision> effective;           // the decision in force, linkage included
+};
+
+// (lead, field) of a change, and the value a decision is taken on.
+struct DecisionKey {
+  std::string lead_id;
+  std::string field;
+  std::string new_value;
+};
+
+// Changes in each state, per tenant and per field, for the review's summary.
+struct StateCounts {
+  std::map<ChangeState, std::int64_t> totals;
+  std::map<std::string, std::map<ChangeState, std::int64_t>> by_tenant;  // client id ->
+  std::map<std::string, std::map<ChangeState, std::int64_t>> by_field;   // field ->
+};
+
+class DecisionStore {
+ public:
+  explicit DecisionStore(SQLite::Database& db) : db_(db) {}
+
+  // Every change of the tenants client_ids (empty = all), ordered by lead id then field, with
+  // its stored decision, apply outcome, derived state and effective decision.
+  std::vector<ChangeRow> loadChanges(const std::vector<std::string>& client_ids);
+
+  // Stores decision d taken at `at` on each key (replacing an earlier one), all or none.
+  void set(const std::vector<DecisionKey>& keys, Decision d, const std::string& at);
+  // Drops the decisions of keys (the changes are proposed again), all or none.
+  void reset(const std::vector<DecisionKey>& keys);
+
+  // After a re-plan: drops the decisions of the scope's leads whose (lead, field, new value) is no
+  // longer in plan_item; returns how many. Runs inside the caller's transaction, if any.
+  std::int64_t reconcile(const std::vector<std::string>& client_ids);
+
+  // Counts of the changes of the scope by state.
+  StateCounts countsByState(const std::vector<std::string>& client_ids);
+
+ private:
+  SQLite::Database& db_;
+};
+
+StateCounts countStates(const std::vector<ChangeRow>& rows);
+
+// apply's filter (issue 6): drops from planned every change its decision holds back (rejected;
+// with only_approved, every change not approved), then the leads left with nothing; returns how
+// many changes it dropped. Planned: apply's leads, each with `id` and a map `fields` (field ->
+// new value) of what it is about to write.
+template <class PlannedLead>
+std::int64_t holdBackByDecision(SQLite::Database& db, const std::vector<std::string>& client_ids,
+                                std::vector<PlannedLead>& planned, bool only_approved) {
+  std::map<std::string, std::map<std::string, std::optional<Decision>>> effective;
+  for (auto& row : DecisionStore(db).loadChanges(client_ids))
+    effective[row.lead_id][row.facts.field] = row.effective;
+  std::int64_t held = 0;
+  for (auto& lead : planned) {
+    const auto decided = effective.find(lead.id);
+    for (auto f = lead.fields.begin(); f != lead.fields.end();) {
+      std::optional<Decision> d;
+      if (decided != effective.end())
+        if (const auto it = decided->second.find(f->first); it != decided->second.end()) d = it->second;
+      if (applyMayWrite(d, only_approved)) {
+        ++f;
+      } else {
+        f = lead.fields.erase(f);
+        ++held;
+      }
+    }
+  }
+  std::erase_if(planned, [](const PlannedLead& l) { return l.fields.empty(); });
+  return held;
+}
+
+}  // namespace ghlb

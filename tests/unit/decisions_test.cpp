@@ -1,0 +1,305 @@
+// decisions: every state a change can be in and how it gets there (decisions.h), the linkage
+// rule, apply's filter, and the decision store on a real work DB (set, reset, reconcile after a
+// re-plan, counts by state), plus --leads-file parsing of the review command.
+#include "decisions.h"
+
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+
+#include "decision_store.h"
+#include "error.h"
+#include "review_cmd.h"
+#include "work_db.h"
+
+using namespace ghlb;
+
+namespace {
+
+ChangeFacts change(const char* field, const char* value, std::optional<Decision> d = std::nullopt,
+                   const char* decided_on = nullptr, const char* outcome = nullptr) {
+  ChangeFacts c;
+  c.field = field;
+  c.new_value = value;
+  c.decision = d;
+  if (d) c.decision_value = decided_on ? decided_on : value;
+  if (outcome) c.apply_outcome = outcome;
+  return c;
+}
+
+std::string freshDb(const char* name) {
+  const auto dir = std::filesystem::temp_directory_path() / ("ghlb-unit-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto p = dir / name;
+  std::filesystem::remove(p);
+  return p.string();
+}
+
+// Two leads of client-a (lead-1: link + phone + enrichment, lead-2: email) and one of client-b.
+void seed(SQLite::Database& db) {
+  db.exec(
+      "INSERT INTO stage_run(id, stage, started_at, status) VALUES (1, 'plan', 't', 'done');"
+      "INSERT INTO lead(id, client_id, location_id, extract_run) VALUES "
+      " ('lead-1', 'client-a', 'loc-a', 1), ('lead-2', 'client-a', 'loc-a', 1), ('lead-9', 'client-b', "
+      "'loc-b', 1);"
+      "INSERT INTO plan_lead(lead_id, client_id, status, link, ambiguous, plan_run) VALUES "
+      " ('lead-1', 'client-a', 'fill', 1, 1, 1), ('lead-2', 'client-a', 'fill', 0, 0, 1),"
+      " ('lead-9', 'client-b', 'fill', 0, 0, 1);"
+      "INSERT INTO plan_item(lead_id, field, new_value) VALUES "
+      " ('lead-1', 'ghlContactId', 'ccccccccccccccc1'), ('lead-1', 'phone', '+14155550134'),"
+      " ('lead-1', 'enrichmentStatus', 'enriched'), ('lead-1', 'enrichmentSource', 'ghl'),"
+      " ('lead-1', 'enrichedAt', '(time of write)'), ('lead-2', 'email', 'a@example.com'),"
+      " ('lead-9', 'firstName', 'Ann');");
+}
+
+std::map<std::string, ChangeState> statesOf(DecisionStore& store,
+                                            const std::vector<std::string>& scope = {}) {
+  std::map<std::string, ChangeState> m;
+  for (const auto& r : store.loadChanges(scope)) m[r.lead_id + "/" + r.facts.field] = r.state;
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("change states and decisions have one name table that round-trips") {
+  for (const auto s : kChangeStates) CHECK((changeStateFromString(toString(s)) == s));
+  CHECK((std::string(toString(ChangeState::kReverted)) == "reverted"));
+  CHECK_FALSE((changeStateFromString("Approved")));
+  CHECK((decisionFromString(toString(Decision::kApproved)) == Decision::kApproved));
+  CHECK((decisionFromString(toString(Decision::kRejected)) == Decision::kRejected));
+  CHECK_FALSE((decisionFromString("proposed")));
+}
+
+TEST_CASE("deriveState: every transition of a change") {
+  const std::optional<std::string> none;
+  SUBCASE("proposed -> approved -> rejected -> proposed (decisions, before apply)") {
+    CHECK((deriveState("fill", std::nullopt, none) == ChangeState::kProposed));
+    CHECK((deriveState("fill", Decision::kApproved, none) == ChangeState::kApproved));
+    CHECK((deriveState("fill", Decision::kRejected, none) == ChangeState::kRejected));
+  }
+  SUBCASE("the plan's waiting and conflict come before a decision") {
+    CHECK((deriveState("waiting", std::nullopt, none) == ChangeState::kWaiting));
+    CHECK((deriveState("waiting", Decision::kApproved, none) == ChangeState::kWaiting));
+    CHECK((deriveState("conflict", Decision::kRejected, none) == ChangeState::kConflict));
+  }
+  SUBCASE("what apply did comes first") {
+    for (const char* o : {"written", "already_set"})
+      CHECK((deriveState("fill", Decision::kApproved, std::string(o)) == ChangeState::kApplied));
+    for (const char* o : {"stale", "gone", "invalid_value", "something_new"})
+      CHECK((deriveState("fill", std::nullopt, std::string(o)) == ChangeState::kStale));
+    CHECK((deriveState("fill", std::nullopt, std::string("conflict")) == ChangeState::kConflict));
+    CHECK((deriveState("applied", std::nullopt, std::string("reverted")) == ChangeState::kReverted));
+    CHECK((deriveState("", std::nullopt, std::string("written")) == ChangeState::kApplied));
+  }
+  SUBCASE("only proposed, approved, rejected and waiting changes are decidable") {
+    std::vector<ChangeState> decidable;
+    for (const auto s : kChangeStates)
+      if (isDecidable(s)) decidable.push_back(s);
+    CHECK((decidable == std::vector<ChangeState>{ChangeState::kProposed, ChangeState::kApproved,
+                                                 ChangeState::kRejected, ChangeState::kWaiting}));
+  }
+}
+
+TEST_CASE("a decision holds only on the value it was taken on") {
+  CHECK((ownDecision(change("phone", "+14155550134", Decision::kRejected)) == Decision::kRejected));
+  CHECK_FALSE((ownDecision(change("phone", "+14155550199", Decision::kRejected, "+14155550134"))));
+  CHECK((leadStates("fill", {change("phone", "+14155550199", Decision::kApproved, "+14155550134")}) ==
+         std::vector<ChangeState>{ChangeState::kProposed}));
+}
+
+TEST_CASE(
+    "linkage: a rejected link rejects the lead, enrichment follows the phone, approval takes the link") {
+  SUBCASE("rejecting ghlContactId rejects every change of the lead") {
+    const auto e = effectiveDecisions({change("ghlContactId", "c1", Decision::kRejected),
+                                       change("email", "a@x", Decision::kApproved), change("phone", "+1")});
+    CHECK((e == std::vector<std::optional<Decision>>(3, Decision::kRejected)));
+  }
+  SUBCASE("rejecting phone rejects the enrichment trio, not the other fields") {
+    const auto e =
+        effectiveDecisions({change("phone", "+1", Decision::kRejected), change("email", "a@x"),
+                            change("enrichmentStatus", "enriched", Decision::kApproved),
+                            change("enrichmentSource", "ghl"), change("enrichedAt", "(time of write)")});
+    CHECK((e[0] == Decision::kRejected));
+    CHECK_FALSE((e[1]));
+    CHECK((e[2] == Decision::kRejected));
+    CHECK((e[3] == Decision::kRejected));
+    CHECK((e[4] == Decision::kRejected));
+  }
+  SUBCASE("approving phone approves its enrichment and the link it comes with") {
+    const auto e =
+        effectiveDecisions({change("ghlContactId", "c1"), change("phone", "+1", Decision::kApproved),
+                            change("enrichmentStatus", "x")});
+    CHECK((e == std::vector<std::optional<Decision>>(3, Decision::kApproved)));
+  }
+  SUBCASE("a decision on the enrichment alone is ignored while the lead has a phone change") {
+    const auto e =
+        effectiveDecisions({change("phone", "+1"), change("enrichmentStatus", "x", Decision::kRejected)});
+    CHECK_FALSE((e[1]));
+  }
+  SUBCASE("a rejected field does not touch the link or the other fields") {
+    const auto e = effectiveDecisions(
+        {change("ghlContactId", "c1"), change("email", "a@x", Decision::kRejected), change("lastName", "B")});
+    CHECK_FALSE((e[0]));
+    CHECK((e[1] == Decision::kRejected));
+    CHECK_FALSE((e[2]));
+  }
+}
+
+TEST_CASE("apply writes no rejected change, and with --only-approved only approved ones") {
+  CHECK((applyMayWrite(std::nullopt, false)));
+  CHECK((applyMayWrite(Decision::kApproved, false)));
+  CHECK_FALSE((applyMayWrite(Decision::kRejected, false)));
+  CHECK_FALSE((applyMayWrite(std::nullopt, true)));
+  CHECK((applyMayWrite(Decision::kApproved, true)));
+  CHECK_FALSE((applyMayWrite(Decision::kRejected, true)));
+}
+
+TEST_CASE("decision store: set, reset, states with linkage, and counts") {
+  WorkDb work(freshDb("decisions-store.db"));
+  auto& db = work.db();
+  seed(db);
+  DecisionStore store(db);
+  CHECK((store.loadChanges({}).size() == 7));
+  CHECK((store.loadChanges({"client-b"}).size() == 1));
+  for (const auto& [k, s] : statesOf(store)) CHECK_MESSAGE((s == ChangeState::kProposed), k);
+
+  store.set({{"lead-1", "phone", "+14155550134"}}, Decision::kRejected, "t1");
+  auto st = statesOf(store);
+  CHECK((st["lead-1/phone"] == ChangeState::kRejected));
+  CHECK((st["lead-1/enrichedAt"] == ChangeState::kRejected));
+  CHECK((st["lead-1/ghlContactId"] == ChangeState::kProposed));
+  CHECK((st["lead-2/email"] == ChangeState::kProposed));
+
+  store.set({{"lead-1", "ghlContactId", "ccccccccccccccc1"}, {"lead-2", "email", "a@example.com"}},
+            Decision::kApproved, "t2");
+  st = statesOf(store);
+  CHECK((st["lead-1/ghlContactId"] == ChangeState::kApproved));
+  CHECK((st["lead-1/phone"] == ChangeState::kRejected));  // an approved link does not undo a rejection
+  CHECK((st["lead-2/email"] == ChangeState::kApproved));
+
+  store.reset({{"lead-1", "phone", ""}});
+  st = statesOf(store);
+  CHECK((st["lead-1/phone"] == ChangeState::kProposed));  // the link's approval does not spread to fields
+  CHECK((st["lead-1/enrichmentStatus"] == ChangeState::kProposed));
+
+  const auto counts = store.countsByState({});
+  CHECK((counts.totals.at(ChangeState::kApproved) == 2));
+  CHECK((counts.totals.at(ChangeState::kProposed) == 5));
+  CHECK((counts.by_tenant.at("client-b").at(ChangeState::kProposed) == 1));
+  CHECK((counts.by_field.at("email").at(ChangeState::kApproved) == 1));
+}
+
+TEST_CASE("decision store: apply's outcomes make changes applied, stale, conflict or reverted") {
+  WorkDb work(freshDb("decisions-apply.db"));
+  auto& db = work.db();
+  seed(db);
+  DecisionStore store(db);
+  store.set({{"lead-2", "email", "a@example.com"}, {"lead-9", "firstName", "Ann"}}, Decision::kApproved, "t");
+  db.exec(
+      "INSERT INTO apply_log(lead_id, field, outcome, new_value, applied_at, apply_run) VALUES "
+      " ('lead-2', 'email', 'written', 'a@example.com', 't', 1), ('lead-9', 'firstName', 'stale', 'Ann', "
+      "'t', 1),"
+      " ('lead-1', 'phone', 'conflict', '+14155550134', 't', 1),"
+      " ('lead-1', 'ghlContactId', 'reverted', 'ccccccccccccccc1', 't', 1);");
+  auto st = statesOf(store);
+  CHECK((st["lead-2/email"] == ChangeState::kApplied));
+  CHECK((st["lead-9/firstName"] == ChangeState::kStale));
+  CHECK((st["lead-1/phone"] == ChangeState::kConflict));
+  CHECK((st["lead-1/ghlContactId"] == ChangeState::kReverted));
+  // A re-plan drops the settled fields from plan_item (dropApplied): they still count, from apply_log.
+  db.exec(
+      "DELETE FROM plan_item WHERE lead_id = 'lead-2'; UPDATE plan_lead SET status = 'applied' WHERE lead_id "
+      "= 'lead-2'");
+  CHECK((store.reconcile({}) == 1));
+  st = statesOf(store);
+  CHECK((st["lead-2/email"] == ChangeState::kApplied));
+  CHECK((statesOf(store, {"client-a"}).size() == 6));
+}
+
+TEST_CASE("decision store: a re-plan keeps the decisions of unchanged changes and drops the others") {
+  WorkDb work(freshDb("decisions-replan.db"));
+  auto& db = work.db();
+  seed(db);
+  DecisionStore store(db);
+  store.set({{"lead-1", "phone", "+14155550134"},
+             {"lead-2", "email", "a@example.com"},
+             {"lead-9", "firstName", "Ann"}},
+            Decision::kRejected, "t");
+  // The new plan: lead-2's email is another value now, lead-9's first name is no longer planned.
+  db.exec(
+      "UPDATE plan_item SET new_value = 'b@example.com' WHERE lead_id = 'lead-2';"
+      "DELETE FROM plan_item WHERE lead_id = 'lead-9';");
+  SUBCASE("reconcile in the scope of the re-plan only") {
+    CHECK((store.reconcile({"client-a"}) == 1));
+    CHECK((db.execAndGet(
+                 "SELECT group_concat(lead_id || '/' || field, ' ') FROM (SELECT * FROM decision ORDER BY 1)")
+               .getString() == "lead-1/phone lead-9/firstName"));
+  }
+  SUBCASE("reconcile of every tenant") {
+    CHECK((store.reconcile({}) == 2));
+    const auto st = statesOf(store);
+    CHECK((st.at("lead-1/phone") == ChangeState::kRejected));
+    CHECK((st.at("lead-2/email") == ChangeState::kProposed));
+  }
+}
+
+TEST_CASE("decision store: a failed set stores nothing") {
+  WorkDb work(freshDb("decisions-atomic.db"));
+  auto& db = work.db();
+  seed(db);
+  DecisionStore store(db);
+  db.exec(
+      "CREATE TRIGGER no_lead9 BEFORE INSERT ON decision WHEN NEW.lead_id = 'lead-9' "
+      "BEGIN SELECT RAISE(ABORT, 'refused'); END");
+  CHECK_THROWS(store.set({{"lead-1", "phone", "+14155550134"}, {"lead-9", "firstName", "Ann"}},
+                         Decision::kApproved, "t"));
+  CHECK((db.execAndGet("SELECT count(*) FROM decision").getInt() == 0));
+}
+
+namespace {
+struct FakePlanned {
+  std::string id;
+  std::map<std::string, std::string> fields;
+};
+}  // namespace
+
+TEST_CASE("holdBackByDecision: drops rejected changes (linkage included), or all but approved") {
+  WorkDb work(freshDb("decisions-filter.db"));
+  auto& db = work.db();
+  seed(db);
+  const auto planned = [] {
+    return std::vector<FakePlanned>{{"lead-1",
+                                     {{"ghlContactId", "ccccccccccccccc1"},
+                                      {"phone", "+14155550134"},
+                                      {"enrichmentStatus", "enriched"},
+                                      {"enrichmentSource", "ghl"},
+                                      {"enrichedAt", "(time of write)"}}},
+                                    {"lead-2", {{"email", "a@example.com"}}},
+                                    {"lead-9", {{"firstName", "Ann"}}}};
+  };
+  DecisionStore(db).set({{"lead-1", "phone", "+14155550134"}}, Decision::kRejected, "t");
+  DecisionStore(db).set({{"lead-2", "email", "a@example.com"}}, Decision::kApproved, "t");
+  auto p = planned();
+  CHECK((holdBackByDecision(db, {}, p, false) == 4));
+  REQUIRE(p.size() == 3);
+  CHECK((p[0].fields.size() == 1));
+  CHECK((p[0].fields.count("ghlContactId") == 1));
+  p = planned();
+  CHECK((holdBackByDecision(db, {}, p, true) == 6));
+  REQUIRE(p.size() == 1);
+  CHECK((p[0].id == "lead-2"));
+  DecisionStore(db).set({{"lead-1", "ghlContactId", "ccccccccccccccc1"}}, Decision::kRejected, "t");
+  p = planned();
+  CHECK((holdBackByDecision(db, {}, p, false) == 5));
+  CHECK((p.size() == 2));
+}
+
+TEST_CASE("--leads-file: one id per line, # comments and blank lines ignored, hostile lines refused") {
+  CHECK((parseLeadIds("lead-1\n# a comment\n\n  lead-2  # trailing comment\r\nlead-3") ==
+         std::vector<std::string>{"lead-1", "lead-2", "lead-3"}));
+  CHECK((parseLeadIds("").empty()));
+  CHECK_THROWS_AS(parseLeadIds("lead-1\nbad\x01id\n"), FatalError);
+  CHECK_THROWS_AS(parseLeadIds(std::string(201, 'a')), FatalError);
+}
