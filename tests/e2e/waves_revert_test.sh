@@ -129,16 +129,40 @@ stale=$(e2e_sqlite "SELECT i.lead_id FROM plan_item i JOIN plan_lead p USING (le
 [[ -n "$stale" ]] || e2e_fail "no lead of the other tenant with a planned firstName and another field"
 e2e_psql "UPDATE \"Lead\" SET \"firstName\" = 'Appfilled' WHERE id = '$stale'" >/dev/null
 
-# A later apply of everything never writes a reverted value again.
-gb apply --yes; assert_rc 0 "apply everything"
+# A wave that writes a lead's link and first name, then a wave of its other fields: the second
+# still re-checks the link's contact although the link is not in it. The application moves the
+# contact to another lead in between: the rest of that lead is a conflict, nothing written.
+guarded=$(e2e_sqlite "SELECT lead_id FROM plan_item i JOIN plan_lead p USING (lead_id) WHERE p.client_id = '$other'
+                      AND i.field = 'ghlContactId' AND lead_id <> '$stale'
+                      AND EXISTS (SELECT 1 FROM plan_item j WHERE j.lead_id = i.lead_id AND j.field = 'firstName')
+                      AND EXISTS (SELECT 1 FROM plan_item j WHERE j.lead_id = i.lead_id AND j.field NOT IN ('firstName', 'ghlContactId'))
+                      ORDER BY lead_id LIMIT 1")
+[[ -n "$guarded" ]] || e2e_fail "no lead of the other tenant with a planned link, firstName and another field"
+gb apply --yes --client-id "$other" --field firstName; assert_rc 0 "wave 3"
 assert_contains "$GB_OUT" "wave 3: wrote"
+assert_eq "firstName ghlContactId" "$(e2e_sqlite "SELECT group_concat(field, ' ') FROM (SELECT field FROM journal
+                                                 WHERE wave = 3 AND lead_id = '$guarded' ORDER BY field)")" \
+  "a field brings its planned link"
+contact=$(e2e_psql "SELECT \"ghlContactId\" FROM \"Lead\" WHERE id = '$guarded'")
+e2e_psql "UPDATE \"Lead\" SET \"ghlContactId\" = NULL WHERE id = '$guarded';
+          INSERT INTO \"Lead\"(id, \"clientId\", \"ghlContactId\", \"createdAt\", \"updatedAt\")
+          VALUES ('zz-app-lead', '$other', '$contact', now(), now())" >/dev/null
+guarded_row=$(e2e_psql "SELECT md5(ROW(l.*)::text) FROM \"Lead\" l WHERE id = '$guarded'")
+
+# A later apply of everything (wave 4) never writes a reverted value again.
+gb apply --yes; assert_rc 0 "apply everything"
+assert_contains "$GB_OUT" "wave 4: wrote"
+assert_eq "$guarded_row" "$(e2e_psql "SELECT md5(ROW(l.*)::text) FROM \"Lead\" l WHERE id = '$guarded'")" \
+  "nothing filled from a contact another lead holds now"
+assert_eq conflict "$(e2e_sqlite "SELECT group_concat(DISTINCT outcome) FROM apply_log a WHERE lead_id = '$guarded'
+                                  AND field NOT IN ('firstName', 'ghlContactId')")" "the rest of that lead is a conflict"
 assert_eq 0 "$(e2e_psql "SELECT count(*) FROM \"Lead\" l JOIN snap0 s0 USING (id) WHERE false $(
   for c in $cols; do
     f=${c//\"/}
     printf " OR (EXISTS (SELECT 1 FROM w1 WHERE w1.lead_id = l.id AND w1.field = '%s') AND l.%s IS DISTINCT FROM s0.%s)" "$f" "$c" "$c"
   done)")" "reverted values stay reverted"
-assert_eq 0 "$(e2e_sqlite "SELECT count(*) FROM journal WHERE wave = 3 AND lead_id || field IN
-                           (SELECT lead_id || field FROM journal WHERE wave = 1)")" "wave 3 rewrote nothing of wave 1"
+assert_eq 0 "$(e2e_sqlite "SELECT count(*) FROM journal WHERE wave > 2 AND lead_id || field IN
+                           (SELECT lead_id || field FROM journal WHERE wave = 1)")" "later waves rewrote nothing of wave 1"
 assert_eq "firstName=stale" "$(e2e_sqlite "SELECT field || '=' || outcome FROM apply_log WHERE lead_id = '$stale' AND outcome <> 'written'")" \
   "only the application's field is stale"
 assert_eq "Appfilled" "$(e2e_psql "SELECT \"firstName\" FROM \"Lead\" WHERE id = '$stale'")" "the application's value kept"
