@@ -169,6 +169,10 @@ std::string revertSql(const std::vector<const FieldSpec*>& fields) {
 
 ExitCode runRevert(const RevertOptions& opts, const Log& log) {
   if (opts.wave < 1) throw usageError("WAVE must be a wave number printed by apply (1 or more)");
+  if (!opts.common.client_ids.empty())
+    throw usageError(
+        "revert takes no --client-id: it restores a whole wave (apply --client-id makes a wave of one "
+        "tenant)");
   if (opts.batch_size < 1 || opts.batch_size > 10000)
     throw usageError("--batch-size must be between 1 and 10000");
   AppDb app(resolveDatabaseUrl(opts.database_url), &log);
