@@ -3,6 +3,7 @@
 #include <rapidjson/ostreamwrapper.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <iostream>
 #include <map>
 #include <set>

@@ -1,5 +1,6 @@
 #include "wave_select.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -88,7 +89,9 @@ std::string describeSelection(const WaveSelection& sel) {
   const char* sep = "";
   if (!sel.fields.empty()) {
     s << "fields";
-    for (const auto& f : selectedFields(sel)) s << " " << f;
+    for (const auto& f : std::set<std::string>(sel.fields.begin(), sel.fields.end())) s << " " << f;
+    if (std::find(sel.fields.begin(), sel.fields.end(), names::kFieldPhone) != sel.fields.end())
+      s << " (with its enrichment)";
     sep = "; ";
   }
   if (sel.sample < 1) s << sep << "sample " << sel.sample, sep = "; ";

@@ -112,6 +112,8 @@ TEST_CASE("--field keeps the fields asked, phone brings enrichment, any field br
   CHECK(selectWave(plan, {{}, 0, 1.0}).size() == 3);
   CHECK(describeSelection({}) == "every planned value");
   CHECK(describeSelection({{kFieldEmail}, 50, 0.1}) == "fields email; sample 0.1; limit 50");
+  CHECK(describeSelection({{kFieldPhone, kFieldEmail}, 0, 1.0}) ==
+        "fields email phone (with its enrichment)");
 }
 
 TEST_CASE("a bad selection is a usage error naming the flag") {
