@@ -169,6 +169,27 @@ assert_eq "firstName=stale" "$(e2e_sqlite "SELECT field || '=' || outcome FROM a
 assert_eq "Appfilled" "$(e2e_psql "SELECT \"firstName\" FROM \"Lead\" WHERE id = '$stale'")" "the application's value kept"
 assert_eq "$(($(e2e_sqlite "SELECT count(*) FROM plan_item WHERE lead_id = '$stale'") - 1))" \
   "$(e2e_sqlite "SELECT count(*) FROM journal WHERE lead_id = '$stale'")" "the rest of the row written (and journaled)"
+
+# Revert stops cleanly between batches (SIGTERM: exit 143, its run interrupted, what was committed
+# recorded), and the same command finishes the wave. GHLB_TEST_PAUSE_MS holds it after each batch.
+GHLB_TEST_PAUSE_MS=120000 "$GHLB_BIN/ghl-backfill" revert 4 --yes --batch-size 1 --work-db "$WORK_DB" \
+  >"$E2E_DIR/bg.out" 2>"$E2E_DIR/bg.err" &
+bg=$!
+for ((i = 0; i < 1200; i++)); do
+  [[ "$(sqlite3 -batch -cmd '.timeout 5000' "$WORK_DB" "SELECT count(*) >= 1 FROM journal WHERE wave = 4 AND reverted_at IS NOT NULL" 2>/dev/null)" == 1 ]] && break
+  kill -0 "$bg" 2>/dev/null || e2e_fail "revert ended before its first batch was recorded"
+  sleep 0.05
+done
+kill -TERM "$bg"
+rc=0
+wait "$bg" || rc=$?
+cat "$E2E_DIR/bg.out" "$E2E_DIR/bg.err" >>"$E2E_DIR/all-output.log"
+assert_eq 143 "$rc" "revert stopped by SIGTERM"
+assert_eq interrupted "$(e2e_sqlite "SELECT status FROM stage_run WHERE stage = 'revert' ORDER BY id DESC LIMIT 1")" "revert run interrupted"
+[[ $(e2e_sqlite "SELECT count(*) FROM journal WHERE wave = 4 AND reverted_at IS NULL") -gt 0 ]] || e2e_fail "the stopped revert was not partial"
+gb revert 4 --yes; assert_rc 0 "revert 4 continues"
+assert_eq 0 "$(e2e_sqlite "SELECT count(*) FROM journal WHERE wave = 4 AND reverted_at IS NULL")" "wave 4 reverted entirely"
+assert_eq 0 "$(e2e_sqlite "SELECT count(*) FROM journal WHERE wave = 4 AND revert_outcome <> 'restored'")" "nothing of wave 4 changed since"
 gb plan; assert_rc 0 "plan after revert"
 assert_eq 0 "$(e2e_sqlite "SELECT count(*) FROM plan_item i JOIN journal j ON j.lead_id = i.lead_id AND j.field = i.field
                            WHERE j.revert_outcome = 'restored'")" "plan shows reverted values as settled"
