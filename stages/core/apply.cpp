@@ -1,9 +1,8 @@
 #include "apply.h"
 
-#include <poll.h>
-#include <unistd.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
-#include <cerrno>
 #include <iostream>
 #include <map>
 #include <set>
@@ -11,6 +10,7 @@
 #include "app_db.h"
 #include "app_identity.h"
 #include "clock.h"
+#include "confirm.h"
 #include "decision_store.h"
 #include "error.h"
 #include "fields.h"
@@ -20,95 +20,80 @@
 #include "plan_store.h"
 #include "stop_signal.h"
 #include "text.h"
+#include "wave_select.h"
+#include "wave_store.h"
 #include "work_db.h"
 
 namespace ghlb {
 namespace {
 
-// Columns apply may fill from a contact, in statement parameter order ($3..$7).
-struct Column {
-  const char* field;   // names::kField*
-  const char* column;  // quoted SQL identifier
-};
-constexpr Column kFillColumns[] = {
-    {names::kFieldEmail, names::kLeadEmail},         {names::kFieldPhone, names::kLeadPhone},
-    {names::kFieldFirstName, names::kLeadFirstName}, {names::kFieldLastName, names::kLeadLastName},
-    {names::kFieldCompany, names::kLeadCompany},
-};
+// Index in kFields of the field named NAME (a name of fields.h).
+size_t fieldIndex(const char* name) { return static_cast<size_t>(findField(name) - kFields); }
 
-// One statement per lead. $1 lead id, $2 contact id to link (NULL: no link), $3-$7 values of
-// kFillColumns (NULL: not planned), $8 blank pattern, $9 set enrichment with the phone (when
-// the row's status at write time is not 'not_needed': decided here, in the same statement).
-// Returns one row (none when the lead is gone): ok, then per field (link + 5 columns) whether it
-// was written and the value it held, then whether enrichment was written.
+// One statement per lead, its columns derived from kFields. $1 lead id, $2 the contact of the
+// lead's planned link (NULL: none), which the statement re-checks even when it does not write the
+// link, $3 blank pattern, $4 set enrichment with the phone (when the row's status at write time
+// is not 'not_needed': decided here, in the same statement), then one parameter per link or fill
+// field of kFields in order: the value to write (NULL: not in this wave).
+// Returns one row (none when the lead is gone): ok, whether enrichment was written, the
+// "enrichedAt" it stored (text), then per field of kFields whether it was written and the value it
+// held at write time (text; the journal's before).
 std::string guardedUpdateSql() {
   using namespace names;
-  std::string cur = std::string("SELECT id, (") + kLeadContactId + " IS NULL OR " + kLeadContactId +
-                    " ~ $8) AS m0, " + kLeadContactId + " AS v0";
-  for (int i = 0; i < 5; ++i) {
-    const std::string c = kFillColumns[i].column, n = std::to_string(i + 1);
-    cur += ", (" + c + " IS NULL OR " + c + " ~ $8) AS m" + n + ", " + c + " AS v" + n;
-  }
-  cur +=
-      std::string(", ") + kLeadEnrichmentStatus + " AS est FROM " + kLeadTable + " WHERE id = $1 FOR UPDATE";
-  // ok: the lead may take values from this contact (not a link, or the link is still possible).
-  const std::string ok =
-      std::string("coalesce($2::text IS NULL OR cur.v0 = $2 OR (cur.m0 AND NOT EXISTS (SELECT 1 FROM ") +
-      kLeadTable + " o WHERE o." + kLeadContactId + " = $2 AND o.id <> $1)), false)";
-  std::string w = "SELECT cur.*, " + ok + " AS ok FROM cur";
-  std::string flags = "SELECT d.*, d.ok AND $2::text IS NOT NULL AND d.m0 AS w0";
-  for (int i = 1; i <= 5; ++i) {
-    const std::string n = std::to_string(i);
-    flags += ", d.ok AND $" + std::to_string(i + 2) + "::text IS NOT NULL AND d.m" + n + " AS w" + n;
-  }
-  flags +=
-      std::string(", d.ok AND $4::text IS NOT NULL AND d.m2 AND $9::boolean AND d.est IS DISTINCT FROM '") +
-      kNotNeededStatus + "' AS we FROM d";
   const std::string now = "(now() AT TIME ZONE 'UTC')";
-  std::string set =
-      std::string(kLeadContactId) + " = CASE WHEN f.w0 THEN $2 ELSE l." + kLeadContactId + " END";
-  for (int i = 1; i <= 5; ++i) {
-    const std::string c = kFillColumns[i - 1].column;
-    set += ", " + c + " = CASE WHEN f.w" + std::to_string(i) + " THEN $" + std::to_string(i + 2) +
-           " ELSE l." + c + " END";
+  const size_t link = fieldIndex(kFieldContactId), phone = fieldIndex(kFieldPhone),
+               status = fieldIndex(kFieldEnrichmentStatus);
+  const std::string enriched_at = findField(kFieldEnrichedAt)->column;
+  std::string cur = "SELECT id", flags = "SELECT d.*", set, any,
+              out = "SELECT f.ok, f.we, (SELECT at FROM upd)";
+  std::string phone_param;
+  int param = 5;
+  for (size_t i = 0; i < std::size(kFields); ++i) {
+    const FieldSpec& f = kFields[i];
+    const std::string c = f.column, n = std::to_string(i);
+    cur += ", " + c + "::text AS v" + n;
+    if (f.kind == FieldKind::kEnrichment) {
+      // Set with a written phone: names::kEnrichedStatus, kEnrichmentSourceGhl, or the time.
+      const std::string value =
+          i == fieldIndex(kFieldEnrichedAt) ? now : "'" + std::string(enrichmentValue(f.name)) + "'";
+      set += ", " + c + " = CASE WHEN f.we THEN " + value + " ELSE l." + c + " END";
+      out += ", f.we, f.v" + n;
+      continue;
+    }
+    const std::string p = "$" + std::to_string(param++);
+    if (i == phone) phone_param = p;
+    cur += ", (" + c + " IS NULL OR " + c + " ~ $3) AS m" + n;
+    flags += ", d.ok AND " + p + "::text IS NOT NULL AND d.m" + n + " AS w" + n;
+    set += ", " + c + " = CASE WHEN f.w" + n + " THEN " + p + " ELSE l." + c + " END";
+    any += (any.empty() ? "f.w" : " OR f.w") + n;
+    out += ", f.w" + n + ", f.v" + n;
   }
-  set += std::string(", ") + kLeadEnrichmentStatus + " = CASE WHEN f.we THEN '" + kEnrichedStatus +
-         "' ELSE l." + kLeadEnrichmentStatus + " END";
-  set += std::string(", ") + kLeadEnrichmentSource + " = CASE WHEN f.we THEN '" + kEnrichmentSourceGhl +
-         "' ELSE l." + kLeadEnrichmentSource + " END";
-  set += std::string(", ") + kLeadEnrichedAt + " = CASE WHEN f.we THEN " + now + " ELSE l." +
-         kLeadEnrichedAt + " END";
+  cur += std::string(" FROM ") + kLeadTable + " WHERE id = $1 FOR UPDATE";
+  // ok: the lead may take values from this contact (no planned link, or the link is still possible).
+  const std::string l = std::to_string(link);
+  const std::string ok = "coalesce($2::text IS NULL OR cur.v" + l + " = $2 OR (cur.m" + l +
+                         " AND NOT EXISTS (SELECT 1 FROM " + kLeadTable + " o WHERE o." + kLeadContactId +
+                         " = $2 AND o.id <> $1)), false)";
+  flags += ", d.ok AND " + phone_param + "::text IS NOT NULL AND d.m" + std::to_string(phone) +
+           " AND $4::boolean AND d.v" + std::to_string(status) + " IS DISTINCT FROM '" + kNotNeededStatus +
+           "' AS we FROM d";
   set += std::string(", ") + kUpdatedAt + " = " + now;
-  return "WITH cur AS (" + cur + "), d AS (" + w + "), f AS (" + flags + "), upd AS (UPDATE " + kLeadTable +
-         " l SET " + set +
-         " FROM f WHERE l.id = f.id AND (f.w0 OR f.w1 OR f.w2 OR f.w3 OR f.w4 OR f.w5) "
-         "RETURNING l.id) SELECT f.ok, f.w0, f.v0, f.w1, f.v1, f.w2, f.v2, f.w3, f.v3, f.w4, f.v4, f.w5, "
-         "f.v5, "
-         "f.we, (SELECT count(*) FROM upd) FROM f";
+  return "WITH cur AS (" + cur + "), d AS (SELECT cur.*, " + ok + " AS ok FROM cur), f AS (" + flags +
+         "), upd AS (UPDATE " + kLeadTable + " l SET " + set.substr(2) + " FROM f WHERE l.id = f.id AND (" +
+         any + ") RETURNING l." + enriched_at + "::text AS at) " + out + " FROM f";
 }
-
-struct PlannedLead {
-  std::string id;
-  std::string client_id;
-  std::map<std::string, std::string> fields;  // field -> new value (not yet in apply_log)
-};
 
 struct FieldResult {
   std::string lead_id, client_id, field, outcome, new_value;
+  // For a written value, the journal's: what the field held at write time, and what was written.
+  std::optional<std::string> before;
+  std::string after;
 };
 
 std::optional<std::string> optField(const pqxx::field& f) {
   if (f.is_null()) return std::nullopt;
   return f.as<std::string>();
 }
-
-const char* param(const std::map<std::string, std::string>& m, const char* field) {
-  const auto it = m.find(field);
-  return it == m.end() ? nullptr : it->second.c_str();
-}
-
-const char* const kEnrichmentFields[] = {names::kFieldEnrichmentStatus, names::kFieldEnrichmentSource,
-                                         names::kFieldEnrichedAt};
 
 // Runs the guarded statement for one lead inside tx; appends one result per planned field, and
 // for the enrichment trio whenever the statement wrote it.
@@ -118,7 +103,7 @@ void applyLead(pqxx::work& tx, const PlannedLead& lead, bool prepared, std::vect
   const auto add = [&](const std::string& field, const char* outcome) {
     const auto it = lead.fields.find(field);
     out.push_back({lead.id, lead.client_id, field, outcome,
-                   it != lead.fields.end() ? it->second : enrichmentValue(field)});
+                   it != lead.fields.end() ? it->second : enrichmentValue(field), std::nullopt, ""});
   };
   // Defence in depth: a value that is not clean text never reaches PostgreSQL (plan reports it).
   const auto contact = f.find(names::kFieldContactId);
@@ -131,19 +116,27 @@ void applyLead(pqxx::work& tx, const PlannedLead& lead, bool prepared, std::vect
     add(field, apply_outcome::kInvalidValue);
     f.erase(field);
     if (field == names::kFieldPhone)
-      for (const char* e : kEnrichmentFields)
-        if (f.erase(e)) add(e, apply_outcome::kInvalidValue);
+      for (const auto& e : kFields)
+        if (e.kind == FieldKind::kEnrichment && f.erase(e.name)) add(e.name, apply_outcome::kInvalidValue);
   }
   if (f.empty()) return;
   // Enrichment goes with every phone write; the statement checks the status at write time.
   const bool enrich = f.count(names::kFieldPhone) > 0;
-  const auto exec = [&](const auto&... a) {
-    return prepared ? tx.exec_prepared("ghlb_apply", a...) : tx.exec_params(guardedUpdateSql(), a...);
-  };
-  const auto rows =
-      exec(lead.id, param(f, names::kFieldContactId), param(f, names::kFieldEmail),
-           param(f, names::kFieldPhone), param(f, names::kFieldFirstName), param(f, names::kFieldLastName),
-           param(f, names::kFieldCompany), pgBlankPattern(), enrich);
+  // The contact re-checked: the link written now, else the lead's planned link (settled or not in
+  // this wave), so that no value is filled once another lead holds the contact.
+  const char* guard = contact != f.end()  ? contact->second.c_str()
+                      : lead.link_contact ? lead.link_contact->c_str()
+                                          : nullptr;
+  std::vector<const char*> values;  // one per link or fill field of kFields, in order
+  for (const auto& spec : kFields) {
+    if (spec.kind == FieldKind::kEnrichment) continue;
+    const auto it = f.find(spec.name);
+    values.push_back(it == f.end() ? nullptr : it->second.c_str());
+  }
+  const auto dyn = pqxx::prepare::make_dynamic_params(values);
+  const auto rows = prepared
+                        ? tx.exec_prepared("ghlb_apply", lead.id, guard, pgBlankPattern(), enrich, dyn)
+                        : tx.exec_params(guardedUpdateSql(), lead.id, guard, pgBlankPattern(), enrich, dyn);
   if (rows.empty()) {
     for (const auto& [field, v] : f) add(field, apply_outcome::kGone);
     return;
@@ -153,32 +146,46 @@ void applyLead(pqxx::work& tx, const PlannedLead& lead, bool prepared, std::vect
     for (const auto& [field, v] : f) add(field, apply_outcome::kConflict);
     return;
   }
-  const char* fields[] = {names::kFieldContactId, names::kFieldEmail,    names::kFieldPhone,
-                          names::kFieldFirstName, names::kFieldLastName, names::kFieldCompany};
+  const bool enriched = r[1].as<bool>();
+  const auto enriched_at = optField(r[2]);
+  // Per field of kFields: columns 3 + 2i (written) and 4 + 2i (value at write time).
   const char* phone_outcome = nullptr;
-  for (int i = 0; i < 6; ++i) {
-    if (!f.count(fields[i])) continue;
-    const char* o = fieldOutcome(r[1 + 2 * i].as<bool>(), optField(r[2 + 2 * i]), f.at(fields[i]));
-    if (i == 2) phone_outcome = o;
-    add(fields[i], o);
+  for (size_t i = 0; i < std::size(kFields); ++i) {
+    const FieldSpec& spec = kFields[i];
+    if (spec.kind == FieldKind::kEnrichment || !f.count(spec.name)) continue;
+    const int col = 3 + 2 * static_cast<int>(i);
+    const auto before = optField(r[col + 1]);
+    const char* o = fieldOutcome(r[col].as<bool>(), before, f.at(spec.name));
+    if (spec.name == std::string_view(names::kFieldPhone)) phone_outcome = o;
+    add(spec.name, o);
+    if (o == std::string_view(apply_outcome::kWritten)) {
+      out.back().before = before;
+      out.back().after = f.at(spec.name);
+    }
   }
   // Enrichment follows the phone and the status at write time: written with it (planned or not:
   // the status may have left 'not_needed' since the snapshot), stale when planned but the status
   // turned 'not_needed' meanwhile, else whatever became of the phone.
-  const bool enriched = r[13].as<bool>();
   const bool phone_written = phone_outcome && std::string_view(phone_outcome) == apply_outcome::kWritten;
   const char* enrichment = enriched                            ? apply_outcome::kWritten
                            : (phone_written || !phone_outcome) ? apply_outcome::kStale
                                                                : phone_outcome;
-  for (const char* e : kEnrichmentFields)
-    if (f.count(e) || enriched) add(e, enrichment);
+  for (size_t i = 0; i < std::size(kFields); ++i) {
+    const FieldSpec& spec = kFields[i];
+    if (spec.kind != FieldKind::kEnrichment || !(f.count(spec.name) || enriched)) continue;
+    add(spec.name, enrichment);
+    if (!enriched) continue;
+    out.back().before = optField(r[4 + 2 * static_cast<int>(i)]);
+    out.back().after = spec.name == std::string_view(names::kFieldEnrichedAt) ? enriched_at.value_or("")
+                                                                              : enrichmentValue(spec.name);
+  }
 }
 
 std::vector<PlannedLead> loadPlanned(SQLite::Database& db, const std::vector<std::string>& ids) {
   SQLite::Statement q(
       db,
-      "SELECT p.lead_id, p.client_id, i.field, i.new_value FROM plan_lead p "
-      "JOIN plan_item i USING (lead_id) WHERE p.status = 'fill' "
+      "SELECT p.lead_id, p.client_id, i.field, i.new_value, CASE WHEN p.link = 1 THEN p.contact_id END "
+      "FROM plan_lead p JOIN plan_item i USING (lead_id) WHERE p.status = 'fill' "
       "AND " +
           clientScope("p.client_id") +
           " "
@@ -188,7 +195,8 @@ std::vector<PlannedLead> loadPlanned(SQLite::Database& db, const std::vector<std
   std::vector<PlannedLead> out;
   while (q.executeStep()) {
     const std::string id = q.getColumn(0).getString();
-    if (out.empty() || out.back().id != id) out.push_back({id, q.getColumn(1).getString(), {}});
+    if (out.empty() || out.back().id != id)
+      out.push_back({id, q.getColumn(1).getString(), {}, optionalText(q.getColumn(4))});
     out.back().fields[q.getColumn(2).getString()] = q.getColumn(3).getString();
   }
   return out;
@@ -230,34 +238,17 @@ void warnUnfinishedByTenant(SQLite::Database& db, const std::vector<std::string>
   }
 }
 
-// SQLSTATE class 42 (privileges, undefined table or column, syntax): retrying cannot fix it.
-// libpqxx 6 leaves sqlstate() empty but throws the class's exception type: check both.
-bool isPermissionDenied(const pqxx::sql_error& e) {
-  return dynamic_cast<const pqxx::insufficient_privilege*>(&e) != nullptr || e.sqlstate() == "42501";
-}
-
-bool unretryable(const pqxx::sql_error& e) {
-  return isPermissionDenied(e) || dynamic_cast<const pqxx::syntax_error*>(&e) != nullptr ||
-         e.sqlstate().rfind("42", 0) == 0;
-}
-
-[[noreturn]] void throwUnretryable(const pqxx::sql_error& e) {
-  if (isPermissionDenied(e))
-    throw FatalError(std::string("the database role lacks UPDATE permission on table ") + names::kLeadTable +
-                     " (SQLSTATE 42501): grant it (GRANT SELECT, UPDATE ON " + names::kLeadTable +
-                     " TO <role>), then run apply again");
-  throw FatalError(
-      "the application database refused apply's statement (SQLSTATE class 42): check its schema "
-      "against schema/app_db.sql, then run apply again");
-}
-
-void recordResults(SQLite::Database& db, const std::vector<FieldResult>& results, std::int64_t run) {
+// The batch's outcomes in apply_log and its written values in the wave's journal, in one SQLite
+// transaction: both or neither are kept.
+void recordResults(SQLite::Database& db, const std::vector<FieldResult>& results, std::int64_t run,
+                   std::int64_t wave) {
   SQLite::Transaction tx(db);
   SQLite::Statement ins(
       db,
       "INSERT OR REPLACE INTO apply_log(lead_id, field, outcome, new_value, applied_at, apply_run) "
       "VALUES (?, ?, ?, ?, ?, ?)");
   const std::string now = isoNowUtc();
+  std::vector<JournalRow> journal;
   for (const auto& r : results) {
     ins.bind(1, r.lead_id);
     ins.bind(2, r.field);
@@ -267,7 +258,9 @@ void recordResults(SQLite::Database& db, const std::vector<FieldResult>& results
     ins.bind(6, static_cast<std::int64_t>(run));
     ins.exec();
     ins.reset();
+    if (r.outcome == apply_outcome::kWritten) journal.push_back({r.lead_id, r.field, r.before, r.after});
   }
+  WaveStore(db).journal(wave, journal);
   tx.commit();
 }
 
@@ -313,7 +306,8 @@ PlanRecord choosePlan(SQLite::Database& db, const ApplyOptions& opts) {
 }
 
 // One paragraph, counts only: what apply is about to write.
-std::string writeSummary(const PlanRecord& plan, const std::vector<PlannedLead>& planned) {
+std::string writeSummary(const PlanRecord& plan, const WaveSelection& sel,
+                         const std::vector<PlannedLead>& planned) {
   std::map<std::string, std::int64_t> by_field;
   std::set<std::string> tenants;
   std::int64_t values = 0;
@@ -325,9 +319,10 @@ std::string writeSummary(const PlanRecord& plan, const std::vector<PlannedLead>&
     }
   }
   std::string out = "Apply plan " + std::to_string(plan.id) + " (made " + plan.created_at +
-                    ", inputs unchanged) will write " + std::to_string(values) + " values to " +
-                    std::to_string(planned.size()) + " leads of " + std::to_string(tenants.size()) +
-                    " tenant" + (tenants.size() == 1 ? "" : "s") + " in the application database:";
+                    ", inputs unchanged; " + describeSelection(sel) + ") will write " +
+                    std::to_string(values) + " values to " + std::to_string(planned.size()) + " leads of " +
+                    std::to_string(tenants.size()) + " tenant" + (tenants.size() == 1 ? "" : "s") +
+                    " in the application database:";
   const char* sep = " ";
   for (const auto& [field, n] : by_field) {
     out += sep + field + " " + std::to_string(n);
@@ -336,37 +331,56 @@ std::string writeSummary(const PlanRecord& plan, const std::vector<PlannedLead>&
   return out + ". Each value fills a field only if it is still empty at write time.";
 }
 
-// Asks for "yes" on a terminal; without one, refuses (exit 2) unless --yes, like `terraform
-// apply -input=false`. --dry-run and an empty plan never ask.
-// False when the operator answered anything but "yes" (exit 1, like terraform, but no error: the
-// tool did not fail). Ctrl-C at the prompt throws StopRequested (exit 130/143).
-bool confirm(const ApplyOptions& opts, const PlanRecord& plan, const std::vector<PlannedLead>& planned) {
-  if (opts.yes || opts.dry_run || planned.empty()) return true;
-  if (!isatty(STDIN_FILENO))
-    throw FatalError(
-        "apply writes to the application database and asks for confirmation, but there is no terminal: "
-        "review the plan, then pass --yes",
-        ExitCode::kUsage);
-  std::cout << "\n"
-            << writeSummary(plan, planned)
-            << "\n\nDo you want to write these values? Only 'yes' will be accepted: " << std::flush;
-  // The stop handlers use SA_RESTART, so a blocked read would outlive Ctrl-C: wait in poll(), which
-  // a signal always interrupts, and read only once a line is there.
-  for (;;) {
-    if (stopRequested()) throw StopRequested();
-    pollfd in{STDIN_FILENO, POLLIN, 0};
-    const int ready = ::poll(&in, 1, 200);
-    if (ready > 0 || (ready < 0 && errno != EINTR)) break;
-  }
-  std::string answer;
-  const bool read = static_cast<bool>(std::getline(std::cin, answer));
-  if (stopRequested()) throw StopRequested();
-  if (read && answer == "yes") return true;
-  std::cout << "apply cancelled: nothing was written (only the answer 'yes' writes)" << std::endl;
-  return false;
+// The wave's selection as stored in wave.selection: ids and numbers only.
+std::string selectionJson(const ApplyOptions& opts, const WaveSelection& sel, std::size_t leads) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  const auto strings = [&w](const char* key, const std::vector<std::string>& values) {
+    w.Key(key);
+    w.StartArray();
+    for (const auto& v : values) w.String(v.c_str());
+    w.EndArray();
+  };
+  w.StartObject();
+  strings("client_ids", opts.common.client_ids);
+  const auto fields = selectedFields(sel);
+  strings("fields", std::vector<std::string>(fields.begin(), fields.end()));
+  w.Key("only_approved");
+  w.Bool(opts.only_approved);
+  w.Key("limit");
+  w.Int64(sel.limit);
+  w.Key("sample");
+  w.Double(sel.sample);
+  w.Key("leads");
+  w.Uint64(leads);
+  w.EndObject();
+  return buf.GetString();
 }
 
 }  // namespace
+
+// SQLSTATE class 42 (privileges, undefined table or column, syntax): retrying cannot fix it.
+// libpqxx 6 leaves sqlstate() empty but throws the class's exception type: check both.
+namespace {
+bool isPermissionDenied(const pqxx::sql_error& e) {
+  return dynamic_cast<const pqxx::insufficient_privilege*>(&e) != nullptr || e.sqlstate() == "42501";
+}
+}  // namespace
+
+bool unretryableSqlError(const pqxx::sql_error& e) {
+  return isPermissionDenied(e) || dynamic_cast<const pqxx::syntax_error*>(&e) != nullptr ||
+         e.sqlstate().rfind("42", 0) == 0;
+}
+
+void throwUnretryable(const pqxx::sql_error& e, const std::string& command) {
+  if (isPermissionDenied(e))
+    throw FatalError(std::string("the database role lacks UPDATE permission on table ") + names::kLeadTable +
+                     " (SQLSTATE 42501): grant it (GRANT SELECT, UPDATE ON " + names::kLeadTable +
+                     " TO <role>), then run " + command + " again");
+  throw FatalError("the application database refused " + command +
+                   "'s statement (SQLSTATE class 42): check its schema against schema/app_db.sql, then run " +
+                   command + " again");
+}
 
 const char* fieldOutcome(bool written, const std::optional<std::string>& current,
                          const std::string& planned) {
@@ -378,6 +392,8 @@ const char* fieldOutcome(bool written, const std::optional<std::string>& current
 ExitCode runApply(const ApplyOptions& opts, const Log& log) {
   if (opts.batch_size < 1 || opts.batch_size > 10000)
     throw usageError("--batch-size must be between 1 and 10000");
+  const WaveSelection sel{opts.fields, opts.limit, opts.sample};
+  validateSelection(sel);
   AppDb app(resolveDatabaseUrl(opts.database_url), &log);
   app.checkSchema();
   app.checkAccess(/*write=*/true);
@@ -395,12 +411,25 @@ ExitCode runApply(const ApplyOptions& opts, const Log& log) {
   if (held)  // review's decisions: rejected changes, and with --only-approved every undecided one
     std::cout << "Held back by review decisions: " << held << " changes ("
               << (opts.only_approved ? "not approved" : "rejected") << "; see 'ghl-backfill review').\n";
-  if (!confirm(opts, plan, planned)) return ExitCode::kFatal;
-  std::int64_t run = 0;
-  if (!opts.dry_run)
+  // The wave: --field, --sample, --limit (last, so that it counts leads the other filters kept).
+  planned = selectWave(std::move(planned), sel);
+  const bool ask = !opts.dry_run && !planned.empty();
+  if (ask && !confirm({"apply", "review the plan, then pass --yes", writeSummary(plan, sel, planned),
+                       "Do you want to write these values?",
+                       "apply cancelled: nothing was written (only the answer 'yes' writes)"},
+                      opts.yes))
+    return ExitCode::kFatal;
+  std::int64_t run = 0, wave = 0;
+  if (!opts.dry_run) {
     run = work.beginRun("apply", jsonObject({{"client_ids", joinIds(opts.common.client_ids)},
                                              {"batch_size", opts.batch_size},
                                              {"plan", plan.id}}));
+    wave = WaveStore(db).begin(plan.id, run, selectionJson(opts, sel, planned.size()));
+  }
+  log.info("wave selected", {{"wave", wave},
+                             {"plan", plan.id},
+                             {"leads", static_cast<std::int64_t>(planned.size())},
+                             {"selection", describeSelection(sel)}});
   // A transaction pooler hands each transaction its own server connection: no named statement.
   if (!app.pooler()) app.conn().prepare("ghlb_apply", guardedUpdateSql());
 
@@ -427,7 +456,7 @@ ExitCode runApply(const ApplyOptions& opts, const Log& log) {
           "lost the connection to the application database during apply: run apply again (what was committed "
           "is kept)");
     } catch (const pqxx::sql_error& e) {
-      if (unretryable(e)) throwUnretryable(e);
+      if (unretryableSqlError(e)) throwUnretryable(e, "apply");
       // A concurrent writer (e.g. a unique "ghlContactId" taken meanwhile) failed the batch:
       // nothing of it was committed. Retry it one lead per transaction to isolate the lead.
       log.warn("batch failed, retrying lead by lead",
@@ -445,20 +474,24 @@ ExitCode runApply(const ApplyOptions& opts, const Log& log) {
             tx.commit();
           results.insert(results.end(), one.begin(), one.end());
         } catch (const pqxx::sql_error& e2) {
-          if (unretryable(e2)) throwUnretryable(e2);
+          if (unretryableSqlError(e2)) throwUnretryable(e2, "apply");
           ++failed_leads;
           log.error("lead failed, left for the next run",
                     {{"lead_id", planned[i].id}, {"sqlstate", e2.sqlstate()}});
         }
       }
     }
-    if (!opts.dry_run) recordResults(db, results, run);
+    if (!opts.dry_run) recordResults(db, results, run, wave);
     for (const auto& r : results) by_field[r.field][r.outcome]++;
     done_leads += static_cast<std::int64_t>(end - start);
     log.info("apply progress", {{"leads", done_leads}, {"of", static_cast<std::int64_t>(planned.size())}});
     testPausePoint();
   }
   printOutcomes(by_field, opts.dry_run, std::cout);
+  if (opts.list_leads) {
+    std::cout << "selected leads (" << planned.size() << "):\n";
+    for (const auto& l : planned) std::cout << "  " << escapeControl(l.id) << "\n";
+  }
   std::vector<std::pair<std::string, std::int64_t>> counts{{"leads", done_leads},
                                                            {"failed_leads", failed_leads}};
   for (const auto& [field, outcomes] : by_field)
@@ -472,8 +505,21 @@ ExitCode runApply(const ApplyOptions& opts, const Log& log) {
     warnUnfinishedByTenant(db, opts.common.client_ids, log);
   }
   const bool again = failed_leads || unfinished;
-  if (!opts.dry_run)
-    work.finishRun(run, interrupted ? "interrupted" : again ? "retryable" : "done", jsonObject(counts));
+  if (!opts.dry_run) {
+    const std::string counts_json = jsonObject(counts);
+    work.finishRun(run, interrupted ? "interrupted" : again ? "retryable" : "done", counts_json);
+    WaveStore(db).finish(wave,
+                         interrupted ? WaveStatus::kInterrupted
+                         : again     ? WaveStatus::kRetryable
+                                     : WaveStatus::kDone,
+                         counts_json);
+    std::int64_t written = 0;
+    for (const auto& [field, outcomes] : by_field)
+      if (const auto it = outcomes.find(apply_outcome::kWritten); it != outcomes.end()) written += it->second;
+    std::cout << "wave " << wave << ": wrote " << written << " values to the application database (plan "
+              << plan.id << "; " << describeSelection(sel) << "; " << done_leads << " of " << planned.size()
+              << " selected leads done); undo with 'ghl-backfill revert " << wave << "'\n";
+  }
   if (interrupted) throw StopRequested();
   return again ? ExitCode::kRetryable : ExitCode::kDone;
 }

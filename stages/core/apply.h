@@ -3,6 +3,8 @@
 // that no other lead holds the contact); what it finds instead is recorded as stale, already_set
 // or conflict. Every outcome goes to apply_log, so a second run writes nothing. Leads whose plan
 // is pending or waiting get nothing, and make apply exit 3 (come back after fetch and plan).
+// Each run that writes is a wave (wave_select.h: --field, --sample, --limit) whose written values
+// are journaled with what they replaced (wave_store.h), for `ghl-backfill revert WAVE`.
 #pragma once
 #include <optional>
 #include <string>
@@ -11,6 +13,10 @@
 #include "exit_code.h"
 #include "log.h"
 #include "options.h"
+
+namespace pqxx {
+class sql_error;
+}
 
 namespace ghlb {
 
@@ -21,11 +27,18 @@ inline constexpr const char* kStale = "stale";                 // filled by some
 inline constexpr const char* kConflict = "conflict";           // contact linked to another lead since plan
 inline constexpr const char* kGone = "gone";                   // lead deleted since extract
 inline constexpr const char* kInvalidValue = "invalid_value";  // not clean text: never sent
+inline constexpr const char* kReverted = "reverted";           // written, then restored by revert
 }  // namespace apply_outcome
 
 // The outcome of one field from what the guarded statement saw. current is the value at write
 // time; planned the value plan computed.
 const char* fieldOutcome(bool written, const std::optional<std::string>& current, const std::string& planned);
+
+// SQLSTATE class 42 (privileges, undefined table or column, syntax): retrying cannot fix it.
+bool unretryableSqlError(const pqxx::sql_error& e);
+// FatalError (exit 1), one line: the role lacks UPDATE on "Lead", or the schema refused COMMAND's
+// statement; then run COMMAND again.
+[[noreturn]] void throwUnretryable(const pqxx::sql_error& e, const std::string& command);
 
 ExitCode runApply(const ApplyOptions& opts, const Log& log);
 

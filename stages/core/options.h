@@ -64,6 +64,22 @@ struct ApplyOptions {
 
   // --only-approved: write only the changes a reviewer approved ('ghl-backfill review').
   bool only_approved = false;
+  // The wave (wave_select.h): which of the planned values this run writes.
+  std::vector<std::string> fields;  // --field F (repeatable): only these fields; empty = every field
+  std::int64_t limit = 0;           // --limit N: at most the first N selected leads (lead-id order); 0 = all
+  double sample = 1.0;              // --sample F: the deterministic fraction F of leads, 0 < F <= 1
+  bool list_leads = false;          // --list-leads: print the selected lead ids
+};
+
+// `ghl-backfill revert WAVE`: restores what one wave wrote, where the application left it as is.
+struct RevertOptions {
+  CommonOptions common;
+  std::string database_url;  // --database-url
+  std::int64_t wave = 0;     // WAVE: the wave number apply printed (status lists them)
+  int batch_size = 200;      // --batch-size: leads per PostgreSQL transaction
+  bool dry_run = false;      // --dry-run: report what would be restored, write nothing
+  bool yes = false;          // --yes: no confirmation question (needed without a terminal)
+  bool json = false;         // --json: one JSON document on stdout (counts and lead ids, no values)
 };
 
 }  // namespace ghlb

@@ -194,7 +194,8 @@ std::string suggestFlag(const CLI::App& app, const std::vector<std::string>& arg
 }
 
 const std::vector<std::string>& commandNames() {
-  static const std::vector<std::string> v{"extract", "fetch", "plan", "apply", "run", "status", "review"};
+  static const std::vector<std::string> v{"extract", "fetch", "plan",   "apply",
+                                          "revert",  "run",   "status", "review"};
   return v;
 }
 
@@ -352,7 +353,42 @@ void defineApply(CLI::App& app, ApplyOptions& o) {
   app.add_option("--plan", o.plan_id,
                  "apply this plan id (printed by plan) instead of the latest plan covering the tenants")
       ->type_name("ID");
+  app.add_option("--field", o.fields,
+                 "write only this field (repeatable; phone brings its enrichment, any field of a lead "
+                 "brings its planned ghlContactId link)")
+      ->type_name("FIELD")
+      ->delimiter(',');
+  app.add_option("--sample", o.sample,
+                 "write a deterministic fraction of the leads (0 < F <= 1; the same leads on every run)")
+      ->type_name("FRACTION")
+      ->capture_default_str();
+  app.add_option("--limit", o.limit, "write at most the first N selected leads, in lead-id order (0: no cap)")
+      ->type_name("N")
+      ->capture_default_str();
+  app.add_flag("--list-leads", o.list_leads,
+               "print the id of every selected lead (with --dry-run: the wave)");
   configureSources(app, {"apply"});
+}
+
+void defineRevert(CLI::App& app, RevertOptions& o) {
+  app.name("ghl-backfill revert");
+  app.description(
+      "Restore what one apply wave wrote, field by field, where the field still holds the value the wave "
+      "wrote; fields the application changed since are left and reported.");
+  addCommonFlags(app, o.common);
+  addDatabaseUrlFlag(app, o.database_url);
+  app.add_option("wave", o.wave, "the wave number apply printed ('ghl-backfill status' lists the waves)")
+      ->type_name("WAVE")
+      ->required();
+  app.add_option("--batch-size", o.batch_size, "leads per PostgreSQL transaction (1-10000)")
+      ->type_name("N")
+      ->capture_default_str();
+  app.add_flag("--dry-run", o.dry_run, "report what would be restored; write nothing (never asks)");
+  app.add_flag("--yes", o.yes,
+               "restore without asking for confirmation (without a terminal, revert refuses unless given)");
+  app.add_flag("--json", o.json,
+               "print one JSON document (counts per field, ids of the leads left) instead of text");
+  configureSources(app, {"revert"});
 }
 
 void defineRun(CLI::App& app, RunOptions& o) {

@@ -27,6 +27,7 @@ void defineExtract(CLI::App& app, ExtractOptions& o);
 void defineFetch(CLI::App& app, FetchOptions& o);
 void definePlan(CLI::App& app, PlanOptions& o);
 void defineApply(CLI::App& app, ApplyOptions& o);
+void defineRevert(CLI::App& app, RevertOptions& o);
 void defineRun(CLI::App& app, RunOptions& o);
 void defineStatus(CLI::App& app, StatusOptions& o);
 void defineReview(CLI::App& app, ReviewOptions& o);

@@ -16,6 +16,7 @@ void forEachCommand(const std::function<void(const std::string&, CLI::App&)>& fn
     FetchOptions fe;
     PlanOptions pl;
     ApplyOptions ap;
+    RevertOptions rv;
     RunOptions ru;
     StatusOptions st;
     ReviewOptions re;
@@ -27,6 +28,8 @@ void forEachCommand(const std::function<void(const std::string&, CLI::App&)>& fn
       definePlan(app, pl);
     else if (name == "apply")
       defineApply(app, ap);
+    else if (name == "revert")
+      defineRevert(app, rv);
     else if (name == "run")
       defineRun(app, ru);
     else if (name == "review")
@@ -63,8 +66,8 @@ std::string generateManPage() {
     << ".SH DESCRIPTION\n"
     << "Repairs the application's leads from GoHighLevel in stages sharing one work DB (SQLite): "
        "extract snapshots the leads, fetch looks them up in GHL, plan computes and prints the review, "
-       "apply writes the reviewed values, filling only fields that are still missing. Every stage is "
-       "idempotent and resumable.\n"
+       "apply writes the reviewed values, filling only fields that are still missing, in waves that "
+       "revert undoes. Every stage is idempotent and resumable.\n"
     << ".SH COMMANDS\n";
   forEachCommand([&m](const std::string& name, CLI::App& app) {
     m << ".SS \"ghl\\-backfill " << name << "\"\n" << roff(app.get_description()) << "\n";

@@ -6,9 +6,11 @@
 
 #include <iomanip>
 #include <ostream>
+#include <sstream>
 
 #include "json_util.h"
 #include "text.h"
+#include "wave_store.h"
 #include "work_db.h"
 
 namespace ghlb {
@@ -27,6 +29,51 @@ struct TenantRow {
 
 constexpr const char* kTenantColumns[] = {"leads",   "fetched",  "retryable", "planned",
                                           "waiting", "to_write", "written",   "stale"};
+
+// One line from a wave's stored selection (JSON of apply's selectionJson): ids and numbers only.
+std::string selectionSummary(const std::string& json) {
+  rapidjson::Document d;
+  d.Parse(json.c_str());
+  if (d.HasParseError() || !d.IsObject()) return "?";
+  std::string out;
+  const auto add = [&out](const std::string& part) { out += (out.empty() ? "" : "; ") + part; };
+  if (d.HasMember("client_ids") && d["client_ids"].IsArray()) {
+    const auto n = d["client_ids"].Size();
+    add(n == 0 ? std::string("every tenant") : std::to_string(n) + (n == 1 ? " tenant" : " tenants"));
+  }
+  if (d.HasMember("fields") && d["fields"].IsArray() && d["fields"].Size() > 0) {
+    std::string f = "fields";
+    for (const auto& v : d["fields"].GetArray())
+      if (v.IsString()) f += std::string(" ") + v.GetString();
+    add(escapeControl(f));
+  }
+  if (d.HasMember("sample") && d["sample"].IsNumber() && d["sample"].GetDouble() < 1) {
+    std::ostringstream s;
+    s << "sample " << d["sample"].GetDouble();
+    add(s.str());
+  }
+  if (d.HasMember("limit") && d["limit"].IsInt64() && d["limit"].GetInt64() > 0)
+    add("limit " + std::to_string(d["limit"].GetInt64()));
+  if (d.HasMember("leads") && d["leads"].IsUint64()) add(std::to_string(d["leads"].GetUint64()) + " leads");
+  return out;
+}
+
+void printWaves(const std::vector<WaveRecord>& waves, std::ostream& out) {
+  out << "\nWaves (apply runs that write; undo one with 'ghl-backfill revert WAVE')\n";
+  if (waves.empty()) {
+    out << "  none yet\n";
+    return;
+  }
+  out << "  " << std::left << std::setw(6) << "wave" << std::setw(26) << "started" << std::setw(6) << "plan"
+      << std::setw(13) << "status" << std::right << std::setw(9) << "written" << std::setw(10) << "reverted"
+      << std::setw(6) << "left"
+      << "  selection\n";
+  for (const auto& w : waves)
+    out << "  " << std::left << std::setw(6) << w.id << std::setw(26) << w.started_at << std::setw(6)
+        << w.plan_id << std::setw(13) << escapeControl(w.status) << std::right << std::setw(9) << w.journaled
+        << std::setw(10) << w.restored << std::setw(6) << w.left_changed << "  "
+        << selectionSummary(w.selection) << "\n";
+}
 
 void printText(const std::string& path, int version, const std::vector<StageRow>& stages,
                const std::vector<TenantRow>& tenants, std::ostream& out) {
@@ -48,7 +95,8 @@ void printText(const std::string& path, int version, const std::vector<StageRow>
 }
 
 void printJson(const std::string& path, int version, const std::vector<StageRow>& stages,
-               const std::vector<TenantRow>& tenants, std::ostream& out) {
+               const std::vector<TenantRow>& tenants, const std::vector<WaveRecord>& waves,
+               std::ostream& out) {
   rapidjson::OStreamWrapper os(out);
   rapidjson::Writer<rapidjson::OStreamWrapper> w(os);
   w.StartObject();
@@ -95,6 +143,43 @@ void printJson(const std::string& path, int version, const std::vector<StageRow>
       w.Key(kTenantColumns[i]);
       w.Int64(t.values[i]);
     }
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("waves");
+  w.StartArray();
+  for (const auto& v : waves) {
+    w.StartObject();
+    w.Key("wave");
+    w.Int64(v.id);
+    w.Key("plan");
+    w.Int64(v.plan_id);
+    w.Key("apply_run");
+    w.Int64(v.apply_run);
+    w.Key("status");
+    w.String(v.status.c_str());
+    w.Key("started_at");
+    w.String(v.started_at.c_str());
+    w.Key("finished_at");
+    if (v.finished_at)
+      w.String(v.finished_at->c_str());
+    else
+      w.Null();
+    for (const auto& [key, text] : {std::pair{"selection", &v.selection}, std::pair{"counts", &v.counts}}) {
+      w.Key(key);
+      rapidjson::Document d;  // stored by apply; written back only when it parses
+      d.Parse(text->c_str());
+      if (!d.HasParseError() && d.IsObject())
+        d.Accept(w);
+      else
+        w.Null();
+    }
+    w.Key("written");
+    w.Int64(v.journaled);
+    w.Key("restored");
+    w.Int64(v.restored);
+    w.Key("left_changed");
+    w.Int64(v.left_changed);
     w.EndObject();
   }
   w.EndArray();
@@ -148,10 +233,13 @@ ExitCode runStatus(const StatusOptions& opts, std::ostream& out) {
     for (int i = 0; i < 8; ++i) row.values[i] = t.getColumn(i + 1).getInt64();
     tenants.push_back(std::move(row));
   }
-  if (opts.json)
-    printJson(work.path(), work.version(), stages, tenants, out);
-  else
+  const auto waves = WaveStore(db).all();
+  if (opts.json) {
+    printJson(work.path(), work.version(), stages, tenants, waves, out);
+  } else {
     printText(opts.common.work_db, work.version(), stages, tenants, out);
+    printWaves(waves, out);
+  }
   return ExitCode::kDone;
 }
 

@@ -3,7 +3,10 @@
 // With --json, one JSON document on stdout:
 //   {"schema_version":1, "work_db":PATH, "work_db_schema_version":N,
 //    "stages":[{"stage","run","status","started_at","finished_at"|null,"counts":{...}}],
-//    "tenants":[{"client_id","leads","fetched","retryable","planned","to_write","written","stale"}]}
+//    "tenants":[{"client_id","leads","fetched","retryable","planned","to_write","written","stale"}],
+//    "waves":[{"wave","plan","apply_run","status","started_at","finished_at"|null,
+//              "selection":{"client_ids","fields","limit","sample","leads"},"counts":{...},
+//              "written","restored","left_changed"}]}
 #pragma once
 #include <iosfwd>
 

@@ -8,14 +8,14 @@ e2e_init cli
 prefix="$E2E_DIR/prefix"
 cmake --install "$GHLB_BIN/.." --prefix "$prefix" >"$E2E_DIR/install.log" 2>&1 || e2e_fail "cmake --install failed"
 assert_eq "ghl-backfill ghl-sim" "$(ls "$prefix/bin" | tr '\n' ' ' | sed 's/ $//')" "what lands on PATH"
-assert_eq "apply extract fetch plan" "$(ls "$prefix/libexec/ghl-backfill" | tr '\n' ' ' | sed 's/ $//')" "the stages in libexec"
+assert_eq "apply extract fetch plan revert" "$(ls "$prefix/libexec/ghl-backfill" | tr '\n' ' ' | sed 's/ $//')" "the stages in libexec"
 
 GHLB_BIN="$prefix/bin"
 gb_raw --version; assert_rc 0 "--version"
 grep -qE '^ghl-backfill [0-9]+\.[0-9]+\.[0-9]+$' "$GB_OUT" || e2e_fail "--version prints the version"
 gb_raw --help; assert_rc 0 "--help"
-for word in extract fetch plan apply run status; do assert_contains "$GB_OUT" "  $word"; done
-for stage in extract fetch plan apply run status; do
+for word in extract fetch plan apply revert run status; do assert_contains "$GB_OUT" "  $word"; done
+for stage in extract fetch plan apply revert run status; do
   gb_raw "$stage" --help; assert_rc 0 "$stage --help"
   assert_contains "$GB_OUT" "--work-db"
   assert_contains "$GB_OUT" "--client-id"
