@@ -48,6 +48,11 @@ struct PlanOptions {
   std::string export_path;         // --export FILE.csv|FILE.json: the diff, with PII
   bool json = false;               // --json: the review as one JSON document on stdout (review_json.h)
   bool detailed_exitcode = false;  // --detailed-exitcode: 0 nothing to write, 2 changes, 1 error
+  // What the printed review is narrowed to (review.h ReviewFilter); empty = everything. The plan,
+  // the export and the exit status always cover the whole scope.
+  std::vector<std::string> leads;     // --lead ID (repeatable): these leads, in detail (values: PII)
+  std::vector<std::string> fields;    // --field F (repeatable): kFields names
+  std::vector<std::string> outcomes;  // --outcome S (repeatable): reviewOutcomes()
 };
 
 struct ApplyOptions {

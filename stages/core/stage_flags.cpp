@@ -323,6 +323,17 @@ void definePlan(CLI::App& app, PlanOptions& o) {
   app.add_flag("--detailed-exitcode", o.detailed_exitcode,
                "exit 0 when there is nothing to write, 2 when there are values to write or leads still "
                "pending or waiting, 1 on error");
+  // The per-lead review: filters of the printed review (not of the plan, the export or the exit status).
+  app.add_option("--lead", o.leads,
+                 "show only this lead, in detail with its values (personal data, on stdout); repeatable")
+      ->type_name("ID");
+  app.add_option("--field", o.fields,
+                 "show only leads with a value to write, reported or applied in this field; repeatable")
+      ->type_name("FIELD");
+  app.add_option("--outcome", o.outcomes,
+                 "show only leads with this plan status, 'ambiguous', or this report reason "
+                 "(no_storage_form, invalid_value); repeatable")
+      ->type_name("OUTCOME");
   configureSources(app, {"plan"});
 }
 
