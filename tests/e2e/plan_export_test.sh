@@ -94,7 +94,10 @@ gb plan; assert_rc 0 "plan"
 review="$E2E_DIR/review.txt"
 sed '/^Plan [0-9]* saved/,$d' "$GB_OUT" >"$review"
 assert_contains "$review" "$northwind  Northwind Dental Group"
-assert_contains "$review" "$summit  Summit\\n\\x1b[2J\\u202eEvil xxx"
+# extract replaced each control character with U+FFFD; the review cuts the name with an ellipsis.
+fffd=$'\xef\xbf\xbd'
+assert_contains "$review" "$summit  Summit$fffd$fffd[2J${fffd}Evil xxx"
+assert_contains "$review" "T1 Summit$fffd$fffd[2J${fffd}Evil xxxx"$'\xe2\x80\xa6'
 [[ $(LC_ALL=C.UTF-8 wc -L <"$review") -le 100 ]] || e2e_fail "the review is wider than 100 columns"
 assert_eq 0 "$(LC_ALL=C grep -c $'\x1b' "$GB_OUT" || true)" "no escape byte on stdout"
 
