@@ -456,17 +456,26 @@ void printLeadDetail(const LeadReview& r, std::ostream& out) {
     out << "  applied:    " << a.field << ": " << displayText(a.outcome, 20) << " " << shown(a.value) << "\n";
 }
 
-// One line per lead: ids and reason codes, never a value.
+// One line per lead (wrapped within kLineWidth): ids and reason codes, never a value.
 void printLeadLine(const LeadReview& r, std::ostream& out) {
-  std::string fields;
-  for (const auto& c : r.changes) fields += (fields.empty() ? "" : ",") + c.field;
-  for (const auto& [field, reason] : r.reports) fields += (fields.empty() ? "" : ",") + field + ":" + reason;
-  std::string line = displayText(r.lead_id, 40) + "  " + r.status;
-  if (!r.note.empty() && r.note != r.status) line += " (" + displayText(r.note, 40) + ")";
-  if (r.other_lead) line += " other=" + displayText(*r.other_lead, 40);
-  if (!r.candidates.empty()) line += " candidates=" + std::to_string(r.candidates.size());
-  if (!fields.empty()) line += " " + fields;
-  out << "  " << line << "\n";
+  std::vector<std::string> fields;
+  for (const auto& c : r.changes)
+    if (!contains(fields, valueColumn(c.field))) fields.push_back(valueColumn(c.field));
+  for (const auto& [field, reason] : r.reports) fields.push_back(field + ":" + displayText(reason, 40));
+  std::vector<std::string> parts = {displayText(r.lead_id, 40), r.status};
+  if (!r.note.empty() && r.note != r.status) parts.back() += " (" + displayText(r.note, 40) + ")";
+  if (r.other_lead) parts.push_back("other=" + displayText(*r.other_lead, 40));
+  if (!r.candidates.empty()) parts.push_back("candidates=" + std::to_string(r.candidates.size()));
+  if (!fields.empty()) parts.push_back(joined(fields, ","));
+  std::string line = "  " + parts[0];
+  for (size_t i = 1; i < parts.size(); ++i) {
+    if (line.size() + 2 + parts[i].size() > kLineWidth) {
+      out << line << "\n";
+      line = "     ";
+    }
+    line += "  " + parts[i];
+  }
+  out << line << "\n";
 }
 
 }  // namespace
@@ -519,17 +528,20 @@ void printReview(const ReviewSummary& s, std::ostream& out) {
     const std::string col = r < std::size(kFields) ? valueColumn(kFields[r].name) : std::string();
     if (!col.empty() && !contains(value_cols, col)) value_cols.push_back(col);
   }
-  printTable(out,
-             "Values to write (per tenant and field; what apply already wrote is not listed again;\n"
-             "enrichment: enrichmentStatus, enrichmentSource and enrichedAt, set with a phone)",
-             value_cols, s, [](const TenantReview& t) {
-               Counts c;
-               for (const auto& [f, n] : t.fields) {
-                 auto& v = c[valueColumn(f)];
-                 v = std::max(v, n);  // the trio counts once per lead
-               }
-               return c;
-             });
+  if (value_cols.empty())
+    out << "Values to write: none\n";
+  else
+    printTable(out,
+               "Values to write (per tenant and field; what apply already wrote is not listed again;\n"
+               "enrichment: enrichmentStatus, enrichmentSource and enrichedAt, set with a phone)",
+               value_cols, s, [](const TenantReview& t) {
+                 Counts c;
+                 for (const auto& [f, n] : t.fields) {
+                   auto& v = c[valueColumn(f)];
+                   v = std::max(v, n);  // the trio counts once per lead
+                 }
+                 return c;
+               });
   if (!reported.empty()) {
     out << "\nReported, not written\n";
     for (const auto& r : reported) {

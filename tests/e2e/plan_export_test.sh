@@ -106,9 +106,11 @@ n_conflict=$(awk -F'\t' 'NR > 1 && $15 == "conflict"' "$expected" | wc -l)
 gb plan --outcome conflict; assert_rc 0 "plan --outcome conflict"
 assert_contains "$GB_OUT" "Filtered: --outcome conflict ($n_conflict of $n_eligible leads"
 assert_eq "$n_conflict" "$(grep -c '^  [0-9A-Fa-f-]\{36\}  conflict (' "$GB_OUT" || true)" "one line per conflict"
-assert_contains "$GB_OUT" "  $linked  conflict (contact_already_linked) other=$holder"
+# A line longer than 100 columns goes on below its lead id, indented.
+assert_eq "  $linked  conflict (contact_already_linked)|       other=$holder" \
+  "$(grep -A1 "^  $linked  " "$GB_OUT" | paste -sd'|')" "the conflict's line names the holder"
 gb plan --outcome ambiguous --client-id "$northwind"; assert_rc 0 "plan --outcome ambiguous"
-assert_contains "$GB_OUT" "  $amb  fill (ambiguous_email) candidates="
+assert_contains "$GB_OUT" "  $amb  fill (ambiguous_email)  candidates=3"
 assert_not_contains "$GB_OUT" "DB37468D-52DC-4EE5-8252-DA84DC106B1A"  # the other tenant's ambiguous lead
 gb plan --field phone --outcome no_storage_form; assert_rc 0 "plan --field phone --outcome no_storage_form"
 assert_eq "$(awk -F'\t' 'NR > 1 && $14 == "phone" {print $1}' "$expected" | LC_ALL=C sort)" \

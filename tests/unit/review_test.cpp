@@ -193,10 +193,11 @@ TEST_CASE("printLeadReviews: one line per lead without values; --lead shows the 
   seed(work, "Northwind Dental Group");
   std::ostringstream lines;
   printLeadReviews(work.db(), {}, {{}, {}, {"conflict", "ambiguous"}}, lines);
-  CHECK(lines.str().find("  lead-b  conflict (contact_taken_by_smaller_lead_id) other=lead-a\n") !=
+  CHECK(lines.str().find("  lead-b  conflict (contact_taken_by_smaller_lead_id)  other=lead-a\n") !=
         std::string::npos);
-  CHECK(lines.str().find("  lead-c  fill (ambiguous_email) candidates=2 firstName,phone:no_storage_form\n") !=
-        std::string::npos);
+  CHECK(
+      lines.str().find("  lead-c  fill (ambiguous_email)  candidates=2  firstName,phone:no_storage_form\n") !=
+      std::string::npos);
   CHECK(lines.str().find("Ann") == std::string::npos);  // no value without --lead
   std::ostringstream capped;
   printLeadReviews(work.db(), {}, {{}, {}, reviewOutcomes()}, capped, 2);
