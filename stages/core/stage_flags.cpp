@@ -274,8 +274,9 @@ void addFetchFlags(CLI::App& app, FetchOptions& o) {
 }
 
 void addPlanFlags(CLI::App& app, PlanOptions& o) {
-  app.add_option("--export", o.export_path,
-                 "write the diff to FILE.csv or FILE.json (holds PII: keep it private)")
+  app.add_option(
+         "--export", o.export_path,
+         "write every lead's outcome and values to FILE.csv or FILE.json (holds PII: keep it private)")
       ->type_name("FILE");
 }
 
