@@ -1,6 +1,7 @@
 #include "app_db.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <set>
 
@@ -43,6 +44,31 @@ constexpr const char* kWritten[] = {
     "enrichmentSource", "enrichedAt", "updatedAt"};
 
 }  // namespace
+
+std::optional<std::string> tenantName(std::string_view raw) {
+  if (!isCleanText(raw)) return std::nullopt;
+  const std::string_view v = jsTrim(raw);
+  if (v.empty()) return std::nullopt;
+  constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+  constexpr std::string_view kEllipsis = "\xE2\x80\xA6";     // U+2026
+  std::string out;
+  size_t cut = 0;  // the longest prefix, at a character boundary, that leaves room for the ellipsis
+  for (size_t i = 0; i < v.size();) {
+    // Well-formed UTF-8 (isCleanText): the lead byte says the length.
+    const auto c = static_cast<unsigned char>(v[i]);
+    const size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    std::uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
+    for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(v[i + k]) & 0x3F);
+    const bool control = cp < 0x20 || (cp >= 0x7F && cp < 0xA0) || cp == 0x200E || cp == 0x200F ||
+                         (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+    out += control ? kReplacement : v.substr(i, len);
+    if (out.size() <= kMaxTenantNameBytes - kEllipsis.size()) cut = out.size();  // a boundary that fits
+    i += len;
+    if (out.size() > kMaxTenantNameBytes) break;  // cut anyway: the rest is never read
+  }
+  if (out.size() > kMaxTenantNameBytes) out.resize(cut), out += kEllipsis;
+  return out;
+}
 
 std::string pgTextArray(const std::vector<std::string>& values) {
   std::string out = "{";
@@ -212,11 +238,20 @@ std::vector<ClientRow> AppDb::clients(const std::vector<std::string>& ids, bool 
   pqxx::read_transaction tx(*conn_);
   enter(tx);
   const std::string token_expr = with_tokens ? std::string(names::kClientToken) : "NULL::text";
-  const std::string sql = std::string("SELECT id, ") + names::kClientLocation + ", " + token_expr + ", (" +
-                          names::kClientToken + " IS NOT NULL AND NOT " + names::kClientToken + " ~ $2 AND " +
-                          names::kClientLocation + " IS NOT NULL AND NOT " + names::kClientLocation +
-                          " ~ $2) FROM " + names::kClientTable +
-                          " WHERE (cardinality($1::text[]) = 0 OR id = ANY($1::text[])) ORDER BY id";
+  // "Client".name is optional (a deployment may lack it, or not grant it): read it only when the
+  // column exists and the role may read it; never required by checkSchema or checkAccess.
+  const auto has_name = tx.exec_params(
+      "SELECT pg_catalog.has_column_privilege(a.attrelid, a.attnum, 'SELECT') FROM pg_catalog.pg_attribute a "
+      "WHERE a.attrelid = pg_catalog.to_regclass(pg_catalog.quote_ident($1)) AND a.attname = $2 "
+      "AND a.attnum > 0 AND NOT a.attisdropped",
+      "Client", names::kClientName);
+  const std::string name_expr =
+      !has_name.empty() && has_name[0][0].as<bool>() ? std::string(names::kClientName) : "NULL::text";
+  const std::string sql =
+      std::string("SELECT id, ") + names::kClientLocation + ", " + token_expr + ", " + name_expr + ", (" +
+      names::kClientToken + " IS NOT NULL AND NOT " + names::kClientToken + " ~ $2 AND " +
+      names::kClientLocation + " IS NOT NULL AND NOT " + names::kClientLocation + " ~ $2) FROM " +
+      names::kClientTable + " WHERE (cardinality($1::text[]) = 0 OR id = ANY($1::text[])) ORDER BY id";
   const auto rows = tx.exec_params(sql, pgTextArray(ids), pgBlankPattern());
   std::vector<ClientRow> out;
   out.reserve(rows.size());
@@ -225,7 +260,8 @@ std::vector<ClientRow> AppDb::clients(const std::vector<std::string>& ids, bool 
     c.id = r[0].as<std::string>();
     if (!r[1].is_null()) c.location_id = std::string(jsTrim(r[1].as<std::string>()));
     if (!r[2].is_null()) c.token = std::string(jsTrim(r[2].as<std::string>()));
-    c.participates = r[3].as<bool>();
+    if (!r[3].is_null()) c.name = tenantName(r[3].as<std::string>());
+    c.participates = r[4].as<bool>();
     out.push_back(std::move(c));
   }
   for (const auto& id : ids) {

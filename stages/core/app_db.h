@@ -2,8 +2,10 @@
 // the backfill touches exist, and reading tenants. Tokens read here live in memory only.
 #pragma once
 #include <memory>
+#include <optional>
 #include <pqxx/pqxx>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ghlb {
@@ -12,10 +14,21 @@ class Log;
 
 struct ClientRow {
   std::string id;
-  std::string location_id;    // trimmed; empty when missing
-  std::string token;          // secret; empty unless asked for, and when missing
-  bool participates = false;  // both location and token present (not null, not blank)
+  std::string location_id;          // trimmed; empty when missing
+  std::string token;                // secret; empty unless asked for, and when missing
+  bool participates = false;        // both location and token present (not null, not blank)
+  std::optional<std::string> name;  // "Client".name through tenantName(); nullopt when the table
+                                    // has no such column, the role may not read it, or it is unusable
 };
+
+// Longest tenant name kept, in bytes (the review shows far less; the report and export the whole).
+inline constexpr size_t kMaxTenantNameBytes = 200;
+
+// "Client".name as the work DB keeps it: it comes from the tenants' admins, so it is hostile. Not
+// clean text (isCleanText) or blank: nullopt. Otherwise trimmed, every control character (C0,
+// DEL, C1) and bidirectional override or isolate replaced by U+FFFD, and cut at a character
+// boundary to at most kMaxTenantNameBytes, ending in U+2026 when cut. Never logged.
+std::optional<std::string> tenantName(std::string_view raw);
 
 class AppDb {
  public:

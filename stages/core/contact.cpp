@@ -193,21 +193,23 @@ std::optional<std::string_view> untrustedReason(const Contact& c, std::string_vi
 }
 
 ContactChoice chooseContact(const SearchPage& page, std::string_view normalized_email) {
-  ContactChoice choice;
+  std::vector<const Contact*> matches;
   for (const auto& c : page.contacts) {
     const auto email = normalizeEmail(c.email ? *c.email : std::string());
-    if (!email || *email != normalized_email) continue;  // primary email only
-    ++choice.matches;
-    if (!choice.contact) {
-      choice.contact = c;
-      continue;
-    }
-    // Unknown dates sort after every known one.
-    const auto key = [](const Contact& x) {
-      return std::make_tuple(!x.date_added_ms.has_value(), x.date_added_ms.value_or(0), x.id);
-    };
-    if (key(c) < key(*choice.contact)) choice.contact = c;
+    if (email && *email == normalized_email) matches.push_back(&c);  // primary email only
   }
+  // Oldest first; unknown dates sort after every known one, ties by smaller id. Stable: of two
+  // entries for the same contact the first seen is taken.
+  const auto key = [](const Contact* x) {
+    return std::tuple<bool, std::int64_t, const std::string&>(!x->date_added_ms.has_value(),
+                                                              x->date_added_ms.value_or(0), x->id);
+  };
+  std::stable_sort(matches.begin(), matches.end(),
+                   [&key](const Contact* a, const Contact* b) { return key(a) < key(b); });
+  ContactChoice choice;
+  choice.matches = static_cast<int>(matches.size());
+  if (!matches.empty()) choice.contact = *matches.front();
+  for (const Contact* c : matches) choice.ids.push_back(c->id);
   // total counts matches on pages not fetched; only trust it when every contact matched.
   const bool all_matched = choice.matches == static_cast<int>(page.contacts.size());
   choice.ambiguous = choice.matches > 1 || (all_matched && choice.matches > 0 && page.total > 1);

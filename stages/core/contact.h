@@ -63,6 +63,8 @@ struct ContactChoice {
   std::optional<Contact> contact;  // nullopt: no contact has that primary email
   int matches = 0;                 // contacts whose primary email matches
   bool ambiguous = false;          // more than one match (total counts unseen pages too)
+  std::vector<std::string> ids;    // every matching contact's id, the taken one first, then oldest
+                                   // first (as GHL sent them: check with isValidGhlId before use)
 };
 
 // Keeps contacts whose primary email equals normalized_email (case-insensitive, additionalEmails

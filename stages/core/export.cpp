@@ -4,6 +4,7 @@
 #include <rapidjson/stringbuffer.h>
 
 #include <cstring>
+#include <iterator>
 
 #include "error.h"
 #include "json_util.h"
@@ -44,23 +45,48 @@ std::string csvField(const std::string& raw) {
   return out + "\"";
 }
 
+std::vector<ExportRow> exportRows(const LeadReview& lead) {
+  ExportRow base;
+  base.lead_id = lead.lead_id;
+  base.client_id = lead.client_id;
+  base.client_name = lead.client_name;
+  base.status = lead.status;
+  base.reason = lead.note;
+  base.contact_id = lead.contact_id;
+  base.ambiguous = lead.ambiguous;
+  base.candidates = lead.candidates;
+  base.other_lead = lead.other_lead;
+  std::vector<ExportRow> rows;
+  for (const auto& c : lead.changes) {
+    ExportRow& r = rows.emplace_back(base);
+    r.field = c.field;
+    r.old_value = c.old_value;
+    r.new_value = c.new_value;
+  }
+  for (const auto& a : lead.applied) {
+    ExportRow& r = rows.emplace_back(base);
+    r.field = a.field;
+    r.new_value = a.value;
+    r.applied = a.outcome;
+  }
+  for (const auto& [field, reason] : lead.reports) {
+    ExportRow& r = rows.emplace_back(base);
+    r.field = field;
+    r.reason = reason;
+  }
+  if (rows.empty()) rows.push_back(base);
+  return rows;
+}
+
 std::int64_t writeExport(SQLite::Database& db, const std::vector<std::string>& ids, const std::string& path,
                          ExportFormat format) {
-  SQLite::Statement q(db,
-                      "SELECT i.lead_id, p.client_id, i.field, i.old_value, i.new_value, p.status, "
-                      "p.ambiguous, p.contact_id FROM plan_item i JOIN plan_lead p USING (lead_id) "
-                      "WHERE " +
-                          clientScope("p.client_id") +
-                          " "
-                          "ORDER BY i.lead_id, i.field");
-  bindClientScope(q, ids);
   std::string data;
   std::int64_t rows = 0;
   rapidjson::StringBuffer buf;
   rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
   if (format == ExportFormat::kCsv) {
-    data = std::string("# ") + kWarning + "\n" +
-           "lead_id,client_id,field,old_value,new_value,status,ambiguous,contact_id\n";
+    for (const char* col : kExportColumns) data += std::string(data.empty() ? "" : ",") + col;
+    data += "\n";
   } else {
     w.StartObject();
     w.Key("warning");
@@ -68,36 +94,61 @@ std::int64_t writeExport(SQLite::Database& db, const std::vector<std::string>& i
     w.Key("rows");
     w.StartArray();
   }
-  while (q.executeStep()) {
-    ++rows;
-    const auto text = [&](int i) {
-      return q.getColumn(i).isNull() ? std::string() : q.getColumn(i).getString();
-    };
-    if (format == ExportFormat::kCsv) {
-      data += csvField(text(0)) + ',' + csvField(text(1)) + ',' + csvField(text(2)) + ',' +
-              csvField(text(3)) + ',' + csvField(text(4)) + ',' + csvField(text(5)) + ',' + text(6) + ',' +
-              csvField(text(7)) + '\n';
-      continue;
+  const auto string = [&w](const std::optional<std::string>& v) {
+    if (v)
+      w.String(v->data(), static_cast<rapidjson::SizeType>(v->size()));
+    else
+      w.Null();
+  };
+  forEachLeadReview(db, ids, {}, [&](const LeadReview& lead) {
+    for (const ExportRow& r : exportRows(lead)) {
+      ++rows;
+      std::string candidates;
+      for (const auto& c : r.candidates) candidates += (candidates.empty() ? "" : ";") + c;
+      if (format == ExportFormat::kCsv) {
+        const std::string cells[] = {r.lead_id,
+                                     r.client_id,
+                                     r.client_name.value_or(""),
+                                     r.status,
+                                     r.field,
+                                     r.old_value.value_or(""),
+                                     r.new_value.value_or(""),
+                                     r.reason,
+                                     r.applied,
+                                     r.contact_id.value_or(""),
+                                     r.ambiguous ? "1" : "0",
+                                     candidates,
+                                     r.other_lead.value_or("")};
+        static_assert(std::size(cells) == std::size(kExportColumns));
+        for (size_t i = 0; i < std::size(cells); ++i) data += (i ? "," : "") + csvField(cells[i]);
+        data += '\n';
+        continue;
+      }
+      // The same keys as the CSV's columns, in the same order; absent values are null.
+      const auto empty = [](const std::string& v) { return v.empty() ? std::nullopt : std::optional(v); };
+      const std::optional<std::string> values[] = {
+          r.lead_id,   r.client_id, r.client_name,   r.status,         empty(r.field),
+          r.old_value, r.new_value, empty(r.reason), empty(r.applied), r.contact_id};
+      w.StartObject();
+      for (size_t i = 0; i < std::size(values); ++i) {
+        w.Key(kExportColumns[i]);
+        string(values[i]);
+      }
+      w.Key(kExportColumns[10]);
+      w.Bool(r.ambiguous);
+      w.Key(kExportColumns[11]);
+      w.StartArray();
+      for (const auto& c : r.candidates) string(c);
+      w.EndArray();
+      w.Key(kExportColumns[12]);
+      string(r.other_lead);
+      w.EndObject();
     }
-    w.StartObject();
-    const char* keys[] = {"lead_id", "client_id", "field", "old_value", "new_value", "status"};
-    for (int i = 0; i < 6; ++i) {
-      w.Key(keys[i]);
-      if (q.getColumn(i).isNull())
-        w.Null();
-      else
-        w.String(text(i).c_str());
-    }
-    w.Key("ambiguous");
-    w.Bool(q.getColumn(6).getInt() != 0);
-    w.Key("contact_id");
-    w.String(text(7).c_str());
-    w.EndObject();
-  }
+  });
   if (format == ExportFormat::kJson) {
     w.EndArray();
     w.EndObject();
-    data = std::string(buf.GetString()) + "\n";
+    data = std::string(buf.GetString(), buf.GetSize()) + "\n";
   }
   writePrivateFile(path, data, "export");
   return rows;

@@ -91,9 +91,9 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
   {
     SQLite::Transaction wtx(db);
     SQLite::Statement up(db,
-                         "INSERT INTO client(id, location_id, extract_run) VALUES (?, ?, ?) "
+                         "INSERT INTO client(id, location_id, extract_run, name) VALUES (?, ?, ?, ?) "
                          "ON CONFLICT(id) DO UPDATE SET location_id = excluded.location_id, "
-                         "extract_run = excluded.extract_run");
+                         "extract_run = excluded.extract_run, name = excluded.name");
     for (const auto& cl : clients) {
       if (!cl.participates) {
         log.info("tenant skipped: no GHL location or token", {{"client_id", cl.id}});
@@ -103,6 +103,7 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
       up.bind(1, cl.id);
       up.bind(2, cl.location_id);
       up.bind(3, static_cast<std::int64_t>(run));
+      bindOptional(up, 4, cl.name);  // validated by tenantName(); shown beside the id, never logged
       up.exec();
       up.reset();
     }

@@ -9,6 +9,7 @@ inline constexpr const char* kClientTable = "\"Client\"";
 inline constexpr const char* kLeadTable = "\"Lead\"";
 inline constexpr const char* kClientLocation = "\"ghlLocationId\"";
 inline constexpr const char* kClientToken = "\"ghlPrivateKey\"";
+inline constexpr const char* kClientName = "name";  // optional: read only when the table has it
 inline constexpr const char* kLeadClientId = "\"clientId\"";
 inline constexpr const char* kLeadContactId = "\"ghlContactId\"";
 inline constexpr const char* kLeadEmail = "email";

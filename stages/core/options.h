@@ -52,6 +52,11 @@ struct PlanOptions {
   // The HTML report (report_html.h).
   std::string report_path;  // --report FILE.html: one self-contained page for the reviewer
   bool show_pii = false;    // --show-pii: the report shows emails and phones unmasked
+  // What the printed review is narrowed to (review.h ReviewFilter); empty = everything. The plan,
+  // the export and the exit status always cover the whole scope.
+  std::vector<std::string> leads;     // --lead ID (repeatable): these leads, in detail (values: PII)
+  std::vector<std::string> fields;    // --field F (repeatable): kFields names
+  std::vector<std::string> outcomes;  // --outcome S (repeatable): reviewOutcomes()
 };
 
 struct ApplyOptions {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <iterator>
 #include <map>
 
 #include "contact.h"
@@ -39,7 +40,8 @@ const char* statusForFailure(FetchOutcome o) {
 struct Resolved {
   std::optional<Contact> contact;
   bool ambiguous = false;
-  std::string error;  // reason code when the stored payload cannot be used
+  std::vector<std::string> candidates;  // ambiguous: the matching ids, the taken one first
+  std::string error;                    // reason code when the stored payload cannot be used
 };
 
 // The contact a found lookup of a lead of LOCATION_ID stands for, re-checked with the rules of
@@ -73,6 +75,8 @@ Resolved resolveContact(const FetchRecord& f, std::string_view location_id) {
     }
   const auto choice = chooseContact(*page, f.lookup_key);
   r.ambiguous = choice.ambiguous;
+  if (r.ambiguous)  // an id that cannot be a GHL id could never be linked: not a candidate
+    std::copy_if(choice.ids.begin(), choice.ids.end(), std::back_inserter(r.candidates), isValidGhlId);
   if (!choice.contact) return r;  // no primary-email match: not found
   if (const auto bad = untrustedReason(*choice.contact, location_id, "")) {
     r.error = std::string(*bad);
@@ -104,7 +108,7 @@ void fill(LeadPlan& p, const FieldSpec& f, const LeadSnapshot& lead, const Conta
     case Normalizer::kPhone: {
       const auto stored = toStoredPhone(*ghl_value);
       if (!stored) {
-        p.reports.emplace_back(f.name, "no_storage_form");
+        p.reports.emplace_back(f.name, kNoStorageForm);
         return;
       }
       p.changes.push_back({f.name, lead_value, *stored});
@@ -159,6 +163,7 @@ LeadPlan planLead(const LeadSnapshot& lead, const std::optional<FetchRecord>& fe
     return p;
   }
   p.ambiguous = r.ambiguous;
+  p.candidates = r.candidates;
   if (!r.contact) {
     p.status = plan_status::kNotFound;
     p.note = "no_primary_email_match";
@@ -206,27 +211,32 @@ void resolveConflicts(std::vector<LeadPlan>& plans,
     if (inserted || holdsItself(*it->second)) continue;
     if (holdsItself(p) || p.lead_id < it->second->lead_id) it->second = &p;
   }
-  std::map<std::string, std::string> losers;  // lead id -> reason
+  struct Loss {
+    std::string reason;
+    std::string other_lead;  // the holder, the winner, or the pending lead waited for
+  };
+  std::map<std::string, Loss> losers;  // lead id -> why, and because of whom
   for (const auto& p : plans) {
     if (!p.link) continue;
     const auto& held_by = holder.at(*p.contact_id);
     if (held_by && *held_by != p.lead_id) {
-      losers[p.lead_id] = "contact_already_linked";
+      losers[p.lead_id] = {"contact_already_linked", *held_by};
     } else if (held_by) {
       continue;  // linked to this very lead (our own apply): it keeps it
-    } else if (winner.at(*p.contact_id) != &p) {
+    } else if (const LeadPlan* w = winner.at(*p.contact_id); w != &p) {
       // Whatever the pending leads find, a smaller final lead takes this contact: final conflict.
-      losers[p.lead_id] = "contact_taken_by_smaller_lead_id";
+      losers[p.lead_id] = {"contact_taken_by_smaller_lead_id", w->lead_id};
     } else if (const auto it = first_pending.find(p.claim_key);
                it != first_pending.end() && it->second < p.lead_id) {
-      losers[p.lead_id] = "smaller_lead_pending";
+      losers[p.lead_id] = {"smaller_lead_pending", it->second};
     }
   }
   for (auto& p : plans) {
     const auto it = losers.find(p.lead_id);
     if (it == losers.end()) continue;
-    p.status = it->second == "smaller_lead_pending" ? plan_status::kWaiting : plan_status::kConflict;
-    p.note = it->second;
+    p.status = it->second.reason == "smaller_lead_pending" ? plan_status::kWaiting : plan_status::kConflict;
+    p.note = it->second.reason;
+    p.other_lead = it->second.other_lead;
     p.link = false;
     p.changes.clear();
     p.reports.clear();

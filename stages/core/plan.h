@@ -63,6 +63,11 @@ struct LeadPlan {
   std::string claim_key;
   std::vector<FieldChange> changes;
   std::vector<std::pair<std::string, std::string>> reports;  // (field, reason): not written
+  // conflict: the lead that holds the contact (contact_already_linked) or the smaller lead that
+  // takes it (contact_taken_by_smaller_lead_id); waiting: the smaller pending lead it waits for.
+  std::optional<std::string> other_lead;
+  // ambiguous: every matching contact id that could be a GHL id, the taken one first.
+  std::vector<std::string> candidates;
 };
 
 // The per-lead rules. fetch is nullopt when the lead has no fetch result yet. A GHL value that is
@@ -87,6 +92,8 @@ void dropApplied(LeadPlan& plan, const std::set<std::string>& applied_fields);
 
 // Reason of plan_report (and apply_log outcome) for a GHL value that is not clean text.
 inline constexpr const char* kInvalidValue = "invalid_value";
+// Reason of plan_report for a GHL phone that toStoredPhone cannot store (fewer than 7 digits).
+inline constexpr const char* kNoStorageForm = "no_storage_form";
 
 ExitCode runPlan(const PlanOptions& opts, const Log& log);
 

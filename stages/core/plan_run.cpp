@@ -80,7 +80,7 @@ std::int64_t storePlans(SQLite::Database& db, const std::vector<std::string>& id
   }
   SQLite::Statement lead(db,
                          "INSERT INTO plan_lead(lead_id, client_id, status, contact_id, link, ambiguous, "
-                         "note, plan_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                         "note, plan_run, other_lead, candidates) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   SQLite::Statement item(db,
                          "INSERT INTO plan_item(lead_id, field, old_value, new_value) VALUES (?, ?, ?, ?)");
   SQLite::Statement report(db, "INSERT INTO plan_report(lead_id, field, reason) VALUES (?, ?, ?)");
@@ -93,6 +93,8 @@ std::int64_t storePlans(SQLite::Database& db, const std::vector<std::string>& id
     lead.bind(6, p.ambiguous ? 1 : 0);
     lead.bind(7, p.note);
     lead.bind(8, static_cast<std::int64_t>(run));
+    bindOptional(lead, 9, p.other_lead);
+    bindOptional(lead, 10, p.candidates.empty() ? std::nullopt : std::optional(joinIds(p.candidates)));
     lead.exec();
     lead.reset();
     for (const auto& c : p.changes) {
@@ -129,6 +131,8 @@ std::int64_t storePlans(SQLite::Database& db, const std::vector<std::string>& id
 ExitCode runPlan(const PlanOptions& opts, const Log& log) {
   const auto format = exportFormatFor(opts.export_path);  // usage error before any write
   checkReportPath(opts.report_path);
+  const ReviewFilter filter{opts.leads, opts.fields, opts.outcomes};
+  checkReviewFilter(filter);
   WorkDb work(opts.common.work_db, WorkDb::Mode::kExisting);
   if (work.lastExtractUnfinished())
     log.warn(
@@ -151,10 +155,16 @@ ExitCode runPlan(const PlanOptions& opts, const Log& log) {
   ReviewSummary summary = loadReview(db, opts.common.client_ids);
   summary.plan_id = plan_id;
   summary.fingerprint = fingerprint;
-  if (opts.json)
-    printReviewJson(summary, std::cout);
-  else
-    printReview(summary, std::cout);
+  // --lead/--field/--outcome narrow what is printed; the counts and the exit status stay the plan's.
+  ReviewSummary shown = filter.empty() ? summary : loadReview(db, opts.common.client_ids, filter);
+  shown.plan_id = plan_id;
+  shown.fingerprint = fingerprint;
+  if (opts.json) {
+    printReviewJson(shown, std::cout);
+  } else {
+    printReview(shown, std::cout);
+    if (!filter.empty()) printLeadReviews(db, opts.common.client_ids, filter, std::cout);
+  }
   if (format) {
     const auto rows = writeExport(db, opts.common.client_ids, opts.export_path, *format);
     log.warn("export written; it holds personal data (PII): keep it private and delete it after review",

@@ -5,7 +5,10 @@
 #include <iomanip>
 #include <ostream>
 #include <set>
+#include <sstream>
 
+#include "error.h"
+#include "fields.h"
 #include "json_util.h"
 #include "plan.h"
 #include "text.h"
@@ -29,7 +32,160 @@ void each(SQLite::Database& db, const std::string& sql, const std::vector<std::s
   while (q.executeStep()) f(q);
 }
 
+bool contains(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+std::string joined(const std::vector<std::string>& v, const char* sep) {
+  std::string out;
+  for (const auto& x : v) out += (out.empty() ? "" : sep) + x;
+  return out;
+}
+
+std::vector<std::string> fieldNames() {
+  std::vector<std::string> out;
+  for (const auto& f : kFields) out.emplace_back(f.name);
+  return out;
+}
+
+std::optional<std::string> optionalColumn(SQLite::Statement& q, int i) {
+  if (q.getColumn(i).isNull()) return std::nullopt;
+  return q.getColumn(i).getString();
+}
+
+size_t fieldRank(const std::string& field) {
+  for (size_t i = 0; i < std::size(kFields); ++i)
+    if (field == kFields[i].name) return i;
+  return std::size(kFields);
+}
+
+// Changes, reports and applied fields in kFields order (the order plan lists changes).
+void sortFields(LeadReview& r) {
+  const auto by = [](const auto& key) {
+    return [key](const auto& a, const auto& b) { return fieldRank(key(a)) < fieldRank(key(b)); };
+  };
+  std::stable_sort(r.changes.begin(), r.changes.end(), by([](const FieldChange& c) { return c.field; }));
+  std::stable_sort(r.reports.begin(), r.reports.end(), by([](const auto& p) { return p.first; }));
+  std::stable_sort(r.applied.begin(), r.applied.end(), by([](const AppliedField& a) { return a.field; }));
+}
+
 }  // namespace
+
+const std::vector<std::string>& reviewOutcomes() {
+  static const std::vector<std::string> v = [] {
+    std::vector<std::string> out = statusColumns();
+    out.emplace_back("ambiguous");
+    out.emplace_back(kNoStorageForm);
+    out.emplace_back(kInvalidValue);
+    return out;
+  }();
+  return v;
+}
+
+void checkReviewFilter(const ReviewFilter& f) {
+  for (const auto& field : f.fields)
+    if (!findField(field))
+      throw usageError("--field " + escapeControl(field) +
+                       ": unknown field; valid: " + joined(fieldNames(), ", "));
+  for (const auto& o : f.outcomes)
+    if (!contains(reviewOutcomes(), o))
+      throw usageError("--outcome " + escapeControl(o) +
+                       ": unknown outcome; valid: " + joined(reviewOutcomes(), ", "));
+}
+
+bool LeadReview::matches(const ReviewFilter& f) const {
+  if (!f.leads.empty() && !contains(f.leads, lead_id)) return false;
+  if (!f.fields.empty()) {
+    const bool touches = std::any_of(changes.begin(), changes.end(),
+                                     [&](const auto& c) { return contains(f.fields, c.field); }) ||
+                         std::any_of(reports.begin(), reports.end(),
+                                     [&](const auto& r) { return contains(f.fields, r.first); }) ||
+                         std::any_of(applied.begin(), applied.end(),
+                                     [&](const auto& a) { return contains(f.fields, a.field); });
+    if (!touches) return false;
+  }
+  if (f.outcomes.empty()) return true;
+  return std::any_of(f.outcomes.begin(), f.outcomes.end(), [&](const std::string& o) {
+    if (o == status || (o == "ambiguous" && ambiguous)) return true;
+    return std::any_of(reports.begin(), reports.end(), [&](const auto& r) {
+      return r.second == o && (f.fields.empty() || contains(f.fields, r.first));
+    });
+  });
+}
+
+void forEachLeadReview(SQLite::Database& db, const std::vector<std::string>& ids, const ReviewFilter& filter,
+                       const std::function<void(const LeadReview&)>& visit) {
+  // One pass in lead id order: the lead (kind 0), then its changes (1), reports (2) and apply_log
+  // rows (3); a lead is complete when the next one starts. ?3/?4: the --lead ids, if any.
+  const std::string scope = " WHERE " + clientScope("p.client_id") +
+                            " AND (?3 = 0 OR p.lead_id IN (SELECT value FROM json_each(?4)))";
+  SQLite::Statement q(
+      db,
+      "SELECT p.lead_id, 0, p.client_id, c.name, p.status, p.note, p.contact_id, p.link, p.ambiguous, "
+      "p.other_lead, p.candidates FROM plan_lead p LEFT JOIN client c ON c.id = p.client_id" +
+          scope +
+          " UNION ALL SELECT i.lead_id, 1, i.field, i.old_value, i.new_value, NULL, NULL, NULL, NULL, NULL, "
+          "NULL "
+          "FROM plan_item i JOIN plan_lead p ON p.lead_id = i.lead_id" +
+          scope +
+          " UNION ALL SELECT r.lead_id, 2, r.field, r.reason, NULL, NULL, NULL, NULL, NULL, NULL, NULL "
+          "FROM plan_report r JOIN plan_lead p ON p.lead_id = r.lead_id" +
+          scope +
+          " UNION ALL SELECT a.lead_id, 3, a.field, a.outcome, a.new_value, NULL, NULL, NULL, NULL, NULL, "
+          "NULL "
+          "FROM apply_log a JOIN plan_lead p ON p.lead_id = a.lead_id" +
+          scope + " ORDER BY 1, 2");
+  bindClientScope(q, ids);
+  q.bind(3, filter.leads.empty() ? 0 : 1);
+  q.bind(4, jsonStringArray(filter.leads));
+  std::optional<LeadReview> cur;
+  const auto flush = [&] {
+    if (!cur) return;
+    sortFields(*cur);
+    if (cur->matches(filter)) visit(*cur);
+    cur.reset();
+  };
+  while (q.executeStep()) {
+    const std::string lead_id = q.getColumn(0).getString();
+    switch (q.getColumn(1).getInt()) {
+      case 0: {
+        flush();
+        cur.emplace();
+        LeadReview& r = *cur;
+        r.lead_id = lead_id;
+        r.client_id = q.getColumn(2).getString();
+        r.client_name = optionalColumn(q, 3);
+        r.status = q.getColumn(4).getString();
+        r.note = optionalColumn(q, 5).value_or("");
+        r.contact_id = optionalColumn(q, 6);
+        r.link = q.getColumn(7).getInt() != 0;
+        r.ambiguous = q.getColumn(8).getInt() != 0;
+        r.other_lead = optionalColumn(q, 9);
+        const std::string candidates = optionalColumn(q, 10).value_or("");
+        for (size_t start = 0; start < candidates.size();) {
+          const size_t comma = std::min(candidates.find(',', start), candidates.size());
+          r.candidates.push_back(candidates.substr(start, comma - start));
+          start = comma + 1;
+        }
+        break;
+      }
+      case 1:
+        if (cur && cur->lead_id == lead_id)
+          cur->changes.push_back(
+              {q.getColumn(2).getString(), optionalColumn(q, 3), q.getColumn(4).getString()});
+        break;
+      case 2:
+        if (cur && cur->lead_id == lead_id)
+          cur->reports.emplace_back(q.getColumn(2).getString(), q.getColumn(3).getString());
+        break;
+      default:
+        if (cur && cur->lead_id == lead_id)
+          cur->applied.push_back(
+              {q.getColumn(2).getString(), q.getColumn(3).getString(), optionalColumn(q, 4)});
+    }
+  }
+  flush();
+}
 
 std::int64_t ReviewSummary::totalByStatus(const std::string& status) const {
   std::int64_t n = 0;
@@ -74,8 +230,46 @@ std::string ReviewSummary::countsJson() const {
   return jsonObject(out);
 }
 
-ReviewSummary loadReview(SQLite::Database& db, const std::vector<std::string>& ids) {
+namespace {
+
+// The summary of the leads a filter selects, lead by lead (the unfiltered summary is counted in SQL).
+void summarize(ReviewSummary& s, const LeadReview& r) {
+  const auto shown = [&s](const std::string& field) {
+    return s.filter.fields.empty() || contains(s.filter.fields, field);
+  };
+  auto& t = s.tenants[r.client_id];
+  ++t.leads;
+  ++t.by_status[r.status];
+  t.ambiguous += r.ambiguous ? 1 : 0;
+  t.links += r.link ? 1 : 0;
+  for (const auto& c : r.changes)
+    if (shown(c.field)) ++t.fields[c.field];
+  for (const auto& [field, reason] : r.reports)
+    if (shown(field)) ++t.reported[field + ":" + reason];
+  for (const auto& a : r.applied)
+    if (shown(a.field)) ++t.applied[a.outcome];
+}
+
+}  // namespace
+
+ReviewSummary loadReview(SQLite::Database& db, const std::vector<std::string>& ids,
+                         const ReviewFilter& filter) {
   ReviewSummary s;
+  s.filter = filter;
+  each(db, "SELECT count(*) FROM plan_lead WHERE " + clientScope("client_id"), ids,
+       [&](SQLite::Statement& q) { s.leads_in_plan = q.getColumn(0).getInt64(); });
+  const auto names = [&] {
+    each(db, "SELECT id, name FROM client WHERE name IS NOT NULL AND " + clientScope("id"), ids,
+         [&](SQLite::Statement& q) {
+           if (const auto it = s.tenants.find(q.getColumn(0).getString()); it != s.tenants.end())
+             it->second.name = q.getColumn(1).getString();
+         });
+  };
+  if (!filter.empty()) {
+    forEachLeadReview(db, ids, filter, [&s](const LeadReview& r) { summarize(s, r); });
+    names();
+    return s;
+  }
   each(db,
        std::string("SELECT client_id, status, count(*), sum(ambiguous), sum(link) FROM plan_lead WHERE ") +
            clientScope("client_id") + " GROUP BY client_id, status",
@@ -110,77 +304,250 @@ ReviewSummary loadReview(SQLite::Database& db, const std::vector<std::string>& i
          s.tenants[q.getColumn(0).getString()].applied[q.getColumn(1).getString()] =
              q.getColumn(2).getInt64();
        });
+  names();
   return s;
+}
+
+std::string displayText(std::string_view s, size_t max_chars) {
+  // One unit per input character: what is shown for it (an escape for a control character or a
+  // byte that is not UTF-8). Cut between units, so an escape is never split.
+  std::vector<std::string> units;
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const size_t len = c < 0x80             ? 1
+                       : (c & 0xE0) == 0xC0 ? 2
+                       : (c & 0xF0) == 0xE0 ? 3
+                       : (c & 0xF8) == 0xF0 ? 4
+                                            : 0;
+    if (len == 0 || i + len > s.size() || !isCleanText(s.substr(i, len))) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      units.emplace_back(c < 0x80 ? escapeControl(s.substr(i, 1)) : std::string(buf));
+      ++i;
+      continue;
+    }
+    std::uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
+    for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    if (len == 1) {
+      units.push_back(escapeControl(s.substr(i, 1)));
+    } else if ((cp >= 0x80 && cp < 0xA0) || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+               (cp >= 0x2066 && cp <= 0x2069)) {
+      char buf[12];
+      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(cp));
+      units.emplace_back(buf);
+    } else {
+      units.emplace_back(s.substr(i, len));
+    }
+    i += len;
+  }
+  // Width: an escape counts its characters, any other character one (wide CJK is not measured).
+  const auto width = [](const std::string& u) { return u.size() > 1 && u[0] == '\\' ? u.size() : size_t{1}; };
+  size_t total = 0;
+  for (const auto& u : units) total += width(u);
+  std::string out;
+  if (total <= max_chars) {
+    for (const auto& u : units) out += u;
+    return out;
+  }
+  size_t used = 0;
+  for (const auto& u : units) {
+    if (used + width(u) + 1 > max_chars) break;
+    out += u;
+    used += width(u);
+  }
+  return out + "\xE2\x80\xA6";  // U+2026
 }
 
 namespace {
 
 using Counts = std::map<std::string, std::int64_t>;
 
+constexpr size_t kLabelWidth = 26;  // "T1 " and the tenant's name, cut
+constexpr size_t kLineWidth = 100;  // the review stays within about this many columns
+
 std::int64_t countOf(const Counts& m, const std::string& key) {
   const auto it = m.find(key);
   return it == m.end() ? 0 : it->second;
 }
 
-// One table of the review: a row per tenant, a column per key, and optionally a TOTAL row.
+// "T1".."Tn" in tenant id order: the short names the tables use, resolved by the legend.
+std::map<std::string, std::string> tenantKeys(const ReviewSummary& s) {
+  std::map<std::string, std::string> keys;
+  for (const auto& [id, t] : s.tenants) keys[id] = "T" + std::to_string(keys.size() + 1);
+  return keys;
+}
+
+// Pads S (already safe for a terminal) to WIDTH characters (UTF-8 sequences count one).
+std::string padRight(const std::string& s, size_t width) {
+  size_t chars = 0;
+  for (const char c : s) chars += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+  return chars >= width ? s : s + std::string(width - chars, ' ');
+}
+
+std::string rowLabel(const std::string& key, const std::string& id, const TenantReview& t) {
+  const size_t room = kLabelWidth - key.size() - 2;
+  return padRight(key + " " + displayText(t.name ? *t.name : id, room), kLabelWidth);
+}
+
+// One table of the review: a row per tenant (its key and name), a column per key, a TOTAL row.
 void printTable(std::ostream& out, const std::string& title, const std::vector<std::string>& cols,
-                const ReviewSummary& s, const std::function<const Counts(const TenantReview&)>& row,
-                bool total) {
-  out << title << "\n" << std::left << std::setw(38) << "tenant";
-  const auto width = [](const std::string& c) { return static_cast<int>(std::max<size_t>(c.size(), 6) + 2); };
+                const ReviewSummary& s, const std::function<const Counts(const TenantReview&)>& row) {
+  const auto keys = tenantKeys(s);
+  out << title << "\n" << padRight("tenant", kLabelWidth);
+  const auto width = [](const std::string& c) { return static_cast<int>(std::max<size_t>(c.size(), 6) + 1); };
   for (const auto& c : cols) out << std::right << std::setw(width(c)) << c;
   out << "\n";
   Counts sum;
   for (const auto& [id, t] : s.tenants) {
     const Counts counts = row(t);
-    out << std::left << std::setw(38) << escapeControl(id);  // a tenant row's id: never raw on a terminal
+    out << rowLabel(keys.at(id), id, t);
     for (const auto& c : cols) {
       sum[c] += countOf(counts, c);
       out << std::right << std::setw(width(c)) << countOf(counts, c);
     }
     out << "\n";
   }
-  if (total) {
-    out << std::left << std::setw(38) << "TOTAL";
-    for (const auto& c : cols) out << std::right << std::setw(width(c)) << sum[c];
-    out << "\n";
+  out << padRight("TOTAL", kLabelWidth);
+  for (const auto& c : cols) out << std::right << std::setw(width(c)) << sum[c];
+  out << "\n";
+}
+
+// The column of field F in "Values to write": the enrichment trio shares one ("enrichment").
+std::string valueColumn(const std::string& field) {
+  const FieldSpec* f = findField(field);
+  return f && f->kind == FieldKind::kEnrichment ? "enrichment" : field;
+}
+
+std::string filterLine(const ReviewFilter& f) {
+  std::string out;
+  const auto add = [&out](const char* flag, const std::vector<std::string>& v) {
+    for (const auto& x : v) out += std::string(" ") + flag + " " + displayText(x, 40);
+  };
+  add("--lead", f.leads);
+  add("--field", f.fields);
+  add("--outcome", f.outcomes);
+  return out;
+}
+
+std::string shown(const std::optional<std::string>& v) {
+  return v ? "\"" + displayText(*v, 200) + "\"" : "(null)";
+}
+
+void printLeadDetail(const LeadReview& r, std::ostream& out) {
+  out << "Lead " << displayText(r.lead_id, 80) << "\n";
+  out << "  tenant:     " << displayText(r.client_id, 40);
+  if (r.client_name) out << "  " << displayText(*r.client_name, 40);
+  out << "\n  status:     " << r.status << (r.note.empty() ? "" : " (" + displayText(r.note, 40) + ")")
+      << (r.ambiguous ? ", ambiguous email" : "") << "\n";
+  if (r.contact_id)
+    out << "  contact:    " << displayText(*r.contact_id, 64) << (r.link ? " (to link)" : "") << "\n";
+  if (r.other_lead)
+    out << "  other lead: " << displayText(*r.other_lead, 64)
+        << (r.status == plan_status::kWaiting ? " (waited for)" : " (holds or takes the contact)") << "\n";
+  if (!r.candidates.empty()) {
+    out << "  candidates:";
+    for (const auto& c : r.candidates) out << " " << displayText(c, 64);
+    out << " (the first is taken)\n";
   }
+  for (const auto& c : r.changes)
+    out << "  to write:   " << c.field << ": " << shown(c.old_value) << " -> " << shown(c.new_value) << "\n";
+  for (const auto& [field, reason] : r.reports) out << "  reported:   " << field << ": " << reason << "\n";
+  for (const auto& a : r.applied)
+    out << "  applied:    " << a.field << ": " << displayText(a.outcome, 20) << " " << shown(a.value) << "\n";
+}
+
+// One line per lead (wrapped within kLineWidth): ids and reason codes, never a value.
+void printLeadLine(const LeadReview& r, std::ostream& out) {
+  std::vector<std::string> fields;
+  for (const auto& c : r.changes)
+    if (!contains(fields, valueColumn(c.field))) fields.push_back(valueColumn(c.field));
+  for (const auto& [field, reason] : r.reports) fields.push_back(field + ":" + displayText(reason, 40));
+  std::vector<std::string> parts = {displayText(r.lead_id, 40), r.status};
+  if (!r.note.empty() && r.note != r.status) parts.back() += " (" + displayText(r.note, 40) + ")";
+  if (r.other_lead) parts.push_back("other=" + displayText(*r.other_lead, 40));
+  if (!r.candidates.empty()) parts.push_back("candidates=" + std::to_string(r.candidates.size()));
+  if (!fields.empty()) parts.push_back(joined(fields, ","));
+  std::string line = "  " + parts[0];
+  for (size_t i = 1; i < parts.size(); ++i) {
+    if (line.size() + 2 + parts[i].size() > kLineWidth) {
+      out << line << "\n";
+      line = "     ";
+    }
+    line += "  " + parts[i];
+  }
+  out << line << "\n";
 }
 
 }  // namespace
 
 void printReview(const ReviewSummary& s, std::ostream& out) {
   std::int64_t leads = 0;
-  std::set<std::string> fields, applied, reported;
+  std::set<std::string> applied, reported;
+  std::set<size_t> field_ranks;
   for (const auto& [id, t] : s.tenants) {
     leads += t.leads;
-    for (const auto& [f, n] : t.fields) fields.insert(f);
+    for (const auto& [f, n] : t.fields) field_ranks.insert(fieldRank(f));
     for (const auto& [o, n] : t.applied) applied.insert(o);
     for (const auto& [r, n] : t.reported) reported.insert(r);
   }
   out << "Review: " << leads << " leads in " << s.tenants.size() << " tenants";
   if (s.plan_id) out << "; plan " << s.plan_id << " (inputs " << s.fingerprint << ")";
-  out << "\n\n";
-  std::vector<std::string> status_cols = statusColumns();
-  status_cols.emplace_back("ambiguous");
-  printTable(
-      out, "Leads by outcome (per tenant)", status_cols, s,
-      [](const TenantReview& t) {
-        Counts c = t.by_status;
-        c["ambiguous"] = t.ambiguous;
-        return c;
-      },
-      /*total=*/true);
   out << "\n";
-  printTable(
-      out, "Values to write (per tenant and field; what apply already wrote is not listed again)",
-      {fields.begin(), fields.end()}, s, [](const TenantReview& t) { return t.fields; }, /*total=*/true);
+  if (!s.filter.empty())
+    out << "Filtered:" << filterLine(s.filter) << " (" << leads << " of " << s.leads_in_plan
+        << " leads; the plan and the exit status cover them all)\n";
+  out << "\nTenants\n";
+  const auto keys = tenantKeys(s);
+  for (const auto& [id, t] : s.tenants) {
+    const std::string head = "  " + padRight(keys.at(id), 4) + " " + escapeControl(id);
+    const size_t room =
+        head.size() + 2 < kLineWidth ? std::max<size_t>(kLineWidth - head.size() - 2, 12) : 12;
+    out << head << (t.name ? "  " + displayText(*t.name, room) : std::string()) << "\n";
+  }
+  out << "\n";
+  // Two tables of six columns each, so that each fits within about 100 columns.
+  const std::vector<std::string> final_cols = {plan_status::kFill,     plan_status::kNothing,
+                                               plan_status::kApplied,  plan_status::kNotFound,
+                                               plan_status::kConflict, "ambiguous"};
+  const std::vector<std::string> other_cols = {plan_status::kNoLookup,    plan_status::kInvalidId,
+                                               plan_status::kContactGone, plan_status::kError,
+                                               plan_status::kPending,     plan_status::kWaiting};
+  const auto statuses = [](const TenantReview& t) {
+    Counts c = t.by_status;
+    c["ambiguous"] = t.ambiguous;
+    return c;
+  };
+  printTable(out, "Leads by outcome (per tenant; ambiguous leads are counted in their outcome too)",
+             final_cols, s, statuses);
+  out << "\n";
+  printTable(out, "Leads without a contact to fill from, or not final yet (per tenant)", other_cols, s,
+             statuses);
+  out << "\n";
+  std::vector<std::string> value_cols;
+  for (const size_t r : field_ranks) {
+    const std::string col = r < std::size(kFields) ? valueColumn(kFields[r].name) : std::string();
+    if (!col.empty() && !contains(value_cols, col)) value_cols.push_back(col);
+  }
+  if (value_cols.empty())
+    out << "Values to write: none\n";
+  else
+    printTable(out,
+               "Values to write (per tenant and field; what apply already wrote is not listed again;\n"
+               "enrichment: enrichmentStatus, enrichmentSource and enrichedAt, set with a phone)",
+               value_cols, s, [](const TenantReview& t) {
+                 Counts c;
+                 for (const auto& [f, n] : t.fields) {
+                   auto& v = c[valueColumn(f)];
+                   v = std::max(v, n);  // the trio counts once per lead
+                 }
+                 return c;
+               });
   if (!reported.empty()) {
     out << "\nReported, not written\n";
     for (const auto& r : reported) {
       std::int64_t n = 0;
       for (const auto& [id, t] : s.tenants) n += countOf(t.reported, r);
-      out << "  " << r << ": " << n << "\n";
+      out << "  " << displayText(r, 60) << ": " << n << "\n";
     }
   }
   out << "\n";
@@ -188,9 +555,27 @@ void printReview(const ReviewSummary& s, std::ostream& out) {
     out << "Applied so far (fields, per tenant and outcome): nothing yet\n";
     return;
   }
-  printTable(
-      out, "Applied so far (fields, per tenant and outcome):", {applied.begin(), applied.end()}, s,
-      [](const TenantReview& t) { return t.applied; }, /*total=*/true);
+  printTable(out, "Applied so far (fields, per tenant and outcome):", {applied.begin(), applied.end()}, s,
+             [](const TenantReview& t) { return t.applied; });
+}
+
+void printLeadReviews(SQLite::Database& db, const std::vector<std::string>& ids, const ReviewFilter& filter,
+                      std::ostream& out, std::int64_t max_lines) {
+  std::int64_t n = 0;
+  const bool detail = !filter.leads.empty();
+  out << "\n"
+      << (detail ? "Leads in detail (values are personal data: do not paste them into tickets)\n"
+                 : "Leads (ids and reasons; --lead ID shows one in detail, --export FILE lists all)\n");
+  forEachLeadReview(db, ids, filter, [&](const LeadReview& r) {
+    ++n;
+    if (n > max_lines) return;
+    if (detail)
+      printLeadDetail(r, out);
+    else
+      printLeadLine(r, out);
+  });
+  if (n == 0) out << "  no lead matches\n";
+  if (n > max_lines) out << "  ... and " << (n - max_lines) << " more (" << n << " in all)\n";
 }
 
 }  // namespace ghlb

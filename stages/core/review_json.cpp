@@ -71,6 +71,10 @@ void printReviewJson(const ReviewSummary& s, std::ostream& out) {
     w.StartObject();
     w.Key("client_id");
     w.String(id.c_str(), static_cast<rapidjson::SizeType>(id.size()));
+    if (t.name) {
+      w.Key("client_name");
+      w.String(t.name->c_str(), static_cast<rapidjson::SizeType>(t.name->size()));
+    }
     writeTenantFields(w, t);
     w.EndObject();
   }

@@ -3,7 +3,8 @@
 //   {"schema_version":1,
 //    "totals":{"leads":N,"by_status":{STATUS:N},"ambiguous":N,"links":N,"fields":{FIELD:N},
 //              "reported":{"FIELD:REASON":N},"applied":{OUTCOME:N}},
-//    "tenants":[{"client_id":ID, ...the same keys as totals...}]}
+//    "tenants":[{"client_id":ID,"client_name":NAME (when known), ...the same keys as totals...}]}
+// plan --lead/--field/--outcome narrow "totals" and "tenants" to the leads they select.
 #pragma once
 #include <iosfwd>
 

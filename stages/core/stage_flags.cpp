@@ -280,8 +280,9 @@ void addFetchFlags(CLI::App& app, FetchOptions& o) {
 }
 
 void addPlanFlags(CLI::App& app, PlanOptions& o) {
-  app.add_option("--export", o.export_path,
-                 "write the diff to FILE.csv or FILE.json (holds PII: keep it private)")
+  app.add_option(
+         "--export", o.export_path,
+         "write every lead's outcome and values to FILE.csv or FILE.json (holds PII: keep it private)")
       ->type_name("FILE");
   // The HTML report.
   auto* report = app.add_option("--report", o.report_path,
@@ -339,6 +340,17 @@ void definePlan(CLI::App& app, PlanOptions& o) {
   app.add_flag("--detailed-exitcode", o.detailed_exitcode,
                "exit 0 when there is nothing to write, 2 when there are values to write or leads still "
                "pending or waiting, 1 on error");
+  // The per-lead review: filters of the printed review (not of the plan, the export or the exit status).
+  app.add_option("--lead", o.leads,
+                 "show only this lead, in detail with its values (personal data, on stdout); repeatable")
+      ->type_name("ID");
+  app.add_option("--field", o.fields,
+                 "show only leads with a value to write, reported or applied in this field; repeatable")
+      ->type_name("FIELD");
+  app.add_option("--outcome", o.outcomes,
+                 "show only leads with this plan status, 'ambiguous', or this report reason "
+                 "(no_storage_form, invalid_value); repeatable")
+      ->type_name("OUTCOME");
   configureSources(app, {"plan"});
 }
 

@@ -106,3 +106,126 @@ TEST_CASE("an export into a directory that does not exist fails with one line an
                   FatalError);
   CHECK_FALSE(std::filesystem::exists(dir / "nope"));
 }
+
+namespace {
+
+LeadReview leadOf(const std::string& id, const std::string& status) {
+  LeadReview l;
+  l.lead_id = id;
+  l.client_id = "client-1";
+  l.client_name = "Acme";
+  l.status = status;
+  return l;
+}
+
+// A work DB holding one lead of each kind the export must list: a fill with a report, a conflict,
+// an ambiguous fill, a not-found, a waiting lead and an applied one.
+void seedPlan(WorkDb& work) {
+  work.db().exec(
+      "INSERT INTO stage_run(id, stage, started_at, status) VALUES (1, 'plan', 't', 'done');"
+      "INSERT INTO client(id, location_id, extract_run, name) VALUES ('client-1', 'loc', 1, 'Acme, \"Inc\"');"
+      "INSERT INTO client(id, location_id, extract_run) VALUES ('client-2', 'loc2', 1);"
+      "INSERT INTO plan_lead(lead_id, client_id, status, contact_id, link, ambiguous, note, plan_run, "
+      "other_lead, "
+      "candidates) VALUES "
+      "('lead-a', 'client-1', 'fill', 'ccccccccccccccc1', 1, 0, '', 1, NULL, NULL),"
+      "('lead-b', 'client-1', 'conflict', 'ccccccccccccccc1', 0, 0, 'contact_taken_by_smaller_lead_id', 1, "
+      "'lead-a', NULL),"
+      "('lead-c', 'client-2', 'fill', 'ddddddddddddddd1', 1, 1, 'ambiguous_email', 1, NULL, "
+      "'ddddddddddddddd1,ddddddddddddddd2'),"
+      "('lead-d', 'client-2', 'not_found', NULL, 0, 0, 'not_found', 1, NULL, NULL),"
+      "('lead-e', 'client-2', 'waiting', 'eeeeeeeeeeeeee1', 0, 0, 'smaller_lead_pending', 1, 'lead-0', NULL),"
+      "('lead-f', 'client-1', 'applied', 'fffffffffffffff1', 0, 0, 'applied', 1, NULL, NULL);"
+      "INSERT INTO plan_item(lead_id, field, old_value, new_value) VALUES "
+      "('lead-a', 'phone', NULL, '+14155550101'), ('lead-a', 'ghlContactId', NULL, 'ccccccccccccccc1'),"
+      "('lead-c', 'firstName', '', 'Ann');"
+      "INSERT INTO plan_report(lead_id, field, reason) VALUES ('lead-a', 'lastName', 'invalid_value');"
+      "INSERT INTO apply_log(lead_id, field, outcome, new_value, applied_at, apply_run) VALUES "
+      "('lead-f', 'email', 'written', 'f@example.com', 't', 1);");
+}
+
+}  // namespace
+
+TEST_CASE("export rows: one per change, settled field and report; a lead without any gets its own") {
+  LeadReview fill = leadOf("lead-a", "fill");
+  fill.changes = {{"ghlContactId", std::nullopt, "ccccccccccccccc1"},
+                  {"phone", std::nullopt, "+14155550101"}};
+  fill.reports = {{"lastName", "invalid_value"}};
+  fill.applied = {{"email", "stale", std::string("a@example.com")}};
+  const auto rows = exportRows(fill);
+  REQUIRE(rows.size() == 4);
+  CHECK(rows[0].field == "ghlContactId");
+  CHECK(rows[1].field == "phone");
+  CHECK(*rows[1].new_value == "+14155550101");
+  CHECK(rows[2].field == "email");
+  CHECK(rows[2].applied == "stale");
+  CHECK(rows[3].field == "lastName");
+  CHECK(rows[3].reason == "invalid_value");
+  CHECK_FALSE(rows[3].new_value.has_value());
+  for (const auto& r : rows) CHECK(*r.client_name == "Acme");
+
+  LeadReview conflict = leadOf("lead-b", "conflict");
+  conflict.note = "contact_already_linked";
+  conflict.other_lead = "lead-holder";
+  const auto one = exportRows(conflict);
+  REQUIRE(one.size() == 1);
+  CHECK(one[0].field.empty());
+  CHECK(one[0].reason == "contact_already_linked");
+  CHECK(*one[0].other_lead == "lead-holder");
+
+  LeadReview amb = leadOf("lead-c", "not_found");
+  amb.ambiguous = true;
+  amb.candidates = {"c1", "c2"};
+  CHECK(exportRows(amb)[0].candidates == std::vector<std::string>{"c1", "c2"});
+}
+
+TEST_CASE("the CSV export starts with its header row and lists every lead of the plan with its outcome") {
+  const auto dir = exportDir();
+  WorkDb work((dir / "work.db").string());
+  seedPlan(work);
+  const auto path = dir / "plan.csv";
+  const auto rows = writeExport(work.db(), {}, path.string(), ExportFormat::kCsv);
+  const std::string csv = slurp(path);
+  std::istringstream in(csv);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  REQUIRE_FALSE(lines.empty());
+  CHECK(lines[0] ==
+        "lead_id,client_id,client_name,status,field,old_value,new_value,reason,applied,contact_id,ambiguous,"
+        "candidates,other_lead");
+  CHECK(rows == 8);  // lead-a: 2 changes + 1 report; b, c, d, e: 1 each; f: 1 applied
+  CHECK(static_cast<std::int64_t>(lines.size()) == rows + 1);
+  CHECK(csv.find("lead-a,client-1,\"Acme, "
+                 "\"\"Inc\"\"\",fill,ghlContactId,,ccccccccccccccc1,,,ccccccccccccccc1,0,,\n") !=
+        std::string::npos);
+  CHECK(csv.find("lead-a,client-1,\"Acme, \"\"Inc\"\"\",fill,phone,,'+14155550101,") != std::string::npos);
+  CHECK(csv.find("lead-a,client-1,\"Acme, \"\"Inc\"\"\",fill,lastName,,,invalid_value,") !=
+        std::string::npos);
+  CHECK(csv.find("lead-b,client-1,\"Acme, \"\"Inc\"\"\",conflict,,,,contact_taken_by_smaller_lead_id,,"
+                 "ccccccccccccccc1,0,,lead-a\n") != std::string::npos);
+  CHECK(csv.find("lead-c,client-2,,fill,firstName,,Ann,ambiguous_email,,ddddddddddddddd1,1,"
+                 "ddddddddddddddd1;ddddddddddddddd2,\n") != std::string::npos);
+  CHECK(csv.find("lead-d,client-2,,not_found,,,,not_found,") != std::string::npos);
+  CHECK(csv.find("lead-e,client-2,,waiting,,,,smaller_lead_pending,,eeeeeeeeeeeeee1,0,,lead-0\n") !=
+        std::string::npos);
+  CHECK(csv.find("lead-f,client-1,\"Acme, \"\"Inc\"\"\",applied,email,,f@example.com,applied,written,") !=
+        std::string::npos);
+  SUBCASE("--client-id narrows the export to the tenant") {
+    CHECK(writeExport(work.db(), {"client-2"}, path.string(), ExportFormat::kCsv) == 3);
+    CHECK(slurp(path).find("lead-a") == std::string::npos);
+  }
+}
+
+TEST_CASE("the JSON export has the warning key and the CSV's columns as keys") {
+  const auto dir = exportDir();
+  WorkDb work((dir / "work.db").string());
+  seedPlan(work);
+  const auto path = dir / "plan.json";
+  CHECK(writeExport(work.db(), {}, path.string(), ExportFormat::kJson) == 8);
+  const std::string json = slurp(path);
+  CHECK(json.find("\"warning\": \"This file holds personal data") != std::string::npos);
+  for (const char* col : kExportColumns)
+    CHECK(json.find(std::string("\"") + col + "\"") != std::string::npos);
+  CHECK(json.find("\"ddddddddddddddd1\",\n                \"ddddddddddddddd2\"") != std::string::npos);
+  CHECK(json.find("\"other_lead\": \"lead-0\"") != std::string::npos);
+}

@@ -446,3 +446,51 @@ TEST_CASE("dropApplied: fields in apply_log are no longer changes; a lead with n
     CHECK(is(p, plan_status::kApplied));
   }
 }
+
+TEST_CASE("per-lead review: a conflict names the lead that holds or takes the contact") {
+  const auto contacts = R"([{"id":"ccccccccccccccc1","email":"a@example.com","firstName":"Ann"}])";
+  std::vector<LeadPlan> plans = {
+      planLead(emailLead("b-lead", "a@example.com"), searchFound("a@example.com", contacts)),
+      planLead(emailLead("B-lead", "a@example.com"), searchFound("a@example.com", contacts)),
+      planLead(emailLead("c-lead", "a@example.com"), searchFound("a@example.com", contacts)),
+      planLead(emailLead("x-lead", "x@example.com"),
+               searchFound("x@example.com",
+                           R"([{"id":"ddddddddddddddd1","email":"x@example.com","firstName":"X"}])")),
+  };
+  resolveConflicts(plans, [](const std::string& id) {
+    return id == "ddddddddddddddd1" ? std::optional<std::string>("holder-lead") : std::nullopt;
+  });
+  CHECK_FALSE(plans[1].other_lead.has_value());  // the winner names nobody
+  REQUIRE(plans[0].other_lead.has_value());
+  CHECK(*plans[0].other_lead == "B-lead");  // contact_taken_by_smaller_lead_id: the winner
+  CHECK(*plans[2].other_lead == "B-lead");
+  CHECK(plans[3].note == "contact_already_linked");
+  CHECK(*plans[3].other_lead == "holder-lead");  // the lead that holds it in the application table
+}
+
+TEST_CASE("per-lead review: a waiting lead names the smaller pending lead it waits for") {
+  const auto found = searchFound("a@example.com", kAnn);
+  const auto plans = resolve({planLead(emailLead("lead-3", "a@example.com"), found),
+                              planLead(emailLead("lead-2", "a@example.com"), std::nullopt),
+                              planLead(emailLead("lead-1", "a@example.com"), std::nullopt)});
+  REQUIRE(is(plans[0], plan_status::kWaiting));
+  REQUIRE(plans[0].other_lead.has_value());
+  CHECK(*plans[0].other_lead == "lead-1");  // the smallest pending lead of the key
+  CHECK_FALSE(plans[1].other_lead.has_value());
+}
+
+TEST_CASE("per-lead review: an ambiguous lead lists every matching contact id, the taken one first") {
+  const auto p = planLead(emailLead("lead-a", "a@example.com"), searchFound("a@example.com", R"([
+      {"id":"ccccccccccccccc3","email":"a@example.com","dateAdded":"2024-06-01T00:00:00Z"},
+      {"id":"ccccccccccccccc9","email":"other@example.com","dateAdded":"2020-01-01T00:00:00Z"},
+      {"id":"bad id!","email":"A@example.com","dateAdded":"2025-01-01T00:00:00Z"},
+      {"id":"ccccccccccccccc2","email":"a@example.com","dateAdded":"2023-01-01T00:00:00Z"},
+      {"id":"ccccccccccccccc1","email":"a@example.com"}])"));
+  CHECK(p.ambiguous);
+  CHECK(*p.contact_id == "ccccccccccccccc2");
+  // Oldest first, unknown date last; another email is no candidate, nor an id that is no GHL id.
+  CHECK(p.candidates == std::vector<std::string>{"ccccccccccccccc2", "ccccccccccccccc3", "ccccccccccccccc1"});
+  const auto single = planLead(emailLead("lead-b", "a@example.com"), searchFound("a@example.com", kAnn));
+  CHECK_FALSE(single.ambiguous);
+  CHECK(single.candidates.empty());
+}
