@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "decision_store.h"
 #include "error.h"
 #include "fields.h"
 #include "json_util.h"
@@ -232,8 +233,18 @@ std::string ReviewSummary::countsJson() const {
 
 namespace {
 
+// (lead id, field) of every change of the scope a review decision rejects (linkage included): it is
+// never written, so it is not a value to write.
+using ChangeKeys = std::set<std::pair<std::string, std::string>>;
+ChangeKeys rejectedChanges(SQLite::Database& db, const std::vector<std::string>& ids) {
+  ChangeKeys out;
+  for (const auto& row : DecisionStore(db).loadChanges(ids))
+    if (row.state == ChangeState::kRejected) out.emplace(row.lead_id, row.facts.field);
+  return out;
+}
+
 // The summary of the leads a filter selects, lead by lead (the unfiltered summary is counted in SQL).
-void summarize(ReviewSummary& s, const LeadReview& r) {
+void summarize(ReviewSummary& s, const ChangeKeys& rejected, const LeadReview& r) {
   const auto shown = [&s](const std::string& field) {
     return s.filter.fields.empty() || contains(s.filter.fields, field);
   };
@@ -243,7 +254,7 @@ void summarize(ReviewSummary& s, const LeadReview& r) {
   t.ambiguous += r.ambiguous ? 1 : 0;
   t.links += r.link ? 1 : 0;
   for (const auto& c : r.changes)
-    if (shown(c.field)) ++t.fields[c.field];
+    if (shown(c.field)) ++(rejected.count({r.lead_id, c.field}) ? t.rejected : t.fields)[c.field];
   for (const auto& [field, reason] : r.reports)
     if (shown(field)) ++t.reported[field + ":" + reason];
   for (const auto& a : r.applied)
@@ -251,6 +262,19 @@ void summarize(ReviewSummary& s, const LeadReview& r) {
 }
 
 }  // namespace
+
+std::map<std::string, std::string> tenantNames(SQLite::Database& db, const std::vector<std::string>& ids) {
+  std::map<std::string, std::string> out;
+  each(db, "SELECT id, name FROM client WHERE name IS NOT NULL AND " + clientScope("id"), ids,
+       [&](SQLite::Statement& q) { out[q.getColumn(0).getString()] = q.getColumn(1).getString(); });
+  return out;
+}
+
+std::string tenantLabel(const std::string& client_id, const std::map<std::string, std::string>& names,
+                        size_t max_chars) {
+  const auto it = names.find(client_id);
+  return displayText(it == names.end() ? client_id : it->second, max_chars);
+}
 
 ReviewSummary loadReview(SQLite::Database& db, const std::vector<std::string>& ids,
                          const ReviewFilter& filter) {
@@ -265,8 +289,9 @@ ReviewSummary loadReview(SQLite::Database& db, const std::vector<std::string>& i
              it->second.name = q.getColumn(1).getString();
          });
   };
+  const ChangeKeys rejected = rejectedChanges(db, ids);
   if (!filter.empty()) {
-    forEachLeadReview(db, ids, filter, [&s](const LeadReview& r) { summarize(s, r); });
+    forEachLeadReview(db, ids, filter, [&](const LeadReview& r) { summarize(s, rejected, r); });
     names();
     return s;
   }
@@ -288,6 +313,18 @@ ReviewSummary loadReview(SQLite::Database& db, const std::vector<std::string>& i
        ids, [&](SQLite::Statement& q) {
          s.tenants[q.getColumn(0).getString()].fields[q.getColumn(1).getString()] = q.getColumn(2).getInt64();
        });
+  if (!rejected.empty()) {  // counted apart: the lead's tenant from plan_lead
+    SQLite::Statement tenant(db, "SELECT client_id FROM plan_lead WHERE lead_id = ?");
+    for (const auto& [lead, field] : rejected) {
+      tenant.bind(1, lead);
+      if (tenant.executeStep()) {
+        auto& t = s.tenants[tenant.getColumn(0).getString()];
+        --t.fields[field];
+        ++t.rejected[field];
+      }
+      tenant.reset();
+    }
+  }
   each(db,
        std::string("SELECT p.client_id, r.field || ':' || r.reason, count(*) FROM plan_report r "
                    "JOIN plan_lead p USING (lead_id) WHERE ") +
@@ -486,7 +523,8 @@ void printReview(const ReviewSummary& s, std::ostream& out) {
   std::set<size_t> field_ranks;
   for (const auto& [id, t] : s.tenants) {
     leads += t.leads;
-    for (const auto& [f, n] : t.fields) field_ranks.insert(fieldRank(f));
+    for (const auto& [f, n] : t.fields)
+      if (n > 0) field_ranks.insert(fieldRank(f));
     for (const auto& [o, n] : t.applied) applied.insert(o);
     for (const auto& [r, n] : t.reported) reported.insert(r);
   }
@@ -542,6 +580,12 @@ void printReview(const ReviewSummary& s, std::ostream& out) {
                  }
                  return c;
                });
+  std::int64_t rejected = 0;
+  for (const auto& [id, t] : s.tenants)
+    for (const auto& [f, n] : t.rejected) rejected += n;
+  if (rejected)
+    out << "Rejected in review, never written: " << rejected
+        << " values ('ghl-backfill review' lists the changes by state)\n";
   if (!reported.empty()) {
     out << "\nReported, not written\n";
     for (const auto& r : reported) {

@@ -70,7 +70,8 @@ struct TenantReview {
   std::map<std::string, std::int64_t> by_status;  // plan_lead.status -> leads
   std::int64_t ambiguous = 0;                     // leads flagged ambiguous
   std::int64_t links = 0;                         // leads that will be linked
-  std::map<std::string, std::int64_t> fields;     // field -> values planned
+  std::map<std::string, std::int64_t> fields;     // field -> values planned (rejected ones left out)
+  std::map<std::string, std::int64_t> rejected;   // field -> values rejected in review: never written
   std::map<std::string, std::int64_t> reported;   // "field:reason" -> count
   std::map<std::string, std::int64_t> applied;    // apply outcome -> fields
   std::int64_t leads = 0;
@@ -89,6 +90,15 @@ struct ReviewSummary {
 };
 
 // The summary of the scope's plan, narrowed to the leads (and fields) filter selects.
+// client.name of the tenants client_ids (empty = all) that have one (validated by extract).
+std::map<std::string, std::string> tenantNames(SQLite::Database& db,
+                                               const std::vector<std::string>& client_ids);
+
+// How a table row names a tenant: its name if known, else its id, made safe for a terminal and
+// cut to max_chars.
+std::string tenantLabel(const std::string& client_id, const std::map<std::string, std::string>& names,
+                        size_t max_chars);
+
 ReviewSummary loadReview(SQLite::Database& db, const std::vector<std::string>& client_ids,
                          const ReviewFilter& filter = {});
 

@@ -17,6 +17,7 @@
 #include "error.h"
 #include "fields.h"
 #include "plan_store.h"
+#include "review.h"
 #include "text.h"
 #include "work_db.h"
 
@@ -70,13 +71,13 @@ struct Outcome {
 void printStates(const std::map<ChangeState, std::int64_t>& m, std::ostream& out) {
   for (const auto s : kChangeStates) {
     const auto it = m.find(s);
-    out << std::setw(10) << (it == m.end() ? 0 : it->second);
+    out << std::setw(9) << (it == m.end() ? 0 : it->second);
   }
   out << "\n";
 }
 
 void printText(const ReviewOptions& o, std::int64_t plan_id, const Outcome& r, const StateCounts& c,
-               std::ostream& out) {
+               const std::map<std::string, std::string>& names, std::ostream& out) {
   if (const char* action = actionName(o)) {
     out << (o.dry_run ? "review --dry-run (nothing stored): " : "review: ") << action << " " << r.selected
         << " changes selected, " << r.skipped
@@ -85,13 +86,17 @@ void printText(const ReviewOptions& o, std::int64_t plan_id, const Outcome& r, c
     if (r.unmatched) out << "; " << r.unmatched << " lead ids named have no change in the plan";
     out << ".\n\n";
   }
-  out << "Changes of plan " << plan_id << " by state\n  " << std::left << std::setw(38) << "" << std::right;
-  for (const auto s : kChangeStates) out << std::setw(10) << toString(s);
-  out << "\n  " << std::left << std::setw(38) << "total" << std::right;
+  out << "Changes of plan " << plan_id << " by state\n  " << std::left << std::setw(26) << "" << std::right;
+  for (const auto s : kChangeStates) out << std::setw(9) << toString(s);
+  out << "\n  " << std::left << std::setw(26) << "total" << std::right;
   printStates(c.totals, out);
   out << "By tenant\n";
   for (const auto& [tenant, m] : c.by_tenant) {
-    out << "  " << std::left << std::setw(38) << escapeControl(tenant) << std::right;
+    // The tenant's name (else its id), cut to the column: the table stays within 100 columns.
+    const std::string label = tenantLabel(tenant, names, 24);
+    size_t chars = 0;  // UTF-8: count characters, not bytes
+    for (const char ch : label) chars += (static_cast<unsigned char>(ch) & 0xC0) != 0x80 ? 1 : 0;
+    out << "  " << label << std::string(chars < 26 ? 26 - chars : 1, ' ');
     printStates(m, out);
   }
   if (c.by_tenant.empty()) out << "  no change planned\n";
@@ -99,7 +104,7 @@ void printText(const ReviewOptions& o, std::int64_t plan_id, const Outcome& r, c
   for (const auto& f : kFields) {  // in kFields order, as plan lists changes
     const auto it = c.by_field.find(f.name);
     if (it == c.by_field.end()) continue;
-    out << "  " << std::left << std::setw(38) << f.name << std::right;
+    out << "  " << std::left << std::setw(26) << f.name << std::right;
     printStates(it->second, out);
   }
   const auto approved = c.totals.count(ChangeState::kApproved) ? c.totals.at(ChangeState::kApproved) : 0;
@@ -270,7 +275,7 @@ ExitCode runReview(const ReviewOptions& opts, const Log& log, std::ostream& out)
   if (opts.json)
     printJson(opts, plan->id, r, counts, out);
   else
-    printText(opts, plan->id, r, counts, out);
+    printText(opts, plan->id, r, counts, tenantNames(db, opts.common.client_ids), out);
   if (action)
     log.info(opts.dry_run ? "review dry run done: nothing stored" : "review done",
              {{"plan_id", plan->id},

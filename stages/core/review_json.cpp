@@ -33,6 +33,7 @@ void writeTenantFields(Writer& w, const TenantReview& t) {
   w.Key("links");
   w.Int64(t.links);
   writeCounts(w, "fields", t.fields);
+  writeCounts(w, "rejected", t.rejected);
   writeCounts(w, "reported", t.reported);
   writeCounts(w, "applied", t.applied);
 }
@@ -47,6 +48,7 @@ void printReviewJson(const ReviewSummary& s, std::ostream& out) {
     total.links += t.links;
     add(total.by_status, t.by_status);
     add(total.fields, t.fields);
+    add(total.rejected, t.rejected);
     add(total.reported, t.reported);
     add(total.applied, t.applied);
   }

@@ -8,6 +8,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "decision_store.h"
 #include "json_util.h"
 #include "text.h"
 #include "wave_store.h"
@@ -233,6 +234,11 @@ ExitCode runStatus(const StatusOptions& opts, std::ostream& out) {
     for (int i = 0; i < 8; ++i) row.values[i] = t.getColumn(i + 1).getInt64();
     tenants.push_back(std::move(row));
   }
+  // A change rejected in review is never written: not to_write (kTenantColumns[5]).
+  std::map<std::string, std::int64_t> rejected;
+  for (const auto& row : DecisionStore(db).loadChanges(opts.common.client_ids))
+    if (row.state == ChangeState::kRejected) ++rejected[row.client_id];
+  for (auto& row : tenants) row.values[5] -= rejected[row.client_id];
   const auto waves = WaveStore(db).all();
   if (opts.json) {
     printJson(work.path(), work.version(), stages, tenants, waves, out);

@@ -128,6 +128,15 @@ assert_eq "$((total - rejected))" "$(jq .skipped "$GB_OUT")" "applied changes sk
 # A re-plan keeps the decisions.
 gb plan; assert_rc 0 "re-plan"
 assert_eq "$rejected" "$(review_total rejected)" "the decisions survive a re-plan"
+# The plan's review is truthful about them: rejected values are not "to write", they are counted
+# apart, and with everything else applied there is nothing to write (Terraform's exit 0).
+gb plan --json --detailed-exitcode; assert_rc 0 "only rejected changes left: nothing to write"
+assert_eq 0 "$(jq '[.totals.fields[]] | add // 0' "$GB_OUT")" "no value to write"
+assert_eq "$rejected" "$(jq '[.totals.rejected[]] | add' "$GB_OUT")" "rejected values counted apart"
+gb plan; assert_rc 0 "plan, text"
+assert_contains "$GB_OUT" "Rejected in review, never written: $rejected values"
+gb status --json; assert_rc 0 "status"
+assert_eq 0 "$(jq '[.tenants[].to_write] | add' "$GB_OUT")" "status: a rejected change is not to_write"
 
 # One rejected phone gets a new value in GHL: after fetch and plan its decision is gone (the
 # phone and its enrichment are proposed again) and the next apply writes it.
