@@ -2,6 +2,7 @@
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <unistd.h>
 
 #include <iostream>
 #include <map>
@@ -18,6 +19,7 @@
 #include "names.h"
 #include "plan.h"
 #include "plan_store.h"
+#include "progress.h"
 #include "stop_signal.h"
 #include "text.h"
 #include "wave_select.h"
@@ -435,6 +437,9 @@ ExitCode runApply(const ApplyOptions& opts, const Log& log) {
 
   std::map<std::string, std::map<std::string, std::int64_t>> by_field;
   std::int64_t failed_leads = 0, done_leads = 0;
+  const auto progress = makeProgress(opts.common, log, ::isatty(STDERR_FILENO) == 1);
+  const SystemClock clock;
+  StageMeter meter(*progress, clock, "leads", static_cast<std::int64_t>(planned.size()));
   bool interrupted = false;
   for (size_t start = 0; start < planned.size(); start += static_cast<size_t>(opts.batch_size)) {
     if (stopRequested()) {  // between batches: what is committed is recorded, the rest waits
@@ -484,9 +489,10 @@ ExitCode runApply(const ApplyOptions& opts, const Log& log) {
     if (!opts.dry_run) recordResults(db, results, run, wave);
     for (const auto& r : results) by_field[r.field][r.outcome]++;
     done_leads += static_cast<std::int64_t>(end - start);
-    log.info("apply progress", {{"leads", done_leads}, {"of", static_cast<std::int64_t>(planned.size())}});
+    meter.add(static_cast<std::int64_t>(end - start));
     testPausePoint();
   }
+  meter.finish();
   printOutcomes(by_field, opts.dry_run, std::cout);
   if (opts.list_leads) {
     std::cout << "selected leads (" << planned.size() << "):\n";

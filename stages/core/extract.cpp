@@ -1,5 +1,7 @@
 #include "extract.h"
 
+#include <unistd.h>
+
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -9,6 +11,7 @@
 #include "error.h"
 #include "json_util.h"
 #include "names.h"
+#include "progress.h"
 #include "stop_signal.h"
 #include "text.h"
 #include "work_db.h"
@@ -138,6 +141,9 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
       "eligible = 1, extract_run = excluded.extract_run");
   const std::string scope = pgTextArray(participating);
   std::string cursor;
+  const auto progress = makeProgress(opts.common, log, ::isatty(STDERR_FILENO) == 1);
+  const SystemClock clock;
+  StageMeter meter(*progress, clock, "leads", -1);  // the total is not known before the pass
   std::int64_t taken = 0;
   while (!participating.empty()) {
     const auto rows = tx.exec_params(sql, scope, cursor, pgBlankPattern(), opts.page_size);
@@ -175,7 +181,7 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
     wtx.commit();
     if (c.capped || rows.size() < static_cast<size_t>(opts.page_size)) break;
     cursor = rows[rows.size() - 1][0].as<std::string>();
-    log.info("extract progress", {{"leads", taken}});
+    meter.add(static_cast<std::int64_t>(rows.size()));
     testPausePoint();
     if (stopRequested()) {  // between pages: the pages so far are committed; the next run starts over
       work.finishRun(run, "interrupted",
@@ -184,6 +190,7 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
     }
   }
   tx.commit();
+  meter.finish();
 
   if (!c.capped) {
     // A complete pass: leads of the scope it did not see are no longer eligible (unless applied).

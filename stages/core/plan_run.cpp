@@ -1,5 +1,7 @@
 // runPlan: loads snapshot and fetch results from the work DB, applies plan.h's rules, replaces the
 // stored plan of the leads in scope, prints the review summary and writes the optional export.
+#include <unistd.h>
+
 #include <iostream>
 #include <map>
 #include <set>
@@ -11,6 +13,7 @@
 #include "json_util.h"
 #include "plan.h"
 #include "plan_store.h"
+#include "progress.h"
 #include "report_html.h"
 #include "review.h"
 #include "review_json.h"
@@ -20,7 +23,8 @@
 namespace ghlb {
 namespace {
 
-std::vector<LeadPlan> computePlans(SQLite::Database& db, const std::vector<std::string>& ids) {
+std::vector<LeadPlan> computePlans(SQLite::Database& db, const std::vector<std::string>& ids,
+                                   StageMeter& meter) {
   SQLite::Statement q(db, std::string("SELECT ") + kLeadSnapshotColumns +
                               ", f.lookup, f.lookup_key, f.outcome, f.search_body, f.contact_body "
                               "FROM lead l LEFT JOIN fetch_result f ON f.lead_id = l.id "
@@ -42,6 +46,7 @@ std::vector<LeadPlan> computePlans(SQLite::Database& db, const std::vector<std::
       fetch = std::move(f);
     }
     plans.push_back(planLead(lead, fetch));
+    meter.add(1);
   }
   // Who holds each contact in the application table: a contact held by the lead itself (our own
   // apply linked it) is not "linked elsewhere".
@@ -142,7 +147,11 @@ ExitCode runPlan(const PlanOptions& opts, const Log& log) {
   checkKnownClients(db, opts.common.client_ids);
   const auto run = work.beginRun("plan", jsonObject({{"client_ids", joinIds(opts.common.client_ids)},
                                                      {"export", opts.export_path.empty() ? 0 : 1}}));
-  const auto plans = computePlans(db, opts.common.client_ids);
+  const auto progress = makeProgress(opts.common, log, ::isatty(STDERR_FILENO) == 1);
+  const SystemClock clock;
+  StageMeter meter(*progress, clock, "leads", -1);
+  const auto plans = computePlans(db, opts.common.client_ids, meter);
+  meter.finish();
   testPausePoint();
   if (stopRequested()) {  // nothing stored yet: the previous plan stands
     work.finishRun(run, "interrupted", "{}");

@@ -2,6 +2,7 @@
 
 #include <rapidjson/ostreamwrapper.h>
 #include <rapidjson/writer.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <iostream>
@@ -15,6 +16,7 @@
 #include "error.h"
 #include "json_util.h"
 #include "names.h"
+#include "progress.h"
 #include "stop_signal.h"
 #include "text.h"
 #include "wave_store.h"
@@ -207,6 +209,9 @@ ExitCode runRevert(const RevertOptions& opts, const Log& log) {
   if (!opts.dry_run)
     run = work.beginRun("revert", jsonObject({{"wave", wave->id}, {"batch_size", opts.batch_size}}));
 
+  const auto progress = makeProgress(opts.common, log, ::isatty(STDERR_FILENO) == 1);
+  const SystemClock clock;
+  StageMeter meter(*progress, clock, "leads", static_cast<std::int64_t>(leads.size()));
   bool interrupted = false;
   std::int64_t done_leads = 0;
   const auto batch = static_cast<size_t>(opts.batch_size);
@@ -261,9 +266,10 @@ ExitCode runRevert(const RevertOptions& opts, const Log& log) {
       }
     }
     done_leads += static_cast<std::int64_t>(end - start);
-    log.info("revert progress", {{"leads", done_leads}, {"of", static_cast<std::int64_t>(leads.size())}});
+    meter.add(static_cast<std::int64_t>(end - start));
     testPausePoint();
   }
+  meter.finish();
   if (opts.json)
     printJson(opts, *wave, rep, std::cout);
   else
