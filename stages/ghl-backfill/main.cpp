@@ -26,7 +26,7 @@ constexpr const char* kUsage =
     "Stages (each idempotent and resumable; 'ghl-backfill help STAGE' for its flags):\n"
     "  extract   snapshot eligible leads from PostgreSQL into the work DB\n"
     "  fetch     look each lead up in GHL under a per-location rate limiter\n"
-    "  plan      compute the field diffs and print the review summary (--export FILE.csv|json)\n"
+    "  plan      compute the field diffs and print the review (--export FILE.csv|json, --report FILE.html)\n"
     "  apply     write the planned values (fill only, guarded) as a numbered wave; --dry-run writes\n"
     "            nothing; --field, --sample, --limit choose the wave\n"
     "  revert    restore what one wave wrote, where the application left it unchanged\n"
