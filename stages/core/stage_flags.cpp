@@ -271,6 +271,21 @@ void addFetchFlags(CLI::App& app, FetchOptions& o) {
       ->type_name("BYTES")
       ->capture_default_str();
   app.add_flag("--refetch", o.refetch, "fetch every lead again, even those with a final result");
+  app.add_option("--strategy", o.strategy,
+                 "per location: per-lead, batched (OR groups of emails), scan (walk every contact), or auto "
+                 "(the fewest requests, after one probe)")
+      ->type_name("NAME")
+      ->transform(
+          CLI::CheckedTransformer(std::map<std::string, FetchStrategy>{{"auto", FetchStrategy::kAuto},
+                                                                       {"per-lead", FetchStrategy::kPerLead},
+                                                                       {"batched", FetchStrategy::kBatched},
+                                                                       {"scan", FetchStrategy::kScan}},
+                                  CLI::ignore_case))
+      ->default_str("auto");
+  app.add_option("--search-batch", o.search_batch,
+                 "emails OR-ed in one search of the batched strategy (1-500)")
+      ->type_name("N")
+      ->capture_default_str();
 }
 
 void addPlanFlags(CLI::App& app, PlanOptions& o) {
