@@ -32,6 +32,14 @@ for s in per-lead batched scan auto; do
   e2e_psql 'DELETE FROM "Lead"; INSERT INTO "Lead" SELECT * FROM lead_backup' >/dev/null
   echo "strategy $s: ${requests[$s]} requests" >>"$E2E_DIR/figures"
 done
+# --estimate after auto's probes: each location's strategy is the one auto chose, no call made.
+WORK_DB="$E2E_DIR/work-auto.db"
+calls=$(e2e_sim_counter requests)
+gb fetch --estimate --refetch --strategy auto; assert_rc 0 "fetch --estimate"
+assert_eq "$calls" "$(e2e_sim_counter requests)" "--estimate calls nothing"
+assert_eq "$(e2e_sqlite "SELECT client_id || ' ' || strategy FROM lookup_location ORDER BY client_id")" \
+          "$(awk 'NR > 2 && NF == 7 && $1 != "TOTAL" {print $1, $7}' "$GB_OUT" | LC_ALL=C sort)" \
+          "the estimate shows auto's choice per location"
 cat "$E2E_DIR/figures"
 [[ "${table[per-lead]}" != "$before" ]] || e2e_fail "per-lead wrote nothing: the comparison proves nothing"
 for s in batched scan auto; do

@@ -23,7 +23,7 @@ INSERT INTO "Client"(id, name, "ghlLocationId", "ghlPrivateKey", "userId", "crea
   VALUES ('bench-client', 'Bench', '$loc', 'bench-token-strategy-0001', 'u', now(), now());
 INSERT INTO "Lead"(id, "clientId", email, "createdAt", "updatedAt")
   SELECT 'bench-lead-' || lpad(j::text, 6, '0'), 'bench-client',
-         'p' || (1 + (j - 1) * $contacts / $leads) || '@s.example.com', now(), now()
+         'p' || (1 + (j - 1)::bigint * $contacts / $leads) || '@s.example.com', now(), now()
   FROM generate_series(1, $leads) j;
 SQL
   awk -v L="$loc" -v C="$contacts" 'BEGIN {
