@@ -8,6 +8,7 @@ CREATE TABLE lookup_location (
   strategy       TEXT,               -- per-lead | batched | scan: the last choice
   reason         TEXT,               -- why, no PII: forced | cheapest | batch_rejected | scan_failed ...
   scan_complete  INTEGER NOT NULL DEFAULT 0,  -- 1 once every page of the current scan is read
+  follow_ups     TEXT,               -- why follow-up GETs stopped for this location, no PII (NULL: they did not)
   updated_at     TEXT NOT NULL
 );
 

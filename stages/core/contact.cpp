@@ -250,6 +250,14 @@ bool lacksFieldLeadMisses(const Contact& c, const LeadSnapshot& lead) {
   return false;
 }
 
+bool getAddsField(const Contact& from_search, const Contact& from_get, const LeadSnapshot& lead) {
+  for (const auto& f : kFields)
+    if (f.kind == FieldKind::kFill && isMissing(lead.*f.lead) && !(from_search.*f.has_key) &&
+        !isMissing(from_get.*f.contact))
+      return true;
+  return false;
+}
+
 Contact mergeContact(const Contact& from_search, const Contact& from_get) {
   Contact out = from_search;
   for (const auto& f : kFields)  // values the search lacked are taken from the GET

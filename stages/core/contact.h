@@ -89,6 +89,10 @@ ContactChoice chooseContact(const SearchPage& page, std::string_view normalized_
 // True when the payload lacks (key absent) a field that the lead is missing.
 bool lacksFieldLeadMisses(const Contact& c, const LeadSnapshot& lead);
 
+// True when the GET payload FROM_GET has a value for a field the lead misses that the search
+// payload FROM_SEARCH lacked (key absent): the follow-up GET added something.
+bool getAddsField(const Contact& from_search, const Contact& from_get, const LeadSnapshot& lead);
+
 // Merges a GET payload into a search payload: values the search lacked are taken from the GET.
 Contact mergeContact(const Contact& from_search, const Contact& from_get);
 

@@ -41,12 +41,13 @@ constexpr Millis kMaxWait{250};                     // longest sleep, so a stop 
 constexpr Millis kBackoffBase{500};                 // 5xx / network retries: full jitter over base * 2^n ...
 constexpr Millis kBackoffCap{30000};                // ... capped here
 constexpr Millis kWindow{10000};                    // GHL's burst window
-constexpr int kUnreachableAfter = 5;         // consecutive transport failures that pause a location ...
-constexpr Millis kUnreachablePause{30000};   // ... this long, then one probe request
-constexpr size_t kMaxSearchPages = 20;       // searchAfter pages read for one email
-constexpr Millis kLongPause{60000};          // a location paused longer than this is logged once
-constexpr Millis kPitBackoffBase{5000};      // a point-in-time 429 of the search backend: longer backoff ...
-constexpr Millis kPitBackoffCap{60000};      // ... capped here
+constexpr int kUnreachableAfter = 5;        // consecutive transport failures that pause a location ...
+constexpr Millis kUnreachablePause{30000};  // ... this long, then one probe request
+constexpr size_t kMaxSearchPages = 20;      // searchAfter pages read for one email
+constexpr Millis kLongPause{60000};         // a location paused longer than this is logged once
+constexpr Millis kPitBackoffBase{5000};     // a point-in-time 429 of the search backend: longer backoff ...
+constexpr Millis kPitBackoffCap{60000};     // ... capped here
+constexpr int kUselessFollowUps = 5;  // follow-up GETs of a location that added nothing before they stop
 constexpr std::int64_t kScanSlackPages = 5;  // pages a scan may read beyond total / 500 (writes meanwhile)
 
 constexpr FetchOutcome kAllOutcomes[] = {
@@ -72,10 +73,11 @@ struct Job {
   std::int64_t seen = 0;              // kBatch: contacts read over its pages
   LeadSnapshot lead;
   LookupPlan plan;
-  bool follow_get = false;  // the current request is the GET after a search hit
-  std::string follow_id;    // contact id of that GET
-  int attempts = 0;         // requests sent for this lead
-  int tries = 0;            // sends of the current request
+  bool follow_get = false;          // the current request is the GET after a search hit
+  std::string follow_id;            // contact id of that GET
+  std::optional<Contact> chosen{};  // the search's contact that GET completes
+  int attempts = 0;                 // requests sent for this lead
+  int tries = 0;                    // sends of the current request
   int last_status = 0;
   SteadyTime not_before{};           // backoff: not sent again before this
   std::string cursor;                // searchAfter of the next search page; "" for the first
@@ -150,7 +152,9 @@ struct Location {
   bool probing_total = false;                     // the probe is in flight
   std::unique_ptr<ScanState> scan{};              // set while a scan runs
   bool scan_done = false;
-  GhlTarget target{};  // holds the token
+  int follow_ups = 0, follow_ups_useful = 0;  // follow-up GETs answered, and those that added a value
+  bool follow_ups_off = false;                // kUselessFollowUps added nothing: no more of them
+  GhlTarget target{};                         // holds the token
   bool has_token = false;
   bool bad_token = false;  // a token that is not visible ASCII: never sent
   RateLimiter limiter;
@@ -200,6 +204,7 @@ class Engine {
   void handleReply(Location& loc, Job job, const Reply& reply, std::string body);
   void onSearchHit(Location& loc, Job job, const SearchPage& page, std::string body);
   void finishSearch(Location& loc, Job job);
+  void noteFollowUp(Location& loc, bool useful);
   void choose(Location& loc, FetchStrategy strategy, const char* reason);
   std::optional<Job> takeStrategyJob(Location& loc, SteadyTime now);
   std::optional<Job> startScan(Location& loc, SteadyTime now);
@@ -563,6 +568,8 @@ void Engine::handleReply(Location& loc, Job job, const Reply& reply, std::string
       if (reply.page) return onSearchHit(loc, std::move(job), *reply.page, std::move(body));
       if (const auto bad = untrustedReason(*reply.contact, job.lead.location_id, requestedId(job)))
         return record(job, FetchOutcome::kBadResponse, std::string(*bad));
+      if (job.follow_get && job.chosen)
+        noteFollowUp(loc, getAddsField(*job.chosen, *reply.contact, job.lead));
       return record(job, FetchOutcome::kFound, job.detail, std::move(body));
     case ReplyKind::kNotFound:
       // A search hit whose GET says 404 keeps the search payload: plan can still use it.
@@ -634,9 +641,12 @@ void Engine::finishSearch(Location& loc, Job job) {
     return record(job, FetchOutcome::kBadResponse, std::string(*bad));
   job.detail = choice.ambiguous ? "ambiguous" : "";
   if (!lacksFieldLeadMisses(*choice.contact, job.lead)) return record(job, FetchOutcome::kFound, job.detail);
+  // The location's search payloads lack fields its contacts simply do not have: no GET.
+  if (loc.follow_ups_off) return record(job, FetchOutcome::kFound, job.detail);
   if (loc.stopped) return record(job, *loc.stopped, "location_stopped");
   job.follow_get = true;
   job.follow_id = choice.contact->id;
+  job.chosen = choice.contact;
   job.tries = 0;
   job.not_before = clock_.now();
   loc.pending.push_front(std::move(job));  // finish started leads first
@@ -656,6 +666,19 @@ void Engine::retryOrFail(Location& loc, Job job, const Reply& reply) {
 
 // ---------------------------------------------------------------------------------------------
 // The strategies: probe, OR-batched searches, location scans (fetch_tasks.h).
+
+// Learns whether LOC's follow-up GETs add anything: after kUselessFollowUps that added nothing
+// (and none that did), they stop for the run, said in the log and the work DB.
+void Engine::noteFollowUp(Location& loc, bool useful) {
+  ++loc.follow_ups;
+  if (useful) ++loc.follow_ups_useful;
+  if (loc.follow_ups_off || loc.follow_ups_useful > 0 || loc.follow_ups < kUselessFollowUps) return;
+  loc.follow_ups_off = true;
+  log_.info("follow_ups_stopped", {{"client_id", loc.client_id}, {"useless", loc.follow_ups}});
+  lookups_.saveFollowUps(loc.client_id, loc.target.location_id,
+                         std::to_string(loc.follow_ups) + " follow-up GETs added no value the search lacked",
+                         isoUtc(clock_.wallNow()));
+}
 
 // Records the strategy of LOC (log line and work DB; no PII).
 void Engine::choose(Location& loc, FetchStrategy strategy, const char* reason) {

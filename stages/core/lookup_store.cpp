@@ -75,6 +75,16 @@ void LookupStore::saveChoice(const std::string& client_id, const std::string& lo
   st.exec();
 }
 
+void LookupStore::saveFollowUps(const std::string& client_id, const std::string& location_id,
+                                const std::string& why, const std::string& now_iso) {
+  ensureRow(client_id, location_id, now_iso);
+  SQLite::Statement st(db_, "UPDATE lookup_location SET follow_ups = ?, updated_at = ? WHERE client_id = ?");
+  st.bind(1, why);
+  st.bind(2, now_iso);
+  st.bind(3, client_id);
+  st.exec();
+}
+
 std::vector<ScanPage> LookupStore::pendingScan(const std::string& client_id, const std::string& location_id) {
   std::vector<ScanPage> pages;
   const auto known = location(client_id);

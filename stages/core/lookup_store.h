@@ -43,6 +43,10 @@ class LookupStore {
   void saveChoice(const std::string& client_id, const std::string& location_id, const std::string& strategy,
                   const std::string& reason, const std::string& now_iso);
 
+  // Records why follow-up GETs stopped for CLIENT's location (no PII).
+  void saveFollowUps(const std::string& client_id, const std::string& location_id, const std::string& why,
+                     const std::string& now_iso);
+
   // The pages of CLIENT's unfinished scan of LOCATION_ID, by seq; empty when there is none.
   std::vector<ScanPage> pendingScan(const std::string& client_id, const std::string& location_id);
 

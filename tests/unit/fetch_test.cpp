@@ -1172,3 +1172,29 @@ TEST_CASE("fetch strategies: auto probes the location, then scans when that is c
   CHECK(f.result("l0").outcome == "contact_gone");
   CHECK(f.log_out.str().find("fetch_strategy") != std::string::npos);
 }
+
+TEST_CASE("fetch: follow-up GETs stop for a location once 5 of them added nothing; said in the work DB") {
+  Fixture f;
+  f.opts.concurrency = 1;  // answers in order: the sixth search is seen after the fifth GET
+  f.creds.erase("client-b");
+  for (int i = 0; i < 7; ++i) {
+    const std::string email = "p" + std::to_string(i) + "@x.com";
+    f.add({.id = "l" + std::to_string(i), .email = email, .phone = "1", .first = "a", .last = "b"});
+    // No companyName key in the search payload, and none in the GET either.
+    f.transport.on("/contacts/search", valueOf(email),
+                   {ok(R"({"contacts":[{"id":"contactAAAAAAAA)" + std::to_string(i) + R"(","email":")" +
+                       email + R"("}],"total":1})")});
+    const std::string id = "contactAAAAAAAA" + std::to_string(i);
+    f.transport.on("/contacts/" + id, "", {ok(R"({"contact":{"id":")" + id + R"("}})")});
+  }
+  f.fetch();
+  CHECK(f.transport.unmatched == 0);
+  CHECK(f.transport.count("/contacts/search") == 7);
+  CHECK(f.transport.count("/contacts/contact") == 5);
+  CHECK(f.result("l6").outcome == "found");
+  CHECK(f.result("l6").contact_body.empty());
+  ghlb::LookupStore store(f.work->db());
+  SQLite::Statement st(f.work->db(), "SELECT follow_ups FROM lookup_location WHERE client_id = 'client-a'");
+  REQUIRE(st.executeStep());
+  CHECK(st.getColumn(0).getString().find("5 follow-up GETs") == 0);
+}
