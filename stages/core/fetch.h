@@ -4,7 +4,10 @@
 // its own RateLimiter, with at most --concurrency requests in flight overall. Re-running fetches
 // only what is missing, retryable, or whose lookup changed with the snapshot. Tokens stay in
 // memory: never in the work DB, a log line or an error. The work list (countWork) is in
-// fetch_work.h, the batched writer of fetch_result in fetch_store.h.
+// fetch_work.h, the batched writer of fetch_result in fetch_store.h. Per location, --strategy
+// decides how leads are looked up (fetch_tasks.h: per-lead, OR-batched searches, or a scan of the
+// location's contacts whose pages lookup_store.h keeps); one answer may give many leads' results,
+// each stored in the shape a per-lead lookup gives, so plan reads fetch_result as before.
 #pragma once
 #include <atomic>
 #include <cstdint>
