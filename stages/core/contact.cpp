@@ -184,6 +184,36 @@ std::string mergeSearchBodies(const std::vector<std::string>& bodies, std::int64
   return {buf.GetString(), buf.GetSize()};
 }
 
+std::optional<std::vector<RawContact>> splitSearchBody(std::string_view body) {
+  rapidjson::Document doc;
+  if (!parseBounded(doc, body) || !doc.IsObject()) return std::nullopt;
+  const auto contacts = doc.FindMember("contacts");
+  if (contacts == doc.MemberEnd() || !contacts->value.IsArray()) return std::nullopt;
+  std::vector<RawContact> out;
+  out.reserve(contacts->value.Size());
+  for (const auto& v : contacts->value.GetArray()) {
+    auto c = contactFromJson(v);
+    if (!c) return std::nullopt;
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    v.Accept(w);
+    out.push_back(RawContact{std::move(*c), std::string(buf.GetString(), buf.GetSize())});
+  }
+  return out;
+}
+
+std::string searchBodyOf(const std::vector<const std::string*>& objects) {
+  std::string out = "{\"contacts\":[";
+  for (size_t i = 0; i < objects.size(); ++i) {
+    if (i > 0) out += ',';
+    out += *objects[i];
+  }
+  out += "],\"total\":" + std::to_string(objects.size()) + "}";
+  return out;
+}
+
+std::string contactBodyOf(std::string_view object) { return "{\"contact\":" + std::string(object) + "}"; }
+
 std::optional<std::string_view> untrustedReason(const Contact& c, std::string_view location_id,
                                                 std::string_view requested_id) {
   if (!isValidGhlId(c.id)) return "invalid_contact_id";
@@ -219,6 +249,14 @@ ContactChoice chooseContact(const SearchPage& page, std::string_view normalized_
 bool lacksFieldLeadMisses(const Contact& c, const LeadSnapshot& lead) {
   for (const auto& f : kFields)
     if (f.kind == FieldKind::kFill && isMissing(lead.*f.lead) && !(c.*f.has_key)) return true;
+  return false;
+}
+
+bool getAddsField(const Contact& from_search, const Contact& from_get, const LeadSnapshot& lead) {
+  for (const auto& f : kFields)
+    if (f.kind == FieldKind::kFill && isMissing(lead.*f.lead) && !(from_search.*f.has_key) &&
+        !isMissing(from_get.*f.contact))
+      return true;
   return false;
 }
 

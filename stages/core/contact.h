@@ -52,6 +52,23 @@ std::optional<Contact> parseGetBody(std::string_view body);
 // pages, each already accepted by parseSearchBody) in order, as GHL sent them.
 std::string mergeSearchBodies(const std::vector<std::string>& bodies, std::int64_t total);
 
+// One contact of a search body: parsed, and its JSON object as GHL sent it (re-serialized).
+struct RawContact {
+  Contact contact;
+  std::string json;
+};
+
+// The contacts of BODY, in order, each with its object's JSON; nullopt exactly when
+// parseSearchBody(BODY) is. Lets fetch cut a batch answer or a scan page into per-lead answers.
+std::optional<std::vector<RawContact>> splitSearchBody(std::string_view body);
+
+// {"contacts":[OBJECTS...],"total":N}, N the number of objects: the body of a search that answered
+// exactly these contacts, as parseSearchBody reads it.
+std::string searchBodyOf(const std::vector<const std::string*>& objects);
+
+// {"contact":OBJECT}: a contact object as a GET body, as parseGetBody reads it.
+std::string contactBodyOf(std::string_view object);
+
 // Why contact C cannot be used for a lead of LOCATION_ID, or nullopt when it can (backfill-rules,
 // "What GHL answers are trusted with"): "invalid_contact_id" (id not 15-64 ASCII letters or
 // digits), "wrong_location" (a locationId other than LOCATION_ID), "wrong_contact_id" (a GET
@@ -73,6 +90,10 @@ ContactChoice chooseContact(const SearchPage& page, std::string_view normalized_
 
 // True when the payload lacks (key absent) a field that the lead is missing.
 bool lacksFieldLeadMisses(const Contact& c, const LeadSnapshot& lead);
+
+// True when the GET payload FROM_GET has a value for a field the lead misses that the search
+// payload FROM_SEARCH lacked (key absent): the follow-up GET added something.
+bool getAddsField(const Contact& from_search, const Contact& from_get, const LeadSnapshot& lead);
 
 // Merges a GET payload into a search payload: values the search lacked are taken from the GET.
 Contact mergeContact(const Contact& from_search, const Contact& from_get);

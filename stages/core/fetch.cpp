@@ -20,10 +20,12 @@
 #include "curl_transport.h"
 #include "error.h"
 #include "fetch_store.h"
+#include "fetch_tasks.h"
 #include "fetch_work.h"
 #include "ghl_client.h"
 #include "json_util.h"
 #include "lead.h"
+#include "lookup_store.h"
 #include "quota_store.h"
 #include "rate_limiter.h"
 #include "stop_signal.h"
@@ -43,6 +45,10 @@ constexpr int kUnreachableAfter = 5;        // consecutive transport failures th
 constexpr Millis kUnreachablePause{30000};  // ... this long, then one probe request
 constexpr size_t kMaxSearchPages = 20;      // searchAfter pages read for one email
 constexpr Millis kLongPause{60000};         // a location paused longer than this is logged once
+constexpr Millis kPitBackoffBase{5000};     // a point-in-time 429 of the search backend: longer backoff ...
+constexpr Millis kPitBackoffCap{60000};     // ... capped here
+constexpr int kUselessFollowUps = 5;  // follow-up GETs of a location that added nothing before they stop
+constexpr std::int64_t kScanSlackPages = 5;  // pages a scan may read beyond total / 500 (writes meanwhile)
 
 constexpr FetchOutcome kAllOutcomes[] = {
     FetchOutcome::kFound,      FetchOutcome::kNotFound,  FetchOutcome::kContactGone,
@@ -54,14 +60,24 @@ constexpr FetchOutcome kAllOutcomes[] = {
 // ---------------------------------------------------------------------------------------------
 // The engine.
 
-// One lead being looked up: its first request, then possibly the GET that follows a search hit.
+// What one request is for: one lead (its GET or search, or the GET after a search hit), the
+// probe of a location's contact count, an OR group of emails, or one page of a location scan.
+enum class Task { kLead, kProbe, kBatch, kScanPage };
+
+// One lookup task: a lead being looked up (its first request, then possibly the GET that follows
+// a search hit), or a probe, batch or scan page whose one answer turns into N lead results.
 struct Job {
+  Task task = Task::kLead;
+  std::vector<Job> members{};         // kBatch: the leads of the group
+  std::vector<std::string> emails{};  // kBatch: their distinct emails
+  std::int64_t seen = 0;              // kBatch: contacts read over its pages
   LeadSnapshot lead;
   LookupPlan plan;
-  bool follow_get = false;  // the current request is the GET after a search hit
-  std::string follow_id;    // contact id of that GET
-  int attempts = 0;         // requests sent for this lead
-  int tries = 0;            // sends of the current request
+  bool follow_get = false;          // the current request is the GET after a search hit
+  std::string follow_id;            // contact id of that GET
+  std::optional<Contact> chosen{};  // the search's contact that GET completes
+  int attempts = 0;                 // requests sent for this lead
+  int tries = 0;                    // sends of the current request
   int last_status = 0;
   SteadyTime not_before{};           // backoff: not sent again before this
   std::string cursor;                // searchAfter of the next search page; "" for the first
@@ -87,6 +103,10 @@ FetchOutcome noCallOutcome(const Job& j) {
 
 // The request JOB needs next: its GET or search, or the GET that follows a search hit.
 HttpRequest requestFor(const Job& job, const GhlTarget& target, int page_limit) {
+  if (job.task == Task::kProbe) return buildScanRequest(target, 1);
+  if (job.task == Task::kScanPage) return buildScanRequest(target, kScanPageLimit, job.cursor);
+  if (job.task == Task::kBatch)
+    return buildBatchSearchRequest(target, job.emails, kScanPageLimit, job.cursor);
   if (job.follow_get) return buildGetRequest(target, job.follow_id);
   if (job.plan.kind == Lookup::kGet) return buildGetRequest(target, job.plan.key);
   return buildSearchRequest(target, job.plan.key, page_limit, job.cursor);
@@ -114,9 +134,27 @@ std::string describeError(std::string_view error) {
   return "network error";
 }
 
+// A location scan in progress: every lead of the location that needs a call, the index of the
+// contacts they want, and where the walk is.
+struct ScanState {
+  std::vector<Job> leads;
+  ContactIndex index;
+  std::string cursor;       // searchAfter of the next page; "" for the first
+  std::int64_t seq = 0;     // pages read
+  std::int64_t seen = 0;    // contacts read
+  std::int64_t total = -1;  // GHL's total on the first page
+};
+
 struct Location {
   std::string client_id;
-  GhlTarget target{};  // holds the token
+  FetchStrategy strategy = FetchStrategy::kAuto;  // kAuto until chosen
+  LocationWork work{};                            // what auto weighs
+  bool probing_total = false;                     // the probe is in flight
+  std::unique_ptr<ScanState> scan{};              // set while a scan runs
+  bool scan_done = false;
+  int follow_ups = 0, follow_ups_useful = 0;  // follow-up GETs answered, and those that added a value
+  bool follow_ups_off = false;                // kUselessFollowUps added nothing: no more of them
+  GhlTarget target{};                         // holds the token
   bool has_token = false;
   bool bad_token = false;  // a token that is not visible ASCII: never sent
   RateLimiter limiter;
@@ -165,6 +203,19 @@ class Engine {
   void onResponse(HttpResponse resp);
   void handleReply(Location& loc, Job job, const Reply& reply, std::string body);
   void onSearchHit(Location& loc, Job job, const SearchPage& page, std::string body);
+  void finishSearch(Location& loc, Job job);
+  void noteFollowUp(Location& loc, bool useful);
+  void choose(Location& loc, FetchStrategy strategy, const char* reason);
+  std::optional<Job> takeStrategyJob(Location& loc, SteadyTime now);
+  std::optional<Job> startScan(Location& loc, SteadyTime now);
+  Job takeBatch(Location& loc, SteadyTime now);
+  void handleTaskReply(Location& loc, Job job, const Reply& reply, std::string body);
+  void onProbe(Location& loc, const SearchPage& page);
+  void onBatchAnswer(Location& loc, Job job, const SearchPage& page, std::string body);
+  void onScanPage(Location& loc, Job job, const SearchPage& page, std::string body);
+  void finishScan(Location& loc);
+  void fallBack(Location& loc, Job job, const char* reason, int status);
+  void recordTask(Location& loc, Job& job, FetchOutcome outcome, const std::string& detail);
   void retryOrFail(Location& loc, Job job, const Reply& reply);
   void noteReachability(Location& loc, const HttpResponse& resp, SteadyTime now);
   void noteLongPause(Location& loc, SteadyTime now);
@@ -190,6 +241,8 @@ class Engine {
   SQLite::Statement page_query_;
   ResultStore store_;
   QuotaStore quota_;
+  LookupStore lookups_;
+  std::int64_t run_;
   std::string day_;  // the UTC day of the run's start: the daily quota it counts against
   SteadyTime last_quota_save_{};
   std::vector<Location> locs_;
@@ -219,6 +272,8 @@ Engine::Engine(WorkDb& work, const std::map<std::string, Credential>& creds, Tra
       page_query_(clientPageQuery(work.db())),
       store_(work.db(), run, control.flush_every, control.flush_interval, clock.now()),
       quota_(work.db()),
+      lookups_(work.db()),
+      run_(run),
       day_(utcDay(clock.wallNow())),
       rng_(control.seed),
       last_progress_(clock.now()),
@@ -245,6 +300,7 @@ void Engine::addLocations(const std::map<std::string, std::int64_t>& work,
     cfg.headroom = opts_.headroom;
     cfg.seed = control_.seed + locs_.size() + 1;
     Location loc{.client_id = client,
+                 .strategy = opts_.strategy,
                  .limiter = RateLimiter(cfg),
                  .source = ClientQueue(page_query_, client, opts_.refetch)};
     if (const auto q = quota_.daily(client, day_)) {
@@ -256,6 +312,8 @@ void Engine::addLocations(const std::map<std::string, std::int64_t>& work,
     loc.bad_token = loc.has_token && !isSendableToken(it->second.token);
     if (loc.has_token && !loc.bad_token)
       loc.target = GhlTarget{opts_.base_url, it->second.location_id, it->second.token, opts_.timeout_ms};
+    if (loc.strategy == FetchStrategy::kAuto)
+      loc.work = countLocationWork(page_query_, client, opts_.refetch);
     locs_.push_back(std::move(loc));
   }
 }
@@ -364,8 +422,8 @@ std::optional<Job> Engine::takeReadyJob(Location& loc, SteadyTime now) {
     loc.pending.erase(it);
     return job;
   }
-  if (!loc.source.peek()) return std::nullopt;
-  return jobFor(loc.source.pop());
+  if (loc.probing_total || !loc.source.peek()) return std::nullopt;
+  return takeStrategyJob(loc, now);
 }
 
 void Engine::submit(size_t index, Job job) {
@@ -391,13 +449,14 @@ void Engine::onResponse(HttpResponse resp) {
   noteLongPause(loc, clock_.now());
   noteDaily(loc, resp);
   job.last_status = resp.status;
-  const bool get = job.follow_get || job.plan.kind == Lookup::kGet;
+  const bool get = job.task == Task::kLead && (job.follow_get || job.plan.kind == Lookup::kGet);
   const Reply reply = classify(get ? Endpoint::kGet : Endpoint::kSearch, resp);
   if (reply.kind == ReplyKind::kFatal) {  // TLS: no retry can fix it; the lead stays unfetched
     counts_.tls_failed = true;
     return stopAll(clock_.now());
   }
   noteReachability(loc, resp, clock_.now());
+  if (job.task != Task::kLead) return handleTaskReply(loc, std::move(job), reply, std::move(resp.body));
   handleReply(loc, std::move(job), reply, std::move(resp.body));
 }
 
@@ -509,6 +568,8 @@ void Engine::handleReply(Location& loc, Job job, const Reply& reply, std::string
       if (reply.page) return onSearchHit(loc, std::move(job), *reply.page, std::move(body));
       if (const auto bad = untrustedReason(*reply.contact, job.lead.location_id, requestedId(job)))
         return record(job, FetchOutcome::kBadResponse, std::string(*bad));
+      if (job.follow_get && job.chosen)
+        noteFollowUp(loc, getAddsField(*job.chosen, *reply.contact, job.lead));
       return record(job, FetchOutcome::kFound, job.detail, std::move(body));
     case ReplyKind::kNotFound:
       // A search hit whose GET says 404 keeps the search payload: plan can still use it.
@@ -563,28 +624,327 @@ void Engine::onSearchHit(Location& loc, Job job, const SearchPage& page, std::st
   job.search_body =
       job.pages.size() == 1 ? std::move(job.pages.front()) : mergeSearchBodies(job.pages, all.total);
   job.pages.clear();
+  finishSearch(loc, std::move(job));
+}
+
+// A lead's whole search answer is in JOB.search_body: the contact is chosen, checked, and the GET
+// follows when the payload lacks a field the lead misses.
+void Engine::finishSearch(Location& loc, Job job) {
+  auto parsed = parseSearchBody(job.search_body);
+  if (!parsed) return record(job, FetchOutcome::kBadResponse, "unexpected_shape");
+  const SearchPage& all = *parsed;
+  if (const auto bad = foreignContact(all, job.lead.location_id))
+    return record(job, FetchOutcome::kBadResponse, std::string(*bad));
   const ContactChoice choice = chooseContact(all, job.plan.key);
   if (!choice.contact) return record(job, FetchOutcome::kNotFound, "");
   if (const auto bad = untrustedReason(*choice.contact, job.lead.location_id, ""))
     return record(job, FetchOutcome::kBadResponse, std::string(*bad));
   job.detail = choice.ambiguous ? "ambiguous" : "";
   if (!lacksFieldLeadMisses(*choice.contact, job.lead)) return record(job, FetchOutcome::kFound, job.detail);
+  // The location's search payloads lack fields its contacts simply do not have: no GET.
+  if (loc.follow_ups_off) return record(job, FetchOutcome::kFound, job.detail);
   if (loc.stopped) return record(job, *loc.stopped, "location_stopped");
   job.follow_get = true;
   job.follow_id = choice.contact->id;
+  job.chosen = choice.contact;
   job.tries = 0;
   job.not_before = clock_.now();
   loc.pending.push_front(std::move(job));  // finish started leads first
 }
 
 void Engine::retryOrFail(Location& loc, Job job, const Reply& reply) {
-  if (loc.stopped) return record(job, *loc.stopped, "location_stopped");
-  if (job.tries > opts_.max_retries) return record(job, FetchOutcome::kTransient, reply.detail);
+  if (loc.stopped) return recordTask(loc, job, *loc.stopped, "location_stopped");
+  if (job.tries > opts_.max_retries) return recordTask(loc, job, FetchOutcome::kTransient, reply.detail);
   job.not_before = clock_.now();
   // A 429 already paused the whole location in its limiter; other failures back off per request.
   if (reply.kind == ReplyKind::kRetry)
     job.not_before += fullJitterBackoff(job.tries, kBackoffBase, kBackoffCap, rng_);
+  if (reply.detail == "point_in_time")
+    job.not_before += fullJitterBackoff(job.tries, kPitBackoffBase, kPitBackoffCap, rng_);
   loc.pending.push_back(std::move(job));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The strategies: probe, OR-batched searches, location scans (fetch_tasks.h).
+
+// Learns whether LOC's follow-up GETs add anything: after kUselessFollowUps that added nothing
+// (and none that did), they stop for the run, said in the log and the work DB.
+void Engine::noteFollowUp(Location& loc, bool useful) {
+  ++loc.follow_ups;
+  if (useful) ++loc.follow_ups_useful;
+  if (loc.follow_ups_off || loc.follow_ups_useful > 0 || loc.follow_ups < kUselessFollowUps) return;
+  loc.follow_ups_off = true;
+  log_.info("follow_ups_stopped", {{"client_id", loc.client_id}, {"useless", loc.follow_ups}});
+  lookups_.saveFollowUps(loc.client_id, loc.target.location_id,
+                         std::to_string(loc.follow_ups) + " follow-up GETs added no value the search lacked",
+                         isoUtc(clock_.wallNow()));
+}
+
+// Records the strategy of LOC (log line and work DB; no PII).
+void Engine::choose(Location& loc, FetchStrategy strategy, const char* reason) {
+  loc.strategy = strategy;
+  const auto expected = expectedRequests(strategy, loc.work, opts_.search_batch);
+  log_.info("fetch_strategy", {{"client_id", loc.client_id},
+                               {"strategy", std::string(toString(strategy))},
+                               {"reason", std::string(reason)},
+                               {"contacts", loc.work.contacts.value_or(-1)},
+                               {"expected_requests", expected.value_or(-1)}});
+  lookups_.saveChoice(loc.client_id, loc.target.location_id, toString(strategy), reason,
+                      isoUtc(clock_.wallNow()));
+}
+
+// The next task of LOC's fresh leads, as its strategy has them: a probe first when auto can
+// gain from it, then per-lead jobs, OR groups, or the scan.
+std::optional<Job> Engine::takeStrategyJob(Location& loc, SteadyTime now) {
+  if (loc.strategy == FetchStrategy::kAuto) {
+    if (!probeWorthIt(loc.work, opts_.search_batch)) {
+      choose(loc, chooseStrategy(loc.work, opts_.search_batch).strategy, "cheapest_without_probe");
+    } else {
+      loc.probing_total = true;
+      Job probe;
+      probe.task = Task::kProbe;
+      probe.not_before = now;
+      return probe;
+    }
+  }
+  if (loc.strategy == FetchStrategy::kScan && !loc.scan_done) return startScan(loc, now);
+  if (loc.strategy == FetchStrategy::kBatched && lookupFor(*loc.source.peek()).kind == Lookup::kSearch)
+    return takeBatch(loc, now);
+  return jobFor(loc.source.pop());
+}
+
+// Up to --search-batch distinct emails of consecutive email leads; leads sharing an email share
+// its answer.
+Job Engine::takeBatch(Location& loc, SteadyTime now) {
+  Job batch;
+  batch.task = Task::kBatch;
+  batch.not_before = now;
+  std::unordered_map<std::string, bool> have;
+  while (const LeadSnapshot* next = loc.source.peek()) {
+    const LookupPlan plan = lookupFor(*next);
+    if (plan.kind != Lookup::kSearch) break;
+    if (!have.count(plan.key)) {
+      if (static_cast<int>(batch.emails.size()) >= opts_.search_batch) break;
+      have[plan.key] = true;
+      batch.emails.push_back(plan.key);
+    }
+    batch.members.push_back(jobFor(loc.source.pop()));
+  }
+  return batch;
+}
+
+// Takes every lead of LOC that needs a call into a scan; resumes the stored pages of an
+// unfinished scan of the same location, else starts one. nullopt when the stored pages finish it.
+std::optional<Job> Engine::startScan(Location& loc, SteadyTime now) {
+  auto scan = std::make_unique<ScanState>();
+  while (loc.source.peek()) {
+    Job job = jobFor(loc.source.pop());
+    if (!needsCall(job)) {
+      record(job, noCallOutcome(job), "");
+      continue;
+    }
+    if (job.plan.kind == Lookup::kGet)
+      scan->index.wantId(job.plan.key);
+    else
+      scan->index.wantEmail(job.plan.key);
+    scan->leads.push_back(std::move(job));
+  }
+  const std::string stamp = isoUtc(clock_.wallNow());
+  const auto pages = lookups_.pendingScan(loc.client_id, loc.target.location_id);
+  for (const auto& p : pages) {
+    std::int64_t n = 0;
+    if (!scan->index.addBody(p.body, &n)) break;  // cannot happen: pages were accepted once
+    scan->seq = p.seq + 1;
+    scan->seen += n;
+    scan->total = p.total;
+    scan->cursor = p.next_cursor;
+  }
+  if (pages.empty() || scan->seq == 0) lookups_.beginScan(loc.client_id, loc.target.location_id, stamp);
+  loc.scan = std::move(scan);
+  if (loc.scan->seq > 0) {
+    log_.info("scan_resumed", {{"client_id", loc.client_id}, {"pages", loc.scan->seq}});
+    if (loc.scan->seen >= loc.scan->total) {
+      finishScan(loc);
+      return std::nullopt;
+    }
+  }
+  Job page;
+  page.task = Task::kScanPage;
+  page.cursor = loc.scan->cursor;
+  page.not_before = now;
+  return page;
+}
+
+void Engine::handleTaskReply(Location& loc, Job job, const Reply& reply, std::string body) {
+  if (job.task == Task::kProbe) loc.probing_total = false;
+  if (loc.stopped) return recordTask(loc, job, *loc.stopped, "location_stopped");
+  switch (reply.kind) {
+    case ReplyKind::kOk:
+      if (job.task == Task::kProbe) return onProbe(loc, *reply.page);
+      if (job.task == Task::kBatch) return onBatchAnswer(loc, std::move(job), *reply.page, std::move(body));
+      return onScanPage(loc, std::move(job), *reply.page, std::move(body));
+    case ReplyKind::kAuth:
+      recordTask(loc, job, FetchOutcome::kAuthFailed, reply.detail);
+      return stopLocation(loc, FetchOutcome::kAuthFailed, "auth", reply.status);
+    case ReplyKind::kDailyLimit:
+      loc.daily_left = 0;
+      loc.daily_dirty = true;
+      recordTask(loc, job, FetchOutcome::kDailyLimit, reply.detail);
+      return stopLocation(loc, FetchOutcome::kDailyLimit, "daily_limit", reply.status);
+    case ReplyKind::kRateLimited:
+    case ReplyKind::kRetry:
+      return retryOrFail(loc, std::move(job), reply);
+    case ReplyKind::kFatal:
+      return;
+    default:  // rejected (4xx), unusable or too large: per-lead lookups for this location
+      return fallBack(loc, std::move(job), reply.detail.c_str(), reply.status);
+  }
+}
+
+void Engine::onProbe(Location& loc, const SearchPage& page) {
+  loc.work.contacts = std::max<std::int64_t>(0, page.total);
+  lookups_.saveTotal(loc.client_id, loc.target.location_id, *loc.work.contacts, isoUtc(clock_.wallNow()));
+  choose(loc, chooseStrategy(loc.work, opts_.search_batch).strategy, "cheapest");
+}
+
+// One page of an OR group's answer: the next page is asked while GHL's total says contacts are
+// unread; then each member lead gets the contacts of its own email, as a per-lead search would.
+void Engine::onBatchAnswer(Location& loc, Job job, const SearchPage& page, std::string body) {
+  job.page_bytes += body.size();
+  if (job.page_bytes > static_cast<size_t>(opts_.max_body_bytes))
+    return fallBack(loc, std::move(job), "body_too_large", job.last_status);
+  job.pages.push_back(std::move(body));
+  job.seen += static_cast<std::int64_t>(page.contacts.size());
+  if (page.total > job.seen && !page.contacts.empty()) {
+    if (job.pages.size() >= kMaxSearchPages || page.next_cursor.empty())
+      return fallBack(loc, std::move(job), "too_many_pages", job.last_status);
+    job.cursor = page.next_cursor;
+    job.tries = 0;
+    job.not_before = clock_.now();
+    loc.pending.push_front(std::move(job));
+    return;
+  }
+  ContactIndex index;
+  for (const auto& e : job.emails) index.wantEmail(e);
+  for (const auto& p : job.pages) index.addBody(p);
+  for (auto& m : job.members) {
+    m.attempts = job.attempts;
+    m.last_status = job.last_status;
+    m.search_body = index.searchBodyFor(m.plan.key);
+    finishSearch(loc, std::move(m));
+  }
+}
+
+void Engine::onScanPage(Location& loc, Job job, const SearchPage& page, std::string body) {
+  ScanState& scan = *loc.scan;
+  std::int64_t n = 0;
+  if (!scan.index.addBody(body, &n))
+    return fallBack(loc, std::move(job), "unexpected_shape", job.last_status);
+  if (scan.total < 0) scan.total = page.total;
+  ScanPage stored{scan.seq, job.cursor, page.next_cursor, page.total, std::move(body)};
+  lookups_.addPage(loc.client_id, stored, isoUtc(clock_.wallNow()), run_);
+  ++scan.seq;
+  scan.seen += n;
+  scan.cursor = page.next_cursor;
+  if (page.contacts.empty() || scan.seen >= page.total) return finishScan(loc);
+  if (page.next_cursor.empty()) return fallBack(loc, std::move(job), "no_search_after", job.last_status);
+  if (scan.seq > scan.total / kScanPageLimit + kScanSlackPages)
+    return fallBack(loc, std::move(job), "too_many_pages", job.last_status);
+  job.cursor = scan.cursor;
+  job.tries = 0;
+  job.not_before = clock_.now();
+  loc.pending.push_front(std::move(job));  // one deep cursor per location at a time
+}
+
+// Every contact of the location is read: each lead gets what a per-lead lookup would have got.
+// A lead by id whose contact the scan did not show, or showed without a field the lead misses,
+// gets its GET (the scan's contact may be of another form, or gone).
+void Engine::finishScan(Location& loc) {
+  std::unique_ptr<ScanState> scan = std::move(loc.scan);
+  loc.scan_done = true;
+  std::int64_t gets = 0;
+  for (auto& job : scan->leads) {
+    job.attempts = std::max(job.attempts, 1);
+    job.last_status = 200;
+    if (job.plan.kind == Lookup::kSearch) {
+      job.search_body = scan->index.searchBodyFor(job.plan.key);
+      finishSearch(loc, std::move(job));
+      continue;
+    }
+    const RawContact* c = scan->index.byId(job.plan.key);
+    if (c && !untrustedReason(c->contact, job.lead.location_id, job.plan.key) &&
+        !lacksFieldLeadMisses(c->contact, job.lead)) {
+      record(job, FetchOutcome::kFound, "", contactBodyOf(c->json));
+      continue;
+    }
+    ++gets;
+    job.attempts = 0;
+    job.last_status = 0;
+    loc.pending.push_back(std::move(job));
+  }
+  store_.flush(clock_.now());
+  lookups_.finishScan(loc.client_id, isoUtc(clock_.wallNow()));
+  log_.info("scan_done", {{"client_id", loc.client_id},
+                          {"pages", scan->seq},
+                          {"contacts", scan->seen},
+                          {"leads", static_cast<std::int64_t>(scan->leads.size())},
+                          {"follow_up_gets", gets}});
+}
+
+// A batch or scan the server would not serve: LOC goes on per lead, said once in the log.
+void Engine::fallBack(Location& loc, Job job, const char* reason, int status) {
+  if (job.task == Task::kProbe) {
+    loc.work.contacts.reset();
+    return choose(loc, chooseStrategy(loc.work, opts_.search_batch).strategy, "probe_failed");
+  }
+  log_.warn("strategy_fallback", {{"client_id", loc.client_id},
+                                  {"strategy", std::string(toString(loc.strategy))},
+                                  {"reason", std::string(reason)},
+                                  {"http_status", static_cast<std::int64_t>(status)}});
+  const std::string why =
+      std::string(loc.strategy == FetchStrategy::kScan ? "scan" : "batch") + "_rejected_" + reason;
+  choose(loc, FetchStrategy::kPerLead, why.c_str());
+  std::vector<Job> leads;
+  if (job.task == Task::kBatch) leads = std::move(job.members);
+  if (job.task == Task::kScanPage && loc.scan) {
+    leads = std::move(loc.scan->leads);
+    loc.scan.reset();
+    loc.scan_done = true;
+  }
+  for (auto& lead : leads) {
+    lead.tries = 0;
+    lead.attempts = job.attempts;
+    lead.not_before = clock_.now();
+    loc.pending.push_back(std::move(lead));
+  }
+}
+
+// Records OUTCOME for every lead JOB stands for (a probe stands for none).
+void Engine::recordTask(Location& loc, Job& job, FetchOutcome outcome, const std::string& detail) {
+  switch (job.task) {
+    case Task::kLead:
+      return record(job, outcome, detail);
+    case Task::kProbe:
+      loc.probing_total = false;
+      return;
+    case Task::kBatch:
+      for (auto& m : job.members) {
+        m.attempts = job.attempts;
+        m.last_status = job.last_status;
+        record(m, outcome, detail);
+      }
+      return;
+    case Task::kScanPage:
+      if (!loc.scan) return;
+      for (auto& lead : loc.scan->leads) {
+        lead.attempts = std::max(lead.attempts, 1);
+        lead.last_status = job.last_status;
+        record(lead, outcome, detail);
+      }
+      loc.scan.reset();
+      loc.scan_done = true;
+      return;
+  }
 }
 
 // Stops LOC for the rest of the run: its waiting and unread leads are recorded with OUTCOME
@@ -602,8 +962,13 @@ void Engine::stopLocation(Location& loc, FetchOutcome outcome, const char* reaso
                {"daily_remaining", loc.daily_left.value_or(0)},
                {"daily_reserve", opts_.daily_reserve},
                {"resumes_at", loc.daily_reset_at.value_or(isoUtc(nextUtcMidnight(clock_.wallNow())))}});
-  for (auto& job : loc.pending) record(job, outcome, detail);
+  for (auto& job : loc.pending) recordTask(loc, job, outcome, detail);
   loc.pending.clear();
+  if (loc.scan) {
+    for (auto& job : loc.scan->leads) record(job, outcome, detail);
+    loc.scan.reset();
+    loc.scan_done = true;
+  }
   while (loc.source.peek()) {
     Job job = jobFor(loc.source.pop());
     if (needsCall(job))
@@ -634,7 +999,7 @@ void Engine::record(Job& job, FetchOutcome outcome, std::string detail, std::str
 std::optional<SteadyTime> Engine::readyAt(Location& loc) {
   if (loc.stopped || (loc.unreachable && loc.probing)) return std::nullopt;  // a probe is in flight
   std::optional<SteadyTime> job;
-  if (loc.source.peek()) job = SteadyTime::min();
+  if (!loc.probing_total && loc.source.peek()) job = SteadyTime::min();
   for (const auto& j : loc.pending) job = std::min(job.value_or(j.not_before), j.not_before);
   if (!job) return std::nullopt;
   const SteadyTime paused = loc.unreachable ? loc.paused_until : SteadyTime::min();
@@ -718,7 +1083,9 @@ std::string optionsJson(const FetchOptions& o) {
                      {"refetch", o.refetch ? 1 : 0},
                      {"max_requests", static_cast<std::int64_t>(o.max_requests)},
                      {"max_body_bytes", static_cast<std::int64_t>(o.max_body_bytes)},
-                     {"search_page_limit", o.search_page_limit}});
+                     {"search_page_limit", o.search_page_limit},
+                     {"strategy", std::string(toString(o.strategy))},
+                     {"search_batch", o.search_batch}});
 }
 
 // Tokens of the clients in WORK, read from the application database (memory only).
@@ -810,6 +1177,8 @@ void validateFetchOptions(const FetchOptions& o) {
     throw usageError("--concurrency " + std::to_string(o.concurrency) + " x --max-body-bytes " +
                      std::to_string(o.max_body_bytes) +
                      " may hold more than 512 MiB of answers at once: lower either flag");
+  checkRange(o.search_batch >= 1 && o.search_batch <= 500, "--search-batch", std::to_string(o.search_batch),
+             "from 1 to 500 (emails OR-ed in one search)");
   checkRange(o.search_page_limit >= 1 && o.search_page_limit <= 500, "search page limit",
              std::to_string(o.search_page_limit), "from 1 to 500 (GHL's maximum)");
 }
@@ -867,16 +1236,25 @@ FetchEstimate estimateFetch(WorkDb& work, const FetchOptions& opts, const Clock&
   if (opts.per_location_rps > 0) per_second = std::min(per_second, opts.per_location_rps);
   per_second = std::max(per_second, 0.1);
   const std::int64_t per_day = std::max<std::int64_t>(1, kGhlDaily - opts.daily_reserve);
+  LookupStore lookups(work.db());
   for (const auto& [client, n] : countWork(work, opts)) {
     LocationEstimate e;
     e.client_id = client;
-    ClientQueue queue(page_query, client, opts.refetch);
-    while (queue.peek()) {
-      const Lookup kind = lookupFor(queue.pop()).kind;
-      ++e.leads;
-      if (kind == Lookup::kGet || kind == Lookup::kSearch) ++e.requests, ++e.requests_max;
-      if (kind == Lookup::kSearch) ++e.requests_max;
+    e.leads = n;
+    LocationWork w = countLocationWork(page_query, client, opts.refetch);
+    if (const auto known = lookups.location(client)) w.contacts = known->contacts_total;
+    StrategyChoice choice{opts.strategy, 0};
+    if (opts.strategy == FetchStrategy::kAuto) {
+      e.probe = !w.contacts && probeWorthIt(w, opts.search_batch);
+      choice = chooseStrategy(w, opts.search_batch);
+    } else {
+      // A forced scan of a location whose size is unknown: per-lead's count bounds it.
+      choice.requests = expectedRequests(opts.strategy, w, opts.search_batch)
+                            .value_or(*expectedRequests(FetchStrategy::kPerLead, w, opts.search_batch));
     }
+    e.strategy = choice.strategy;
+    e.requests = choice.requests + (e.probe ? 1 : 0);
+    e.requests_max = e.requests + w.searches;
     e.seconds = static_cast<double>(e.requests) / per_second;
     const auto stored = quota.daily(client, today);
     const std::int64_t today_left =
@@ -900,23 +1278,25 @@ void printFetchEstimate(const FetchOptions& in, const Log& log, std::ostream& ou
   SystemClock clock;
   const FetchEstimate est = estimateFetch(work, in, clock);
   const auto row = [&out](const std::string& name, std::int64_t leads, std::int64_t req, std::int64_t req_max,
-                          double secs, std::int64_t days) {
-    char buf[200];
-    std::snprintf(buf, sizeof buf, "%-28s %10lld %10lld %12lld %10.0f %6lld\n", name.c_str(),
+                          double secs, std::int64_t days, const std::string& strategy) {
+    char buf[240];
+    std::snprintf(buf, sizeof buf, "%-28s %10lld %10lld %12lld %10.0f %6lld  %s\n", name.c_str(),
                   static_cast<long long>(leads), static_cast<long long>(req), static_cast<long long>(req_max),
-                  secs, static_cast<long long>(days));
+                  secs, static_cast<long long>(days), strategy.c_str());
     out << buf;
   };
   out << "Fetch estimate (no GHL call made): requests the remaining work needs, at the configured rate\n";
   char head[200];
-  std::snprintf(head, sizeof head, "%-28s %10s %10s %12s %10s %6s\n", "client", "leads", "requests",
-                "requests_max", "seconds", "days");
+  std::snprintf(head, sizeof head, "%-28s %10s %10s %12s %10s %6s  %s\n", "client", "leads", "requests",
+                "requests_max", "seconds", "days", "strategy");
   out << head;
   for (const auto& e : est.locations)
-    row(e.client_id, e.leads, e.requests, e.requests_max, e.seconds, e.days);
-  row("TOTAL", est.leads, est.requests, est.requests_max, est.seconds, est.days);
-  out << "requests: one per lead needing a call; requests_max adds the GET that may follow each email "
-         "search.\n";
+    row(e.client_id, e.leads, e.requests, e.requests_max, e.seconds, e.days,
+        std::string(toString(e.strategy)) + (e.probe ? " (probe decides)" : ""));
+  row("TOTAL", est.leads, est.requests, est.requests_max, est.seconds, est.days, "");
+  out << "requests: those of the strategy (per-lead: one per lead needing a call; batched: one per OR group "
+         "of --search-batch emails plus one per GET; scan: one per 500 contacts of the location, known from "
+         "an earlier probe); requests_max adds the GET that may follow each email search.\n";
   out.flush();
   log.info("fetch_estimate", {{"locations", static_cast<std::int64_t>(est.locations.size())},
                               {"leads", est.leads},

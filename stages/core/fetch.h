@@ -4,7 +4,10 @@
 // its own RateLimiter, with at most --concurrency requests in flight overall. Re-running fetches
 // only what is missing, retryable, or whose lookup changed with the snapshot. Tokens stay in
 // memory: never in the work DB, a log line or an error. The work list (countWork) is in
-// fetch_work.h, the batched writer of fetch_result in fetch_store.h.
+// fetch_work.h, the batched writer of fetch_result in fetch_store.h. Per location, --strategy
+// decides how leads are looked up (fetch_tasks.h: per-lead, OR-batched searches, or a scan of the
+// location's contacts whose pages lookup_store.h keeps); one answer may give many leads' results,
+// each stored in the shape a per-lead lookup gives, so plan reads fetch_result as before.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -67,8 +70,11 @@ struct FetchControl {
 // the run as a FatalError too, after storing what was fetched (stage_run marked failed).
 ExitCode runFetch(const FetchOptions& opts, const Log& log);
 
-// What the remaining work of fetch needs, per location, without calling GHL. Requests: one per
-// lead that needs a call (GET by contact id, or email search). Not counted, because only GHL's
+// What the remaining work of fetch needs, per location, without calling GHL. Requests: those of
+// the strategy fetch would use (fetch_tasks.h: per-lead one per lead that needs a call; batched
+// one per GET plus one per OR group; scan one per 500 contacts). auto picks the cheapest with the
+// location's contact count from an earlier probe; without one, a probe (counted) decides when it
+// can pay, and the cost shown is the best without a scan. Not counted, because only GHL's
 // answers tell: searchAfter pages beyond the first, the GET that follows a search whose payload
 // lacks a field the lead misses (at most one per search lead: requests_max counts it), retries.
 // Time: requests at our window share, min(burst, 100 - headroom) per 10 s (GHL's Max until an
@@ -77,11 +83,13 @@ ExitCode runFetch(const FetchOptions& opts, const Log& log);
 // GHL's 200,000 a day), then 200,000 - reserve a day.
 struct LocationEstimate {
   std::string client_id;
-  std::int64_t leads = 0;         // in the work list
-  std::int64_t requests = 0;      // one per lead that needs a call
-  std::int64_t requests_max = 0;  // plus one follow-up GET per search lead
-  double seconds = 0;             // at the configured rate
-  std::int64_t days = 0;          // UTC days the daily budget spreads the requests over
+  FetchStrategy strategy = FetchStrategy::kPerLead;  // the one fetch would use (auto: chosen)
+  bool probe = false;                                // auto decides after a probe (counted in requests)
+  std::int64_t leads = 0;                            // in the work list
+  std::int64_t requests = 0;                         // one per lead that needs a call
+  std::int64_t requests_max = 0;                     // plus one follow-up GET per search lead
+  double seconds = 0;                                // at the configured rate
+  std::int64_t days = 0;                             // UTC days the daily budget spreads the requests over
 };
 struct FetchEstimate {
   std::vector<LocationEstimate> locations;

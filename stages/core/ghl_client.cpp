@@ -5,6 +5,7 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "error.h"
 #include "names.h"
@@ -38,17 +39,7 @@ HttpRequest baseRequest(const GhlTarget& target, const char* method, std::string
   return r;
 }
 
-std::string searchBody(std::string_view location_id, std::string_view email, int page_limit,
-                       std::string_view cursor) {
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
-  w.StartObject();
-  w.Key("locationId");
-  writeString(w, location_id);
-  w.Key("pageLimit");
-  w.Int(page_limit);
-  w.Key("filters");
-  w.StartArray();
+void writeEmailEq(Writer& w, std::string_view email) {
   w.StartObject();
   w.Key("field");
   w.String("email");
@@ -57,7 +48,35 @@ std::string searchBody(std::string_view location_id, std::string_view email, int
   w.Key("value");
   writeString(w, email);
   w.EndObject();
-  w.EndArray();
+}
+
+// EMAILS: none (every contact of the location), one (an eq filter) or several (an OR group).
+std::string searchBody(std::string_view location_id, const std::vector<std::string_view>& emails,
+                       int page_limit, std::string_view cursor) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("locationId");
+  writeString(w, location_id);
+  w.Key("pageLimit");
+  w.Int(page_limit);
+  if (!emails.empty()) {
+    w.Key("filters");
+    w.StartArray();
+    if (emails.size() == 1) {
+      writeEmailEq(w, emails.front());
+    } else {
+      w.StartObject();
+      w.Key("group");
+      w.String("OR");
+      w.Key("filters");
+      w.StartArray();
+      for (const auto e : emails) writeEmailEq(w, e);
+      w.EndArray();
+      w.EndObject();
+    }
+    w.EndArray();
+  }
   w.Key("sort");
   w.StartArray();
   w.StartObject();
@@ -107,6 +126,12 @@ Reply classifyBody(Endpoint endpoint, const HttpResponse& resp) {
 Reply classify429(const HttpResponse& resp) {
   const auto* daily = findHeader(resp.headers, names::kHdrDailyRemaining);
   if (daily && *daily == "0") return make(ReplyKind::kDailyLimit, 429, "daily_limit");
+  // The search backend's own 429 (too many point-in-time contexts) wants a longer pause.
+  std::string lower;
+  for (const char c : resp.body.substr(0, 4096))
+    lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  if (lower.find("point in time") != std::string::npos || lower.find("point-in-time") != std::string::npos)
+    return make(ReplyKind::kRateLimited, 429, "point_in_time");
   return make(ReplyKind::kRateLimited, 429, "http_429");
 }
 
@@ -120,7 +145,21 @@ bool isSendableToken(std::string_view token) {
 HttpRequest buildSearchRequest(const GhlTarget& target, std::string_view normalized_email, int page_limit,
                                std::string_view cursor) {
   HttpRequest r = baseRequest(target, "POST", target.base_url + names::kGhlSearchPath);
-  r.body = searchBody(target.location_id, normalized_email, page_limit, cursor);
+  r.body = searchBody(target.location_id, {normalized_email}, page_limit, cursor);
+  return r;
+}
+
+HttpRequest buildBatchSearchRequest(const GhlTarget& target, const std::vector<std::string>& emails,
+                                    int page_limit, std::string_view cursor) {
+  HttpRequest r = baseRequest(target, "POST", target.base_url + names::kGhlSearchPath);
+  r.body = searchBody(target.location_id, std::vector<std::string_view>(emails.begin(), emails.end()),
+                      page_limit, cursor);
+  return r;
+}
+
+HttpRequest buildScanRequest(const GhlTarget& target, int page_limit, std::string_view cursor) {
+  HttpRequest r = baseRequest(target, "POST", target.base_url + names::kGhlSearchPath);
+  r.body = searchBody(target.location_id, {}, page_limit, cursor);
   return r;
 }
 

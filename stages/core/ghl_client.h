@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "contact.h"
 #include "transport.h"
@@ -32,6 +33,15 @@ bool isSendableToken(std::string_view token);
 HttpRequest buildSearchRequest(const GhlTarget& target, std::string_view normalized_email, int page_limit,
                                std::string_view cursor = {});
 
+// The same search for contacts whose primary email is any of EMAILS (normalized, at least one):
+// an OR group of email eq filters (one eq filter for a single email).
+HttpRequest buildBatchSearchRequest(const GhlTarget& target, const std::vector<std::string>& emails,
+                                    int page_limit, std::string_view cursor = {});
+
+// The same search with no filter: every contact of the location, oldest first (the probe with
+// PAGE_LIMIT 1, whose total is the contact count; a scan page with 500).
+HttpRequest buildScanRequest(const GhlTarget& target, int page_limit, std::string_view cursor = {});
+
 // GET {base}/contacts/{CONTACT_ID}; the caller has checked isValidGhlId(contact_id).
 HttpRequest buildGetRequest(const GhlTarget& target, std::string_view contact_id);
 
@@ -41,7 +51,8 @@ enum class ReplyKind {
   kOk,           // 200 with a body of the expected shape (page or contact set)
   kNotFound,     // GET 404: the contact does not exist
   kAuth,         // 401/403: the token is bad for this location; stop the location
-  kRateLimited,  // 429 within the burst limits: retry after the limiter's pause
+  kRateLimited,  // 429 within the burst limits: retry after the limiter's pause (detail
+                 // "point_in_time" when the search backend said so: pause longer)
   kDailyLimit,   // 429 with X-RateLimit-Daily-Remaining: 0: done for today
   kRetry,        // 5xx, or no response (network error, timeout)
   kPermanent,    // 400, 422, other 4xx (and unexpected 1xx/3xx): this lead fails for good

@@ -26,6 +26,10 @@ struct ExtractOptions {
   std::int64_t max_leads = 0;  // --max-leads: cap on leads snapshotted this run; 0 = no cap
 };
 
+// How fetch looks a location's leads up (fetch_tasks.h): one request per lead, OR groups of
+// emails, or a walk of the location's whole contact list; kAuto picks the cheapest per location.
+enum class FetchStrategy { kAuto, kPerLead, kBatched, kScan };
+
 struct FetchOptions {
   CommonOptions common;
   std::string database_url;                          // --database-url: tokens are read from "Client"
@@ -39,9 +43,11 @@ struct FetchOptions {
   std::int64_t max_requests = 0;                     // --max-requests: stop after this many; 0 = no cap
   int search_page_limit = 100;                       // contacts asked per email search
   std::int64_t max_body_bytes = 4 << 20;             // --max-body-bytes: longest GHL answer read
-  int headroom = 10;                   // --headroom: slots of each window left to the application
-  std::int64_t daily_reserve = 20000;  // --daily-reserve: daily requests per location never spent
-  bool estimate = false;               // --estimate: print what the work needs, call nothing
+  int headroom = 10;                              // --headroom: slots of each window left to the application
+  std::int64_t daily_reserve = 20000;             // --daily-reserve: daily requests per location never spent
+  bool estimate = false;                          // --estimate: print what the work needs, call nothing
+  FetchStrategy strategy = FetchStrategy::kAuto;  // --strategy auto|per-lead|batched|scan
+  int search_batch = 100;                         // --search-batch: emails OR-ed in one search (1-500)
 };
 
 struct PlanOptions {

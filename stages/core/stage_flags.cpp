@@ -277,6 +277,27 @@ void addFetchFlags(CLI::App& app, FetchOptions& o) {
       ->type_name("BYTES")
       ->capture_default_str();
   app.add_flag("--refetch", o.refetch, "fetch every lead again, even those with a final result");
+  app.add_option_function<std::string>(
+         "--strategy",
+         [&o](const std::string& name) {
+           static const std::map<std::string, FetchStrategy> kByName{{"auto", FetchStrategy::kAuto},
+                                                                     {"per-lead", FetchStrategy::kPerLead},
+                                                                     {"batched", FetchStrategy::kBatched},
+                                                                     {"scan", FetchStrategy::kScan}};
+           const auto it = kByName.find(name);
+           if (it == kByName.end())
+             throw CLI::ValidationError("--strategy",
+                                        "'" + name + "' is not one of auto, per-lead, batched, scan");
+           o.strategy = it->second;
+         },
+         "per location: per-lead, batched (OR groups of emails), scan (walk every contact), or auto (the "
+         "fewest requests, after one probe)")
+      ->type_name("NAME")
+      ->default_str("auto");
+  app.add_option("--search-batch", o.search_batch,
+                 "emails OR-ed in one search of the batched strategy (1-500)")
+      ->type_name("N")
+      ->capture_default_str();
 }
 
 void addPlanFlags(CLI::App& app, PlanOptions& o) {

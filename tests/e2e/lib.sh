@@ -106,6 +106,8 @@ e2e_init() {
     || e2e_fail "cannot create database: $(tail -n 1 "$E2E_DIR/createdb.err")"
   export DATABASE_URL
   export GHL_API_BASE="http://127.0.0.1:9"
+  # Tests written for one request per lead keep it; strategy tests pass --strategy (issue 8).
+  export GHL_BACKFILL_STRATEGY=per-lead
   unset GHL_REQUESTS_PER_10S PGHOST PGPORT PGUSER PGDATABASE PGPASSWORD PGSERVICE
 }
 

@@ -13,6 +13,7 @@
 #include "contact.h"
 #include "error.h"
 #include "fetch_fakes.h"
+#include "lookup_store.h"
 #include "quota_store.h"
 
 using namespace std::chrono_literals;
@@ -96,6 +97,7 @@ struct Fixture {
   Fixture() {
     opts.common.work_db = dir.path() + "/work.db";
     opts.base_url = "https://ghl.test";
+    opts.strategy = ghlb::FetchStrategy::kPerLead;  // these tests count per-lead requests
     work = std::make_unique<ghlb::WorkDb>(opts.common.work_db);
     extract_run = work->beginRun("extract", "{}");
     work->finishRun(extract_run, "done", "{}");
@@ -1025,4 +1027,174 @@ TEST_CASE("fetch: a resumed run says what was already done; the summary counts t
   const std::string log = f.log_out.str();
   CHECK(log.find("fetch_resumed already_done=4 stage_total=6 to_fetch=2") != std::string::npos);
   CHECK(log.find("fetch_summary stage_done=6 stage_total=6 total=2") != std::string::npos);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Strategies (issue 8): batched, scan, auto.
+
+namespace {
+
+// A contact of a scan page, with the searchAfter cursor GHL puts on each.
+std::string scanContact(const std::string& id, const std::string& email, const std::string& date) {
+  std::string c = contactJson(id, email, date);
+  c.pop_back();
+  return c + R"(,"searchAfter":[1,")" + id + R"("]})";
+}
+
+}  // namespace
+
+TEST_CASE("fetch strategies: batched: one OR group answers every email lead, each gets its own contacts") {
+  Fixture f;
+  f.opts.strategy = ghlb::FetchStrategy::kBatched;
+  f.add({.id = "l1", .email = " A@X.com ", .phone = "1", .first = "a", .last = "b"});
+  f.add({.id = "l2", .email = "b@x.com", .phone = "1", .first = "a", .last = "b"});
+  f.add({.id = "l3", .email = "nobody@x.com"});
+  f.add({.id = "l4", .email = "a@x.com", .phone = "1", .first = "a", .last = "b"});  // same email as l1
+  f.add({.id = "l5", .contact_id = kIdB, .phone = "1"});
+  const auto answer = searchJson({contactJson(kIdA, "a@X.com", "2024-01-01T00:00:00Z"),
+                                  contactJson(kIdB, "B@x.com ", "2024-01-02T00:00:00Z")});
+  f.transport.on("/contacts/search", R"("group":"OR")", {ok(answer)});
+  f.transport.on("/contacts/" + std::string(kIdB), "", {ok(getJson(kIdB))});
+  const auto counts = f.fetch();
+  CHECK(f.transport.unmatched == 0);
+  CHECK(f.transport.count("/contacts/search") == 1);
+  CHECK(f.transport.count("/contacts/search", "nobody@x.com") == 1);
+  CHECK(f.transport.sent.size() == 2);
+  const auto r1 = f.result("l1");
+  CHECK(r1.outcome == "found");
+  CHECK(r1.search_body.find(kIdA) != std::string::npos);
+  CHECK(r1.search_body.find(kIdB) == std::string::npos);  // only its own email's contacts
+  CHECK(r1.attempts == 1);
+  CHECK(f.result("l2").outcome == "found");
+  CHECK(f.result("l2").search_body.find(kIdB) != std::string::npos);
+  CHECK(f.result("l3").outcome == "not_found");
+  CHECK(f.result("l4").outcome == "found");
+  CHECK(f.result("l5").outcome == "found");
+  CHECK(counts.requests == 2);
+}
+
+TEST_CASE("fetch strategies: batched: a group the server rejects (422) falls back to per-lead, said once") {
+  Fixture f;
+  f.opts.strategy = ghlb::FetchStrategy::kBatched;
+  f.add({.id = "l1", .email = "a@x.com", .phone = "1", .first = "a", .last = "b"});
+  f.add({.id = "l2", .email = "b@x.com", .phone = "1", .first = "a", .last = "b"});
+  f.transport.on("/contacts/search", R"("group":"OR")", {status(422)});
+  f.transport.on("/contacts/search", valueOf("a@x.com"),
+                 {ok(searchJson({contactJson(kIdA, "a@x.com", "2024")}))});
+  f.transport.on("/contacts/search", valueOf("b@x.com"), {ok(searchJson({}))});
+  f.fetch();
+  CHECK(f.transport.unmatched == 0);
+  CHECK(f.transport.count("/contacts/search", R"("group":"OR")") == 1);
+  CHECK(f.transport.sent.size() == 3);
+  CHECK(f.result("l1").outcome == "found");
+  CHECK(f.result("l2").outcome == "not_found");
+  CHECK(f.log_out.str().find("strategy_fallback") != std::string::npos);
+  ghlb::LookupStore store(f.work->db());
+  CHECK(store.location("client-a")->strategy == "per-lead");
+  CHECK(store.location("client-a")->reason.find("batch_rejected") == 0);
+}
+
+TEST_CASE("fetch strategies: scan: leads by id hydrated without GET, emails matched across pages") {
+  Fixture f;
+  f.opts.strategy = ghlb::FetchStrategy::kScan;
+  const std::string kIdC = "contactCCCCCCCCC3";
+  f.add({.id = "l1", .email = "twice@x.com", .phone = "1", .first = "a", .last = "b"});
+  f.add({.id = "l2", .contact_id = kIdC, .phone = "1"});
+  f.add({.id = "l3", .email = "nobody@x.com"});
+  f.add({.id = "l4", .client = "client-b", .email = "twice@x.com", .phone = "1", .first = "a", .last = "b"});
+  const auto page1 = pageJson({scanContact(kIdB, "twice@x.com", "2024-02-01T00:00:00Z"),
+                               scanContact(kIdC, "c@x.com", "2024-02-02T00:00:00Z")},
+                              3);
+  const auto page2 = pageJson({scanContact(kIdA, "Twice@X.com", "2024-01-01T00:00:00Z")}, 3);
+  f.transport.on("/contacts/search", R"("locationId":"LOCB")", {ok(pageJson({}, 0))});
+  f.transport.on("/contacts/search", "searchAfter", {ok(page2)});
+  f.transport.on("/contacts/search", "", {ok(page1)});
+  f.fetch();
+  CHECK(f.transport.unmatched == 0);
+  CHECK(f.transport.count("/contacts/search", "LOCA") == 2);
+  CHECK(f.transport.count("/contacts/search", "LOCB") == 1);
+  CHECK(f.transport.count("/contacts/" + kIdC) == 0);  // hydrated from the scan
+  const auto r1 = f.result("l1");
+  CHECK(r1.outcome == "found");
+  CHECK(r1.detail == "ambiguous");  // one match on each page
+  const auto page = ghlb::parseSearchBody(r1.search_body);
+  REQUIRE(page);
+  CHECK(ghlb::chooseContact(*page, "twice@x.com").contact->id == kIdA);  // the oldest, on page 2
+  const auto r2 = f.result("l2");
+  CHECK(r2.outcome == "found");
+  CHECK(r2.lookup == "get");
+  CHECK(ghlb::parseGetBody(r2.contact_body)->id == kIdC);
+  CHECK(f.result("l3").outcome == "not_found");
+  CHECK(f.result("l4").outcome == "not_found");  // the other location's contacts never match
+  ghlb::LookupStore store(f.work->db());
+  CHECK(store.location("client-a")->scan_complete);
+}
+
+TEST_CASE("fetch strategies: a scan stopped mid-walk resumes from its last stored page") {
+  Fixture f;
+  f.opts.strategy = ghlb::FetchStrategy::kScan;
+  f.creds.erase("client-b");
+  f.add({.id = "l1", .email = "twice@x.com", .phone = "1", .first = "a", .last = "b"});
+  const auto page1 = pageJson({scanContact(kIdB, "twice@x.com", "2024-02-01T00:00:00Z")}, 2);
+  const auto page2 = pageJson({scanContact(kIdA, "twice@x.com", "2024-01-01T00:00:00Z")}, 2);
+  f.transport.on("/contacts/search", "searchAfter", {ok(page2)});
+  f.transport.on("/contacts/search", "", {ok(page1)});
+  f.opts.max_requests = 1;
+  auto counts = f.fetch();
+  CHECK(counts.unfetched == 1);
+  CHECK_FALSE(f.result("l1").exists);
+  f.opts.max_requests = 0;
+  counts = f.fetch();
+  CHECK(counts.requests == 1);
+  CHECK(f.transport.count("/contacts/search", "searchAfter") == 1);
+  CHECK(f.transport.sent.size() == 2);  // page 1 was not read again
+  CHECK(f.result("l1").outcome == "found");
+  CHECK(f.result("l1").detail == "ambiguous");
+}
+
+TEST_CASE("fetch strategies: auto probes the location, then scans when that is cheapest") {
+  Fixture f;
+  f.creds.erase("client-b");
+  f.opts.strategy = ghlb::FetchStrategy::kAuto;
+  for (int i = 0; i < 5; ++i)
+    f.add({.id = "l" + std::to_string(i),
+           .contact_id = "contact" + std::string(9, 'A') + std::to_string(i),
+           .phone = "1"});
+  f.transport.on("/contacts/search", R"("pageLimit":1,)", {ok(pageJson({}, 2))});
+  f.transport.on("/contacts/search", R"("pageLimit":500,)", {ok(pageJson({}, 0))});
+  f.transport.on("/contacts/contact", "", {status(404)});
+  f.fetch();
+  CHECK(f.transport.unmatched == 0);
+  CHECK(f.transport.count("/contacts/search", R"("pageLimit":1,)") == 1);
+  CHECK(f.transport.count("/contacts/search", R"("pageLimit":500,)") == 1);
+  // Ids the scan did not show are asked one by one, as per-lead would.
+  CHECK(f.transport.count("/contacts/contact") == 5);
+  CHECK(f.result("l0").outcome == "contact_gone");
+  CHECK(f.log_out.str().find("fetch_strategy") != std::string::npos);
+}
+
+TEST_CASE("fetch: follow-up GETs stop for a location once 5 of them added nothing; said in the work DB") {
+  Fixture f;
+  f.opts.concurrency = 1;  // answers in order: the sixth search is seen after the fifth GET
+  f.creds.erase("client-b");
+  for (int i = 0; i < 7; ++i) {
+    const std::string email = "p" + std::to_string(i) + "@x.com";
+    f.add({.id = "l" + std::to_string(i), .email = email, .phone = "1", .first = "a", .last = "b"});
+    // No companyName key in the search payload, and none in the GET either.
+    f.transport.on("/contacts/search", valueOf(email),
+                   {ok(R"({"contacts":[{"id":"contactAAAAAAAA)" + std::to_string(i) + R"(","email":")" +
+                       email + R"("}],"total":1})")});
+    const std::string id = "contactAAAAAAAA" + std::to_string(i);
+    f.transport.on("/contacts/" + id, "", {ok(R"({"contact":{"id":")" + id + R"("}})")});
+  }
+  f.fetch();
+  CHECK(f.transport.unmatched == 0);
+  CHECK(f.transport.count("/contacts/search") == 7);
+  CHECK(f.transport.count("/contacts/contact") == 5);
+  CHECK(f.result("l6").outcome == "found");
+  CHECK(f.result("l6").contact_body.empty());
+  ghlb::LookupStore store(f.work->db());
+  SQLite::Statement st(f.work->db(), "SELECT follow_ups FROM lookup_location WHERE client_id = 'client-a'");
+  REQUIRE(st.executeStep());
+  CHECK(st.getColumn(0).getString().find("5 follow-up GETs") == 0);
 }

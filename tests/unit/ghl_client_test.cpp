@@ -159,3 +159,29 @@ TEST_CASE("ghl_client: deep bodies, too large and TLS classes") {
         ghlb::toString(ReplyKind::kRetry));
   CHECK(ghlb::classify(Endpoint::kGet, response(0, "", {}, "refused")).detail == "refused");
 }
+
+TEST_CASE("ghl_client: batch and scan requests are exact") {
+  const auto b = ghlb::buildBatchSearchRequest(target(), {"a@x.com", "b@x.com"}, 500);
+  CHECK(b.url == "https://services.leadconnectorhq.com/contacts/search");
+  CHECK(
+      b.body ==
+      R"({"locationId":"LOC123","pageLimit":500,"filters":[{"group":"OR","filters":[)"
+      R"({"field":"email","operator":"eq","value":"a@x.com"},{"field":"email","operator":"eq","value":"b@x.com"}]}],)"
+      R"("sort":[{"field":"dateAdded","direction":"asc"}]})");
+  const auto one = ghlb::buildBatchSearchRequest(target(), {"a@x.com"}, 500);
+  CHECK(one.body.find("group") == std::string::npos);  // a single email needs no group
+  const auto s = ghlb::buildScanRequest(target(), 500, R"([1,"abc"])");
+  CHECK(s.body ==
+        R"({"locationId":"LOC123","pageLimit":500,"sort":[{"field":"dateAdded","direction":"asc"}],)"
+        R"("searchAfter":[1,"abc"]})");
+  CHECK(ghlb::buildScanRequest(target(), 1).body.find("searchAfter") == std::string::npos);
+}
+
+TEST_CASE("ghl_client: the search backend's point-in-time 429 is told apart") {
+  const auto pit = ghlb::classify(
+      Endpoint::kSearch, response(429, R"({"statusCode":429,"message":"Too many Point-In-Time contexts"})"));
+  CHECK((pit.kind == ReplyKind::kRateLimited));
+  CHECK(pit.detail == "point_in_time");
+  CHECK(ghlb::classify(Endpoint::kSearch, response(429, R"({"message":"Too many requests"})")).detail ==
+        "http_429");
+}

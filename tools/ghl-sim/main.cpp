@@ -68,6 +68,8 @@ struct Cli {
   double resetRate = 0;
   double malformedRate = 0;
   int slowMs = 3000;
+  int pitEvery = 0;
+  bool rejectOr = false;
   std::uint64_t seed = 1;
   bool verbose = false;
 };
@@ -152,6 +154,11 @@ int main(int argc, char** argv) {
                  "Fraction of accepted requests answered truncated JSON")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  app.add_option("--pit-429-every", cli.pitEvery,
+                 "Every Nth search with searchAfter answers a point-in-time 429 (0: never)")
+      ->check(CLI::Range(0, 1000000))
+      ->capture_default_str();
+  app.add_flag("--reject-or", cli.rejectOr, "Answer 422 to searches with an OR filter group");
   app.add_option("--slow-ms", cli.slowMs, "Delay of a scripted \"slow\" fault")
       ->check(CLI::Range(0, 600000))
       ->capture_default_str();
@@ -197,6 +204,8 @@ int main(int argc, char** argv) {
   options.dailyResetHeader = cli.dailyResetHeader;
   options.random = {cli.failRate, cli.resetRate, cli.malformedRate, cli.latencyMs, cli.jitterMs, cli.seed};
   options.slow = std::chrono::milliseconds(cli.slowMs);
+  options.pitEvery = cli.pitEvery;
+  options.rejectOr = cli.rejectOr;
   ghlsim::Simulator sim(std::move(std::get<ghlsim::SimData>(loaded)), options);
 
   // SIGINT/SIGTERM are taken by a watcher thread with sigtimedwait: block them here, before any

@@ -279,6 +279,17 @@ void Simulator::applyFault(const FaultAction& action, Route route, SimResponse& 
   }
 }
 
+namespace {
+
+bool hasOrGroup(const Filter& f) {
+  if (f.kind == Filter::Kind::Any) return true;
+  for (const auto& c : f.children)
+    if (hasOrGroup(c)) return true;
+  return false;
+}
+
+}  // namespace
+
 SimResponse Simulator::handle(const SimRequest& request, SteadyTime now) {
   if (request.path.starts_with("/__sim/")) return handleControl(request);
 
@@ -383,6 +394,18 @@ SimResponse Simulator::handle(const SimRequest& request, SteadyTime now) {
     if (search->locationId != location->id) {
       out.status = 403;
       out.body = plainError(403, "The token does not have access to this location.");
+      return finish();
+    }
+    if (options_.rejectOr && hasOrGroup(search->filter)) {
+      out.status = 422;
+      out.body = validationBody(422, {"filters.group OR is not supported"});
+      return finish();
+    }
+    if (options_.pitEvery > 0 && search->searchAfter &&
+        ++cursorSearches_ % static_cast<std::uint64_t>(options_.pitEvery) == 0) {
+      rec.rateLimited = true;
+      out.status = 429;
+      out.body = plainError(429, "Too many point in time contexts open for this location, try again later");
       return finish();
     }
     fault = scripts_.nextForEmails(search->emailEqValues);

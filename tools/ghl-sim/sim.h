@@ -5,6 +5,7 @@
 // out the transport parts of a response (the delay and the connection reset), so everything else
 // is unit-testable with a hand-driven clock. Thread-safe.
 #pragma once
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -28,6 +29,9 @@ struct SimOptions {
   bool dailyResetHeader = false;  // send X-RateLimit-Daily-Reset (seconds until the quota resets)
   RandomFaultConfig random;
   std::chrono::milliseconds slow{3000};  // the delay of a "slow" fault
+  int pitEvery = 0;                      // every Nth search carrying searchAfter answers the search backend's
+                                         // point-in-time 429 (0: never); --pit-429-every
+  bool rejectOr = false;  // searches with an OR group answer 422, as a server without them might
 };
 
 struct SimRequest {
@@ -76,6 +80,7 @@ class Simulator {
   FaultScripts scripts_;
   RandomFaults random_;
   Stats stats_;
+  std::atomic<std::uint64_t> cursorSearches_{0};  // searches with searchAfter, for pitEvery
 };
 
 // {"statusCode":N,"message":"...","error":"<reason phrase>"}, the NestJS error shape.
