@@ -13,6 +13,7 @@ block=$(awk '/^<!-- walkthrough -->$/ { on = 1; next } on && /^```sh$/ { inside 
 script="$E2E_DIR/walkthrough.sh"
 {
   echo "set -u"
+  echo "unset GHL_BACKFILL_STRATEGY  # as a user runs it: the default strategy (auto)"
   echo "cd '$GHLB_SRC'"
   while IFS= read -r line; do
     line=$(sed -e 's/[[:space:]]\{2,\}#.*$//' -e "s#/tmp/ghlb-walk#$dir#g" <<<"$line")
