@@ -45,7 +45,9 @@ assert_eq "$total" "$(e2e_sqlite "SELECT count(*) FROM lead WHERE eligible = 1")
 # within it, the server's X-RateLimit-Max minus --headroom decides.
 burst=$ceiling
 threads=272  # more than fetch's 256 connections
-fetch_flags=(--concurrency 256 --headroom "$headroom"
+# Per lead: this benchmark measures the pacing of one request per lead (strategy-bench.sh measures
+# how many requests the other strategies save).
+fetch_flags=(--strategy per-lead --concurrency 256 --headroom "$headroom"
              --per-location-burst-per-10s "$burst" --max-body-bytes 65536 --log-format json)
 
 # per_window LOG: for each location, requests answered 200 per full window from its first
