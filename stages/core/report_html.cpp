@@ -353,6 +353,10 @@ class Page {
     card(o_, "total-leads", leads_, "leads in the plan", true);
     card(o_, "total-links", links_, "leads to link to their GHL contact");
     card(o_, "total-ambiguous", ambiguous_, "ambiguous matches (oldest contact taken)");
+    std::int64_t rejected = 0;  // review decisions: never written, not counted as to write
+    for (const auto& [id, t] : d_.summary.tenants)
+      for (const auto& [f, n] : t.rejected) rejected += n;
+    if (rejected) card(o_, "total-rejected", rejected, "values rejected in review (never written)");
     for (const auto& st : status_order_) card(o_, "total-status-" + idPart(st), status_[st], "leads: " + st);
     o_ << "</div>\n";
   }
