@@ -135,7 +135,7 @@ assert_eq 0 "$(jq '[.totals.fields[]] | add // 0' "$GB_OUT")" "no value to write
 assert_eq "$rejected" "$(jq '[.totals.rejected[]] | add' "$GB_OUT")" "rejected values counted apart"
 gb plan --report "$E2E_DIR/review.html"; assert_rc 0 "plan, text and report"
 assert_contains "$GB_OUT" "Rejected in review, never written: $rejected values"
-assert_eq "$rejected" "$(grep -o 'id="total-rejected" data-value="[0-9]*"' "$E2E_DIR/review.html" | grep -o '[0-9]*$')" \
+assert_eq "$rejected" "$(sed -n 's/.*id="total-rejected" data-value="\([0-9]*\)".*/\1/p' "$E2E_DIR/review.html")" \
   "the report counts the rejected values apart"
 gb status --json; assert_rc 0 "status"
 assert_eq 0 "$(jq '[.tenants[].to_write] | add' "$GB_OUT")" "status: a rejected change is not to_write"
