@@ -56,6 +56,9 @@ inline constexpr const char* kHdrRetryAfter = "retry-after";
 inline constexpr const char* kEnvDatabaseUrl = "DATABASE_URL";
 inline constexpr const char* kEnvGhlBase = "GHL_API_BASE";
 inline constexpr const char* kEnvBurst = "GHL_REQUESTS_PER_10S";
+// The replaced script's retry cap on 429s: --max-retries caps the same retries (and those of 5xx
+// and network errors).
+inline constexpr const char* kEnvMax429Retries = "GHL_MAX_429_RETRIES";
 inline constexpr const char* kEnvExecPath = "GHL_BACKFILL_EXEC_PATH";  // dispatcher's stage dir
 
 // Files.

@@ -19,7 +19,8 @@ constexpr const char* kEnvPrefix = "GHL_BACKFILL_";
 const std::map<std::string, std::string>& legacyEnv() {
   static const std::map<std::string, std::string> m{{"database-url", names::kEnvDatabaseUrl},
                                                     {"ghl-base-url", names::kEnvGhlBase},
-                                                    {"per-location-burst-per-10s", names::kEnvBurst}};
+                                                    {"per-location-burst-per-10s", names::kEnvBurst},
+                                                    {"max-retries", names::kEnvMax429Retries}};
   return m;
 }
 
@@ -254,7 +255,8 @@ void addFetchFlags(CLI::App& app, FetchOptions& o) {
   app.add_option("--concurrency", o.concurrency, "requests in flight overall")
       ->type_name("N")
       ->capture_default_str();
-  app.add_option("--max-retries", o.max_retries, "retries per request on 5xx, 429 and network errors")
+  app.add_option("--max-retries", o.max_retries,
+                 "retries per request on 5xx, 429 and network errors (also $GHL_MAX_429_RETRIES)")
       ->type_name("N")
       ->capture_default_str();
   app.add_option("--timeout-ms", o.timeout_ms, "timeout per request, in milliseconds")

@@ -18,6 +18,11 @@ GHL_REQUESTS_PER_10S=450 gb fetch
 assert_rc 2 "an out-of-range value from the legacy variable"
 assert_contains "$GB_ERR" "(set by environment variable GHL_REQUESTS_PER_10S)"
 
+GHL_MAX_429_RETRIES=-1 gb fetch
+assert_rc 2 "the replaced script's retry variable is honoured as --max-retries"
+assert_contains "$GB_ERR" "--max-retries"
+assert_contains "$GB_ERR" "(set by environment variable GHL_MAX_429_RETRIES)"
+
 printf 'concurrency = 999\n' >"$E2E_DIR/c.toml"
 gb fetch --config "$E2E_DIR/c.toml"
 assert_rc 2 "an out-of-range value from the config file"

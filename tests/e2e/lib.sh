@@ -108,7 +108,7 @@ e2e_init() {
   export GHL_API_BASE="http://127.0.0.1:9"
   # Tests written for one request per lead keep it; strategy tests pass --strategy (issue 8).
   export GHL_BACKFILL_STRATEGY=per-lead
-  unset GHL_REQUESTS_PER_10S PGHOST PGPORT PGUSER PGDATABASE PGPASSWORD PGSERVICE
+  unset GHL_REQUESTS_PER_10S GHL_MAX_429_RETRIES PGHOST PGPORT PGUSER PGDATABASE PGPASSWORD PGSERVICE
 }
 
 # ---- databases -------------------------------------------------------------------------------
