@@ -12,6 +12,7 @@
 #include "decision_store.h"
 #include "error.h"
 #include "review_cmd.h"
+#include "temp_path.h"
 #include "work_db.h"
 
 using namespace ghlb;
@@ -27,14 +28,6 @@ ChangeFacts change(const char* field, const char* value, std::optional<Decision>
   if (d) c.decision_value = decided_on ? decided_on : value;
   if (outcome) c.apply_outcome = outcome;
   return c;
-}
-
-std::string freshDb(const char* name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("ghlb-unit-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const auto p = dir / name;
-  std::filesystem::remove(p);
-  return p.string();
 }
 
 // Two leads of client-a (lead-1: link + phone + enrichment, lead-2: email) and one of client-b.
@@ -157,7 +150,7 @@ TEST_CASE("apply writes no rejected change, and with --only-approved only approv
 }
 
 TEST_CASE("decision store: set, reset, states with linkage, and counts") {
-  WorkDb work(freshDb("decisions-store.db"));
+  WorkDb work(test::freshPath("decisions-store.db"));
   auto& db = work.db();
   seed(db);
   DecisionStore store(db);
@@ -192,7 +185,7 @@ TEST_CASE("decision store: set, reset, states with linkage, and counts") {
 }
 
 TEST_CASE("decision store: apply's outcomes make changes applied, stale, conflict or reverted") {
-  WorkDb work(freshDb("decisions-apply.db"));
+  WorkDb work(test::freshPath("decisions-apply.db"));
   auto& db = work.db();
   seed(db);
   DecisionStore store(db);
@@ -219,7 +212,7 @@ TEST_CASE("decision store: apply's outcomes make changes applied, stale, conflic
 }
 
 TEST_CASE("decision store: a re-plan keeps the decisions of unchanged changes and drops the others") {
-  WorkDb work(freshDb("decisions-replan.db"));
+  WorkDb work(test::freshPath("decisions-replan.db"));
   auto& db = work.db();
   seed(db);
   DecisionStore store(db);
@@ -246,7 +239,7 @@ TEST_CASE("decision store: a re-plan keeps the decisions of unchanged changes an
 }
 
 TEST_CASE("decision store: a failed set stores nothing") {
-  WorkDb work(freshDb("decisions-atomic.db"));
+  WorkDb work(test::freshPath("decisions-atomic.db"));
   auto& db = work.db();
   seed(db);
   DecisionStore store(db);
@@ -266,7 +259,7 @@ struct FakePlanned {
 }  // namespace
 
 TEST_CASE("holdBackByDecision: drops rejected changes (linkage included), or all but approved") {
-  WorkDb work(freshDb("decisions-filter.db"));
+  WorkDb work(test::freshPath("decisions-filter.db"));
   auto& db = work.db();
   seed(db);
   const auto planned = [] {

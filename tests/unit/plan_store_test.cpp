@@ -7,19 +7,12 @@
 
 #include <filesystem>
 
+#include "temp_path.h"
 #include "work_db.h"
 
 using namespace ghlb;
 
 namespace {
-
-std::string freshDb(const char* name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("ghlb-unit-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const auto p = dir / name;
-  std::filesystem::remove(p);
-  return p.string();
-}
 
 void seed(SQLite::Database& db) {
   db.exec(
@@ -35,7 +28,7 @@ void seed(SQLite::Database& db) {
 }  // namespace
 
 TEST_CASE("the input fingerprint changes when the snapshot, a fetch result or a link changes, not else") {
-  WorkDb work(freshDb("fingerprint.db"));
+  WorkDb work(test::freshPath("fingerprint.db"));
   auto& db = work.db();
   seed(db);
   PlanStore store(db);
@@ -103,7 +96,7 @@ TEST_CASE("the plan apply takes: the newest that covers the tenants asked") {
   CHECK_FALSE(planCovers({"client-a"}, {}));  // every tenant asked, one planned
   CHECK_FALSE(planCovers({"client-a"}, {"client-a", "client-b"}));
 
-  WorkDb work(freshDb("plans.db"));
+  WorkDb work(test::freshPath("plans.db"));
   auto& db = work.db();
   seed(db);
   PlanStore store(db);

@@ -8,24 +8,13 @@
 
 #include <filesystem>
 
+#include "temp_path.h"
 #include "work_db.h"
 
 using namespace ghlb;
 
-namespace {
-
-std::string freshWaveDb(const char* name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("ghlb-unit-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const auto p = dir / name;
-  std::filesystem::remove(p);
-  return p.string();
-}
-
-}  // namespace
-
 TEST_CASE("waves are numbered 1, 2, 3; a wave left running is interrupted by the next") {
-  WorkDb work(freshWaveDb("waves.db"));
+  WorkDb work(test::freshPath("waves.db"));
   auto& db = work.db();
   const auto run = work.beginRun("apply", "{}");
   WaveStore store(db);
@@ -45,7 +34,7 @@ TEST_CASE("waves are numbered 1, 2, 3; a wave left running is interrupted by the
 }
 
 TEST_CASE("the journal keeps before and after; a revert marks restored values reverted in apply_log") {
-  WorkDb work(freshWaveDb("journal.db"));
+  WorkDb work(test::freshPath("journal.db"));
   auto& db = work.db();
   const auto run = work.beginRun("apply", "{}");
   WaveStore store(db);

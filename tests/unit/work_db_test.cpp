@@ -9,21 +9,12 @@
 
 #include "error.h"
 #include "names.h"
+#include "temp_path.h"
 
 using namespace ghlb;
 
-namespace {
-std::string tempPath(const char* name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("ghlb-unit-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const auto p = dir / name;
-  std::filesystem::remove(p);
-  return p.string();
-}
-}  // namespace
-
 TEST_CASE("a new work DB is created 0600, in WAL mode, at the latest version") {
-  const auto path = tempPath("new.db");
+  const auto path = test::freshPath("new.db");
   {
     WorkDb db(path);
     CHECK(db.version() == WorkDb::latestVersion());
@@ -37,7 +28,7 @@ TEST_CASE("a new work DB is created 0600, in WAL mode, at the latest version") {
 }
 
 TEST_CASE("a file that is not SQLite is refused with a message") {
-  const auto path = tempPath("notsqlite.db");
+  const auto path = test::freshPath("notsqlite.db");
   std::ofstream(path) << "this is not a database, it is a text file with enough bytes";
   CHECK_THROWS_AS(WorkDb{path}, FatalError);
 }
@@ -50,7 +41,7 @@ std::string slurpBytes(const std::string& path) {
 }  // namespace
 
 TEST_CASE("another application's SQLite file is refused and left untouched") {
-  const auto path = tempPath("other-app.db");
+  const auto path = test::freshPath("other-app.db");
   {
     SQLite::Database other(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     other.exec("CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT)");
@@ -76,7 +67,7 @@ TEST_CASE("another application's SQLite file is refused and left untouched") {
 }
 
 TEST_CASE("an existing SQLite file without tables may still become a work DB") {
-  const auto path = tempPath("empty-sqlite.db");
+  const auto path = test::freshPath("empty-sqlite.db");
   {
     SQLite::Database blank(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     blank.exec("CREATE TABLE t(x)");
@@ -89,7 +80,7 @@ TEST_CASE("an existing SQLite file without tables may still become a work DB") {
 
 TEST_CASE("a work DB from a newer schema version is refused") {
   // The file name must not contain the words checked below: the message names the path.
-  const auto path = tempPath("future.db");
+  const auto path = test::freshPath("future.db");
   const int future = WorkDb::latestVersion() + 1;
   {
     WorkDb db(path);
@@ -109,14 +100,14 @@ TEST_CASE("a work DB from a newer schema version is refused") {
 }
 
 TEST_CASE("a second writer is refused while the first holds the lock") {
-  const auto path = tempPath("locked.db");
+  const auto path = test::freshPath("locked.db");
   WorkDb first(path);
   CHECK_THROWS_AS(WorkDb{path}, FatalError);
 }
 
 TEST_CASE("the lock is taken on the DB file itself: a symlink to a held DB is refused") {
-  const auto path = tempPath("target.db");
-  const auto link = tempPath("link.db");
+  const auto path = test::freshPath("target.db");
+  const auto link = test::freshPath("link.db");
   {
     WorkDb create(path);  // the file must exist for the symlink to point at it
   }
@@ -136,7 +127,7 @@ TEST_CASE("the lock is taken on the DB file itself: a symlink to a held DB is re
 }
 
 TEST_CASE("stage runs are recorded and an abandoned one is marked interrupted") {
-  const auto path = tempPath("runs.db");
+  const auto path = test::freshPath("runs.db");
   WorkDb db(path);
   const auto a = db.beginRun("extract", "{}");
   const auto b = db.beginRun("fetch", "{}");  // a never finished
