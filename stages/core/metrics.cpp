@@ -57,14 +57,8 @@ class Writer {
   std::ostringstream out_;
 };
 
-// "2026-11-29T06:54:05.216Z" to epoch seconds (SQLite's unixepoch arithmetic does it in SQL).
-constexpr const char* kEpoch = "(julianday(%s) - 2440587.5) * 86400.0";
-
-std::string epochOf(const char* column) {
-  char buf[128];
-  std::snprintf(buf, sizeof buf, kEpoch, column);
-  return buf;
-}
+// SQL for COLUMN ("2026-11-29T06:54:05.216Z") as epoch seconds.
+std::string epochOf(const std::string& column) { return "(julianday(" + column + ") - 2440587.5) * 86400.0"; }
 
 void workDbMetrics(Writer& w, const CommandOutcome& o, const std::string& path) {
   SQLite::Database db(path, SQLite::OPEN_READONLY);
