@@ -1,6 +1,7 @@
 #include "run.h"
 
 #include <iostream>
+#include <string_view>
 
 #include "apply.h"
 #include "cli.h"
@@ -24,23 +25,38 @@ int runMain(int argc, char** argv) {
     o.fetch.database_url = o.apply.database_url = o.extract.database_url;
     checkReportPath(o.plan.report_path);  // a bad --report is a usage error before extract starts
     ExitCode worst = ExitCode::kDone;
-    // Between stages: a stop request ends the run here; the stage that saw it recorded it.
-    const auto step = [&worst](ExitCode c) {
+    const char* stage = "extract";  // the stage running, for the line saying where a budget ended
+    // Between stages: a stop request (a signal, or the time budget spent) ends the run here and
+    // no later stage starts; the stage that saw it recorded it. After the last stage ("" next),
+    // a budget spent just now stops nothing: every stage finished.
+    const auto step = [&worst, &stage](ExitCode c, const char* next) {
       if (c == ExitCode::kRetryable) worst = c;
-      if (stopRequested()) throw StopRequested();
-      return c;
+      if (stopRequested() && (*next || stopReason() != StopReason::kTimeBudget)) throw StopRequested();
+      stage = next;
     };
-    const bool created = workDbMissing(o.common);
-    step(runExtract(o.extract, log));
-    if (created) noteNewWorkDb(o.common, log);
-    printFetchEstimate(o.fetch, log, std::cout);
-    step(runFetch(o.fetch, log));
-    step(runPlan(o.plan, log));
-    if (o.do_apply)
-      step(runApply(o.apply, log));
-    else
-      std::cout
-          << "\nNothing was written to the application database: review, then run 'ghl-backfill apply'.\n";
+    try {
+      const bool created = workDbMissing(o.common);
+      step(runExtract(o.extract, log), "fetch");
+      if (created) noteNewWorkDb(o.common, log);
+      printFetchEstimate(o.fetch, log, std::cout);
+      step(runFetch(o.fetch, log), "plan");
+      step(runPlan(o.plan, log), o.do_apply ? "apply" : "");
+      if (o.do_apply)
+        step(runApply(o.apply, log), "");
+      else
+        std::cout
+            << "\nNothing was written to the application database: review, then run 'ghl-backfill apply'.\n";
+    } catch (const StopRequested&) {
+      if (stopReason() == StopReason::kTimeBudget) {
+        log.info("the time budget was spent during this stage; no later stage was started",
+                 {{"stage", std::string(stage)}});
+        if (std::string_view(stage) == "extract")
+          log.warn(
+              "the time budget ended the run in extract, before fetch could start: if every run ends "
+              "here, give it a longer --time-budget, or run 'ghl-backfill extract' once without one");
+      }
+      throw;
+    }
     return worst;
   });
 }
