@@ -109,6 +109,16 @@ cbudget=$(seconds "$(budget_of "$cron_cmd")")
 ((cbudget > 0 && cbudget < 3600)) || e2e_fail "cron: budget $cbudget s not below the hour between runs"
 assert_eq "$budget" "$cbudget" "the cron job and the service use the same budget"
 
+# ---- the README documents them ----------------------------------------------------------------
+awk '/^## Unattended maintenance$/ { on = 1; next } on && /^## / { exit } on' "$GHLB_SRC/README.md" >"$E2E_DIR/readme"
+[[ -s "$E2E_DIR/readme" ]] || e2e_fail "README.md has no 'Unattended maintenance' section"
+for w in "run --apply --yes --time-budget $(budget_of "$exec_start")" "extract --incremental" "extract --full" \
+         "fetch --recheck-not-found-after 7d" "--metrics-file" data/systemd/ghl-backfill.service \
+         data/systemd/ghl-backfill.timer data/cron/ghl-backfill "systemctl enable --now ghl-backfill.timer" \
+         "**3**" "**75**"; do
+  assert_contains "$E2E_DIR/readme" "$w"
+done
+
 # ---- both commands, run as written --------------------------------------------------------------
 state="$E2E_DIR/state"; mkdir -p "$state/metrics"
 printf 'DATABASE_URL="%s"\nGHL_API_BASE="%s"\n' "$DATABASE_URL" "$GHL_API_BASE" >"$E2E_DIR/env"
