@@ -105,6 +105,12 @@ void testPausePoint() {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
 }
 
+void raiseStopForTesting(StopReason reason) {
+  if (reason == StopReason::kSignal) g_signal = SIGTERM;
+  if (reason == StopReason::kTimeBudget) g_budget_spent.store(true);
+  if (reason != StopReason::kNone) g_stop.store(true);
+}
+
 void resetStopForTesting() {
   endTimeBudget();
   {

@@ -47,7 +47,9 @@ class StopRequested : public std::exception {
 // stop is requested) so that an end-to-end test can deliver a signal at this point of a stage.
 void testPausePoint();
 
-// Unit tests only: ends any budget and lowers the flag, so that one test's stop does not leak.
+// Unit tests only: raise the flag as REASON would (a signal: SIGTERM), and end any budget and
+// lower the flag, so that one test's stop does not leak into the next.
+void raiseStopForTesting(StopReason reason);
 void resetStopForTesting();
 
 }  // namespace ghlb

@@ -5,6 +5,7 @@
 # end state (the "Lead" table and apply_log) equals one uninterrupted run's on a second database.
 # Also: a budget on a single stage (fetch), a stage that fits its budget (exit as usual), and bad
 # values (usage error, exit 2, naming the flag and the expected form, wherever the value came from).
+# `status` says "stopped: time budget" for the stage the budget ended.
 # The budgets are far shorter than the slowed work, never compared with a measured time.
 source "$GHLB_SRC/tests/e2e/lib.sh"
 e2e_init time_budget
@@ -34,6 +35,9 @@ assert_not_contains "$GB_ERR" "stopped on request"
 assert_eq 3 "$(metric 'ghl_backfill_exit_code{command="run"}')" "metrics: exit code 3"
 assert_eq done "$(last_status extract)" "extract finished within the budget"
 assert_eq interrupted "$(last_status fetch)" "fetch recorded where the budget stopped it"
+assert_eq "time budget" "$(e2e_sqlite "SELECT stop_reason FROM stage_run WHERE stage = 'fetch'")" "why fetch stopped"
+gb status; assert_rc 0 "status after the budget"
+grep -qE '^  fetch +run +[0-9]+ +stopped: time budget ' "$GB_OUT" || e2e_fail "status does not say 'stopped: time budget'"
 assert_eq 0 "$(e2e_sqlite "SELECT count(*) FROM stage_run WHERE stage IN ('plan', 'apply')")" \
   "no stage after the deadline started"
 all=$(e2e_sqlite "SELECT count(*) FROM lead WHERE eligible = 1")
@@ -42,12 +46,12 @@ fetched=$(e2e_sqlite "SELECT count(*) FROM fetch_result")
 assert_eq 0 "$(e2e_sqlite "SELECT count(*) FROM apply_log")" "nothing written yet"
 
 # The next runs continue (each fetches more: never the same leads again) until one finishes.
-runs=1 stopped=1
-while [[ $GB_RC -eq 3 ]]; do
+runs=1 stopped=1 rc=3
+while [[ $rc -eq 3 ]]; do
   ((runs < 12)) || e2e_fail "still not done after $runs budgeted runs"
   before=$(e2e_sqlite "SELECT count(*) FROM fetch_result")
-  gb "${unit[@]}"; runs=$((runs + 1))
-  [[ $GB_RC -eq 0 || $GB_RC -eq 3 ]] || e2e_fail "budgeted run $runs: exit $GB_RC"
+  gb "${unit[@]}"; runs=$((runs + 1)) rc=$GB_RC
+  [[ $rc -eq 0 || $rc -eq 3 ]] || e2e_fail "budgeted run $runs: exit $rc"
   if grep -qF "time budget spent" "$GB_ERR"; then
     stopped=$((stopped + 1))
     [[ $(e2e_sqlite "SELECT count(*) FROM fetch_result") -gt $before || $(last_status fetch) == done ]] \
