@@ -41,16 +41,4 @@ std::optional<std::chrono::seconds> parseDuration(std::string_view text) {
   return std::chrono::seconds(total);
 }
 
-std::string formatDuration(std::chrono::seconds d) {
-  std::int64_t left = d.count();
-  if (left <= 0) return "0s";
-  std::string out;
-  for (const auto& u : kUnits) {
-    if (left < u.seconds) continue;
-    out += std::to_string(left / u.seconds) + u.name;
-    left %= u.seconds;
-  }
-  return out;
-}
-
 }  // namespace ghlb

@@ -3,7 +3,6 @@
 #pragma once
 #include <chrono>
 #include <optional>
-#include <string>
 #include <string_view>
 
 namespace ghlb {
@@ -15,8 +14,5 @@ inline constexpr const char* kDurationForm = "a duration such as 90s, 10m, 2h, 1
 // order ("1h30m", never "30m1h" or "1h1h"), or a bare "0". No sign, no space, no fraction. At
 // most 366 days in total. nullopt when TEXT is not of that form.
 std::optional<std::chrono::seconds> parseDuration(std::string_view text);
-
-// "1h30m", "90s" ... ; "0s" for zero. parseDuration(formatDuration(d)) == d.
-std::string formatDuration(std::chrono::seconds d);
 
 }  // namespace ghlb

@@ -24,7 +24,6 @@ extern "C" void onStopSignal(int sig) {
 // in practice, the mutex only keeps a misuse from racing).
 std::mutex g_budget_mutex;
 std::jthread g_budget_watcher;
-bool g_budget_set = false;
 
 constexpr Millis kBudgetPoll{50};
 const SystemClock g_clock;
@@ -70,7 +69,6 @@ void startTimeBudget(Millis budget) {
   endTimeBudget();
   if (budget.count() <= 0) return;
   const std::lock_guard<std::mutex> lock(g_budget_mutex);
-  g_budget_set = true;
   g_budget_watcher = std::jthread([deadline = Deadline(g_clock, budget)](std::stop_token st) {
     while (!st.stop_requested()) {
       if (deadline.passed()) {
@@ -92,11 +90,6 @@ void endTimeBudget() {
   // jthread's destructor asks the watcher to stop and joins it (within one poll).
 }
 
-bool timeBudgetSet() {
-  const std::lock_guard<std::mutex> lock(g_budget_mutex);
-  return g_budget_set;
-}
-
 void testPausePoint() {
   const char* env = std::getenv("GHLB_TEST_PAUSE_MS");
   if (!env || !*env) return;
@@ -113,10 +106,6 @@ void raiseStopForTesting(StopReason reason) {
 
 void resetStopForTesting() {
   endTimeBudget();
-  {
-    const std::lock_guard<std::mutex> lock(g_budget_mutex);
-    g_budget_set = false;
-  }
   g_budget_spent.store(false);
   g_signal = 0;
   g_stop.store(false);

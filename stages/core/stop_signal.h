@@ -34,8 +34,6 @@ const char* stopReasonName(StopReason reason);
 // its stages. endTimeBudget() stops the watcher (runStageMain calls it at the end).
 void startTimeBudget(Millis budget);
 void endTimeBudget();
-// True when a budget is running or was spent in this process.
-bool timeBudgetSet();
 
 // Thrown by a stage that stopped on request after recording where it stopped.
 class StopRequested : public std::exception {

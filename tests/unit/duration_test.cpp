@@ -27,12 +27,3 @@ TEST_CASE("parseDuration refuses what is not NUMBER UNIT ... in d, h, m, s order
                           "00",     "1h30"})
     CHECK_MESSAGE(!parseDuration(bad), "accepted '" << bad << "'");
 }
-
-TEST_CASE("formatDuration writes what parseDuration reads") {
-  CHECK(formatDuration(seconds(0)) == "0s");
-  CHECK(formatDuration(seconds(90)) == "1m30s");
-  CHECK(formatDuration(seconds(5400)) == "1h30m");
-  CHECK(formatDuration(seconds(86400 + 1)) == "1d1s");
-  for (const long s : {1L, 59L, 60L, 3599L, 3600L, 86399L, 90061L, 366L * 86400})
-    CHECK(parseDuration(formatDuration(seconds(s))) == seconds(s));
-}
