@@ -90,6 +90,14 @@ int runBody(const std::string& program, const Log& log, const std::function<Exit
   try {
     return toInt(body(log));
   } catch (const StopRequested&) {
+    if (stopReason() == StopReason::kTimeBudget) {
+      // Not a failure: the unattended unit of work ends here; the scheduler runs it again.
+      log.warn(
+          "time budget spent: stopped cleanly; what was done is kept and the next run continues "
+          "where this one stopped",
+          {{"exit", static_cast<std::int64_t>(toInt(ExitCode::kRetryable))}});
+      return toInt(ExitCode::kRetryable);
+    }
     log.warn("stopped on request; what was done is kept: run the same command again to continue",
              {{"exit", static_cast<std::int64_t>(signalExitCode())}});
     return signalExitCode() ? signalExitCode() : 130;
@@ -140,8 +148,10 @@ int runStageMain(CLI::App& app, int argc, char** argv, const std::string& progra
   outcome.command = program.substr(program.rfind(' ') + 1);
   outcome.started = std::chrono::system_clock::now();
   const std::vector<std::string> args(argv + 1, argv + argc);
+  startTimeBudget(common.time_budget);  // one deadline for the whole command, `run` included
   outcome.exit_code =
       runBody(program, log, body, [&](const std::string& message) { return flagOrigin(app, args, message); });
+  endTimeBudget();
   outcome.finished = std::chrono::system_clock::now();
   if (!common.metrics_file.empty()) {
     try {

@@ -15,7 +15,8 @@ namespace ghlb {
 
 // Parses argv into app, installs the stop handlers, then runs body(log); returns the process exit
 // status. Usage errors exit 2 (with "did you mean ...?" for a near miss), FatalError and any other
-// exception exit 1 with "PROGRAM: error: MESSAGE" on stderr, a stop on SIGINT/SIGTERM 130/143.
+// exception exit 1 with "PROGRAM: error: MESSAGE" on stderr, a stop on SIGINT/SIGTERM 130/143,
+// and a stop at the end of common.time_budget 3 (work remains; the next run continues).
 int runStageMain(CLI::App& app, int argc, char** argv, const std::string& program,
                  const CommonOptions& common, const std::function<ExitCode(const Log&)>& body);
 

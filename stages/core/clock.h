@@ -22,6 +22,22 @@ class SystemClock : public Clock {
   SteadyTime now() const override { return std::chrono::steady_clock::now(); }
 };
 
+// The end of a time budget (--time-budget), on CLOCK's steady time: BUDGET after construction.
+class Deadline {
+ public:
+  Deadline(const Clock& clock, Millis budget) : clock_(&clock), at_(clock.now() + budget) {}
+  bool passed() const { return clock_->now() >= at_; }
+  // Time left, zero once passed.
+  Millis remaining() const {
+    const auto left = std::chrono::duration_cast<Millis>(at_ - clock_->now());
+    return left.count() > 0 ? left : Millis(0);
+  }
+
+ private:
+  const Clock* clock_;
+  SteadyTime at_;
+};
+
 // Wall-clock time as ISO-8601 UTC with milliseconds, e.g. "2026-11-28T15:30:00.123Z".
 std::string isoNowUtc();
 

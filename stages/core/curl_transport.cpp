@@ -80,12 +80,21 @@ const char* errorClass(CURLcode rc) {
       return "refused";
     case CURLE_FILESIZE_EXCEEDED:
       return "too_large";
-    case CURLE_SSL_CONNECT_ERROR:
+    // The certificate was checked and refused (or the CA store cannot be read): a fatal
+    // configuration problem, told as such.
     case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CIPHER:
     case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_INVALIDCERTSTATUS:
       return "tls";
+    // The handshake failed before any certificate was seen (no TLS server at that port, a
+    // protocol or cipher mismatch, a middlebox): not a certificate problem.
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CIPHER:
+      return "tls_handshake";
     case CURLE_SEND_ERROR:
     case CURLE_RECV_ERROR:
     case CURLE_GOT_NOTHING:

@@ -3,7 +3,8 @@
 // curl_multi_info_read, reuse the easy handle, wait). Easy handles live in a pool and keep their
 // connections alive between requests (HTTP/1.1 keep-alive). TLS peer and host verification stay
 // on; no verbose output; curl never raises signals (CURLOPT_NOSIGNAL). Errors are reported as a
-// short class ("refused", "dns", "tls", "timeout", "reset", "too_large", "other"), never with a
+// short class ("refused", "dns", "tls" (a certificate refused), "tls_handshake" (no TLS spoken
+// or agreed, no certificate seen), "timeout", "reset", "too_large", "other"), never with a
 // URL, header or body. A body is never held beyond MAX_BODY_BYTES: the transfer stops there.
 #pragma once
 #include <cstddef>

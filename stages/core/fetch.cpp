@@ -131,6 +131,7 @@ std::string describeError(std::string_view error) {
   if (error == "dns") return "host name not resolved";
   if (error == "timeout") return "timed out";
   if (error == "reset") return "connection reset";
+  if (error == "tls_handshake") return "TLS handshake failed: no TLS server there?";
   return "network error";
 }
 

@@ -1,6 +1,7 @@
 // One options struct per stage, every default beside its field. Tests build them directly;
 // the stage mains fill them from the command line (cli.h). No field ever holds a token.
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@ struct CommonOptions {
   LogFormat log_format = LogFormat::kText;      // --log-format text|json
   bool quiet = false;                           // --quiet: errors only on stderr
   std::string metrics_file;                     // --metrics-file: Prometheus textfile at the end
+  std::chrono::seconds time_budget{0};          // --time-budget: stop cleanly after this; 0 = none
 };
 
 struct ExtractOptions {

@@ -72,6 +72,23 @@ bool plausibleSchema(const std::string& s) {
 
 const char* const kWhere = " in --database-url / DATABASE_URL";
 
+// A port list as libpq takes it: comma-separated, each empty (the default) or 1-65535.
+bool validPortList(const std::string& ports) {
+  size_t start = 0;
+  while (true) {
+    const size_t end = std::min(ports.find(',', start), ports.size());
+    const std::string p = ports.substr(start, end - start);
+    if (!p.empty()) {
+      if (p.size() > 5 || !std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return false;
+      const int n = std::stoi(p);
+      if (n < 1 || n > 65535) return false;
+    }
+    if (end == ports.size()) return true;
+    start = end + 1;
+  }
+}
+
 }  // namespace
 
 std::string quoteIdent(const std::string& name) {
@@ -92,7 +109,16 @@ void checkSyntax(const std::string& conninfo) {
   PQconninfoOption* opts = PQconninfoParse(conninfo.c_str(), &err);
   if (err) PQfreemem(err);
   if (opts) {
+    // libpq parses any port text and fails only when connecting ("invalid integer value"): a
+    // port is the operator's input too. Several hosts may carry a list of ports, "a,b".
+    bool ports_ok = true;
+    for (const PQconninfoOption* o = opts; o->keyword; ++o)
+      if (std::string(o->keyword) == "port" && o->val) ports_ok = validPortList(o->val);
     PQconninfoFree(opts);
+    if (!ports_ok)
+      throw usageError(
+          std::string("the port") + kWhere +
+          " is not a port number: write 1-65535 after the host (postgresql://USER@HOST:5432/DBNAME)");
     return;
   }
   throw usageError(std::string("the database URL") + kWhere +

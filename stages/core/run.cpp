@@ -23,26 +23,51 @@ int runMain(int argc, char** argv) {
     o.extract.common = o.fetch.common = o.plan.common = o.apply.common = o.common;
     o.fetch.database_url = o.apply.database_url = o.extract.database_url;
     checkReportPath(o.plan.report_path);  // a bad --report is a usage error before extract starts
-    ExitCode worst = ExitCode::kDone;
-    // Between stages: a stop request ends the run here; the stage that saw it recorded it.
-    const auto step = [&worst](ExitCode c) {
-      if (c == ExitCode::kRetryable) worst = c;
-      if (stopRequested()) throw StopRequested();
-      return c;
-    };
-    const bool created = workDbMissing(o.common);
-    step(runExtract(o.extract, log));
-    if (created) noteNewWorkDb(o.common, log);
-    printFetchEstimate(o.fetch, log, std::cout);
-    step(runFetch(o.fetch, log));
-    step(runPlan(o.plan, log));
-    if (o.do_apply)
-      step(runApply(o.apply, log));
-    else
+    std::vector<RunStage> stages{{"extract",
+                                  [&] {
+                                    const bool created = workDbMissing(o.common);
+                                    const ExitCode c = runExtract(o.extract, log);
+                                    if (created) noteNewWorkDb(o.common, log);
+                                    return c;
+                                  }},
+                                 {"fetch",
+                                  [&] {
+                                    printFetchEstimate(o.fetch, log, std::cout);
+                                    return runFetch(o.fetch, log);
+                                  }},
+                                 {"plan", [&] { return runPlan(o.plan, log); }}};
+    if (o.do_apply) stages.push_back({"apply", [&] { return runApply(o.apply, log); }});
+    const ExitCode worst = runStages(stages, log);
+    if (!o.do_apply)
       std::cout
           << "\nNothing was written to the application database: review, then run 'ghl-backfill apply'.\n";
     return worst;
   });
+}
+
+ExitCode runStages(const std::vector<RunStage>& stages, const Log& log) {
+  ExitCode worst = ExitCode::kDone;
+  std::size_t i = 0;
+  try {
+    for (; i < stages.size(); ++i) {
+      if (stages[i].body() == ExitCode::kRetryable) worst = ExitCode::kRetryable;
+      const bool last = i + 1 == stages.size();
+      // The stage that saw the stop recorded it; a budget spent after the last stage stops nothing.
+      if (stopRequested() && !(last && stopReason() == StopReason::kTimeBudget)) throw StopRequested();
+    }
+  } catch (const StopRequested&) {
+    if (stopReason() == StopReason::kTimeBudget && i < stages.size()) {
+      log.info("the time budget was spent during this stage; no later stage was started",
+               {{"stage", std::string(stages[i].name)}});
+      if (i == 0 && stages.size() > 1)
+        log.warn(
+            "the time budget ended the run in its first stage, before the next could start: if runs keep "
+            "ending here, give them a longer --time-budget, or run 'ghl-backfill " +
+            std::string(stages[0].name) + "' once without one");
+    }
+    throw;
+  }
+  return worst;
 }
 
 int statusMain(int argc, char** argv) {

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "duration.h"
 #include "names.h"
 
 namespace ghlb {
@@ -222,6 +223,20 @@ void addCommonFlags(CLI::App& app, CommonOptions& common) {
   app.set_version_flag("--version", std::string("ghl-backfill ") + GHLB_VERSION);
 }
 
+void addTimeBudgetFlag(CLI::App& app, CommonOptions& common) {
+  app.add_option_function<std::string>(
+         "--time-budget",
+         [&common](const std::string& text) {
+           const auto d = parseDuration(text);
+           if (!d) throw CLI::ValidationError("--time-budget", "'" + text + "' is not " + kDurationForm);
+           common.time_budget = *d;
+         },
+         "stop cleanly once this much time has passed (e.g. 10m, 1h30m) and exit 3 while work remains; "
+         "the next run continues (0: no budget)")
+      ->type_name("DURATION")
+      ->default_str("0");
+}
+
 void addDatabaseUrlFlag(CLI::App& app, std::string& url) {
   app.add_option("--database-url", url,
                  "application PostgreSQL database (libpq URL or key=value string; also $DATABASE_URL); "
@@ -334,6 +349,7 @@ void defineExtract(CLI::App& app, ExtractOptions& o) {
       "Snapshot every eligible lead (ids and current values) from the application database into the work "
       "DB.");
   addCommonFlags(app, o.common);
+  addTimeBudgetFlag(app, o.common);
   addDatabaseUrlFlag(app, o.database_url);
   addExtractFlags(app, o);
   configureSources(app, {"extract"});
@@ -344,6 +360,7 @@ void defineFetch(CLI::App& app, FetchOptions& o) {
   app.description(
       "Look each snapshotted lead up in GHL (GET or email search) and store the raw results in the work DB.");
   addCommonFlags(app, o.common);
+  addTimeBudgetFlag(app, o.common);
   addDatabaseUrlFlag(app, o.database_url);
   addFetchFlags(app, o);
   app.add_flag("--estimate", o.estimate,
@@ -357,6 +374,7 @@ void definePlan(CLI::App& app, PlanOptions& o) {
       "Compute what apply would write, from the snapshot and the GHL results only, and print the review "
       "summary.");
   addCommonFlags(app, o.common);
+  addTimeBudgetFlag(app, o.common);
   addPlanFlags(app, o);
   app.add_flag("--json", o.json,
                "print the review as one JSON document (schema_version 1) instead of tables");
@@ -383,6 +401,7 @@ void defineApply(CLI::App& app, ApplyOptions& o) {
       "Write the planned values to the application database; each write fills only a field that is still "
       "missing.");
   addCommonFlags(app, o.common);
+  addTimeBudgetFlag(app, o.common);
   addDatabaseUrlFlag(app, o.database_url);
   addApplyFlags(app, o);
   app.add_option("--plan", o.plan_id,
@@ -411,6 +430,7 @@ void defineRevert(CLI::App& app, RevertOptions& o) {
       "Restore what one apply wave wrote, field by field, where the field still holds the value the wave "
       "wrote; fields the application changed since are left and reported.");
   addCommonFlags(app, o.common);
+  addTimeBudgetFlag(app, o.common);
   addDatabaseUrlFlag(app, o.database_url);
   app.add_option("wave", o.wave, "the wave number apply printed ('ghl-backfill status' lists the waves)")
       ->type_name("WAVE")
@@ -430,6 +450,7 @@ void defineRun(CLI::App& app, RunOptions& o) {
   app.name("ghl-backfill run");
   app.description("Run extract, fetch and plan, then print the review summary. Applies only with --apply.");
   addCommonFlags(app, o.common);
+  addTimeBudgetFlag(app, o.common);
   addDatabaseUrlFlag(app, o.extract.database_url);
   size_t n = app.get_options().size();
   addExtractFlags(app, o.extract);

@@ -14,6 +14,9 @@ namespace ghlb {
 
 // Flags shared by every command: --work-db, --client-id, --log-format, --quiet, --version.
 void addCommonFlags(CLI::App& app, CommonOptions& common);
+// --time-budget DURATION (duration.h): the stage, or the whole `run`, stops cleanly once it is
+// spent and exits 3; on run and every stage that works (extract, fetch, plan, apply, revert).
+void addTimeBudgetFlag(CLI::App& app, CommonOptions& common);
 // --database-url (also $DATABASE_URL; empty: libpq's PG* variables and ~/.pgpass).
 void addDatabaseUrlFlag(CLI::App& app, std::string& url);
 // Each stage's own flags (not the common ones).

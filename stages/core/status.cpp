@@ -10,6 +10,7 @@
 
 #include "decision_store.h"
 #include "json_util.h"
+#include "process_id.h"
 #include "text.h"
 #include "wave_store.h"
 #include "work_db.h"
@@ -21,7 +22,16 @@ struct StageRow {
   std::string stage, status, started_at, counts;
   std::int64_t run = 0;
   std::optional<std::string> finished_at;
+  std::optional<std::string> stop_reason;  // interrupted runs: signal | time budget | died
 };
+
+// What the text table shows: 'died' for a run left 'running' by a process that is gone,
+// "stopped: time budget" for a run the budget ended.
+std::string shownStatus(const StageRow& s) {
+  if (s.status == "interrupted" && s.stop_reason == "time budget") return "stopped: time budget";
+  if (s.status == "interrupted" && s.stop_reason == "died") return "died";
+  return s.status;
+}
 
 struct TenantRow {
   std::string client_id;
@@ -80,9 +90,9 @@ void printText(const std::string& path, int version, const std::vector<StageRow>
                const std::vector<TenantRow>& tenants, std::ostream& out) {
   out << "Work DB " << path << " (schema version " << version << ")\n\nStages (last run of each)\n";
   for (const auto& s : stages)
-    out << "  " << std::left << std::setw(8) << s.stage << " run " << std::setw(5) << s.run << std::setw(12)
-        << s.status << s.started_at << " -> " << s.finished_at.value_or("-") << "\n           " << s.counts
-        << "\n";
+    out << "  " << std::left << std::setw(8) << s.stage << " run " << std::setw(5) << s.run << std::setw(11)
+        << escapeControl(shownStatus(s)) << " " << s.started_at << " -> " << s.finished_at.value_or("-")
+        << "\n           " << s.counts << "\n";
   if (stages.empty()) out << "  none yet: run 'ghl-backfill extract'\n";
   out << "\nTenants\n  " << std::left << std::setw(38) << "tenant" << std::right;
   const int widths[] = {9, 9, 11, 9, 9, 11, 9, 7};
@@ -117,6 +127,11 @@ void printJson(const std::string& path, int version, const std::vector<StageRow>
     w.Int64(s.run);
     w.Key("status");
     w.String(s.status.c_str());
+    w.Key("stop_reason");
+    if (s.stop_reason)
+      w.String(s.stop_reason->c_str());
+    else
+      w.Null();
     w.Key("started_at");
     w.String(s.started_at.c_str());
     w.Key("finished_at");
@@ -198,13 +213,25 @@ ExitCode runStatus(const StatusOptions& opts, std::ostream& out) {
   std::vector<StageRow> stages;
   SQLite::Statement runs(
       db,
-      "SELECT stage, id, status, started_at, finished_at, counts FROM stage_run "
-      "WHERE id IN (SELECT max(id) FROM stage_run GROUP BY stage) "
+      "SELECT stage, id, status, started_at, finished_at, counts, stop_reason, pid, host, boot_id, pid_start "
+      "FROM stage_run WHERE id IN (SELECT max(id) FROM stage_run GROUP BY stage) "
       "ORDER BY CASE stage WHEN 'extract' THEN 1 WHEN 'fetch' THEN 2 WHEN 'plan' THEN 3 ELSE 4 END");
-  while (runs.executeStep())
-    stages.push_back({runs.getColumn(0).getString(), runs.getColumn(2).getString(),
-                      runs.getColumn(3).getString(), runs.getColumn(5).getString(),
-                      runs.getColumn(1).getInt64(), optionalText(runs.getColumn(4))});
+  const ProcessIdentity here = currentProcess();
+  while (runs.executeStep()) {
+    StageRow row{runs.getColumn(0).getString(),  runs.getColumn(2).getString(),
+                 runs.getColumn(3).getString(),  runs.getColumn(5).getString(),
+                 runs.getColumn(1).getInt64(),   optionalText(runs.getColumn(4)),
+                 optionalText(runs.getColumn(6))};
+    // A run still 'running' whose process is gone (kill -9, a crash, a reboot) died: the next
+    // stage to open the work DB records it so; until then status says it.
+    const ProcessIdentity owner{runs.getColumn(7).getInt64(), runs.getColumn(8).getString(),
+                                runs.getColumn(9).getString(), runs.getColumn(10).getInt64()};
+    if (row.status == "running" && processState(owner, here) == ProcessState::kGone) {
+      row.status = "interrupted";
+      row.stop_reason = "died";
+    }
+    stages.push_back(std::move(row));
+  }
 
   std::vector<TenantRow> tenants;
   SQLite::Statement t(

@@ -14,6 +14,8 @@
 #include "json_util.h"
 #include "migrations.h"
 #include "names.h"
+#include "process_id.h"
+#include "stop_signal.h"
 
 namespace ghlb {
 namespace {
@@ -131,22 +133,34 @@ void WorkDb::migrate() {
 
 std::int64_t WorkDb::beginRun(std::string_view stage, const std::string& options_json) {
   // A run that died leaves status 'running'; mark such runs as interrupted first.
-  db_->exec("UPDATE stage_run SET status = 'interrupted' WHERE status = 'running'");
+  db_->exec("UPDATE stage_run SET status = 'interrupted', stop_reason = 'died' WHERE status = 'running'");
+  const ProcessIdentity self = currentProcess();  // status tells a run that died (process_id.h)
   SQLite::Statement st(
-      *db_, "INSERT INTO stage_run(stage, started_at, status, options) VALUES (?, ?, 'running', ?)");
+      *db_,
+      "INSERT INTO stage_run(stage, started_at, status, options, pid, host, boot_id, pid_start) "
+      "VALUES (?, ?, 'running', ?, ?, ?, ?, ?)");
   st.bind(1, std::string(stage));
   st.bind(2, isoNowUtc());
   st.bind(3, options_json);
+  st.bind(4, self.pid);
+  st.bind(5, self.host);
+  st.bind(6, self.boot_id);
+  st.bind(7, self.start);
   st.exec();
   return db_->getLastInsertRowid();
 }
 
 void WorkDb::finishRun(std::int64_t run, std::string_view status, const std::string& counts_json) {
-  SQLite::Statement st(*db_, "UPDATE stage_run SET finished_at = ?, status = ?, counts = ? WHERE id = ?");
+  SQLite::Statement st(
+      *db_, "UPDATE stage_run SET finished_at = ?, status = ?, counts = ?, stop_reason = ? WHERE id = ?");
   st.bind(1, isoNowUtc());
   st.bind(2, std::string(status));
   st.bind(3, counts_json);
-  st.bind(4, static_cast<std::int64_t>(run));
+  if (status == "interrupted")  // why: a signal or the time budget (stop_signal.h)
+    st.bind(4, std::string(stopReasonName(stopReason())));
+  else
+    st.bind(4);
+  st.bind(5, static_cast<std::int64_t>(run));
   st.exec();
 }
 

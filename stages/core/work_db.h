@@ -38,7 +38,8 @@ class WorkDb {
   static int latestVersion();
   int version();
 
-  // stage_run bookkeeping. status: running | done | retryable | failed.
+  // stage_run bookkeeping. status: running | done | retryable | failed | interrupted (stop_reason:
+  // signal, time budget, or died: found 'running' by a later run). beginRun records this process.
   std::int64_t beginRun(std::string_view stage, const std::string& options_json);
   void finishRun(std::int64_t run, std::string_view status, const std::string& counts_json);
 

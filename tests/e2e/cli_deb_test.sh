@@ -30,7 +30,8 @@ dpkg-deb -c "$deb" >"$E2E_DIR/contents"
 for f in ./usr/bin/ghl-backfill ./usr/bin/ghl-sim ./usr/libexec/ghl-backfill/extract \
          ./usr/libexec/ghl-backfill/fetch ./usr/libexec/ghl-backfill/plan ./usr/libexec/ghl-backfill/apply \
          ./usr/share/man/man1/ghl-backfill.1 ./usr/share/bash-completion/completions/ghl-backfill \
-         ./usr/share/doc/ghl-backfill/README.md; do
+         ./usr/share/doc/ghl-backfill/README.md ./usr/lib/systemd/system/ghl-backfill.service \
+         ./usr/lib/systemd/system/ghl-backfill.timer ./usr/share/doc/ghl-backfill/examples/cron/ghl-backfill; do
   grep -q " $f\$" "$E2E_DIR/contents" || e2e_fail "the package lacks $f"
 done
 

@@ -93,3 +93,18 @@ TEST_CASE("pg_url: quoteIdent doubles quotes") {
   CHECK(ghlb::quoteIdent("app") == "\"app\"");
   CHECK(ghlb::quoteIdent("a\"b") == "\"a\"\"b\"");
 }
+
+TEST_CASE("pg_url: an invalid port is a usage error (not a failed connection), never echoed") {
+  for (const char* u : {"postgresql://u:s3cret@db:99999/app", "postgresql://u@db:0/app",
+                        "postgresql://u@db:54x2/app", "host=db port=-1 dbname=app",
+                        "host=a,b port=5432,70000 dbname=app", "postgresql://u@db:123456/app"}) {
+    const std::string why = refusal(u);
+    CHECK_MESSAGE(why.find("is not a port number") != std::string::npos, u);
+    CHECK(why.find("s3cret") == std::string::npos);
+    CHECK(why.find("99999") == std::string::npos);
+  }
+  for (const char* u :
+       {"postgresql://u@db:5432/app", "postgresql://u@db:1/app", "postgresql://u@db:65535/app",
+        "postgresql://u@db/app", "host=a,b port=5432,6432 dbname=app", "host=a,b port=,6432"})
+    CHECK_MESSAGE(refusal(u).empty(), u);
+}
