@@ -19,6 +19,7 @@
 #include "contact.h"
 #include "curl_transport.h"
 #include "error.h"
+#include "fetch_scheduler.h"
 #include "fetch_store.h"
 #include "fetch_tasks.h"
 #include "fetch_work.h"
@@ -41,13 +42,10 @@ constexpr Millis kMaxWait{250};                     // longest sleep, so a stop 
 constexpr Millis kBackoffBase{500};                 // 5xx / network retries: full jitter over base * 2^n ...
 constexpr Millis kBackoffCap{30000};                // ... capped here
 constexpr Millis kWindow{10000};                    // GHL's burst window
-constexpr int kUnreachableAfter = 5;        // consecutive transport failures that pause a location ...
-constexpr Millis kUnreachablePause{30000};  // ... this long, then one probe request
-constexpr size_t kMaxSearchPages = 20;      // searchAfter pages read for one email
-constexpr Millis kLongPause{60000};         // a location paused longer than this is logged once
-constexpr Millis kPitBackoffBase{5000};     // a point-in-time 429 of the search backend: longer backoff ...
-constexpr Millis kPitBackoffCap{60000};     // ... capped here
-constexpr int kUselessFollowUps = 5;  // follow-up GETs of a location that added nothing before they stop
+constexpr size_t kMaxSearchPages = 20;              // searchAfter pages read for one email
+constexpr Millis kPitBackoffBase{5000};  // a point-in-time 429 of the search backend: longer backoff ...
+constexpr Millis kPitBackoffCap{60000};  // ... capped here
+constexpr int kUselessFollowUps = 5;     // follow-up GETs of a location that added nothing before they stop
 constexpr std::int64_t kScanSlackPages = 5;  // pages a scan may read beyond total / 500 (writes meanwhile)
 
 constexpr FetchOutcome kAllOutcomes[] = {
@@ -145,7 +143,50 @@ struct ScanState {
   std::int64_t total = -1;  // GHL's total on the first page
 };
 
+// The retries, follow-up GETs and next pages of one location, before its fresh leads: those due
+// now in order (pushFront: finish started leads first), those backing off by due time, so the
+// earliest due time is known without a scan.
+class PendingJobs {
+ public:
+  void pushFront(Job job) { ready_.push_front(std::move(job)); }
+  void push(Job job, SteadyTime now) {
+    if (job.not_before <= now)
+      ready_.push_back(std::move(job));
+    else
+      delayed_.emplace(job.not_before, std::move(job));
+  }
+  std::optional<Job> take(SteadyTime now) {
+    while (!delayed_.empty() && delayed_.begin()->first <= now) {
+      ready_.push_back(std::move(delayed_.begin()->second));
+      delayed_.erase(delayed_.begin());
+    }
+    if (ready_.empty()) return std::nullopt;
+    Job job = std::move(ready_.front());
+    ready_.pop_front();
+    return job;
+  }
+  std::optional<SteadyTime> due() const {
+    if (!ready_.empty()) return SteadyTime::min();
+    if (delayed_.empty()) return std::nullopt;
+    return delayed_.begin()->first;
+  }
+  bool empty() const { return ready_.empty() && delayed_.empty(); }
+  // Takes every job out, in no particular order.
+  std::vector<Job> drain() {
+    std::vector<Job> out(std::make_move_iterator(ready_.begin()), std::make_move_iterator(ready_.end()));
+    for (auto& [t, job] : delayed_) out.push_back(std::move(job));
+    ready_.clear();
+    delayed_.clear();
+    return out;
+  }
+
+ private:
+  std::deque<Job> ready_;
+  std::multimap<SteadyTime, Job> delayed_;
+};
+
 struct Location {
+  size_t index = 0;  // in the scheduler
   std::string client_id;
   FetchStrategy strategy = FetchStrategy::kAuto;  // kAuto until chosen
   LocationWork work{};                            // what auto weighs
@@ -157,30 +198,26 @@ struct Location {
   GhlTarget target{};                         // holds the token
   bool has_token = false;
   bool bad_token = false;  // a token that is not visible ASCII: never sent
-  RateLimiter limiter;
   ClientQueue source;
-  std::deque<Job> pending{};              // retries and follow-up GETs, before fresh leads
+  PendingJobs pending{};                  // retries and follow-up GETs, before fresh leads
   std::optional<FetchOutcome> stopped{};  // set once the location is stopped for the run
-  int in_flight = 0;
-  // Reachability: kUnreachableAfter transport failures in a row pause the location until
-  // paused_until; then one probe request (probing) decides whether it resumes.
-  int transport_failures = 0;
-  bool unreachable = false;
-  bool probing = false;
-  SteadyTime paused_until{};
-  std::string last_error{};   // transport error class of the last failure
-  SteadyTime pause_logged{};  // end of the last long pause logged
-  // GHL's daily quota: X-RateLimit-Daily-Remaining of the last answer less our sends since
-  // (or today's value from the work DB); nullopt until known.
-  std::optional<std::int64_t> daily_left{};
-  std::optional<std::string> daily_reset_at{};  // ISO UTC, when GHL said (X-RateLimit-Daily-Reset)
-  bool daily_dirty = false;                     // not yet saved to the work DB
 };
 
 struct InFlight {
   size_t location;
   Job job;
 };
+
+SchedulerConfig schedulerConfig(const FetchOptions& opts, const FetchControl& control) {
+  SchedulerConfig c;
+  c.limiter.burst = opts.burst_per_10s;
+  c.limiter.window = kWindow;
+  c.limiter.rps = opts.per_location_rps;
+  c.limiter.headroom = opts.headroom;
+  c.limiter.seed = control.seed + 1;
+  c.daily_reserve = opts.daily_reserve;
+  return c;
+}
 
 class Engine {
  public:
@@ -217,9 +254,6 @@ class Engine {
   void fallBack(Location& loc, Job job, const char* reason, int status);
   void recordTask(Location& loc, Job& job, FetchOutcome outcome, const std::string& detail);
   void retryOrFail(Location& loc, Job job, const Reply& reply);
-  void noteReachability(Location& loc, const HttpResponse& resp, SteadyTime now);
-  void noteLongPause(Location& loc, SteadyTime now);
-  void noteDaily(Location& loc, const HttpResponse& resp);
   bool reserveReached(Location& loc);
   void saveQuota(SteadyTime now);
   bool everyLocationUnreachable();
@@ -227,8 +261,8 @@ class Engine {
   void stopLocation(Location& loc, FetchOutcome outcome, const char* reason, int status,
                     const char* detail = "location_stopped");
   void record(Job& job, FetchOutcome outcome, std::string detail, std::string contact_body = {});
-  std::optional<SteadyTime> readyAt(Location& loc);
-  bool hasWork();
+  std::optional<SteadyTime> dueOf(Location& loc);
+  void refresh(Location& loc) { sched_.setWork(loc.index, dueOf(loc)); }
   Millis waitTime(SteadyTime now);
   void progress(SteadyTime now);
   void summary() const;
@@ -245,11 +279,11 @@ class Engine {
   std::int64_t run_;
   std::string day_;  // the UTC day of the run's start: the daily quota it counts against
   SteadyTime last_quota_save_{};
+  FetchScheduler sched_;
   std::vector<Location> locs_;
   std::unordered_map<std::uint64_t, InFlight> in_flight_;
   std::mt19937_64 rng_;
   FetchCounts counts_;
-  size_t rr_ = 0;  // location the next dispatch visits first
   std::uint64_t next_tag_ = 1;
   bool stopping_ = false;
   SteadyTime stop_deadline_{};
@@ -275,6 +309,7 @@ Engine::Engine(WorkDb& work, const std::map<std::string, Credential>& creds, Tra
       lookups_(work.db()),
       run_(run),
       day_(utcDay(clock.wallNow())),
+      sched_(schedulerConfig(opts, control), clock, log),
       rng_(control.seed),
       last_progress_(clock.now()),
       started_(clock.now()),
@@ -293,20 +328,15 @@ void Engine::addLocations(const std::map<std::string, std::int64_t>& work,
                           const std::map<std::string, Credential>& creds) {
   locs_.reserve(work.size());
   for (const auto& [client, n] : work) {
-    RateLimiterConfig cfg;
-    cfg.burst = opts_.burst_per_10s;
-    cfg.window = kWindow;
-    cfg.rps = opts_.per_location_rps;
-    cfg.headroom = opts_.headroom;
-    cfg.seed = control_.seed + locs_.size() + 1;
-    Location loc{.client_id = client,
-                 .strategy = opts_.strategy,
-                 .limiter = RateLimiter(cfg),
-                 .source = ClientQueue(page_query_, client, opts_.refetch)};
+    DailyState daily;
     if (const auto q = quota_.daily(client, day_)) {
-      loc.daily_left = q->remaining;
-      loc.daily_reset_at = q->reset_at;
+      daily.left = q->remaining;
+      daily.reset_at = q->reset_at;
     }
+    Location loc{.index = sched_.add(client, std::move(daily)),
+                 .client_id = client,
+                 .strategy = opts_.strategy,
+                 .source = ClientQueue(page_query_, client, opts_.refetch)};
     const auto it = creds.find(client);
     loc.has_token = it != creds.end() && !it->second.token.empty() && !it->second.location_id.empty();
     loc.bad_token = loc.has_token && !isSendableToken(it->second.token);
@@ -327,17 +357,18 @@ FetchCounts Engine::run() {
   for (auto& loc : locs_) {
     if (!loc.has_token) stopLocation(loc, FetchOutcome::kAuthFailed, "no_token", 0);
     if (loc.bad_token) stopLocation(loc, FetchOutcome::kAuthFailed, "invalid_token", 0, "invalid_token");
+    refresh(loc);
   }
   while (true) {
     const SteadyTime now = clock_.now();
     checkStop(now);
     if (!stopping_ && everyLocationUnreachable()) {
       for (const auto& loc : locs_)
-        if (loc.unreachable) counts_.unreachable_error = loc.last_error;
+        if (sched_.unreachable(loc.index)) counts_.unreachable_error = sched_.lastError(loc.index);
       stopAll(now + Millis(opts_.timeout_ms + 1000));
     }
     dispatch(now);  // issues nothing once a stop is requested
-    if (in_flight_.empty() && (stopping_ || capped() || !hasWork())) break;
+    if (in_flight_.empty() && (stopping_ || capped() || !sched_.hasWork())) break;
     if (stopping_ && now >= stop_deadline_) break;  // in-flight leads stay unfetched
     for (auto& resp : transport_.poll(waitTime(clock_.now()))) onResponse(std::move(resp));
     store_.flushIfDue(clock_.now());
@@ -372,16 +403,18 @@ void Engine::stopAll(SteadyTime deadline) {
 
 bool Engine::capped() const { return opts_.max_requests > 0 && counts_.requests >= opts_.max_requests; }
 
-// Round-robin: a cursor walks the locations, each visit sending at most one request, until a
-// whole cycle sends nothing (or the overall limits are reached).
+// The scheduler hands out the locations ready now, round-robin, one request per turn, until none
+// is ready (or the overall limits are reached).
 void Engine::dispatch(SteadyTime now) {
-  for (size_t idle = 0; idle < locs_.size();) {
-    if (capped() || stopping_ || stopRequested() ||
-        in_flight_.size() >= static_cast<size_t>(opts_.concurrency))
-      return;
-    const size_t index = rr_;
-    rr_ = (rr_ + 1) % locs_.size();
-    idle = sendOne(index, now) ? 0 : idle + 1;
+  while (!capped() && !stopping_ && !stopRequested() &&
+         in_flight_.size() < static_cast<size_t>(opts_.concurrency)) {
+    const auto index = sched_.next(now);
+    if (!index) return;
+    Location& loc = locs_[*index];
+    if (sendOne(*index, now))
+      refresh(loc);
+    else
+      sched_.defer(*index, dueOf(loc), now);
   }
 }
 
@@ -389,17 +422,12 @@ bool Engine::sendOne(size_t index, SteadyTime now) {
   Location& loc = locs_[index];
   if (loc.stopped) return false;
   recordLeadsWithoutCall(loc);
-  if (loc.limiter.nextSendTime() > now) return false;
-  if (loc.unreachable && (loc.probing || now < loc.paused_until)) return false;
+  if (sched_.limiter(index).nextSendTime() > now) return false;
+  if (sched_.blocked(index, now)) return false;
   if (reserveReached(loc)) return false;
   auto job = takeReadyJob(loc, now);
   if (!job) return false;
-  loc.limiter.trySend(now);  // cannot fail: nextSendTime() <= now
-  if (loc.daily_left) {
-    --*loc.daily_left;
-    loc.daily_dirty = true;
-  }
-  loc.probing = loc.unreachable;
+  sched_.onSend(index, now);
   submit(index, std::move(*job));
   return true;
 }
@@ -415,13 +443,7 @@ void Engine::recordLeadsWithoutCall(Location& loc) {
 }
 
 std::optional<Job> Engine::takeReadyJob(Location& loc, SteadyTime now) {
-  const auto it = std::find_if(loc.pending.begin(), loc.pending.end(),
-                               [now](const Job& j) { return j.not_before <= now; });
-  if (it != loc.pending.end()) {
-    Job job = std::move(*it);
-    loc.pending.erase(it);
-    return job;
-  }
+  if (auto job = loc.pending.take(now)) return job;
   if (loc.probing_total || !loc.source.peek()) return std::nullopt;
   return takeStrategyJob(loc, now);
 }
@@ -432,7 +454,6 @@ void Engine::submit(size_t index, Job job) {
   ++job.attempts;
   ++job.tries;
   ++counts_.requests;
-  ++locs_[index].in_flight;
   in_flight_.emplace(req.tag, InFlight{index, std::move(job)});
   transport_.submit(std::move(req));
 }
@@ -443,11 +464,8 @@ void Engine::onResponse(HttpResponse resp) {
   Location& loc = locs_[it->second.location];
   Job job = std::move(it->second.job);
   in_flight_.erase(it);
-  --loc.in_flight;
-  loc.limiter.onResponse(clock_.now(), resp.status, resp.headers);
+  sched_.onAnswer(loc.index, resp, clock_.now());
   if (resp.status == 429) ++counts_.rate_limited;
-  noteLongPause(loc, clock_.now());
-  noteDaily(loc, resp);
   job.last_status = resp.status;
   const bool get = job.task == Task::kLead && (job.follow_get || job.plan.kind == Lookup::kGet);
   const Reply reply = classify(get ? Endpoint::kGet : Endpoint::kSearch, resp);
@@ -455,76 +473,17 @@ void Engine::onResponse(HttpResponse resp) {
     counts_.tls_failed = true;
     return stopAll(clock_.now());
   }
-  noteReachability(loc, resp, clock_.now());
-  if (job.task != Task::kLead) return handleTaskReply(loc, std::move(job), reply, std::move(resp.body));
-  handleReply(loc, std::move(job), reply, std::move(resp.body));
-}
-
-// Counts transport failures (no answer at all) in a row; kUnreachableAfter of them pause LOC
-// (one warning line), and any answer, a probe's included, resumes it.
-void Engine::noteReachability(Location& loc, const HttpResponse& resp, SteadyTime now) {
-  loc.probing = false;
-  if (resp.status != 0 || resp.error == "too_large") {  // the server answered
-    if (loc.unreachable) log_.info("location_reachable", {{"client_id", loc.client_id}});
-    loc.transport_failures = 0;
-    loc.unreachable = false;
-    return;
-  }
-  loc.last_error = resp.error.empty() ? "other" : resp.error;
-  if (++loc.transport_failures < kUnreachableAfter) return;
-  loc.paused_until = now + kUnreachablePause;
-  if (!loc.unreachable)
-    log_.warn("location_unreachable",
-              {{"client_id", loc.client_id},
-               {"error", loc.last_error},
-               {"resumes_in_s", static_cast<std::int64_t>(kUnreachablePause.count() / 1000)}});
-  loc.unreachable = true;
-}
-
-// A pause longer than kLongPause (e.g. Retry-After: 86400) is logged once, with when it ends.
-void Engine::noteLongPause(Location& loc, SteadyTime now) {
-  const SteadyTime until = loc.limiter.pausedUntil();
-  if (until - now <= kLongPause || until == loc.pause_logged) return;
-  loc.pause_logged = until;
-  const auto wait = std::chrono::duration_cast<std::chrono::system_clock::duration>(until - now);
-  log_.warn(
-      "location_paused",
-      {{"client_id", loc.client_id},
-       {"pause_s", static_cast<std::int64_t>(std::chrono::ceil<std::chrono::seconds>(until - now).count())},
-       {"resumes_at", isoUtc(clock_.wallNow() + wait)}});
-}
-
-// Learns GHL's daily remaining (and reset, when said) from an answer.
-void Engine::noteDaily(Location& loc, const HttpResponse& resp) {
-  if (resp.status == 0) return;
-  const auto header = [&](const char* name) -> std::optional<std::int64_t> {
-    const std::string* v = findHeader(resp.headers, name);
-    if (!v || v->empty() || v->size() > 12) return std::nullopt;
-    std::int64_t n = 0;
-    for (const char c : *v) {
-      if (c < '0' || c > '9') return std::nullopt;
-      n = n * 10 + (c - '0');
-    }
-    return n;
-  };
-  // Any of our requests still in flight may have been counted after this one (a concurrent
-  // server admits them in any order): GHL's count less all of them is a floor of what is left.
-  // Within a day the count only falls, so the lowest floor seen is kept.
-  if (const auto left = header(names::kHdrDailyRemaining)) {
-    const std::int64_t floor = *left - loc.in_flight;
-    loc.daily_left = std::min(loc.daily_left.value_or(floor), floor);
-    loc.daily_dirty = true;
-  }
-  if (const auto reset = header(names::kHdrDailyReset); reset && *reset <= 2 * 86400) {
-    loc.daily_reset_at = isoUtc(clock_.wallNow() + std::chrono::seconds(*reset));
-    loc.daily_dirty = true;
-  }
+  if (job.task != Task::kLead)
+    handleTaskReply(loc, std::move(job), reply, std::move(resp.body));
+  else
+    handleReply(loc, std::move(job), reply, std::move(resp.body));
+  refresh(loc);
 }
 
 // True (and LOC paused for the rest of the run, reported with when it can resume) once a send
 // would spend from the --daily-reserve that is never touched.
 bool Engine::reserveReached(Location& loc) {
-  if (!loc.daily_left || *loc.daily_left > opts_.daily_reserve) return false;
+  if (!sched_.reserveReached(loc.index)) return false;
   stopLocation(loc, FetchOutcome::kDailyLimit, "daily_reserve", 0, "daily_reserve");
   return true;
 }
@@ -532,30 +491,33 @@ bool Engine::reserveReached(Location& loc) {
 void Engine::saveQuota(SteadyTime now) {
   last_quota_save_ = now;
   bool any = false;
-  for (const auto& loc : locs_) any = any || loc.daily_dirty;
+  for (const auto& loc : locs_) any = any || sched_.daily(loc.index).dirty;
   if (!any) return;
   SQLite::Transaction tx(quota_.db());
   const std::string stamp = isoUtc(clock_.wallNow());
   for (auto& loc : locs_) {
-    if (!loc.daily_dirty || !loc.daily_left) continue;
-    quota_.saveDaily(loc.client_id, day_,
-                     DailyQuota{std::max<std::int64_t>(0, *loc.daily_left), loc.daily_reset_at}, stamp);
-    loc.daily_dirty = false;
+    DailyState& d = sched_.daily(loc.index);
+    if (!d.dirty || !d.left) continue;
+    quota_.saveDaily(loc.client_id, day_, DailyQuota{std::max<std::int64_t>(0, *d.left), d.reset_at}, stamp);
+    d.dirty = false;
   }
   tx.commit();
 }
 
 // True when at least one location is paused as unreachable and every other location that still
-// has work is too: nothing can progress, so the run stops rather than spend its retries.
+// has work is too: nothing can progress, so the run stops rather than spend its retries. Reads
+// every location, so only while some location is unreachable (rare), not on every loop.
 bool Engine::everyLocationUnreachable() {
+  if (sched_.unreachableCount() == 0) return false;
   bool any = false;
   for (auto& loc : locs_) {
     if (loc.stopped) continue;
-    if (loc.unreachable) {
+    if (sched_.unreachable(loc.index)) {
       any = true;
       continue;
     }
-    const bool has_work = loc.in_flight > 0 || !loc.pending.empty() || loc.source.peek() != nullptr;
+    const bool has_work =
+        sched_.inFlight(loc.index) > 0 || !loc.pending.empty() || loc.source.peek() != nullptr;
     if (has_work) return false;
   }
   return any;
@@ -579,8 +541,7 @@ void Engine::handleReply(Location& loc, Job job, const Reply& reply, std::string
       record(job, FetchOutcome::kAuthFailed, reply.detail);
       return stopLocation(loc, FetchOutcome::kAuthFailed, "auth", reply.status);
     case ReplyKind::kDailyLimit:
-      loc.daily_left = 0;  // never retried today, not even by a restart
-      loc.daily_dirty = true;
+      sched_.dailySpent(loc.index);  // never retried today, not even by a restart
       record(job, FetchOutcome::kDailyLimit, reply.detail);
       return stopLocation(loc, FetchOutcome::kDailyLimit, "daily_limit", reply.status);
     case ReplyKind::kRateLimited:
@@ -615,7 +576,7 @@ void Engine::onSearchHit(Location& loc, Job job, const SearchPage& page, std::st
     job.cursor = page.next_cursor;
     job.tries = 0;
     job.not_before = clock_.now();
-    loc.pending.push_front(std::move(job));  // finish started leads first
+    loc.pending.pushFront(std::move(job));  // finish started leads first
     return;
   }
   SearchPage all;
@@ -649,7 +610,7 @@ void Engine::finishSearch(Location& loc, Job job) {
   job.chosen = choice.contact;
   job.tries = 0;
   job.not_before = clock_.now();
-  loc.pending.push_front(std::move(job));  // finish started leads first
+  loc.pending.pushFront(std::move(job));  // finish started leads first
 }
 
 void Engine::retryOrFail(Location& loc, Job job, const Reply& reply) {
@@ -661,7 +622,7 @@ void Engine::retryOrFail(Location& loc, Job job, const Reply& reply) {
     job.not_before += fullJitterBackoff(job.tries, kBackoffBase, kBackoffCap, rng_);
   if (reply.detail == "point_in_time")
     job.not_before += fullJitterBackoff(job.tries, kPitBackoffBase, kPitBackoffCap, rng_);
-  loc.pending.push_back(std::move(job));
+  loc.pending.push(std::move(job), clock_.now());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -787,8 +748,7 @@ void Engine::handleTaskReply(Location& loc, Job job, const Reply& reply, std::st
       recordTask(loc, job, FetchOutcome::kAuthFailed, reply.detail);
       return stopLocation(loc, FetchOutcome::kAuthFailed, "auth", reply.status);
     case ReplyKind::kDailyLimit:
-      loc.daily_left = 0;
-      loc.daily_dirty = true;
+      sched_.dailySpent(loc.index);
       recordTask(loc, job, FetchOutcome::kDailyLimit, reply.detail);
       return stopLocation(loc, FetchOutcome::kDailyLimit, "daily_limit", reply.status);
     case ReplyKind::kRateLimited:
@@ -821,7 +781,7 @@ void Engine::onBatchAnswer(Location& loc, Job job, const SearchPage& page, std::
     job.cursor = page.next_cursor;
     job.tries = 0;
     job.not_before = clock_.now();
-    loc.pending.push_front(std::move(job));
+    loc.pending.pushFront(std::move(job));
     return;
   }
   ContactIndex index;
@@ -853,7 +813,7 @@ void Engine::onScanPage(Location& loc, Job job, const SearchPage& page, std::str
   job.cursor = scan.cursor;
   job.tries = 0;
   job.not_before = clock_.now();
-  loc.pending.push_front(std::move(job));  // one deep cursor per location at a time
+  loc.pending.pushFront(std::move(job));  // one deep cursor per location at a time
 }
 
 // Every contact of the location is read: each lead gets what a per-lead lookup would have got.
@@ -880,7 +840,7 @@ void Engine::finishScan(Location& loc) {
     ++gets;
     job.attempts = 0;
     job.last_status = 0;
-    loc.pending.push_back(std::move(job));
+    loc.pending.push(std::move(job), clock_.now());
   }
   store_.flush(clock_.now());
   lookups_.finishScan(loc.client_id, isoUtc(clock_.wallNow()));
@@ -915,7 +875,7 @@ void Engine::fallBack(Location& loc, Job job, const char* reason, int status) {
     lead.tries = 0;
     lead.attempts = job.attempts;
     lead.not_before = clock_.now();
-    loc.pending.push_back(std::move(lead));
+    loc.pending.push(std::move(lead), clock_.now());
   }
 }
 
@@ -957,13 +917,12 @@ void Engine::stopLocation(Location& loc, FetchOutcome outcome, const char* reaso
                                  {"reason", std::string(reason)},
                                  {"http_status", static_cast<std::int64_t>(status)}});
   if (outcome == FetchOutcome::kDailyLimit)
-    log_.warn("location_paused",
-              {{"client_id", loc.client_id},
-               {"daily_remaining", loc.daily_left.value_or(0)},
-               {"daily_reserve", opts_.daily_reserve},
-               {"resumes_at", loc.daily_reset_at.value_or(isoUtc(nextUtcMidnight(clock_.wallNow())))}});
-  for (auto& job : loc.pending) recordTask(loc, job, outcome, detail);
-  loc.pending.clear();
+    log_.warn("location_paused", {{"client_id", loc.client_id},
+                                  {"daily_remaining", sched_.daily(loc.index).left.value_or(0)},
+                                  {"daily_reserve", opts_.daily_reserve},
+                                  {"resumes_at", sched_.daily(loc.index).reset_at.value_or(
+                                                     isoUtc(nextUtcMidnight(clock_.wallNow())))}});
+  for (auto& job : loc.pending.drain()) recordTask(loc, job, outcome, detail);
   if (loc.scan) {
     for (auto& job : loc.scan->leads) record(job, outcome, detail);
     loc.scan.reset();
@@ -996,26 +955,19 @@ void Engine::record(Job& job, FetchOutcome outcome, std::string detail, std::str
 }
 
 // When LOC could send next: nullopt when it has nothing left to send.
-std::optional<SteadyTime> Engine::readyAt(Location& loc) {
-  if (loc.stopped || (loc.unreachable && loc.probing)) return std::nullopt;  // a probe is in flight
-  std::optional<SteadyTime> job;
-  if (!loc.probing_total && loc.source.peek()) job = SteadyTime::min();
-  for (const auto& j : loc.pending) job = std::min(job.value_or(j.not_before), j.not_before);
-  if (!job) return std::nullopt;
-  const SteadyTime paused = loc.unreachable ? loc.paused_until : SteadyTime::min();
-  return std::max({*job, loc.limiter.nextSendTime(), paused});
-}
-
-bool Engine::hasWork() {
-  return std::any_of(locs_.begin(), locs_.end(), [this](Location& l) { return readyAt(l).has_value(); });
+// When LOC's earliest task is due (the scheduler adds its limiter and pauses): nullopt when it
+// has nothing left to send. O(1) but for a page read of its work list now and then.
+std::optional<SteadyTime> Engine::dueOf(Location& loc) {
+  if (loc.stopped) return std::nullopt;
+  std::optional<SteadyTime> due = loc.pending.due();
+  if (!loc.probing_total && loc.source.peek()) due = SteadyTime::min();
+  return due;
 }
 
 Millis Engine::waitTime(SteadyTime now) {
   if (stopping_ || capped() || in_flight_.size() >= static_cast<size_t>(opts_.concurrency))
     return kMaxWait;  // a response (or the deadline) is what we wait for
-  SteadyTime next = now + kMaxWait;
-  for (auto& loc : locs_)
-    if (const auto t = readyAt(loc)) next = std::min(next, *t);
+  const SteadyTime next = std::min(now + kMaxWait, sched_.nextReady(now).value_or(now + kMaxWait));
   return std::clamp(std::chrono::ceil<Millis>(next - now), Millis(0), kMaxWait);
 }
 
@@ -1032,10 +984,10 @@ void Engine::progress(SteadyTime now) {
   s.req_per_s = secs > 0 ? static_cast<double>(counts_.requests - last_requests_) / secs : 0;
   last_requests_ = counts_.requests;
   for (auto& loc : locs_) {
-    if (loc.stopped == FetchOutcome::kDailyLimit || (!loc.stopped && loc.limiter.pausedUntil() > now))
-      ++s.paused;
-    if (!loc.stopped && readyAt(loc))
-      s.ceiling_per_s += loc.limiter.cap() / std::chrono::duration<double>(loc.limiter.window()).count();
+    const RateLimiter& limiter = sched_.limiter(loc.index);
+    if (loc.stopped == FetchOutcome::kDailyLimit || (!loc.stopped && limiter.pausedUntil() > now)) ++s.paused;
+    if (!loc.stopped && dueOf(loc) && !(sched_.unreachable(loc.index) && sched_.blocked(loc.index, now)))
+      s.ceiling_per_s += limiter.cap() / std::chrono::duration<double>(limiter.window()).count();
   }
   const double run_secs = std::chrono::duration<double>(now - started_).count();
   if (counts_.stored() > 0 && run_secs > 0)
