@@ -227,7 +227,7 @@ class Engine {
   FetchCounts run();
 
  private:
-  void addLocations(const std::map<std::string, std::int64_t>& work,
+  void addLocations(const std::map<std::string, ClientWork>& work,
                     const std::map<std::string, Credential>& creds);
   void checkStop(SteadyTime now);
   bool stopRequested() const { return control_.stop && control_.stop->load(); }
@@ -278,6 +278,7 @@ class Engine {
   LookupStore lookups_;
   std::int64_t run_;
   std::string day_;  // the UTC day of the run's start: the daily quota it counts against
+  WorkRule rule_;    // which stored results are looked up again
   SteadyTime last_quota_save_{};
   FetchScheduler sched_;
   std::vector<Location> locs_;
@@ -315,19 +316,26 @@ Engine::Engine(WorkDb& work, const std::map<std::string, Credential>& creds, Tra
       started_(clock.now()),
       own_progress_(control.progress ? nullptr : std::make_unique<LogProgress>(log)),
       progress_(control.progress ? control.progress : own_progress_.get()) {
-  const auto work_list = countWork(work, opts);
-  for (const auto& [client, n] : work_list) counts_.total += n;
-  FetchOptions all = opts;
-  all.refetch = true;
-  for (const auto& [client, n] : countWork(work, all)) stage_total_ += n;
+  WorkList read;
+  if (!control.work_list) {
+    read.rule = workRule(opts, clock.wallNow());
+    read.clients =
+        readWorkList(work, read.rule, opts.common.client_ids, opts.strategy == FetchStrategy::kAuto);
+  }
+  const WorkList& list = control.work_list ? *control.work_list : read;
+  rule_ = list.rule;
+  for (const auto& [client, w] : list.clients) {
+    counts_.total += w.leads;
+    stage_total_ += w.eligible;
+  }
   stage_total_ = std::max(stage_total_, counts_.total);
-  addLocations(work_list, creds);
+  addLocations(list.clients, creds);
 }
 
-void Engine::addLocations(const std::map<std::string, std::int64_t>& work,
+void Engine::addLocations(const std::map<std::string, ClientWork>& work,
                           const std::map<std::string, Credential>& creds) {
-  locs_.reserve(work.size());
-  for (const auto& [client, n] : work) {
+  for (const auto& [client, w] : work) {
+    if (w.leads == 0) continue;
     DailyState daily;
     if (const auto q = quota_.daily(client, day_)) {
       daily.left = q->remaining;
@@ -336,14 +344,13 @@ void Engine::addLocations(const std::map<std::string, std::int64_t>& work,
     Location loc{.index = sched_.add(client, std::move(daily)),
                  .client_id = client,
                  .strategy = opts_.strategy,
-                 .source = ClientQueue(page_query_, client, opts_.refetch)};
+                 .work = w.work,
+                 .source = ClientQueue(page_query_, client, rule_)};
     const auto it = creds.find(client);
     loc.has_token = it != creds.end() && !it->second.token.empty() && !it->second.location_id.empty();
     loc.bad_token = loc.has_token && !isSendableToken(it->second.token);
     if (loc.has_token && !loc.bad_token)
       loc.target = GhlTarget{opts_.base_url, it->second.location_id, it->second.token, opts_.timeout_ms};
-    if (loc.strategy == FetchStrategy::kAuto)
-      loc.work = countLocationWork(page_query_, client, opts_.refetch);
     locs_.push_back(std::move(loc));
   }
 }
@@ -857,6 +864,7 @@ void Engine::fallBack(Location& loc, Job job, const char* reason, int status) {
     loc.work.contacts.reset();
     return choose(loc, chooseStrategy(loc.work, opts_.search_batch).strategy, "probe_failed");
   }
+  ++counts_.fallbacks;
   log_.warn("strategy_fallback", {{"client_id", loc.client_id},
                                   {"strategy", std::string(toString(loc.strategy))},
                                   {"reason", std::string(reason)},
@@ -950,6 +958,7 @@ void Engine::record(Job& job, FetchOutcome outcome, std::string detail, std::str
                                                                 : std::move(job.pages.front());
   r.contact_body = std::move(contact_body);
   r.attempts = job.attempts;
+  r.fetched_at = isoUtc(clock_.wallNow());
   ++counts_.outcomes[outcome];
   store_.add(std::move(r), clock_.now());
 }
@@ -1043,31 +1052,36 @@ std::string optionsJson(const FetchOptions& o) {
 // Tokens of the clients in WORK, read from the application database (memory only).
 // The work DB must belong to that database (bindAppDatabase).
 std::map<std::string, Credential> readCredentials(WorkDb& work_db, const FetchOptions& opts,
-                                                  const std::map<std::string, std::int64_t>& work,
-                                                  const Log& log) {
+                                                  const WorkList& work, const Log& log) {
   std::map<std::string, Credential> creds;
-  if (work.empty()) return creds;  // nothing to fetch: no need for the application database
+  const auto has_work = [&work](const std::string& id) {
+    const auto it = work.clients.find(id);
+    return it != work.clients.end() && it->second.leads > 0;
+  };
+  if (std::none_of(work.clients.begin(), work.clients.end(),
+                   [](const auto& c) { return c.second.leads > 0; }))
+    return creds;  // nothing to fetch: no need for the application database
   AppDb app(resolveDatabaseUrl(opts.database_url), &log);
   app.checkAccess(/*write=*/false);
   bindAppDatabase(work_db, appDatabaseIdentity(app), /*record=*/false);
   for (auto& row : app.clients(opts.common.client_ids, /*with_tokens=*/true))
-    if (row.participates && work.count(row.id))
+    if (row.participates && has_work(row.id))
       creds[row.id] = Credential{row.location_id, std::move(row.token)};
   return creds;
 }
 
 // Fetches and finishes the stage_run row; a run fetchFailure() names is finished "failed" (what
 // was fetched is kept) and its message returned in FAILURE.
-ExitCode fetchAndFinish(WorkDb& work, const FetchOptions& opts,
+ExitCode fetchAndFinish(WorkDb& work, const FetchOptions& opts, const WorkList& work_list,
                         const std::map<std::string, Credential>& creds, const Log& log, std::int64_t run,
-                        std::optional<std::string>& failure) {
+                        const Clock& clock, std::optional<std::string>& failure) {
   // Signals are handled by stop_signal (installed by runStageMain): a stop drains what is in
   // flight, flushes, records 'interrupted', and the stage exits 130 or 143.
   CurlTransport transport(opts.concurrency, std::string("ghl-backfill/") + GHLB_VERSION,
                           static_cast<std::size_t>(opts.max_body_bytes));
-  SystemClock clock;
   FetchControl control;
   control.stop = &stopFlag();
+  control.work_list = &work_list;
   const auto progress = makeProgress(opts.common, log, isatty(STDERR_FILENO) == 1);
   control.progress = progress.get();
   control.progress_interval = progress->interval();
@@ -1170,6 +1184,7 @@ std::string fetchCountsJson(const FetchCounts& c) {
     const auto it = c.outcomes.find(o);
     fields.emplace_back(std::string(toString(o)), it == c.outcomes.end() ? 0 : it->second);
   }
+  fields.emplace_back("fallbacks", c.fallbacks);
   fields.emplace_back("interrupted", c.interrupted ? 1 : 0);
   fields.emplace_back("capped", c.capped ? 1 : 0);
   fields.emplace_back("unreachable", c.unreachable_error.empty() ? 0 : 1);
@@ -1181,7 +1196,6 @@ FetchEstimate estimateFetch(WorkDb& work, const FetchOptions& opts, const Clock&
   constexpr std::int64_t kGhlDaily = 200000;
   constexpr double kGhlMax = 100;
   FetchEstimate est;
-  SQLite::Statement page_query = clientPageQuery(work.db());
   QuotaStore quota(work.db());
   const std::string today = utcDay(clock.wallNow());
   double per_second = std::min<double>(opts.burst_per_10s, kGhlMax - opts.headroom) / 10.0;
@@ -1189,11 +1203,13 @@ FetchEstimate estimateFetch(WorkDb& work, const FetchOptions& opts, const Clock&
   per_second = std::max(per_second, 0.1);
   const std::int64_t per_day = std::max<std::int64_t>(1, kGhlDaily - opts.daily_reserve);
   LookupStore lookups(work.db());
-  for (const auto& [client, n] : countWork(work, opts)) {
+  for (const auto& [client, cw] : readWorkList(work, workRule(opts, clock.wallNow()), opts.common.client_ids,
+                                               /*with_location_work=*/true)) {
+    if (cw.leads == 0) continue;
     LocationEstimate e;
     e.client_id = client;
-    e.leads = n;
-    LocationWork w = countLocationWork(page_query, client, opts.refetch);
+    e.leads = cw.leads;
+    LocationWork w = cw.work;
     if (const auto known = lookups.location(client)) w.contacts = known->contacts_total;
     StrategyChoice choice{opts.strategy, 0};
     if (opts.strategy == FetchStrategy::kAuto) {
@@ -1273,12 +1289,17 @@ ExitCode runFetch(const FetchOptions& in, const Log& log) {
         "complete it");
   checkKnownClients(work.db(), opts.common.client_ids);
   // Bad input and an unreachable application database stop the stage before it writes anything.
-  const auto creds = readCredentials(work, opts, countWork(work, opts), log);
+  SystemClock clock;
+  WorkList work_list;
+  work_list.rule = workRule(opts, clock.wallNow());
+  work_list.clients = readWorkList(work, work_list.rule, opts.common.client_ids,
+                                   /*with_location_work=*/opts.strategy == FetchStrategy::kAuto);
+  const auto creds = readCredentials(work, opts, work_list, log);
   const std::int64_t run = work.beginRun("fetch", optionsJson(opts));
   std::optional<std::string> failure;
   ExitCode code = ExitCode::kDone;
   try {
-    code = fetchAndFinish(work, opts, creds, log, run, failure);
+    code = fetchAndFinish(work, opts, work_list, creds, log, run, clock, failure);
   } catch (const SQLite::Exception& e) {
     try {
       work.finishRun(run, "failed", "{}");

@@ -47,6 +47,7 @@ struct FetchCounts {
   std::int64_t auth_stopped = 0;                  // of which stopped as auth_failed
   std::string unreachable_error;                  // set when every location was unreachable
   bool tls_failed = false;                        // stopped at a TLS verification failure
+  std::int64_t fallbacks = 0;                     // locations whose batch or scan fell back to per-lead
 
   std::int64_t stored() const;     // results stored by this run
   std::int64_t retryable() const;  // of which retryable
@@ -62,6 +63,9 @@ struct FetchControl {
   Millis flush_interval{1000};     // ... or at least this often
   Millis progress_interval{5000};  // progress at most this often
   Progress* progress = nullptr;    // null: "progress" log records
+  // The work list as runFetch read it (readWorkList, with location work under --strategy auto);
+  // null: the engine reads it. Read once per run, not once per caller.
+  const WorkList* work_list = nullptr;
 };
 
 // The stage: validates options, opens the work DB, reads tokens from the application database,

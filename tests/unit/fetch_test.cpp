@@ -483,7 +483,7 @@ TEST_CASE("fetch: --client-id limits the work list") {
   f.add({.id = "a1", .contact_id = kIdA});
   f.add({.id = "b1", .client = "client-b", .contact_id = kIdB});
   f.opts.common.client_ids = {"client-b"};
-  CHECK(ghlb::countWork(*f.work, f.opts) == std::map<std::string, std::int64_t>{{"client-b", 1}});
+  CHECK(ghlb::countWork(*f.work, f.opts, f.clock) == std::map<std::string, std::int64_t>{{"client-b", 1}});
   f.transport.on(kIdB, "", {ok(getJson(kIdB))});
   f.fetch();
   CHECK(f.transport.sent.size() == 1);
