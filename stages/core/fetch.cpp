@@ -19,6 +19,7 @@
 #include "contact.h"
 #include "curl_transport.h"
 #include "error.h"
+#include "fetch_progress.h"
 #include "fetch_scheduler.h"
 #include "fetch_store.h"
 #include "fetch_tasks.h"
@@ -265,7 +266,6 @@ class Engine {
   void refresh(Location& loc) { sched_.setWork(loc.index, dueOf(loc)); }
   Millis waitTime(SteadyTime now);
   void progress(SteadyTime now);
-  void summary() const;
 
   Transport& transport_;
   const Clock& clock_;
@@ -288,12 +288,7 @@ class Engine {
   std::uint64_t next_tag_ = 1;
   bool stopping_ = false;
   SteadyTime stop_deadline_{};
-  SteadyTime last_progress_{};
-  SteadyTime started_{};
-  std::unique_ptr<Progress> own_progress_;
-  Progress* progress_;
-  std::int64_t stage_total_ = 0;  // eligible leads in scope, earlier runs' included
-  std::int64_t last_requests_ = 0;
+  std::optional<FetchStatus> status_;  // set once the work list is counted
 };
 
 Engine::Engine(WorkDb& work, const std::map<std::string, Credential>& creds, Transport& transport,
@@ -311,11 +306,7 @@ Engine::Engine(WorkDb& work, const std::map<std::string, Credential>& creds, Tra
       run_(run),
       day_(utcDay(clock.wallNow())),
       sched_(schedulerConfig(opts, control), clock, log),
-      rng_(control.seed),
-      last_progress_(clock.now()),
-      started_(clock.now()),
-      own_progress_(control.progress ? nullptr : std::make_unique<LogProgress>(log)),
-      progress_(control.progress ? control.progress : own_progress_.get()) {
+      rng_(control.seed) {
   WorkList read;
   if (!control.work_list) {
     read.rule = workRule(opts, clock.wallNow());
@@ -324,11 +315,12 @@ Engine::Engine(WorkDb& work, const std::map<std::string, Credential>& creds, Tra
   }
   const WorkList& list = control.work_list ? *control.work_list : read;
   rule_ = list.rule;
+  std::int64_t stage_total = 0;  // eligible leads in scope, earlier runs' included
   for (const auto& [client, w] : list.clients) {
     counts_.total += w.leads;
-    stage_total_ += w.eligible;
+    stage_total += w.eligible;
   }
-  stage_total_ = std::max(stage_total_, counts_.total);
+  status_.emplace(log, control.progress, control.progress_interval, clock.now(), stage_total, counts_.total);
   addLocations(list.clients, creds);
 }
 
@@ -357,10 +349,7 @@ void Engine::addLocations(const std::map<std::string, ClientWork>& work,
 
 FetchCounts Engine::run() {
   counts_.locations = static_cast<std::int64_t>(locs_.size());
-  if (stage_total_ > counts_.total)
-    log_.info("fetch_resumed", {{"already_done", stage_total_ - counts_.total},
-                                {"stage_total", stage_total_},
-                                {"to_fetch", counts_.total}});
+  status_->started();
   for (auto& loc : locs_) {
     if (!loc.has_token) stopLocation(loc, FetchOutcome::kAuthFailed, "no_token", 0);
     if (loc.bad_token) stopLocation(loc, FetchOutcome::kAuthFailed, "invalid_token", 0, "invalid_token");
@@ -384,12 +373,11 @@ FetchCounts Engine::run() {
   }
   store_.flush(clock_.now());
   saveQuota(clock_.now());
-  progress_->finish();
   for (const auto& loc : locs_)
     if (loc.stopped == FetchOutcome::kAuthFailed) ++counts_.auth_stopped;
   counts_.capped = capped();
   counts_.unfetched = counts_.total - counts_.stored();
-  summary();
+  status_->finish(counts_);
   return counts_;
 }
 
@@ -980,52 +968,17 @@ Millis Engine::waitTime(SteadyTime now) {
   return std::clamp(std::chrono::ceil<Millis>(next - now), Millis(0), kMaxWait);
 }
 
+// The meter, when due: the locations' gauge is measured only then (it reads every location).
 void Engine::progress(SteadyTime now) {
-  const auto elapsed = now - last_progress_;
-  if (elapsed < control_.progress_interval) return;
-  last_progress_ = now;
-  ProgressState s;
-  s.total = stage_total_;
-  s.done = stage_total_ - counts_.total + counts_.stored();
-  s.requests = counts_.requests;
-  s.rate_limited = counts_.rate_limited;
-  const double secs = std::chrono::duration<double>(elapsed).count();
-  s.req_per_s = secs > 0 ? static_cast<double>(counts_.requests - last_requests_) / secs : 0;
-  last_requests_ = counts_.requests;
+  if (!status_->due(now)) return;
+  LocationsGauge g;
   for (auto& loc : locs_) {
     const RateLimiter& limiter = sched_.limiter(loc.index);
-    if (loc.stopped == FetchOutcome::kDailyLimit || (!loc.stopped && limiter.pausedUntil() > now)) ++s.paused;
-    if (!loc.stopped && dueOf(loc) && !(sched_.unreachable(loc.index) && sched_.blocked(loc.index, now)))
-      s.ceiling_per_s += limiter.cap() / std::chrono::duration<double>(limiter.window()).count();
+    if (loc.stopped == FetchOutcome::kDailyLimit || (!loc.stopped && limiter.pausedUntil() > now)) ++g.paused;
+    if (!loc.stopped && dueOf(loc) && !sched_.awaitingProbe(loc.index))
+      g.ceiling_per_s += limiter.cap() / std::chrono::duration<double>(limiter.window()).count();
   }
-  const double run_secs = std::chrono::duration<double>(now - started_).count();
-  if (counts_.stored() > 0 && run_secs > 0)
-    s.eta_s = static_cast<double>(counts_.total - counts_.stored()) * run_secs /
-              static_cast<double>(counts_.stored());
-  progress_->update(s);
-}
-
-void Engine::summary() const {
-  const auto n = [this](FetchOutcome o) -> std::int64_t {
-    const auto it = counts_.outcomes.find(o);
-    return it == counts_.outcomes.end() ? 0 : it->second;
-  };
-  log_.info("fetch_summary", {{"stage_done", stage_total_ - counts_.total + counts_.stored()},
-                              {"stage_total", stage_total_},
-                              {"total", counts_.total},
-                              {"found", n(FetchOutcome::kFound)},
-                              {"not_found", n(FetchOutcome::kNotFound)},
-                              {"contact_gone", n(FetchOutcome::kContactGone)},
-                              {"invalid_id", n(FetchOutcome::kInvalidId)},
-                              {"no_lookup", n(FetchOutcome::kNoLookup)},
-                              {"auth_failed", n(FetchOutcome::kAuthFailed)},
-                              {"daily_limit", n(FetchOutcome::kDailyLimit)},
-                              {"failed_permanent", n(FetchOutcome::kPermanent)},
-                              {"bad_response", n(FetchOutcome::kBadResponse)},
-                              {"failed_transient", n(FetchOutcome::kTransient)},
-                              {"unfetched", counts_.unfetched},
-                              {"requests", counts_.requests},
-                              {"rate_limited", counts_.rate_limited}});
+  status_->update(now, counts_, g);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -76,6 +76,8 @@ class FetchScheduler {
 
   // True when location I may not send at all now: paused as unreachable, or its probe in flight.
   bool blocked(std::size_t i, SteadyTime now) const;
+  // True while the one request of an unreachable location I is in flight.
+  bool awaitingProbe(std::size_t i) const { return slots_[i].unreachable && slots_[i].probing; }
 
   const RateLimiter& limiter(std::size_t i) const { return slots_[i].limiter; }
   int inFlight(std::size_t i) const { return slots_[i].in_flight; }
