@@ -70,6 +70,8 @@ struct Job {
   std::vector<Job> members{};         // kBatch: the leads of the group
   std::vector<std::string> emails{};  // kBatch: their distinct emails
   std::int64_t seen = 0;              // kBatch: contacts read over its pages
+  std::string batch_key{};            // kBatch: names its stored pages (lookup_batch_page)
+  std::int64_t batch_seq = 0;         // kBatch: pages stored
   LeadSnapshot lead;
   LookupPlan plan;
   bool follow_get = false;          // the current request is the GET after a search hit
@@ -246,7 +248,8 @@ class Engine {
   void choose(Location& loc, FetchStrategy strategy, const char* reason);
   std::optional<Job> takeStrategyJob(Location& loc, SteadyTime now);
   std::optional<Job> startScan(Location& loc, SteadyTime now);
-  Job takeBatch(Location& loc, SteadyTime now);
+  std::optional<Job> takeBatch(Location& loc, SteadyTime now);
+  void finishBatch(Location& loc, Job job);
   void handleTaskReply(Location& loc, Job job, const Reply& reply, std::string body);
   void onProbe(Location& loc, const SearchPage& page);
   void onBatchAnswer(Location& loc, Job job, const SearchPage& page, std::string body);
@@ -669,9 +672,22 @@ std::optional<Job> Engine::takeStrategyJob(Location& loc, SteadyTime now) {
   return jobFor(loc.source.pop());
 }
 
+// The name of an OR group's stored pages: FNV-1a 64 of its emails in order, and their count.
+std::string batchKey(const std::vector<std::string>& emails) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (const auto& e : emails) {
+    for (const unsigned char c : e) h = (h ^ c) * 1099511628211ull;
+    h = (h ^ '\n') * 1099511628211ull;
+  }
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%016llx-%zu", static_cast<unsigned long long>(h), emails.size());
+  return buf;
+}
+
 // Up to --search-batch distinct emails of consecutive email leads; leads sharing an email share
-// its answer.
-Job Engine::takeBatch(Location& loc, SteadyTime now) {
+// its answer. A group whose answer was stored in part by an earlier run (killed) goes on from its
+// last stored page; one stored whole gives its results at once (nullopt: no request).
+std::optional<Job> Engine::takeBatch(Location& loc, SteadyTime now) {
   Job batch;
   batch.task = Task::kBatch;
   batch.not_before = now;
@@ -686,7 +702,25 @@ Job Engine::takeBatch(Location& loc, SteadyTime now) {
     }
     batch.members.push_back(jobFor(loc.source.pop()));
   }
-  return batch;
+  batch.batch_key = batchKey(batch.emails);
+  const auto stored = lookups_.pendingBatch(loc.client_id, batch.batch_key);
+  if (stored.empty()) return batch;
+  std::int64_t last_contacts = 0;
+  for (const auto& p : stored) {
+    const auto parsed = parseSearchBody(p.body);
+    if (!parsed) return batch;  // cannot happen: pages were accepted once; page 0 replaces them
+    last_contacts = static_cast<std::int64_t>(parsed->contacts.size());
+    batch.seen += last_contacts;
+    batch.page_bytes += p.body.size();
+  }
+  batch.batch_seq = static_cast<std::int64_t>(stored.size());
+  batch.cursor = stored.back().next_cursor;
+  batch.attempts = 1;
+  batch.last_status = 200;
+  log_.info("batch_resumed", {{"client_id", loc.client_id}, {"pages", batch.batch_seq}});
+  if (stored.back().total > batch.seen && last_contacts > 0 && !batch.cursor.empty()) return batch;
+  finishBatch(loc, std::move(batch));
+  return std::nullopt;
 }
 
 // Takes every lead of LOC that needs a call into a scan; resumes the stored pages of an
@@ -768,10 +802,13 @@ void Engine::onBatchAnswer(Location& loc, Job job, const SearchPage& page, std::
   job.page_bytes += body.size();
   if (job.page_bytes > static_cast<size_t>(opts_.max_body_bytes))
     return fallBack(loc, std::move(job), "body_too_large", job.last_status);
-  job.pages.push_back(std::move(body));
+  lookups_.addBatchPage(loc.client_id, job.batch_key,
+                        ScanPage{job.batch_seq, job.cursor, page.next_cursor, page.total, std::move(body)},
+                        isoUtc(clock_.wallNow()), run_);
+  ++job.batch_seq;
   job.seen += static_cast<std::int64_t>(page.contacts.size());
   if (page.total > job.seen && !page.contacts.empty()) {
-    if (job.pages.size() >= kMaxSearchPages || page.next_cursor.empty())
+    if (job.batch_seq >= static_cast<std::int64_t>(kMaxSearchPages) || page.next_cursor.empty())
       return fallBack(loc, std::move(job), "too_many_pages", job.last_status);
     job.cursor = page.next_cursor;
     job.tries = 0;
@@ -779,15 +816,22 @@ void Engine::onBatchAnswer(Location& loc, Job job, const SearchPage& page, std::
     loc.pending.pushFront(std::move(job));
     return;
   }
+  finishBatch(loc, std::move(job));
+}
+
+// An OR group's whole answer is stored: each member lead gets, from the stored pages, the
+// contacts of its own email, as a per-lead search would; the pages are then marked complete.
+void Engine::finishBatch(Location& loc, Job job) {
   ContactIndex index;
   for (const auto& e : job.emails) index.wantEmail(e);
-  for (const auto& p : job.pages) index.addBody(p);
+  for (const auto& p : lookups_.pendingBatch(loc.client_id, job.batch_key)) index.addBody(p.body);
   for (auto& m : job.members) {
     m.attempts = job.attempts;
     m.last_status = job.last_status;
     m.search_body = index.searchBodyFor(m.plan.key);
     finishSearch(loc, std::move(m));
   }
+  lookups_.finishBatch(loc.client_id, job.batch_key);
 }
 
 void Engine::onScanPage(Location& loc, Job job, const SearchPage& page, std::string body) {
