@@ -28,6 +28,7 @@
 #include "json_util.h"
 #include "lead.h"
 #include "lookup_store.h"
+#include "lookup_task.h"
 #include "quota_store.h"
 #include "rate_limiter.h"
 #include "stop_signal.h"
@@ -59,65 +60,7 @@ constexpr FetchOutcome kAllOutcomes[] = {
 // ---------------------------------------------------------------------------------------------
 // The engine.
 
-// What one request is for: one lead (its GET or search, or the GET after a search hit), the
-// probe of a location's contact count, an OR group of emails, or one page of a location scan.
-enum class Task { kLead, kProbe, kBatch, kScanPage };
-
-// One lookup task: a lead being looked up (its first request, then possibly the GET that follows
-// a search hit), or a probe, batch or scan page whose one answer turns into N lead results.
-struct Job {
-  Task task = Task::kLead;
-  std::vector<Job> members{};         // kBatch: the leads of the group
-  std::vector<std::string> emails{};  // kBatch: their distinct emails
-  std::int64_t seen = 0;              // kBatch: contacts read over its pages
-  std::string batch_key{};            // kBatch: names its stored pages (lookup_batch_page)
-  std::int64_t batch_seq = 0;         // kBatch: pages stored
-  LeadSnapshot lead;
-  LookupPlan plan;
-  bool follow_get = false;          // the current request is the GET after a search hit
-  std::string follow_id;            // contact id of that GET
-  std::optional<Contact> chosen{};  // the search's contact that GET completes
-  int attempts = 0;                 // requests sent for this lead
-  int tries = 0;                    // sends of the current request
-  int last_status = 0;
-  SteadyTime not_before{};           // backoff: not sent again before this
-  std::string cursor;                // searchAfter of the next search page; "" for the first
-  std::vector<std::string> pages{};  // search pages read so far, as GHL sent them
-  std::vector<Contact> contacts{};   // their contacts
-  size_t page_bytes = 0;             // their size: bounded by --max-body-bytes in all
-  std::string search_body;
-  std::string detail;  // carried to the result, e.g. "ambiguous"
-};
-
-Job jobFor(LeadSnapshot lead) {
-  Job j;
-  j.plan = lookupFor(lead);
-  j.lead = std::move(lead);
-  return j;
-}
-
-bool needsCall(const Job& j) { return j.plan.kind == Lookup::kGet || j.plan.kind == Lookup::kSearch; }
-
-FetchOutcome noCallOutcome(const Job& j) {
-  return j.plan.kind == Lookup::kNone ? FetchOutcome::kNoLookup : FetchOutcome::kInvalidId;
-}
-
-// The request JOB needs next: its GET or search, or the GET that follows a search hit.
-HttpRequest requestFor(const Job& job, const GhlTarget& target, int page_limit) {
-  if (job.task == Task::kProbe) return buildScanRequest(target, 1);
-  if (job.task == Task::kScanPage) return buildScanRequest(target, kScanPageLimit, job.cursor);
-  if (job.task == Task::kBatch)
-    return buildBatchSearchRequest(target, job.emails, kScanPageLimit, job.cursor);
-  if (job.follow_get) return buildGetRequest(target, job.follow_id);
-  if (job.plan.kind == Lookup::kGet) return buildGetRequest(target, job.plan.key);
-  return buildSearchRequest(target, job.plan.key, page_limit, job.cursor);
-}
-
-// The contact id a GET of JOB asked for ("" for a search).
-std::string_view requestedId(const Job& job) {
-  if (job.follow_get) return job.follow_id;
-  return job.plan.kind == Lookup::kGet ? std::string_view(job.plan.key) : std::string_view();
-}
+using Job = LookupTask;
 
 // "wrong_location" when any contact of a search answer belongs to another location than the lead.
 std::optional<std::string_view> foreignContact(const SearchPage& page, std::string_view location_id) {
@@ -435,7 +378,7 @@ void Engine::recordLeadsWithoutCall(Location& loc) {
   while (const LeadSnapshot* next = loc.source.peek()) {
     const Lookup kind = lookupFor(*next).kind;
     if (kind == Lookup::kGet || kind == Lookup::kSearch) return;
-    Job job = jobFor(loc.source.pop());
+    Job job = leadTask(loc.source.pop());
     record(job, noCallOutcome(job), "");
   }
 }
@@ -465,8 +408,7 @@ void Engine::onResponse(HttpResponse resp) {
   sched_.onAnswer(loc.index, resp, clock_.now());
   if (resp.status == 429) ++counts_.rate_limited;
   job.last_status = resp.status;
-  const bool get = job.task == Task::kLead && (job.follow_get || job.plan.kind == Lookup::kGet);
-  const Reply reply = classify(get ? Endpoint::kGet : Endpoint::kSearch, resp);
+  const Reply reply = classify(endpointOf(job), resp);
   if (reply.kind == ReplyKind::kFatal) {  // TLS: no retry can fix it; the lead stays unfetched
     counts_.tls_failed = true;
     return stopAll(clock_.now());
@@ -669,7 +611,7 @@ std::optional<Job> Engine::takeStrategyJob(Location& loc, SteadyTime now) {
   if (loc.strategy == FetchStrategy::kScan && !loc.scan_done) return startScan(loc, now);
   if (loc.strategy == FetchStrategy::kBatched && lookupFor(*loc.source.peek()).kind == Lookup::kSearch)
     return takeBatch(loc, now);
-  return jobFor(loc.source.pop());
+  return leadTask(loc.source.pop());
 }
 
 // The name of an OR group's stored pages: FNV-1a 64 of its emails in order, and their count.
@@ -700,7 +642,7 @@ std::optional<Job> Engine::takeBatch(Location& loc, SteadyTime now) {
       have[plan.key] = true;
       batch.emails.push_back(plan.key);
     }
-    batch.members.push_back(jobFor(loc.source.pop()));
+    batch.members.push_back(leadTask(loc.source.pop()));
   }
   batch.batch_key = batchKey(batch.emails);
   const auto stored = lookups_.pendingBatch(loc.client_id, batch.batch_key);
@@ -728,7 +670,7 @@ std::optional<Job> Engine::takeBatch(Location& loc, SteadyTime now) {
 std::optional<Job> Engine::startScan(Location& loc, SteadyTime now) {
   auto scan = std::make_unique<ScanState>();
   while (loc.source.peek()) {
-    Job job = jobFor(loc.source.pop());
+    Job job = leadTask(loc.source.pop());
     if (!needsCall(job)) {
       record(job, noCallOutcome(job), "");
       continue;
@@ -822,15 +764,9 @@ void Engine::onBatchAnswer(Location& loc, Job job, const SearchPage& page, std::
 // An OR group's whole answer is stored: each member lead gets, from the stored pages, the
 // contacts of its own email, as a per-lead search would; the pages are then marked complete.
 void Engine::finishBatch(Location& loc, Job job) {
-  ContactIndex index;
-  for (const auto& e : job.emails) index.wantEmail(e);
-  for (const auto& p : lookups_.pendingBatch(loc.client_id, job.batch_key)) index.addBody(p.body);
-  for (auto& m : job.members) {
-    m.attempts = job.attempts;
-    m.last_status = job.last_status;
-    m.search_body = index.searchBodyFor(m.plan.key);
-    finishSearch(loc, std::move(m));
-  }
+  std::vector<std::string> bodies;
+  for (auto& p : lookups_.pendingBatch(loc.client_id, job.batch_key)) bodies.push_back(std::move(p.body));
+  for (auto& m : cutBatchAnswer(job, bodies)) finishSearch(loc, std::move(m));
   lookups_.finishBatch(loc.client_id, job.batch_key);
 }
 
@@ -969,7 +905,7 @@ void Engine::stopLocation(Location& loc, FetchOutcome outcome, const char* reaso
     loc.scan_done = true;
   }
   while (loc.source.peek()) {
-    Job job = jobFor(loc.source.pop());
+    Job job = leadTask(loc.source.pop());
     if (needsCall(job))
       record(job, outcome, detail);
     else
