@@ -1147,7 +1147,9 @@ TEST_CASE("fetch strategies: batched: a group the server rejects (422) falls bac
   f.transport.on("/contacts/search", valueOf("a@x.com"),
                  {ok(searchJson({contactJson(kIdA, "a@x.com", "2024")}))});
   f.transport.on("/contacts/search", valueOf("b@x.com"), {ok(searchJson({}))});
-  f.fetch();
+  const auto counts = f.fetch();
+  CHECK(counts.fallbacks == 1);
+  CHECK(ghlb::fetchCountsJson(counts).find(R"("fallbacks":1)") != std::string::npos);
   CHECK(f.transport.unmatched == 0);
   CHECK(f.transport.count("/contacts/search", R"("group":"OR")") == 1);
   CHECK(f.transport.sent.size() == 3);
