@@ -120,10 +120,10 @@ void printFetchEstimate(const FetchOptions& opts, const Log& log, std::ostream& 
 // usageError naming the first out-of-range option, with its allowed range.
 void validateFetchOptions(const FetchOptions& opts);
 
-// The engine: fetches the work list of countWork() and stores each result in fetch_result with
-// fetch_run = RUN_ID. CREDS maps client id to its location and token; a client of the work list
-// without one is stopped at once (warning reason=no_token) and its leads recorded auth_failed,
-// detail "location_stopped". opts.base_url is used as given (validated by the caller).
+// The engine: fetches the work list (control.work_list, else readWorkList()) and stores each result in
+// fetch_result with fetch_run = RUN_ID. CREDS maps client id to its location and token; a client of the work
+// list without one is stopped at once (warning reason=no_token) and its leads recorded auth_failed, detail
+// "location_stopped". opts.base_url is used as given (validated by the caller).
 FetchCounts fetchLeads(WorkDb& work, const std::map<std::string, Credential>& creds, Transport& transport,
                        const Clock& clock, const FetchOptions& opts, const Log& log, std::int64_t run_id,
                        const FetchControl& control = {});
