@@ -13,6 +13,7 @@
 #include "contact.h"
 #include "error.h"
 #include "fetch_fakes.h"
+#include "fetch_work.h"
 #include "lookup_store.h"
 #include "quota_store.h"
 
@@ -476,6 +477,48 @@ TEST_CASE("fetch: a re-run fetches only missing, retryable or changed leads; --r
     CHECK(t2.sent.size() == 3);
     CHECK(f.result("l4").fetch_run == f.last_run);
   }
+}
+
+TEST_CASE("fetch: --recheck-not-found-after: a not_found is looked up again only once older (fake clock)") {
+  Fixture f;
+  f.add({.id = "l1", .email = "late@x.com"});
+  f.add({.id = "l2", .contact_id = kIdA});
+  f.transport.on("/contacts/search", "", {ok(searchJson({}))});
+  f.transport.on(kIdA, "", {ok(getJson(kIdA))});
+  f.opts.recheck_not_found_after_s = 3600;
+  f.fetch();
+  CHECK(f.result("l1").outcome == "not_found");
+  CHECK(f.transport.sent.size() == 2);
+  // Before the age: nothing to do.
+  f.clock.advance(std::chrono::minutes(59));
+  FakeTransport t2(f.clock);
+  CHECK(f.fetch(t2).total == 0);
+  CHECK(t2.sent.empty());
+  // 0 = never, whatever the age.
+  f.clock.advance(std::chrono::hours(2));
+  f.opts.recheck_not_found_after_s = 0;
+  CHECK(f.fetch(t2).total == 0);
+  CHECK(t2.sent.empty());
+  // After the age: the not_found lead only (the found one stays), and now its contact exists.
+  f.opts.recheck_not_found_after_s = 3600;
+  FakeTransport t3(f.clock);
+  t3.on("/contacts/search", "", {ok(searchJson({contactJson(kIdB, "late@x.com", "2024-01-01T00:00:00Z")}))});
+  const auto counts = f.fetch(t3);
+  CHECK(counts.total == 1);
+  CHECK(t3.sent.size() == 1);
+  CHECK(f.result("l1").outcome == "found");
+  CHECK(f.result("l2").fetch_run < f.last_run);
+}
+
+TEST_CASE("fetch: ages of --recheck-not-found-after") {
+  using ghlb::parseAgeSeconds;
+  CHECK(parseAgeSeconds("7d") == 7 * 86400);
+  CHECK(parseAgeSeconds("12h") == 12 * 3600);
+  CHECK(parseAgeSeconds("30m") == 1800);
+  CHECK(parseAgeSeconds("45s") == 45);
+  CHECK(parseAgeSeconds("0") == 0);
+  for (const char* bad : {"", "d", "7", "7x", "-1d", "1.5d", "7 d", "99999999999d", "0d0"})
+    CHECK_MESSAGE(!parseAgeSeconds(bad), bad);
 }
 
 TEST_CASE("fetch: --client-id limits the work list") {
