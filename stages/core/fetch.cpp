@@ -19,6 +19,8 @@
 #include "contact.h"
 #include "curl_transport.h"
 #include "error.h"
+#include "fetch_progress.h"
+#include "fetch_scheduler.h"
 #include "fetch_store.h"
 #include "fetch_tasks.h"
 #include "fetch_work.h"
@@ -26,6 +28,7 @@
 #include "json_util.h"
 #include "lead.h"
 #include "lookup_store.h"
+#include "lookup_task.h"
 #include "quota_store.h"
 #include "rate_limiter.h"
 #include "stop_signal.h"
@@ -41,13 +44,10 @@ constexpr Millis kMaxWait{250};                     // longest sleep, so a stop 
 constexpr Millis kBackoffBase{500};                 // 5xx / network retries: full jitter over base * 2^n ...
 constexpr Millis kBackoffCap{30000};                // ... capped here
 constexpr Millis kWindow{10000};                    // GHL's burst window
-constexpr int kUnreachableAfter = 5;        // consecutive transport failures that pause a location ...
-constexpr Millis kUnreachablePause{30000};  // ... this long, then one probe request
-constexpr size_t kMaxSearchPages = 20;      // searchAfter pages read for one email
-constexpr Millis kLongPause{60000};         // a location paused longer than this is logged once
-constexpr Millis kPitBackoffBase{5000};     // a point-in-time 429 of the search backend: longer backoff ...
-constexpr Millis kPitBackoffCap{60000};     // ... capped here
-constexpr int kUselessFollowUps = 5;  // follow-up GETs of a location that added nothing before they stop
+constexpr size_t kMaxSearchPages = 20;              // searchAfter pages read for one email
+constexpr Millis kPitBackoffBase{5000};  // a point-in-time 429 of the search backend: longer backoff ...
+constexpr Millis kPitBackoffCap{60000};  // ... capped here
+constexpr int kUselessFollowUps = 5;     // follow-up GETs of a location that added nothing before they stop
 constexpr std::int64_t kScanSlackPages = 5;  // pages a scan may read beyond total / 500 (writes meanwhile)
 
 constexpr FetchOutcome kAllOutcomes[] = {
@@ -60,63 +60,7 @@ constexpr FetchOutcome kAllOutcomes[] = {
 // ---------------------------------------------------------------------------------------------
 // The engine.
 
-// What one request is for: one lead (its GET or search, or the GET after a search hit), the
-// probe of a location's contact count, an OR group of emails, or one page of a location scan.
-enum class Task { kLead, kProbe, kBatch, kScanPage };
-
-// One lookup task: a lead being looked up (its first request, then possibly the GET that follows
-// a search hit), or a probe, batch or scan page whose one answer turns into N lead results.
-struct Job {
-  Task task = Task::kLead;
-  std::vector<Job> members{};         // kBatch: the leads of the group
-  std::vector<std::string> emails{};  // kBatch: their distinct emails
-  std::int64_t seen = 0;              // kBatch: contacts read over its pages
-  LeadSnapshot lead;
-  LookupPlan plan;
-  bool follow_get = false;          // the current request is the GET after a search hit
-  std::string follow_id;            // contact id of that GET
-  std::optional<Contact> chosen{};  // the search's contact that GET completes
-  int attempts = 0;                 // requests sent for this lead
-  int tries = 0;                    // sends of the current request
-  int last_status = 0;
-  SteadyTime not_before{};           // backoff: not sent again before this
-  std::string cursor;                // searchAfter of the next search page; "" for the first
-  std::vector<std::string> pages{};  // search pages read so far, as GHL sent them
-  std::vector<Contact> contacts{};   // their contacts
-  size_t page_bytes = 0;             // their size: bounded by --max-body-bytes in all
-  std::string search_body;
-  std::string detail;  // carried to the result, e.g. "ambiguous"
-};
-
-Job jobFor(LeadSnapshot lead) {
-  Job j;
-  j.plan = lookupFor(lead);
-  j.lead = std::move(lead);
-  return j;
-}
-
-bool needsCall(const Job& j) { return j.plan.kind == Lookup::kGet || j.plan.kind == Lookup::kSearch; }
-
-FetchOutcome noCallOutcome(const Job& j) {
-  return j.plan.kind == Lookup::kNone ? FetchOutcome::kNoLookup : FetchOutcome::kInvalidId;
-}
-
-// The request JOB needs next: its GET or search, or the GET that follows a search hit.
-HttpRequest requestFor(const Job& job, const GhlTarget& target, int page_limit) {
-  if (job.task == Task::kProbe) return buildScanRequest(target, 1);
-  if (job.task == Task::kScanPage) return buildScanRequest(target, kScanPageLimit, job.cursor);
-  if (job.task == Task::kBatch)
-    return buildBatchSearchRequest(target, job.emails, kScanPageLimit, job.cursor);
-  if (job.follow_get) return buildGetRequest(target, job.follow_id);
-  if (job.plan.kind == Lookup::kGet) return buildGetRequest(target, job.plan.key);
-  return buildSearchRequest(target, job.plan.key, page_limit, job.cursor);
-}
-
-// The contact id a GET of JOB asked for ("" for a search).
-std::string_view requestedId(const Job& job) {
-  if (job.follow_get) return job.follow_id;
-  return job.plan.kind == Lookup::kGet ? std::string_view(job.plan.key) : std::string_view();
-}
+using Job = LookupTask;
 
 // "wrong_location" when any contact of a search answer belongs to another location than the lead.
 std::optional<std::string_view> foreignContact(const SearchPage& page, std::string_view location_id) {
@@ -146,7 +90,50 @@ struct ScanState {
   std::int64_t total = -1;  // GHL's total on the first page
 };
 
+// The retries, follow-up GETs and next pages of one location, before its fresh leads: those due
+// now in order (pushFront: finish started leads first), those backing off by due time, so the
+// earliest due time is known without a scan.
+class PendingJobs {
+ public:
+  void pushFront(Job job) { ready_.push_front(std::move(job)); }
+  void push(Job job, SteadyTime now) {
+    if (job.not_before <= now)
+      ready_.push_back(std::move(job));
+    else
+      delayed_.emplace(job.not_before, std::move(job));
+  }
+  std::optional<Job> take(SteadyTime now) {
+    while (!delayed_.empty() && delayed_.begin()->first <= now) {
+      ready_.push_back(std::move(delayed_.begin()->second));
+      delayed_.erase(delayed_.begin());
+    }
+    if (ready_.empty()) return std::nullopt;
+    Job job = std::move(ready_.front());
+    ready_.pop_front();
+    return job;
+  }
+  std::optional<SteadyTime> due() const {
+    if (!ready_.empty()) return SteadyTime::min();
+    if (delayed_.empty()) return std::nullopt;
+    return delayed_.begin()->first;
+  }
+  bool empty() const { return ready_.empty() && delayed_.empty(); }
+  // Takes every job out, in no particular order.
+  std::vector<Job> drain() {
+    std::vector<Job> out(std::make_move_iterator(ready_.begin()), std::make_move_iterator(ready_.end()));
+    for (auto& [t, job] : delayed_) out.push_back(std::move(job));
+    ready_.clear();
+    delayed_.clear();
+    return out;
+  }
+
+ private:
+  std::deque<Job> ready_;
+  std::multimap<SteadyTime, Job> delayed_;
+};
+
 struct Location {
+  size_t index = 0;  // in the scheduler
   std::string client_id;
   FetchStrategy strategy = FetchStrategy::kAuto;  // kAuto until chosen
   LocationWork work{};                            // what auto weighs
@@ -158,30 +145,26 @@ struct Location {
   GhlTarget target{};                         // holds the token
   bool has_token = false;
   bool bad_token = false;  // a token that is not visible ASCII: never sent
-  RateLimiter limiter;
   ClientQueue source;
-  std::deque<Job> pending{};              // retries and follow-up GETs, before fresh leads
+  PendingJobs pending{};                  // retries and follow-up GETs, before fresh leads
   std::optional<FetchOutcome> stopped{};  // set once the location is stopped for the run
-  int in_flight = 0;
-  // Reachability: kUnreachableAfter transport failures in a row pause the location until
-  // paused_until; then one probe request (probing) decides whether it resumes.
-  int transport_failures = 0;
-  bool unreachable = false;
-  bool probing = false;
-  SteadyTime paused_until{};
-  std::string last_error{};   // transport error class of the last failure
-  SteadyTime pause_logged{};  // end of the last long pause logged
-  // GHL's daily quota: X-RateLimit-Daily-Remaining of the last answer less our sends since
-  // (or today's value from the work DB); nullopt until known.
-  std::optional<std::int64_t> daily_left{};
-  std::optional<std::string> daily_reset_at{};  // ISO UTC, when GHL said (X-RateLimit-Daily-Reset)
-  bool daily_dirty = false;                     // not yet saved to the work DB
 };
 
 struct InFlight {
   size_t location;
   Job job;
 };
+
+SchedulerConfig schedulerConfig(const FetchOptions& opts, const FetchControl& control) {
+  SchedulerConfig c;
+  c.limiter.burst = opts.burst_per_10s;
+  c.limiter.window = kWindow;
+  c.limiter.rps = opts.per_location_rps;
+  c.limiter.headroom = opts.headroom;
+  c.limiter.seed = control.seed + 1;
+  c.daily_reserve = opts.daily_reserve;
+  return c;
+}
 
 class Engine {
  public:
@@ -191,7 +174,7 @@ class Engine {
   FetchCounts run();
 
  private:
-  void addLocations(const std::map<std::string, std::int64_t>& work,
+  void addLocations(const std::map<std::string, ClientWork>& work,
                     const std::map<std::string, Credential>& creds);
   void checkStop(SteadyTime now);
   bool stopRequested() const { return control_.stop && control_.stop->load(); }
@@ -209,7 +192,8 @@ class Engine {
   void choose(Location& loc, FetchStrategy strategy, const char* reason);
   std::optional<Job> takeStrategyJob(Location& loc, SteadyTime now);
   std::optional<Job> startScan(Location& loc, SteadyTime now);
-  Job takeBatch(Location& loc, SteadyTime now);
+  std::optional<Job> takeBatch(Location& loc, SteadyTime now);
+  void finishBatch(Location& loc, Job job);
   void handleTaskReply(Location& loc, Job job, const Reply& reply, std::string body);
   void onProbe(Location& loc, const SearchPage& page);
   void onBatchAnswer(Location& loc, Job job, const SearchPage& page, std::string body);
@@ -218,9 +202,6 @@ class Engine {
   void fallBack(Location& loc, Job job, const char* reason, int status);
   void recordTask(Location& loc, Job& job, FetchOutcome outcome, const std::string& detail);
   void retryOrFail(Location& loc, Job job, const Reply& reply);
-  void noteReachability(Location& loc, const HttpResponse& resp, SteadyTime now);
-  void noteLongPause(Location& loc, SteadyTime now);
-  void noteDaily(Location& loc, const HttpResponse& resp);
   bool reserveReached(Location& loc);
   void saveQuota(SteadyTime now);
   bool everyLocationUnreachable();
@@ -228,11 +209,10 @@ class Engine {
   void stopLocation(Location& loc, FetchOutcome outcome, const char* reason, int status,
                     const char* detail = "location_stopped");
   void record(Job& job, FetchOutcome outcome, std::string detail, std::string contact_body = {});
-  std::optional<SteadyTime> readyAt(Location& loc);
-  bool hasWork();
+  std::optional<SteadyTime> dueOf(Location& loc);
+  void refresh(Location& loc) { sched_.setWork(loc.index, dueOf(loc)); }
   Millis waitTime(SteadyTime now);
   void progress(SteadyTime now);
-  void summary() const;
 
   Transport& transport_;
   const Clock& clock_;
@@ -245,21 +225,17 @@ class Engine {
   LookupStore lookups_;
   std::int64_t run_;
   std::string day_;  // the UTC day of the run's start: the daily quota it counts against
+  WorkRule rule_;    // which stored results are looked up again
   SteadyTime last_quota_save_{};
+  FetchScheduler sched_;
   std::vector<Location> locs_;
   std::unordered_map<std::uint64_t, InFlight> in_flight_;
   std::mt19937_64 rng_;
   FetchCounts counts_;
-  size_t rr_ = 0;  // location the next dispatch visits first
   std::uint64_t next_tag_ = 1;
   bool stopping_ = false;
   SteadyTime stop_deadline_{};
-  SteadyTime last_progress_{};
-  SteadyTime started_{};
-  std::unique_ptr<Progress> own_progress_;
-  Progress* progress_;
-  std::int64_t stage_total_ = 0;  // eligible leads in scope, earlier runs' included
-  std::int64_t last_requests_ = 0;
+  std::optional<FetchStatus> status_;  // set once the work list is counted
 };
 
 Engine::Engine(WorkDb& work, const std::map<std::string, Credential>& creds, Transport& transport,
@@ -276,69 +252,66 @@ Engine::Engine(WorkDb& work, const std::map<std::string, Credential>& creds, Tra
       lookups_(work.db()),
       run_(run),
       day_(utcDay(clock.wallNow())),
-      rng_(control.seed),
-      last_progress_(clock.now()),
-      started_(clock.now()),
-      own_progress_(control.progress ? nullptr : std::make_unique<LogProgress>(log)),
-      progress_(control.progress ? control.progress : own_progress_.get()) {
-  const auto work_list = countWork(work, opts);
-  for (const auto& [client, n] : work_list) counts_.total += n;
-  FetchOptions all = opts;
-  all.refetch = true;
-  for (const auto& [client, n] : countWork(work, all)) stage_total_ += n;
-  stage_total_ = std::max(stage_total_, counts_.total);
-  addLocations(work_list, creds);
+      sched_(schedulerConfig(opts, control), clock, log),
+      rng_(control.seed) {
+  WorkList read;
+  if (!control.work_list) {
+    read.rule = workRule(opts, clock.wallNow());
+    read.clients =
+        readWorkList(work, read.rule, opts.common.client_ids, opts.strategy == FetchStrategy::kAuto);
+  }
+  const WorkList& list = control.work_list ? *control.work_list : read;
+  rule_ = list.rule;
+  std::int64_t stage_total = 0;  // eligible leads in scope, earlier runs' included
+  for (const auto& [client, w] : list.clients) {
+    counts_.total += w.leads;
+    stage_total += w.eligible;
+  }
+  status_.emplace(log, control.progress, control.progress_interval, clock.now(), stage_total, counts_.total);
+  addLocations(list.clients, creds);
 }
 
-void Engine::addLocations(const std::map<std::string, std::int64_t>& work,
+void Engine::addLocations(const std::map<std::string, ClientWork>& work,
                           const std::map<std::string, Credential>& creds) {
-  locs_.reserve(work.size());
-  for (const auto& [client, n] : work) {
-    RateLimiterConfig cfg;
-    cfg.burst = opts_.burst_per_10s;
-    cfg.window = kWindow;
-    cfg.rps = opts_.per_location_rps;
-    cfg.headroom = opts_.headroom;
-    cfg.seed = control_.seed + locs_.size() + 1;
-    Location loc{.client_id = client,
-                 .strategy = opts_.strategy,
-                 .limiter = RateLimiter(cfg),
-                 .source = ClientQueue(page_query_, client, opts_.refetch)};
+  for (const auto& [client, w] : work) {
+    if (w.leads == 0) continue;
+    DailyState daily;
     if (const auto q = quota_.daily(client, day_)) {
-      loc.daily_left = q->remaining;
-      loc.daily_reset_at = q->reset_at;
+      daily.left = q->remaining;
+      daily.reset_at = q->reset_at;
     }
+    Location loc{.index = sched_.add(client, std::move(daily)),
+                 .client_id = client,
+                 .strategy = opts_.strategy,
+                 .work = w.work,
+                 .source = ClientQueue(page_query_, client, rule_)};
     const auto it = creds.find(client);
     loc.has_token = it != creds.end() && !it->second.token.empty() && !it->second.location_id.empty();
     loc.bad_token = loc.has_token && !isSendableToken(it->second.token);
     if (loc.has_token && !loc.bad_token)
       loc.target = GhlTarget{opts_.base_url, it->second.location_id, it->second.token, opts_.timeout_ms};
-    if (loc.strategy == FetchStrategy::kAuto)
-      loc.work = countLocationWork(page_query_, client, opts_.refetch);
     locs_.push_back(std::move(loc));
   }
 }
 
 FetchCounts Engine::run() {
   counts_.locations = static_cast<std::int64_t>(locs_.size());
-  if (stage_total_ > counts_.total)
-    log_.info("fetch_resumed", {{"already_done", stage_total_ - counts_.total},
-                                {"stage_total", stage_total_},
-                                {"to_fetch", counts_.total}});
+  status_->started();
   for (auto& loc : locs_) {
     if (!loc.has_token) stopLocation(loc, FetchOutcome::kAuthFailed, "no_token", 0);
     if (loc.bad_token) stopLocation(loc, FetchOutcome::kAuthFailed, "invalid_token", 0, "invalid_token");
+    refresh(loc);
   }
   while (true) {
     const SteadyTime now = clock_.now();
     checkStop(now);
     if (!stopping_ && everyLocationUnreachable()) {
       for (const auto& loc : locs_)
-        if (loc.unreachable) counts_.unreachable_error = loc.last_error;
+        if (sched_.unreachable(loc.index)) counts_.unreachable_error = sched_.lastError(loc.index);
       stopAll(now + Millis(opts_.timeout_ms + 1000));
     }
     dispatch(now);  // issues nothing once a stop is requested
-    if (in_flight_.empty() && (stopping_ || capped() || !hasWork())) break;
+    if (in_flight_.empty() && (stopping_ || capped() || !sched_.hasWork())) break;
     if (stopping_ && now >= stop_deadline_) break;  // in-flight leads stay unfetched
     for (auto& resp : transport_.poll(waitTime(clock_.now()))) onResponse(std::move(resp));
     store_.flushIfDue(clock_.now());
@@ -347,12 +320,11 @@ FetchCounts Engine::run() {
   }
   store_.flush(clock_.now());
   saveQuota(clock_.now());
-  progress_->finish();
   for (const auto& loc : locs_)
     if (loc.stopped == FetchOutcome::kAuthFailed) ++counts_.auth_stopped;
   counts_.capped = capped();
   counts_.unfetched = counts_.total - counts_.stored();
-  summary();
+  status_->finish(counts_);
   return counts_;
 }
 
@@ -373,16 +345,18 @@ void Engine::stopAll(SteadyTime deadline) {
 
 bool Engine::capped() const { return opts_.max_requests > 0 && counts_.requests >= opts_.max_requests; }
 
-// Round-robin: a cursor walks the locations, each visit sending at most one request, until a
-// whole cycle sends nothing (or the overall limits are reached).
+// The scheduler hands out the locations ready now, round-robin, one request per turn, until none
+// is ready (or the overall limits are reached).
 void Engine::dispatch(SteadyTime now) {
-  for (size_t idle = 0; idle < locs_.size();) {
-    if (capped() || stopping_ || stopRequested() ||
-        in_flight_.size() >= static_cast<size_t>(opts_.concurrency))
-      return;
-    const size_t index = rr_;
-    rr_ = (rr_ + 1) % locs_.size();
-    idle = sendOne(index, now) ? 0 : idle + 1;
+  while (!capped() && !stopping_ && !stopRequested() &&
+         in_flight_.size() < static_cast<size_t>(opts_.concurrency)) {
+    const auto index = sched_.next(now);
+    if (!index) return;
+    Location& loc = locs_[*index];
+    if (sendOne(*index, now))
+      refresh(loc);
+    else
+      sched_.defer(*index, dueOf(loc), now);
   }
 }
 
@@ -390,17 +364,12 @@ bool Engine::sendOne(size_t index, SteadyTime now) {
   Location& loc = locs_[index];
   if (loc.stopped) return false;
   recordLeadsWithoutCall(loc);
-  if (loc.limiter.nextSendTime() > now) return false;
-  if (loc.unreachable && (loc.probing || now < loc.paused_until)) return false;
+  if (sched_.limiter(index).nextSendTime() > now) return false;
+  if (sched_.blocked(index, now)) return false;
   if (reserveReached(loc)) return false;
   auto job = takeReadyJob(loc, now);
   if (!job) return false;
-  loc.limiter.trySend(now);  // cannot fail: nextSendTime() <= now
-  if (loc.daily_left) {
-    --*loc.daily_left;
-    loc.daily_dirty = true;
-  }
-  loc.probing = loc.unreachable;
+  sched_.onSend(index, now);
   submit(index, std::move(*job));
   return true;
 }
@@ -410,19 +379,13 @@ void Engine::recordLeadsWithoutCall(Location& loc) {
   while (const LeadSnapshot* next = loc.source.peek()) {
     const Lookup kind = lookupFor(*next).kind;
     if (kind == Lookup::kGet || kind == Lookup::kSearch) return;
-    Job job = jobFor(loc.source.pop());
+    Job job = leadTask(loc.source.pop());
     record(job, noCallOutcome(job), "");
   }
 }
 
 std::optional<Job> Engine::takeReadyJob(Location& loc, SteadyTime now) {
-  const auto it = std::find_if(loc.pending.begin(), loc.pending.end(),
-                               [now](const Job& j) { return j.not_before <= now; });
-  if (it != loc.pending.end()) {
-    Job job = std::move(*it);
-    loc.pending.erase(it);
-    return job;
-  }
+  if (auto job = loc.pending.take(now)) return job;
   if (loc.probing_total || !loc.source.peek()) return std::nullopt;
   return takeStrategyJob(loc, now);
 }
@@ -433,7 +396,6 @@ void Engine::submit(size_t index, Job job) {
   ++job.attempts;
   ++job.tries;
   ++counts_.requests;
-  ++locs_[index].in_flight;
   in_flight_.emplace(req.tag, InFlight{index, std::move(job)});
   transport_.submit(std::move(req));
 }
@@ -444,88 +406,25 @@ void Engine::onResponse(HttpResponse resp) {
   Location& loc = locs_[it->second.location];
   Job job = std::move(it->second.job);
   in_flight_.erase(it);
-  --loc.in_flight;
-  loc.limiter.onResponse(clock_.now(), resp.status, resp.headers);
+  sched_.onAnswer(loc.index, resp, clock_.now());
   if (resp.status == 429) ++counts_.rate_limited;
-  noteLongPause(loc, clock_.now());
-  noteDaily(loc, resp);
   job.last_status = resp.status;
-  const bool get = job.task == Task::kLead && (job.follow_get || job.plan.kind == Lookup::kGet);
-  const Reply reply = classify(get ? Endpoint::kGet : Endpoint::kSearch, resp);
+  const Reply reply = classify(endpointOf(job), resp);
   if (reply.kind == ReplyKind::kFatal) {  // TLS: no retry can fix it; the lead stays unfetched
     counts_.tls_failed = true;
     return stopAll(clock_.now());
   }
-  noteReachability(loc, resp, clock_.now());
-  if (job.task != Task::kLead) return handleTaskReply(loc, std::move(job), reply, std::move(resp.body));
-  handleReply(loc, std::move(job), reply, std::move(resp.body));
-}
-
-// Counts transport failures (no answer at all) in a row; kUnreachableAfter of them pause LOC
-// (one warning line), and any answer, a probe's included, resumes it.
-void Engine::noteReachability(Location& loc, const HttpResponse& resp, SteadyTime now) {
-  loc.probing = false;
-  if (resp.status != 0 || resp.error == "too_large") {  // the server answered
-    if (loc.unreachable) log_.info("location_reachable", {{"client_id", loc.client_id}});
-    loc.transport_failures = 0;
-    loc.unreachable = false;
-    return;
-  }
-  loc.last_error = resp.error.empty() ? "other" : resp.error;
-  if (++loc.transport_failures < kUnreachableAfter) return;
-  loc.paused_until = now + kUnreachablePause;
-  if (!loc.unreachable)
-    log_.warn("location_unreachable",
-              {{"client_id", loc.client_id},
-               {"error", loc.last_error},
-               {"resumes_in_s", static_cast<std::int64_t>(kUnreachablePause.count() / 1000)}});
-  loc.unreachable = true;
-}
-
-// A pause longer than kLongPause (e.g. Retry-After: 86400) is logged once, with when it ends.
-void Engine::noteLongPause(Location& loc, SteadyTime now) {
-  const SteadyTime until = loc.limiter.pausedUntil();
-  if (until - now <= kLongPause || until == loc.pause_logged) return;
-  loc.pause_logged = until;
-  const auto wait = std::chrono::duration_cast<std::chrono::system_clock::duration>(until - now);
-  log_.warn(
-      "location_paused",
-      {{"client_id", loc.client_id},
-       {"pause_s", static_cast<std::int64_t>(std::chrono::ceil<std::chrono::seconds>(until - now).count())},
-       {"resumes_at", isoUtc(clock_.wallNow() + wait)}});
-}
-
-// Learns GHL's daily remaining (and reset, when said) from an answer.
-void Engine::noteDaily(Location& loc, const HttpResponse& resp) {
-  if (resp.status == 0) return;
-  const auto header = [&](const char* name) -> std::optional<std::int64_t> {
-    const std::string* v = findHeader(resp.headers, name);
-    if (!v || v->empty() || v->size() > 12) return std::nullopt;
-    std::int64_t n = 0;
-    for (const char c : *v) {
-      if (c < '0' || c > '9') return std::nullopt;
-      n = n * 10 + (c - '0');
-    }
-    return n;
-  };
-  // Any of our requests still in flight may have been counted after this one (a concurrent
-  // server admits them in any order): GHL's count less all of them is a floor of what is left.
-  // Within a day the count only falls, so the lowest floor seen is kept.
-  if (const auto left = header(names::kHdrDailyRemaining)) {
-    const std::int64_t floor = *left - loc.in_flight;
-    loc.daily_left = std::min(loc.daily_left.value_or(floor), floor);
-    loc.daily_dirty = true;
-  }
-  if (const auto reset = header(names::kHdrDailyReset); reset && *reset <= 2 * 86400) {
-    loc.daily_reset_at = isoUtc(clock_.wallNow() + std::chrono::seconds(*reset));
-    loc.daily_dirty = true;
-  }
+  if (job.task != Task::kLead)
+    handleTaskReply(loc, std::move(job), reply, std::move(resp.body));
+  else
+    handleReply(loc, std::move(job), reply, std::move(resp.body));
+  refresh(loc);
 }
 
 // True (and LOC paused for the rest of the run, reported with when it can resume) once a send
 // would spend from the --daily-reserve that is never touched.
 bool Engine::reserveReached(Location& loc) {
-  if (!loc.daily_left || *loc.daily_left > opts_.daily_reserve) return false;
+  if (!sched_.reserveReached(loc.index)) return false;
   stopLocation(loc, FetchOutcome::kDailyLimit, "daily_reserve", 0, "daily_reserve");
   return true;
 }
@@ -533,30 +432,33 @@ bool Engine::reserveReached(Location& loc) {
 void Engine::saveQuota(SteadyTime now) {
   last_quota_save_ = now;
   bool any = false;
-  for (const auto& loc : locs_) any = any || loc.daily_dirty;
+  for (const auto& loc : locs_) any = any || sched_.daily(loc.index).dirty;
   if (!any) return;
   SQLite::Transaction tx(quota_.db());
   const std::string stamp = isoUtc(clock_.wallNow());
   for (auto& loc : locs_) {
-    if (!loc.daily_dirty || !loc.daily_left) continue;
-    quota_.saveDaily(loc.client_id, day_,
-                     DailyQuota{std::max<std::int64_t>(0, *loc.daily_left), loc.daily_reset_at}, stamp);
-    loc.daily_dirty = false;
+    DailyState& d = sched_.daily(loc.index);
+    if (!d.dirty || !d.left) continue;
+    quota_.saveDaily(loc.client_id, day_, DailyQuota{std::max<std::int64_t>(0, *d.left), d.reset_at}, stamp);
+    d.dirty = false;
   }
   tx.commit();
 }
 
 // True when at least one location is paused as unreachable and every other location that still
-// has work is too: nothing can progress, so the run stops rather than spend its retries.
+// has work is too: nothing can progress, so the run stops rather than spend its retries. Reads
+// every location, so only while some location is unreachable (rare), not on every loop.
 bool Engine::everyLocationUnreachable() {
+  if (sched_.unreachableCount() == 0) return false;
   bool any = false;
   for (auto& loc : locs_) {
     if (loc.stopped) continue;
-    if (loc.unreachable) {
+    if (sched_.unreachable(loc.index)) {
       any = true;
       continue;
     }
-    const bool has_work = loc.in_flight > 0 || !loc.pending.empty() || loc.source.peek() != nullptr;
+    const bool has_work =
+        sched_.inFlight(loc.index) > 0 || !loc.pending.empty() || loc.source.peek() != nullptr;
     if (has_work) return false;
   }
   return any;
@@ -580,8 +482,7 @@ void Engine::handleReply(Location& loc, Job job, const Reply& reply, std::string
       record(job, FetchOutcome::kAuthFailed, reply.detail);
       return stopLocation(loc, FetchOutcome::kAuthFailed, "auth", reply.status);
     case ReplyKind::kDailyLimit:
-      loc.daily_left = 0;  // never retried today, not even by a restart
-      loc.daily_dirty = true;
+      sched_.dailySpent(loc.index);  // never retried today, not even by a restart
       record(job, FetchOutcome::kDailyLimit, reply.detail);
       return stopLocation(loc, FetchOutcome::kDailyLimit, "daily_limit", reply.status);
     case ReplyKind::kRateLimited:
@@ -616,7 +517,7 @@ void Engine::onSearchHit(Location& loc, Job job, const SearchPage& page, std::st
     job.cursor = page.next_cursor;
     job.tries = 0;
     job.not_before = clock_.now();
-    loc.pending.push_front(std::move(job));  // finish started leads first
+    loc.pending.pushFront(std::move(job));  // finish started leads first
     return;
   }
   SearchPage all;
@@ -650,7 +551,7 @@ void Engine::finishSearch(Location& loc, Job job) {
   job.chosen = choice.contact;
   job.tries = 0;
   job.not_before = clock_.now();
-  loc.pending.push_front(std::move(job));  // finish started leads first
+  loc.pending.pushFront(std::move(job));  // finish started leads first
 }
 
 void Engine::retryOrFail(Location& loc, Job job, const Reply& reply) {
@@ -662,7 +563,7 @@ void Engine::retryOrFail(Location& loc, Job job, const Reply& reply) {
     job.not_before += fullJitterBackoff(job.tries, kBackoffBase, kBackoffCap, rng_);
   if (reply.detail == "point_in_time")
     job.not_before += fullJitterBackoff(job.tries, kPitBackoffBase, kPitBackoffCap, rng_);
-  loc.pending.push_back(std::move(job));
+  loc.pending.push(std::move(job), clock_.now());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -711,12 +612,25 @@ std::optional<Job> Engine::takeStrategyJob(Location& loc, SteadyTime now) {
   if (loc.strategy == FetchStrategy::kScan && !loc.scan_done) return startScan(loc, now);
   if (loc.strategy == FetchStrategy::kBatched && lookupFor(*loc.source.peek()).kind == Lookup::kSearch)
     return takeBatch(loc, now);
-  return jobFor(loc.source.pop());
+  return leadTask(loc.source.pop());
+}
+
+// The name of an OR group's stored pages: FNV-1a 64 of its emails in order, and their count.
+std::string batchKey(const std::vector<std::string>& emails) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (const auto& e : emails) {
+    for (const unsigned char c : e) h = (h ^ c) * 1099511628211ull;
+    h = (h ^ '\n') * 1099511628211ull;
+  }
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%016llx-%zu", static_cast<unsigned long long>(h), emails.size());
+  return buf;
 }
 
 // Up to --search-batch distinct emails of consecutive email leads; leads sharing an email share
-// its answer.
-Job Engine::takeBatch(Location& loc, SteadyTime now) {
+// its answer. A group whose answer was stored in part by an earlier run (killed) goes on from its
+// last stored page; one stored whole gives its results at once (nullopt: no request).
+std::optional<Job> Engine::takeBatch(Location& loc, SteadyTime now) {
   Job batch;
   batch.task = Task::kBatch;
   batch.not_before = now;
@@ -729,9 +643,27 @@ Job Engine::takeBatch(Location& loc, SteadyTime now) {
       have[plan.key] = true;
       batch.emails.push_back(plan.key);
     }
-    batch.members.push_back(jobFor(loc.source.pop()));
+    batch.members.push_back(leadTask(loc.source.pop()));
   }
-  return batch;
+  batch.batch_key = batchKey(batch.emails);
+  const auto stored = lookups_.pendingBatch(loc.client_id, batch.batch_key);
+  if (stored.empty()) return batch;
+  std::int64_t last_contacts = 0;
+  for (const auto& p : stored) {
+    const auto parsed = parseSearchBody(p.body);
+    if (!parsed) return batch;  // cannot happen: pages were accepted once; page 0 replaces them
+    last_contacts = static_cast<std::int64_t>(parsed->contacts.size());
+    batch.seen += last_contacts;
+    batch.page_bytes += p.body.size();
+  }
+  batch.batch_seq = static_cast<std::int64_t>(stored.size());
+  batch.cursor = stored.back().next_cursor;
+  batch.attempts = 1;
+  batch.last_status = 200;
+  log_.info("batch_resumed", {{"client_id", loc.client_id}, {"pages", batch.batch_seq}});
+  if (stored.back().total > batch.seen && last_contacts > 0 && !batch.cursor.empty()) return batch;
+  finishBatch(loc, std::move(batch));
+  return std::nullopt;
 }
 
 // Takes every lead of LOC that needs a call into a scan; resumes the stored pages of an
@@ -739,7 +671,7 @@ Job Engine::takeBatch(Location& loc, SteadyTime now) {
 std::optional<Job> Engine::startScan(Location& loc, SteadyTime now) {
   auto scan = std::make_unique<ScanState>();
   while (loc.source.peek()) {
-    Job job = jobFor(loc.source.pop());
+    Job job = leadTask(loc.source.pop());
     if (!needsCall(job)) {
       record(job, noCallOutcome(job), "");
       continue;
@@ -788,8 +720,7 @@ void Engine::handleTaskReply(Location& loc, Job job, const Reply& reply, std::st
       recordTask(loc, job, FetchOutcome::kAuthFailed, reply.detail);
       return stopLocation(loc, FetchOutcome::kAuthFailed, "auth", reply.status);
     case ReplyKind::kDailyLimit:
-      loc.daily_left = 0;
-      loc.daily_dirty = true;
+      sched_.dailySpent(loc.index);
       recordTask(loc, job, FetchOutcome::kDailyLimit, reply.detail);
       return stopLocation(loc, FetchOutcome::kDailyLimit, "daily_limit", reply.status);
     case ReplyKind::kRateLimited:
@@ -814,26 +745,30 @@ void Engine::onBatchAnswer(Location& loc, Job job, const SearchPage& page, std::
   job.page_bytes += body.size();
   if (job.page_bytes > static_cast<size_t>(opts_.max_body_bytes))
     return fallBack(loc, std::move(job), "body_too_large", job.last_status);
-  job.pages.push_back(std::move(body));
+  lookups_.addBatchPage(loc.client_id, job.batch_key,
+                        ScanPage{job.batch_seq, job.cursor, page.next_cursor, page.total, std::move(body)},
+                        isoUtc(clock_.wallNow()), run_);
+  ++job.batch_seq;
   job.seen += static_cast<std::int64_t>(page.contacts.size());
   if (page.total > job.seen && !page.contacts.empty()) {
-    if (job.pages.size() >= kMaxSearchPages || page.next_cursor.empty())
+    if (job.batch_seq >= static_cast<std::int64_t>(kMaxSearchPages) || page.next_cursor.empty())
       return fallBack(loc, std::move(job), "too_many_pages", job.last_status);
     job.cursor = page.next_cursor;
     job.tries = 0;
     job.not_before = clock_.now();
-    loc.pending.push_front(std::move(job));
+    loc.pending.pushFront(std::move(job));
     return;
   }
-  ContactIndex index;
-  for (const auto& e : job.emails) index.wantEmail(e);
-  for (const auto& p : job.pages) index.addBody(p);
-  for (auto& m : job.members) {
-    m.attempts = job.attempts;
-    m.last_status = job.last_status;
-    m.search_body = index.searchBodyFor(m.plan.key);
-    finishSearch(loc, std::move(m));
-  }
+  finishBatch(loc, std::move(job));
+}
+
+// An OR group's whole answer is stored: each member lead gets, from the stored pages, the
+// contacts of its own email, as a per-lead search would; the pages are then marked complete.
+void Engine::finishBatch(Location& loc, Job job) {
+  std::vector<std::string> bodies;
+  for (auto& p : lookups_.pendingBatch(loc.client_id, job.batch_key)) bodies.push_back(std::move(p.body));
+  for (auto& m : cutBatchAnswer(job, bodies)) finishSearch(loc, std::move(m));
+  lookups_.finishBatch(loc.client_id, job.batch_key);
 }
 
 void Engine::onScanPage(Location& loc, Job job, const SearchPage& page, std::string body) {
@@ -854,7 +789,7 @@ void Engine::onScanPage(Location& loc, Job job, const SearchPage& page, std::str
   job.cursor = scan.cursor;
   job.tries = 0;
   job.not_before = clock_.now();
-  loc.pending.push_front(std::move(job));  // one deep cursor per location at a time
+  loc.pending.pushFront(std::move(job));  // one deep cursor per location at a time
 }
 
 // Every contact of the location is read: each lead gets what a per-lead lookup would have got.
@@ -881,7 +816,7 @@ void Engine::finishScan(Location& loc) {
     ++gets;
     job.attempts = 0;
     job.last_status = 0;
-    loc.pending.push_back(std::move(job));
+    loc.pending.push(std::move(job), clock_.now());
   }
   store_.flush(clock_.now());
   lookups_.finishScan(loc.client_id, isoUtc(clock_.wallNow()));
@@ -898,6 +833,7 @@ void Engine::fallBack(Location& loc, Job job, const char* reason, int status) {
     loc.work.contacts.reset();
     return choose(loc, chooseStrategy(loc.work, opts_.search_batch).strategy, "probe_failed");
   }
+  ++counts_.fallbacks;
   log_.warn("strategy_fallback", {{"client_id", loc.client_id},
                                   {"strategy", std::string(toString(loc.strategy))},
                                   {"reason", std::string(reason)},
@@ -916,7 +852,7 @@ void Engine::fallBack(Location& loc, Job job, const char* reason, int status) {
     lead.tries = 0;
     lead.attempts = job.attempts;
     lead.not_before = clock_.now();
-    loc.pending.push_back(std::move(lead));
+    loc.pending.push(std::move(lead), clock_.now());
   }
 }
 
@@ -958,20 +894,19 @@ void Engine::stopLocation(Location& loc, FetchOutcome outcome, const char* reaso
                                  {"reason", std::string(reason)},
                                  {"http_status", static_cast<std::int64_t>(status)}});
   if (outcome == FetchOutcome::kDailyLimit)
-    log_.warn("location_paused",
-              {{"client_id", loc.client_id},
-               {"daily_remaining", loc.daily_left.value_or(0)},
-               {"daily_reserve", opts_.daily_reserve},
-               {"resumes_at", loc.daily_reset_at.value_or(isoUtc(nextUtcMidnight(clock_.wallNow())))}});
-  for (auto& job : loc.pending) recordTask(loc, job, outcome, detail);
-  loc.pending.clear();
+    log_.warn("location_paused", {{"client_id", loc.client_id},
+                                  {"daily_remaining", sched_.daily(loc.index).left.value_or(0)},
+                                  {"daily_reserve", opts_.daily_reserve},
+                                  {"resumes_at", sched_.daily(loc.index).reset_at.value_or(
+                                                     isoUtc(nextUtcMidnight(clock_.wallNow())))}});
+  for (auto& job : loc.pending.drain()) recordTask(loc, job, outcome, detail);
   if (loc.scan) {
     for (auto& job : loc.scan->leads) record(job, outcome, detail);
     loc.scan.reset();
     loc.scan_done = true;
   }
   while (loc.source.peek()) {
-    Job job = jobFor(loc.source.pop());
+    Job job = leadTask(loc.source.pop());
     if (needsCall(job))
       record(job, outcome, detail);
     else
@@ -992,80 +927,39 @@ void Engine::record(Job& job, FetchOutcome outcome, std::string detail, std::str
                                                                 : std::move(job.pages.front());
   r.contact_body = std::move(contact_body);
   r.attempts = job.attempts;
+  r.fetched_at = isoUtc(clock_.wallNow());
   ++counts_.outcomes[outcome];
   store_.add(std::move(r), clock_.now());
 }
 
 // When LOC could send next: nullopt when it has nothing left to send.
-std::optional<SteadyTime> Engine::readyAt(Location& loc) {
-  if (loc.stopped || (loc.unreachable && loc.probing)) return std::nullopt;  // a probe is in flight
-  std::optional<SteadyTime> job;
-  if (!loc.probing_total && loc.source.peek()) job = SteadyTime::min();
-  for (const auto& j : loc.pending) job = std::min(job.value_or(j.not_before), j.not_before);
-  if (!job) return std::nullopt;
-  const SteadyTime paused = loc.unreachable ? loc.paused_until : SteadyTime::min();
-  return std::max({*job, loc.limiter.nextSendTime(), paused});
-}
-
-bool Engine::hasWork() {
-  return std::any_of(locs_.begin(), locs_.end(), [this](Location& l) { return readyAt(l).has_value(); });
+// When LOC's earliest task is due (the scheduler adds its limiter and pauses): nullopt when it
+// has nothing left to send. O(1) but for a page read of its work list now and then.
+std::optional<SteadyTime> Engine::dueOf(Location& loc) {
+  if (loc.stopped) return std::nullopt;
+  std::optional<SteadyTime> due = loc.pending.due();
+  if (!loc.probing_total && loc.source.peek()) due = SteadyTime::min();
+  return due;
 }
 
 Millis Engine::waitTime(SteadyTime now) {
   if (stopping_ || capped() || in_flight_.size() >= static_cast<size_t>(opts_.concurrency))
     return kMaxWait;  // a response (or the deadline) is what we wait for
-  SteadyTime next = now + kMaxWait;
-  for (auto& loc : locs_)
-    if (const auto t = readyAt(loc)) next = std::min(next, *t);
+  const SteadyTime next = std::min(now + kMaxWait, sched_.nextReady(now).value_or(now + kMaxWait));
   return std::clamp(std::chrono::ceil<Millis>(next - now), Millis(0), kMaxWait);
 }
 
+// The meter, when due: the locations' gauge is measured only then (it reads every location).
 void Engine::progress(SteadyTime now) {
-  const auto elapsed = now - last_progress_;
-  if (elapsed < control_.progress_interval) return;
-  last_progress_ = now;
-  ProgressState s;
-  s.total = stage_total_;
-  s.done = stage_total_ - counts_.total + counts_.stored();
-  s.requests = counts_.requests;
-  s.rate_limited = counts_.rate_limited;
-  const double secs = std::chrono::duration<double>(elapsed).count();
-  s.req_per_s = secs > 0 ? static_cast<double>(counts_.requests - last_requests_) / secs : 0;
-  last_requests_ = counts_.requests;
+  if (!status_->due(now)) return;
+  LocationsGauge g;
   for (auto& loc : locs_) {
-    if (loc.stopped == FetchOutcome::kDailyLimit || (!loc.stopped && loc.limiter.pausedUntil() > now))
-      ++s.paused;
-    if (!loc.stopped && readyAt(loc))
-      s.ceiling_per_s += loc.limiter.cap() / std::chrono::duration<double>(loc.limiter.window()).count();
+    const RateLimiter& limiter = sched_.limiter(loc.index);
+    if (loc.stopped == FetchOutcome::kDailyLimit || (!loc.stopped && limiter.pausedUntil() > now)) ++g.paused;
+    if (!loc.stopped && dueOf(loc) && !sched_.awaitingProbe(loc.index))
+      g.ceiling_per_s += limiter.cap() / std::chrono::duration<double>(limiter.window()).count();
   }
-  const double run_secs = std::chrono::duration<double>(now - started_).count();
-  if (counts_.stored() > 0 && run_secs > 0)
-    s.eta_s = static_cast<double>(counts_.total - counts_.stored()) * run_secs /
-              static_cast<double>(counts_.stored());
-  progress_->update(s);
-}
-
-void Engine::summary() const {
-  const auto n = [this](FetchOutcome o) -> std::int64_t {
-    const auto it = counts_.outcomes.find(o);
-    return it == counts_.outcomes.end() ? 0 : it->second;
-  };
-  log_.info("fetch_summary", {{"stage_done", stage_total_ - counts_.total + counts_.stored()},
-                              {"stage_total", stage_total_},
-                              {"total", counts_.total},
-                              {"found", n(FetchOutcome::kFound)},
-                              {"not_found", n(FetchOutcome::kNotFound)},
-                              {"contact_gone", n(FetchOutcome::kContactGone)},
-                              {"invalid_id", n(FetchOutcome::kInvalidId)},
-                              {"no_lookup", n(FetchOutcome::kNoLookup)},
-                              {"auth_failed", n(FetchOutcome::kAuthFailed)},
-                              {"daily_limit", n(FetchOutcome::kDailyLimit)},
-                              {"failed_permanent", n(FetchOutcome::kPermanent)},
-                              {"bad_response", n(FetchOutcome::kBadResponse)},
-                              {"failed_transient", n(FetchOutcome::kTransient)},
-                              {"unfetched", counts_.unfetched},
-                              {"requests", counts_.requests},
-                              {"rate_limited", counts_.rate_limited}});
+  status_->update(now, counts_, g);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1092,31 +986,36 @@ std::string optionsJson(const FetchOptions& o) {
 // Tokens of the clients in WORK, read from the application database (memory only).
 // The work DB must belong to that database (bindAppDatabase).
 std::map<std::string, Credential> readCredentials(WorkDb& work_db, const FetchOptions& opts,
-                                                  const std::map<std::string, std::int64_t>& work,
-                                                  const Log& log) {
+                                                  const WorkList& work, const Log& log) {
   std::map<std::string, Credential> creds;
-  if (work.empty()) return creds;  // nothing to fetch: no need for the application database
+  const auto has_work = [&work](const std::string& id) {
+    const auto it = work.clients.find(id);
+    return it != work.clients.end() && it->second.leads > 0;
+  };
+  if (std::none_of(work.clients.begin(), work.clients.end(),
+                   [](const auto& c) { return c.second.leads > 0; }))
+    return creds;  // nothing to fetch: no need for the application database
   AppDb app(resolveDatabaseUrl(opts.database_url), &log);
   app.checkAccess(/*write=*/false);
   bindAppDatabase(work_db, appDatabaseIdentity(app), /*record=*/false);
   for (auto& row : app.clients(opts.common.client_ids, /*with_tokens=*/true))
-    if (row.participates && work.count(row.id))
+    if (row.participates && has_work(row.id))
       creds[row.id] = Credential{row.location_id, std::move(row.token)};
   return creds;
 }
 
 // Fetches and finishes the stage_run row; a run fetchFailure() names is finished "failed" (what
 // was fetched is kept) and its message returned in FAILURE.
-ExitCode fetchAndFinish(WorkDb& work, const FetchOptions& opts,
+ExitCode fetchAndFinish(WorkDb& work, const FetchOptions& opts, const WorkList& work_list,
                         const std::map<std::string, Credential>& creds, const Log& log, std::int64_t run,
-                        std::optional<std::string>& failure) {
+                        const Clock& clock, std::optional<std::string>& failure) {
   // Signals are handled by stop_signal (installed by runStageMain): a stop drains what is in
   // flight, flushes, records 'interrupted', and the stage exits 130 or 143.
   CurlTransport transport(opts.concurrency, std::string("ghl-backfill/") + GHLB_VERSION,
                           static_cast<std::size_t>(opts.max_body_bytes));
-  SystemClock clock;
   FetchControl control;
   control.stop = &stopFlag();
+  control.work_list = &work_list;
   const auto progress = makeProgress(opts.common, log, isatty(STDERR_FILENO) == 1);
   control.progress = progress.get();
   control.progress_interval = progress->interval();
@@ -1219,6 +1118,7 @@ std::string fetchCountsJson(const FetchCounts& c) {
     const auto it = c.outcomes.find(o);
     fields.emplace_back(std::string(toString(o)), it == c.outcomes.end() ? 0 : it->second);
   }
+  fields.emplace_back("fallbacks", c.fallbacks);
   fields.emplace_back("interrupted", c.interrupted ? 1 : 0);
   fields.emplace_back("capped", c.capped ? 1 : 0);
   fields.emplace_back("unreachable", c.unreachable_error.empty() ? 0 : 1);
@@ -1230,7 +1130,6 @@ FetchEstimate estimateFetch(WorkDb& work, const FetchOptions& opts, const Clock&
   constexpr std::int64_t kGhlDaily = 200000;
   constexpr double kGhlMax = 100;
   FetchEstimate est;
-  SQLite::Statement page_query = clientPageQuery(work.db());
   QuotaStore quota(work.db());
   const std::string today = utcDay(clock.wallNow());
   double per_second = std::min<double>(opts.burst_per_10s, kGhlMax - opts.headroom) / 10.0;
@@ -1238,11 +1137,13 @@ FetchEstimate estimateFetch(WorkDb& work, const FetchOptions& opts, const Clock&
   per_second = std::max(per_second, 0.1);
   const std::int64_t per_day = std::max<std::int64_t>(1, kGhlDaily - opts.daily_reserve);
   LookupStore lookups(work.db());
-  for (const auto& [client, n] : countWork(work, opts)) {
+  for (const auto& [client, cw] : readWorkList(work, workRule(opts, clock.wallNow()), opts.common.client_ids,
+                                               /*with_location_work=*/true)) {
+    if (cw.leads == 0) continue;
     LocationEstimate e;
     e.client_id = client;
-    e.leads = n;
-    LocationWork w = countLocationWork(page_query, client, opts.refetch);
+    e.leads = cw.leads;
+    LocationWork w = cw.work;
     if (const auto known = lookups.location(client)) w.contacts = known->contacts_total;
     StrategyChoice choice{opts.strategy, 0};
     if (opts.strategy == FetchStrategy::kAuto) {
@@ -1322,12 +1223,17 @@ ExitCode runFetch(const FetchOptions& in, const Log& log) {
         "complete it");
   checkKnownClients(work.db(), opts.common.client_ids);
   // Bad input and an unreachable application database stop the stage before it writes anything.
-  const auto creds = readCredentials(work, opts, countWork(work, opts), log);
+  SystemClock clock;
+  WorkList work_list;
+  work_list.rule = workRule(opts, clock.wallNow());
+  work_list.clients = readWorkList(work, work_list.rule, opts.common.client_ids,
+                                   /*with_location_work=*/opts.strategy == FetchStrategy::kAuto);
+  const auto creds = readCredentials(work, opts, work_list, log);
   const std::int64_t run = work.beginRun("fetch", optionsJson(opts));
   std::optional<std::string> failure;
   ExitCode code = ExitCode::kDone;
   try {
-    code = fetchAndFinish(work, opts, creds, log, run, failure);
+    code = fetchAndFinish(work, opts, work_list, creds, log, run, clock, failure);
   } catch (const SQLite::Exception& e) {
     try {
       work.finishRun(run, "failed", "{}");

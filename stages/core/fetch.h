@@ -2,12 +2,23 @@
 // when the search payload lacks a field the lead misses) and stores the raw answers in the work
 // DB's fetch_result, for plan to read. All locations are served at once, round-robin, each within
 // its own RateLimiter, with at most --concurrency requests in flight overall. Re-running fetches
-// only what is missing, retryable, or whose lookup changed with the snapshot. Tokens stay in
-// memory: never in the work DB, a log line or an error. The work list (countWork) is in
-// fetch_work.h, the batched writer of fetch_result in fetch_store.h. Per location, --strategy
-// decides how leads are looked up (fetch_tasks.h: per-lead, OR-batched searches, or a scan of the
-// location's contacts whose pages lookup_store.h keeps); one answer may give many leads' results,
-// each stored in the shape a per-lead lookup gives, so plan reads fetch_result as before.
+// only what is missing, retryable, whose lookup changed with the snapshot, or a not_found older
+// than --recheck-not-found-after. Tokens stay in memory: never in the work DB, a log line or an
+// error. Per location, --strategy decides how leads are looked up (fetch_tasks.h: per-lead,
+// OR-batched searches, or a scan of the location's contacts); one answer may give many leads'
+// results, each stored in the shape a per-lead lookup gives, so plan reads fetch_result as before.
+//
+// The shape (ninja's Plan / CommandRunner / BuildStatus): fetch_work.h reads the work list;
+// fetch_scheduler.h says which location may send next (limiter, daily quota, reachability,
+// round-robin, O(log n) in locations); lookup_task.h is what one request is for and how its
+// answer becomes N lead results; fetch_progress.h tells the user; lookup_store.h keeps scan pages
+// and OR-group answers raw, fetch_store.h writes fetch_result. The engine in fetch.cpp joins them.
+//
+// Search lag: a contact created moments before a search may not be in GHL's search index yet. A
+// lead that batch or scan (or a per-lead search) does not find is recorded not_found with the
+// time of its lookup (fetched_at), and --recheck-not-found-after (default 7d) looks it up again
+// on a later run once that result is older; no run re-queries every not-found lead, and no run
+// waits on the index (a retry seconds later would cost a request per lead for a rare case).
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -47,6 +58,7 @@ struct FetchCounts {
   std::int64_t auth_stopped = 0;                  // of which stopped as auth_failed
   std::string unreachable_error;                  // set when every location was unreachable
   bool tls_failed = false;                        // stopped at a TLS verification failure
+  std::int64_t fallbacks = 0;                     // locations whose batch or scan fell back to per-lead
 
   std::int64_t stored() const;     // results stored by this run
   std::int64_t retryable() const;  // of which retryable
@@ -62,6 +74,9 @@ struct FetchControl {
   Millis flush_interval{1000};     // ... or at least this often
   Millis progress_interval{5000};  // progress at most this often
   Progress* progress = nullptr;    // null: "progress" log records
+  // The work list as runFetch read it (readWorkList, with location work under --strategy auto);
+  // null: the engine reads it. Read once per run, not once per caller.
+  const WorkList* work_list = nullptr;
 };
 
 // The stage: validates options, opens the work DB, reads tokens from the application database,
@@ -105,10 +120,10 @@ void printFetchEstimate(const FetchOptions& opts, const Log& log, std::ostream& 
 // usageError naming the first out-of-range option, with its allowed range.
 void validateFetchOptions(const FetchOptions& opts);
 
-// The engine: fetches the work list of countWork() and stores each result in fetch_result with
-// fetch_run = RUN_ID. CREDS maps client id to its location and token; a client of the work list
-// without one is stopped at once (warning reason=no_token) and its leads recorded auth_failed,
-// detail "location_stopped". opts.base_url is used as given (validated by the caller).
+// The engine: fetches the work list (control.work_list, else readWorkList()) and stores each result in
+// fetch_result with fetch_run = RUN_ID. CREDS maps client id to its location and token; a client of the work
+// list without one is stopped at once (warning reason=no_token) and its leads recorded auth_failed, detail
+// "location_stopped". opts.base_url is used as given (validated by the caller).
 FetchCounts fetchLeads(WorkDb& work, const std::map<std::string, Credential>& creds, Transport& transport,
                        const Clock& clock, const FetchOptions& opts, const Log& log, std::int64_t run_id,
                        const FetchControl& control = {});

@@ -62,7 +62,7 @@ void ResultStore::write(const FetchResultRow& r) {
   bindText(7, r.search_body);
   bindText(8, r.contact_body);
   upsert_.bind(9, r.attempts);
-  upsert_.bind(10, isoNowUtc());
+  upsert_.bind(10, r.fetched_at.empty() ? isoNowUtc() : r.fetched_at);
   upsert_.bind(11, run_);
   upsert_.exec();
   upsert_.reset();

@@ -29,6 +29,7 @@ struct FetchResultRow {
   std::string search_body;
   std::string contact_body;
   int attempts = 0;
+  std::string fetched_at;  // ISO UTC, from the caller's clock ("" : the wall clock now)
 };
 
 // The batched writer of fetch_result. Rows added are written once FLUSH_EVERY (at least 1) are

@@ -52,22 +52,6 @@ bool probeWorthIt(const LocationWork& w, int batch) {
   return chooseStrategy(unknown, batch).requests > 2;
 }
 
-LocationWork countLocationWork(SQLite::Statement& page_query, const std::string& client_id, bool refetch) {
-  LocationWork w;
-  std::unordered_set<std::string> emails;
-  ClientQueue queue(page_query, client_id, refetch);
-  while (queue.peek()) {
-    const LookupPlan plan = lookupFor(queue.pop());
-    if (plan.kind == Lookup::kGet) ++w.gets;
-    if (plan.kind == Lookup::kSearch) {
-      ++w.searches;
-      emails.insert(plan.key);
-    }
-  }
-  w.emails = static_cast<std::int64_t>(emails.size());
-  return w;
-}
-
 bool ContactIndex::addBody(std::string_view body, std::int64_t* contacts) {
   auto split = splitSearchBody(body);
   if (!split) return false;

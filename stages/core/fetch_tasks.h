@@ -49,9 +49,6 @@ StrategyChoice chooseStrategy(const LocationWork& w, int batch);
 // than the probe plus one scan page.
 bool probeWorthIt(const LocationWork& w, int batch);
 
-// Counts the remaining work of CLIENT (as ClientQueue reads it, PAGE_QUERY from clientPageQuery).
-LocationWork countLocationWork(SQLite::Statement& page_query, const std::string& client_id, bool refetch);
-
 // Collects, from answers that may hold any contacts of one location, the contacts wanted by
 // normalized primary email and by id, and turns them into per-lead answers. Contacts are
 // deduplicated by id (a page boundary may repeat one).

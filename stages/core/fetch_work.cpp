@@ -1,8 +1,9 @@
 #include "fetch_work.h"
 
-#include <set>
+#include <unordered_set>
 #include <utility>
 
+#include "clock.h"
 #include "outcome.h"
 
 namespace ghlb {
@@ -12,7 +13,7 @@ constexpr int kPageRows = 500;  // leads read per keyset page of one client
 
 const std::string kLeadSelect =
     std::string("SELECT ") + kLeadSnapshotColumns +
-    ", f.lookup, f.lookup_key, f.outcome "
+    ", f.lookup, f.lookup_key, f.outcome, f.fetched_at "
     "FROM lead l LEFT JOIN fetch_result f ON f.lead_id = l.id WHERE l.eligible = 1";
 
 // The current row of a statement selecting kLeadSelect's columns, in its order.
@@ -23,28 +24,109 @@ LeadRow readRow(SQLite::Statement& st) {
   r.lookup = optionalText(st.getColumn(f0));
   r.lookup_key = optionalText(st.getColumn(f0 + 1));
   r.outcome = optionalText(st.getColumn(f0 + 2));
+  r.fetched_at = optionalText(st.getColumn(f0 + 3));
   return r;
 }
 
+constexpr std::int64_t kMaxAgeSeconds = 10LL * 366 * 86400;
+
 }  // namespace
 
-bool needsFetch(const LeadRow& row, bool refetch) {
-  if (refetch || !row.outcome) return true;
+std::optional<std::int64_t> parseAgeSeconds(const std::string& text) {
+  if (text == "0") return 0;
+  if (text.size() < 2 || text.size() > 12) return std::nullopt;
+  std::int64_t n = 0;
+  for (size_t i = 0; i + 1 < text.size(); ++i) {
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+    n = n * 10 + (text[i] - '0');
+  }
+  std::int64_t unit = 0;
+  switch (text.back()) {
+    case 's':
+      unit = 1;
+      break;
+    case 'm':
+      unit = 60;
+      break;
+    case 'h':
+      unit = 3600;
+      break;
+    case 'd':
+      unit = 86400;
+      break;
+    default:
+      return std::nullopt;
+  }
+  if (n > kMaxAgeSeconds / unit) return std::nullopt;
+  return n * unit;
+}
+
+WorkRule workRule(const FetchOptions& opts, std::chrono::system_clock::time_point now) {
+  WorkRule rule;
+  rule.refetch = opts.refetch;
+  if (opts.recheck_not_found_after_s > 0)
+    rule.recheck_not_found_before = isoUtc(now - std::chrono::seconds(opts.recheck_not_found_after_s));
+  return rule;
+}
+
+bool needsFetch(const LeadRow& row, const WorkRule& rule) {
+  if (rule.refetch || !row.outcome) return true;
   const auto outcome = fetchOutcomeFromString(*row.outcome);
   if (!outcome || isRetryable(*outcome)) return true;
   const LookupPlan plan = lookupFor(row.lead);
-  return row.lookup != toString(plan.kind) || row.lookup_key.value_or("") != plan.key;
+  if (row.lookup != toString(plan.kind) || row.lookup_key.value_or("") != plan.key) return true;
+  // Both ISO UTC with milliseconds: the text order is the time order.
+  return *outcome == FetchOutcome::kNotFound && !rule.recheck_not_found_before.empty() &&
+         row.fetched_at.value_or("") < rule.recheck_not_found_before;
 }
 
-std::map<std::string, std::int64_t> countWork(WorkDb& work, const FetchOptions& opts) {
-  const std::set<std::string> wanted(opts.common.client_ids.begin(), opts.common.client_ids.end());
-  std::map<std::string, std::int64_t> out;
-  SQLite::Statement st(work.db(), kLeadSelect);
+std::map<std::string, ClientWork> readWorkList(WorkDb& work, const WorkRule& rule,
+                                               const std::vector<std::string>& client_ids,
+                                               bool with_location_work) {
+  std::string sql = kLeadSelect;
+  if (!client_ids.empty()) {
+    sql += " AND l.client_id IN (";
+    for (size_t i = 0; i < client_ids.size(); ++i) sql += i ? ", ?" : "?";
+    sql += ")";
+  }
+  sql += " ORDER BY l.client_id, l.id";
+  SQLite::Statement st(work.db(), sql);
+  for (size_t i = 0; i < client_ids.size(); ++i) st.bind(static_cast<int>(i + 1), client_ids[i]);
+  std::map<std::string, ClientWork> out;
+  ClientWork* current = nullptr;
+  std::string current_id;
+  std::unordered_set<std::string> emails;  // of the current client
+  const auto close = [&] {
+    if (current) current->work.emails = static_cast<std::int64_t>(emails.size());
+    emails.clear();
+  };
   while (st.executeStep()) {
     const LeadRow row = readRow(st);
-    if (!wanted.empty() && !wanted.count(row.lead.client_id)) continue;
-    if (needsFetch(row, opts.refetch)) ++out[row.lead.client_id];
+    if (!current || row.lead.client_id != current_id) {
+      close();
+      current_id = row.lead.client_id;
+      current = &out[current_id];
+    }
+    ++current->eligible;
+    if (!needsFetch(row, rule)) continue;
+    ++current->leads;
+    if (!with_location_work) continue;
+    const LookupPlan plan = lookupFor(row.lead);
+    if (plan.kind == Lookup::kGet) ++current->work.gets;
+    if (plan.kind == Lookup::kSearch) {
+      ++current->work.searches;
+      emails.insert(plan.key);
+    }
   }
+  close();
+  return out;
+}
+
+std::map<std::string, std::int64_t> countWork(WorkDb& work, const FetchOptions& opts, const Clock& clock) {
+  std::map<std::string, std::int64_t> out;
+  const auto list = readWorkList(work, workRule(opts, clock.wallNow()), opts.common.client_ids, false);
+  for (const auto& [client, w] : list)
+    if (w.leads > 0) out[client] = w.leads;
   return out;
 }
 
@@ -52,8 +134,8 @@ SQLite::Statement clientPageQuery(SQLite::Database& db) {
   return SQLite::Statement(db, kLeadSelect + " AND l.client_id = ? AND l.id > ? ORDER BY l.id LIMIT ?");
 }
 
-ClientQueue::ClientQueue(SQLite::Statement& page_query, std::string client_id, bool refetch)
-    : query_(&page_query), client_id_(std::move(client_id)), refetch_(refetch) {}
+ClientQueue::ClientQueue(SQLite::Statement& page_query, std::string client_id, WorkRule rule)
+    : query_(&page_query), client_id_(std::move(client_id)), rule_(std::move(rule)) {}
 
 const LeadSnapshot* ClientQueue::peek() {
   while (buf_.empty() && !exhausted_) refill();
@@ -77,7 +159,7 @@ void ClientQueue::refill() {
     ++rows;
     LeadRow row = readRow(q);
     after_ = row.lead.id;
-    if (needsFetch(row, refetch_)) buf_.push_back(std::move(row.lead));
+    if (needsFetch(row, rule_)) buf_.push_back(std::move(row.lead));
   }
   q.reset();
   exhausted_ = rows < kPageRows;

@@ -37,9 +37,12 @@ void LookupStore::ensureRow(const std::string& client_id, const std::string& loc
                             const std::string& now_iso) {
   const auto known = location(client_id);
   if (known && known->location_id == location_id) return;
-  SQLite::Statement del(db_, "DELETE FROM lookup_page WHERE client_id = ?");
-  del.bind(1, client_id);
-  del.exec();
+  for (const char* sql :
+       {"DELETE FROM lookup_page WHERE client_id = ?", "DELETE FROM lookup_batch_page WHERE client_id = ?"}) {
+    SQLite::Statement del(db_, sql);
+    del.bind(1, client_id);
+    del.exec();
+  }
   SQLite::Statement st(db_,
                        "INSERT INTO lookup_location(client_id, location_id, updated_at) VALUES (?, ?, ?) "
                        "ON CONFLICT(client_id) DO UPDATE SET location_id = excluded.location_id, "
@@ -134,6 +137,60 @@ void LookupStore::addPage(const std::string& client_id, const ScanPage& page, co
   st.bind(6, page.body);
   st.bind(7, now_iso);
   st.bind(8, run);
+  st.exec();
+}
+
+std::vector<ScanPage> LookupStore::pendingBatch(const std::string& client_id, const std::string& batch_key) {
+  std::vector<ScanPage> pages;
+  SQLite::Statement st(db_,
+                       "SELECT seq, cursor, next_cursor, total, body FROM lookup_batch_page "
+                       "WHERE client_id = ? AND batch_key = ? AND complete = 0 ORDER BY seq");
+  st.bind(1, client_id);
+  st.bind(2, batch_key);
+  while (st.executeStep()) {
+    ScanPage p;
+    p.seq = st.getColumn(0).getInt64();
+    p.cursor = text(st.getColumn(1));
+    p.next_cursor = text(st.getColumn(2));
+    p.total = st.getColumn(3).getInt64();
+    p.body = st.getColumn(4).getString();
+    if (p.seq != static_cast<std::int64_t>(pages.size())) break;  // a gap: only the prefix is usable
+    pages.push_back(std::move(p));
+  }
+  return pages;
+}
+
+void LookupStore::addBatchPage(const std::string& client_id, const std::string& batch_key,
+                               const ScanPage& page, const std::string& now_iso, std::int64_t run) {
+  SQLite::Transaction tx(db_);
+  if (page.seq == 0) {
+    SQLite::Statement del(db_, "DELETE FROM lookup_batch_page WHERE client_id = ? AND batch_key = ?");
+    del.bind(1, client_id);
+    del.bind(2, batch_key);
+    del.exec();
+  }
+  SQLite::Statement st(
+      db_,
+      "INSERT OR REPLACE INTO lookup_batch_page(client_id, batch_key, seq, cursor, next_cursor, "
+      "total, body, complete, fetched_at, fetch_run) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)");
+  st.bind(1, client_id);
+  st.bind(2, batch_key);
+  st.bind(3, page.seq);
+  bindOptional(st, 4, page.cursor);
+  bindOptional(st, 5, page.next_cursor);
+  st.bind(6, page.total);
+  st.bind(7, page.body);
+  st.bind(8, now_iso);
+  st.bind(9, run);
+  st.exec();
+  tx.commit();
+}
+
+void LookupStore::finishBatch(const std::string& client_id, const std::string& batch_key) {
+  SQLite::Statement st(db_,
+                       "UPDATE lookup_batch_page SET complete = 1 WHERE client_id = ? AND batch_key = ?");
+  st.bind(1, client_id);
+  st.bind(2, batch_key);
   st.exec();
 }
 

@@ -1,6 +1,7 @@
-// The work-DB tables of fetch's lookup strategies (schema/work_db/008_lookup_pages.sql): per
-// client, its location's contact count and the strategy chosen (with why), and the raw pages of
-// the current location scan with their cursors, so that a killed scan resumes from its last page.
+// The work-DB tables of fetch's lookup strategies (schema/work_db/008_lookup_pages.sql,
+// 009_lookup_batches.sql): per client, its location's contact count and the strategy chosen (with
+// why), the raw pages of the current location scan with their cursors, so that a killed scan
+// resumes from its last page, and the raw answers of OR-batched searches, likewise.
 // This file owns their SQL. Pages hold GHL's bodies (personal data), never a token.
 #pragma once
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -59,6 +60,16 @@ class LookupStore {
 
   // Marks CLIENT's scan complete (its results are in fetch_result).
   void finishScan(const std::string& client_id, const std::string& now_iso);
+
+  // The stored pages of CLIENT's OR group BATCH_KEY not yet complete, by seq (a prefix without gaps).
+  std::vector<ScanPage> pendingBatch(const std::string& client_id, const std::string& batch_key);
+
+  // Stores one page of an OR group's answer at once; page 0 first drops the group's older pages.
+  void addBatchPage(const std::string& client_id, const std::string& batch_key, const ScanPage& page,
+                    const std::string& now_iso, std::int64_t run);
+
+  // Marks the group's pages complete: its members' results are recorded.
+  void finishBatch(const std::string& client_id, const std::string& batch_key);
 
  private:
   void ensureRow(const std::string& client_id, const std::string& location_id, const std::string& now_iso);

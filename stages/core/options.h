@@ -50,6 +50,8 @@ struct FetchOptions {
   bool estimate = false;                          // --estimate: print what the work needs, call nothing
   FetchStrategy strategy = FetchStrategy::kAuto;  // --strategy auto|per-lead|batched|scan
   int search_batch = 100;                         // --search-batch: emails OR-ed in one search (1-500)
+  std::int64_t recheck_not_found_after_s =
+      7 * 86400;  // --recheck-not-found-after: not_found looked up again; 0 never
 };
 
 struct PlanOptions {

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "duration.h"
+#include "fetch_work.h"
 #include "names.h"
 
 namespace ghlb {
@@ -315,6 +316,20 @@ void addFetchFlags(CLI::App& app, FetchOptions& o) {
                  "emails OR-ed in one search of the batched strategy (1-500)")
       ->type_name("N")
       ->capture_default_str();
+  app.add_option_function<std::string>(
+         "--recheck-not-found-after",
+         [&o](const std::string& text) {
+           const auto secs = parseAgeSeconds(text);
+           if (!secs)
+             throw CLI::ValidationError(
+                 "--recheck-not-found-after",
+                 "'" + text + "' is not an age such as 7d, 12h, 30m, 45s, or 0 (never)");
+           o.recheck_not_found_after_s = *secs;
+         },
+         "look a lead recorded not_found up again once its result is older than this (7d, 12h, 30m, 45s; 0: "
+         "never), since its contact may have been created in GHL since")
+      ->type_name("AGE")
+      ->default_str("7d");
 }
 
 void addPlanFlags(CLI::App& app, PlanOptions& o) {

@@ -13,6 +13,7 @@
 #include "contact.h"
 #include "error.h"
 #include "fetch_fakes.h"
+#include "fetch_work.h"
 #include "lookup_store.h"
 #include "quota_store.h"
 
@@ -478,12 +479,54 @@ TEST_CASE("fetch: a re-run fetches only missing, retryable or changed leads; --r
   }
 }
 
+TEST_CASE("fetch: --recheck-not-found-after: a not_found is looked up again only once older (fake clock)") {
+  Fixture f;
+  f.add({.id = "l1", .email = "late@x.com"});
+  f.add({.id = "l2", .contact_id = kIdA});
+  f.transport.on("/contacts/search", "", {ok(searchJson({}))});
+  f.transport.on(kIdA, "", {ok(getJson(kIdA))});
+  f.opts.recheck_not_found_after_s = 3600;
+  f.fetch();
+  CHECK(f.result("l1").outcome == "not_found");
+  CHECK(f.transport.sent.size() == 2);
+  // Before the age: nothing to do.
+  f.clock.advance(std::chrono::minutes(59));
+  FakeTransport t2(f.clock);
+  CHECK(f.fetch(t2).total == 0);
+  CHECK(t2.sent.empty());
+  // 0 = never, whatever the age.
+  f.clock.advance(std::chrono::hours(2));
+  f.opts.recheck_not_found_after_s = 0;
+  CHECK(f.fetch(t2).total == 0);
+  CHECK(t2.sent.empty());
+  // After the age: the not_found lead only (the found one stays), and now its contact exists.
+  f.opts.recheck_not_found_after_s = 3600;
+  FakeTransport t3(f.clock);
+  t3.on("/contacts/search", "", {ok(searchJson({contactJson(kIdB, "late@x.com", "2024-01-01T00:00:00Z")}))});
+  const auto counts = f.fetch(t3);
+  CHECK(counts.total == 1);
+  CHECK(t3.sent.size() == 1);
+  CHECK(f.result("l1").outcome == "found");
+  CHECK(f.result("l2").fetch_run < f.last_run);
+}
+
+TEST_CASE("fetch: ages of --recheck-not-found-after") {
+  using ghlb::parseAgeSeconds;
+  CHECK(parseAgeSeconds("7d") == 7 * 86400);
+  CHECK(parseAgeSeconds("12h") == 12 * 3600);
+  CHECK(parseAgeSeconds("30m") == 1800);
+  CHECK(parseAgeSeconds("45s") == 45);
+  CHECK(parseAgeSeconds("0") == 0);
+  for (const char* bad : {"", "d", "7", "7x", "-1d", "1.5d", "7 d", "99999999999d", "0d0"})
+    CHECK_MESSAGE(!parseAgeSeconds(bad), bad);
+}
+
 TEST_CASE("fetch: --client-id limits the work list") {
   Fixture f;
   f.add({.id = "a1", .contact_id = kIdA});
   f.add({.id = "b1", .client = "client-b", .contact_id = kIdB});
   f.opts.common.client_ids = {"client-b"};
-  CHECK(ghlb::countWork(*f.work, f.opts) == std::map<std::string, std::int64_t>{{"client-b", 1}});
+  CHECK(ghlb::countWork(*f.work, f.opts, f.clock) == std::map<std::string, std::int64_t>{{"client-b", 1}});
   f.transport.on(kIdB, "", {ok(getJson(kIdB))});
   f.fetch();
   CHECK(f.transport.sent.size() == 1);
@@ -1073,6 +1116,71 @@ TEST_CASE("fetch strategies: batched: one OR group answers every email lead, eac
   CHECK(counts.requests == 2);
 }
 
+TEST_CASE(
+    "fetch strategies: batched: the raw answer is stored with its cursor; a killed group resumes from it") {
+  Fixture f;
+  f.opts.strategy = ghlb::FetchStrategy::kBatched;
+  f.add({.id = "l1", .email = "a@x.com", .phone = "1", .first = "a", .last = "b"});
+  f.add({.id = "l2", .email = "b@x.com", .phone = "1", .first = "a", .last = "b"});
+  f.add({.id = "l3", .email = "nobody@x.com"});
+  // Two pages: total 2, one contact each, the cursor between them.
+  const std::string page0 = pageJson({scanContact(kIdA, "a@x.com", "2024-01-01T00:00:00Z")}, 2);
+  const std::string page1 = pageJson({scanContact(kIdB, "b@x.com", "2024-01-02T00:00:00Z")}, 2);
+  f.transport.on("/contacts/search", "searchAfter", {ok(page1)});
+  f.transport.on("/contacts/search", R"("group":"OR")", {ok(page0)});
+  f.fetch();
+  CHECK(f.transport.unmatched == 0);
+  CHECK(f.transport.count("/contacts/search") == 2);
+  const auto pages = [&f] {
+    std::vector<std::string> out;
+    SQLite::Statement st(
+        f.work->db(),
+        "SELECT seq || '|' || IFNULL(cursor, '') || '|' || IFNULL(next_cursor, '') || '|' || "
+        "complete FROM lookup_batch_page ORDER BY seq");
+    while (st.executeStep()) out.push_back(st.getColumn(0).getString());
+    return out;
+  };
+  const auto stored = pages();
+  REQUIRE(stored.size() == 2);
+  CHECK(stored[0].rfind("0||", 0) == 0);             // the first page: no cursor sent
+  CHECK(stored[0].back() == '1');                    // complete: the results are recorded
+  CHECK(stored[1].find(kIdA) != std::string::npos);  // page 1 was asked with page 0's cursor
+  {
+    SQLite::Statement st(f.work->db(), "SELECT body FROM lookup_batch_page WHERE seq = 0");
+    REQUIRE(st.executeStep());
+    CHECK(st.getColumn(0).getString() == page0);  // raw, as GHL sent it
+  }
+  const auto l1 = f.result("l1"), l2 = f.result("l2");
+  CHECK(l1.outcome == "found");
+  CHECK(l2.outcome == "found");
+  CHECK(f.result("l3").outcome == "not_found");
+
+  // A run killed after the group's pages were stored, before its results were: the next run
+  // derives them from the stored pages without a request.
+  f.work->db().exec("UPDATE lookup_batch_page SET complete = 0; DELETE FROM fetch_result");
+  FakeTransport t2(f.clock);
+  f.fetch(t2);
+  CHECK(t2.sent.empty());
+  CHECK(f.log_out.str().find("batch_resumed") != std::string::npos);
+  CHECK(f.result("l1").outcome == "found");
+  CHECK(f.result("l1").search_body == l1.search_body);
+  CHECK(f.result("l2").search_body == l2.search_body);
+  CHECK(f.result("l3").outcome == "not_found");
+
+  // Killed after page 0 only: the next run asks for page 1 alone, with page 0's cursor.
+  f.work->db().exec(
+      "UPDATE lookup_batch_page SET complete = 0; DELETE FROM lookup_batch_page WHERE seq = 1; "
+      "DELETE FROM fetch_result");
+  FakeTransport t3(f.clock);
+  t3.on("/contacts/search", "searchAfter", {ok(page1)});
+  f.fetch(t3);
+  CHECK(t3.unmatched == 0);
+  REQUIRE(t3.sent.size() == 1);
+  CHECK(t3.sent[0].request.body.find(kIdA) != std::string::npos);
+  CHECK(f.result("l2").search_body == l2.search_body);
+  CHECK(f.result("l1").search_body == l1.search_body);
+}
+
 TEST_CASE("fetch strategies: batched: a group the server rejects (422) falls back to per-lead, said once") {
   Fixture f;
   f.opts.strategy = ghlb::FetchStrategy::kBatched;
@@ -1082,7 +1190,9 @@ TEST_CASE("fetch strategies: batched: a group the server rejects (422) falls bac
   f.transport.on("/contacts/search", valueOf("a@x.com"),
                  {ok(searchJson({contactJson(kIdA, "a@x.com", "2024")}))});
   f.transport.on("/contacts/search", valueOf("b@x.com"), {ok(searchJson({}))});
-  f.fetch();
+  const auto counts = f.fetch();
+  CHECK(counts.fallbacks == 1);
+  CHECK(ghlb::fetchCountsJson(counts).find(R"("fallbacks":1)") != std::string::npos);
   CHECK(f.transport.unmatched == 0);
   CHECK(f.transport.count("/contacts/search", R"("group":"OR")") == 1);
   CHECK(f.transport.sent.size() == 3);
