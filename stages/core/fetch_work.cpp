@@ -28,38 +28,7 @@ LeadRow readRow(SQLite::Statement& st) {
   return r;
 }
 
-constexpr std::int64_t kMaxAgeSeconds = 10LL * 366 * 86400;
-
 }  // namespace
-
-std::optional<std::int64_t> parseAgeSeconds(const std::string& text) {
-  if (text == "0") return 0;
-  if (text.size() < 2 || text.size() > 12) return std::nullopt;
-  std::int64_t n = 0;
-  for (size_t i = 0; i + 1 < text.size(); ++i) {
-    if (text[i] < '0' || text[i] > '9') return std::nullopt;
-    n = n * 10 + (text[i] - '0');
-  }
-  std::int64_t unit = 0;
-  switch (text.back()) {
-    case 's':
-      unit = 1;
-      break;
-    case 'm':
-      unit = 60;
-      break;
-    case 'h':
-      unit = 3600;
-      break;
-    case 'd':
-      unit = 86400;
-      break;
-    default:
-      return std::nullopt;
-  }
-  if (n > kMaxAgeSeconds / unit) return std::nullopt;
-  return n * unit;
-}
 
 WorkRule workRule(const FetchOptions& opts, std::chrono::system_clock::time_point now) {
   WorkRule rule;

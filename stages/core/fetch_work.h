@@ -40,9 +40,6 @@ struct WorkRule {
 // The rule of OPTS at wall time NOW (--refetch, --recheck-not-found-after).
 WorkRule workRule(const FetchOptions& opts, std::chrono::system_clock::time_point now);
 
-// "7d", "12h", "30m", "45s" or "0" (never) as seconds; nullopt when malformed or above 10 years.
-std::optional<std::int64_t> parseAgeSeconds(const std::string& text);
-
 // True when ROW has no result yet, a retryable (or unreadable) one, one for another lookup or key
 // than lookupFor(row.lead) now gives, or a not_found from before RULE's recheck time; always true
 // with RULE.refetch.

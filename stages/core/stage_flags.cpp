@@ -9,7 +9,6 @@
 #include <sstream>
 
 #include "duration.h"
-#include "fetch_work.h"
 #include "names.h"
 
 namespace ghlb {
@@ -319,12 +318,11 @@ void addFetchFlags(CLI::App& app, FetchOptions& o) {
   app.add_option_function<std::string>(
          "--recheck-not-found-after",
          [&o](const std::string& text) {
-           const auto secs = parseAgeSeconds(text);
-           if (!secs)
-             throw CLI::ValidationError(
-                 "--recheck-not-found-after",
-                 "'" + text + "' is not an age such as 7d, 12h, 30m, 45s, or 0 (never)");
-           o.recheck_not_found_after_s = *secs;
+           const auto age = parseDuration(text);
+           if (!age)
+             throw CLI::ValidationError("--recheck-not-found-after",
+                                        "'" + text + "' is not " + kDurationForm);
+           o.recheck_not_found_after_s = age->count();
          },
          "look a lead recorded not_found up again once its result is older than this (7d, 12h, 30m, 45s; 0: "
          "never), since its contact may have been created in GHL since")

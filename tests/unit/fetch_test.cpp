@@ -510,17 +510,6 @@ TEST_CASE("fetch: --recheck-not-found-after: a not_found is looked up again only
   CHECK(f.result("l2").fetch_run < f.last_run);
 }
 
-TEST_CASE("fetch: ages of --recheck-not-found-after") {
-  using ghlb::parseAgeSeconds;
-  CHECK(parseAgeSeconds("7d") == 7 * 86400);
-  CHECK(parseAgeSeconds("12h") == 12 * 3600);
-  CHECK(parseAgeSeconds("30m") == 1800);
-  CHECK(parseAgeSeconds("45s") == 45);
-  CHECK(parseAgeSeconds("0") == 0);
-  for (const char* bad : {"", "d", "7", "7x", "-1d", "1.5d", "7 d", "99999999999d", "0d0"})
-    CHECK_MESSAGE(!parseAgeSeconds(bad), bad);
-}
-
 TEST_CASE("fetch: --client-id limits the work list") {
   Fixture f;
   f.add({.id = "a1", .contact_id = kIdA});
