@@ -230,12 +230,28 @@ void addDatabaseUrlFlag(CLI::App& app, std::string& url) {
 }
 
 void addExtractFlags(CLI::App& app, ExtractOptions& o) {
-  app.add_option("--page-size", o.page_size, "leads per keyset page (1-100000)")
+  app.add_option("--page-size", o.page_size, "rows fetched at a time from the server-side cursor (1-100000)")
       ->type_name("N")
       ->capture_default_str();
-  app.add_option("--max-leads", o.max_leads, "snapshot at most N leads (0: no cap)")
+  app.add_option("--max-leads", o.max_leads,
+                 "snapshot at most N leads (0: no cap); the next extract continues after them")
       ->type_name("N")
       ->capture_default_str();
+  app.add_option("--snapshot", o.snapshot,
+                 "whole: one consistent REPEATABLE READ snapshot for the run (holds back vacuum on \"Lead\" "
+                 "while it runs); pages: one short transaction per tenant, each consistent, a lead changed "
+                 "between pages is caught by the next extract")
+      ->type_name("whole|pages")
+      ->check(CLI::IsMember({"whole", "pages"}))
+      ->capture_default_str();
+  auto* inc = app.add_flag("--incremental", o.incremental,
+                           "read only leads whose \"updatedAt\" is past the tenant's watermark (less a "
+                           "10-minute overlap), set by the last full or incremental extract; a tenant never "
+                           "read in full is read in full");
+  auto* full = app.add_flag("--full", o.full,
+                            "read every lead of the scope (the default); run it now and then "
+                            "beside --incremental, which cannot see deleted leads");
+  inc->excludes(full);
 }
 
 void addFetchFlags(CLI::App& app, FetchOptions& o) {
