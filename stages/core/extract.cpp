@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <future>
 #include <iostream>
 #include <optional>
 
@@ -166,9 +167,14 @@ struct Extractor {
       wtx.reset();
       in_tx = 0;
     };
+    // The next batch is fetched on another thread while this one goes into SQLite, so that
+    // PostgreSQL's work and SQLite's overlap. Only that thread touches the connection while a
+    // fetch is pending; the future's destructor waits for it on every way out of this function.
+    std::future<pqxx::result> pending = std::async(std::launch::async, [&cur] { return cur.next(); });
     for (;;) {
-      const auto rows = cur.next();
+      const pqxx::result rows = pending.get();
       if (rows.empty()) break;
+      pending = std::async(std::launch::async, [&cur] { return cur.next(); });
       if (!wtx) wtx.emplace(store.db()), began = clock.now();
       for (const auto& r : rows) {
         const bool eligible = !with_eligible || r[kLeadColumnCount].as<bool>();

@@ -58,6 +58,9 @@ SnapshotStore::SnapshotStore(SQLite::Database& db, std::int64_t run)
   // run, which exists: checking it per row was a B-tree search per lead for nothing. For this
   // connection only (the stage's), and it must be set outside a transaction.
   db_.exec("PRAGMA foreign_keys = OFF");
+  // A checkpoint every 1,000 WAL pages (the default) meant an fsync of the file every 4 MB: 20
+  // fsyncs, 0.7 s of 5 s at 200k leads. Every 64 MB instead.
+  db_.exec("PRAGMA wal_autocheckpoint = 16384");
 }
 
 void SnapshotStore::putClient(const std::string& id, const std::string& location_id,
