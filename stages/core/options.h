@@ -23,9 +23,12 @@ struct CommonOptions {
 
 struct ExtractOptions {
   CommonOptions common;
-  std::string database_url;    // --database-url, default $DATABASE_URL
-  int page_size = 1000;        // --page-size: leads per keyset page
-  std::int64_t max_leads = 0;  // --max-leads: cap on leads snapshotted this run; 0 = no cap
+  std::string database_url;        // --database-url, default $DATABASE_URL
+  int page_size = 20000;           // --page-size: rows per FETCH of the server-side cursor
+  std::int64_t max_leads = 0;      // --max-leads: cap on leads snapshotted this run; 0 = no cap
+  std::string snapshot = "whole";  // --snapshot whole|pages (snapshot_store.h SnapshotKind)
+  bool incremental = false;        // --incremental: only leads changed since the tenant's watermark
+  bool full = false;               // --full: every lead of the scope (the default, said explicitly)
 };
 
 // How fetch looks a location's leads up (fetch_tasks.h): one request per lead, OR groups of

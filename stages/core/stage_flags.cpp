@@ -245,12 +245,28 @@ void addDatabaseUrlFlag(CLI::App& app, std::string& url) {
 }
 
 void addExtractFlags(CLI::App& app, ExtractOptions& o) {
-  app.add_option("--page-size", o.page_size, "leads per keyset page (1-100000)")
+  app.add_option("--page-size", o.page_size, "rows fetched at a time from the server-side cursor (1-100000)")
       ->type_name("N")
       ->capture_default_str();
-  app.add_option("--max-leads", o.max_leads, "snapshot at most N leads (0: no cap)")
+  app.add_option("--max-leads", o.max_leads,
+                 "snapshot at most N leads (0: no cap); the next extract continues after them")
       ->type_name("N")
       ->capture_default_str();
+  app.add_option("--snapshot", o.snapshot,
+                 "whole: one consistent REPEATABLE READ snapshot for the run (holds back vacuum on \"Lead\" "
+                 "while it runs); pages: one short transaction per tenant, each consistent, a lead changed "
+                 "between pages is caught by the next extract")
+      ->type_name("whole|pages")
+      ->check(CLI::IsMember({"whole", "pages"}))
+      ->capture_default_str();
+  auto* inc = app.add_flag("--incremental", o.incremental,
+                           "read only leads whose \"updatedAt\" is past the tenant's watermark (less a "
+                           "10-minute overlap), set by the last full or incremental extract; a tenant never "
+                           "read in full is read in full");
+  auto* full = app.add_flag("--full", o.full,
+                            "read every lead of the scope (the default); run it now and then "
+                            "beside --incremental, which cannot see deleted leads");
+  inc->excludes(full);
 }
 
 void addFetchFlags(CLI::App& app, FetchOptions& o) {
@@ -360,7 +376,12 @@ void defineExtract(CLI::App& app, ExtractOptions& o) {
   app.name("ghl-backfill extract");
   app.description(
       "Snapshot every eligible lead (ids and current values) from the application database into the work "
-      "DB.");
+      "DB. Reads in one streaming pass (a server-side cursor): the eligible leads of the tenants in scope, "
+      "sorted by id, and the contact ids linked anywhere in \"Lead\" (a sequential scan). Needs SELECT on "
+      "the columns it reads and no row-level security in the way; uses the indexes the application has "
+      "(\"clientId\" for --client-id, (\"clientId\", \"updatedAt\") for --incremental) and never "
+      "changes the schema. A stopped run (signal, --max-leads, time budget) continues after its last lead "
+      "on the next run of the same scope and --snapshot, in a new snapshot.");
   addCommonFlags(app, o.common);
   addTimeBudgetFlag(app, o.common);
   addDatabaseUrlFlag(app, o.database_url);

@@ -1,0 +1,186 @@
+#include "snapshot_store.h"
+
+#include "work_db.h"
+
+namespace ghlb {
+namespace {
+
+void bindText(SQLite::Statement& st, int i, const char* v) {
+  if (v)
+    st.bindNoCopy(i, v);
+  else
+    st.bind(i);  // NULL
+}
+
+}  // namespace
+
+const char* snapshotKindName(SnapshotKind k) { return k == SnapshotKind::kPages ? "pages" : "whole"; }
+
+std::optional<SnapshotKind> parseSnapshotKind(const std::string& s) {
+  if (s == "whole") return SnapshotKind::kWhole;
+  if (s == "pages") return SnapshotKind::kPages;
+  return std::nullopt;
+}
+
+SnapshotStore::SnapshotStore(SQLite::Database& db, std::int64_t run)
+    : db_(db),
+      run_(run),
+      any_applied_(db.execAndGet("SELECT EXISTS(SELECT 1 FROM apply_log)").getInt() != 0),
+      applied_(db, "SELECT EXISTS(SELECT 1 FROM apply_log WHERE lead_id = ?)"),
+      touch_(db, "UPDATE lead SET eligible = 1, extract_run = ? WHERE id = ?"),
+      insert_(
+          db,
+          "INSERT OR IGNORE INTO lead(id, client_id, location_id, ghl_contact_id, email, phone, first_name, "
+          "last_name, company_name, enrichment_status, eligible, extract_run) "
+          "VALUES (?1, ?2, (SELECT location_id FROM client WHERE id = ?2), ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, "
+          "?10)"),
+      update_(
+          db,
+          "UPDATE lead SET client_id = ?2, location_id = (SELECT location_id FROM client WHERE id = ?2), "
+          "ghl_contact_id = ?3, email = ?4, phone = ?5, first_name = ?6, last_name = ?7, company_name = ?8, "
+          "enrichment_status = ?9, eligible = 1, extract_run = ?10 WHERE id = ?1"),
+      drop_(db,
+            "UPDATE lead SET eligible = 0, extract_run = ?2 WHERE id = ?1 AND eligible = 1 "
+            "AND NOT EXISTS (SELECT 1 FROM apply_log a WHERE a.lead_id = lead.id)"),
+      linked_(db, "INSERT OR IGNORE INTO linked_contact(contact_id, lead_id) VALUES (?, ?)") {
+  // Extract writes hundreds of thousands of rows per transaction into two B-trees of lead and
+  // one of linked_contact, in an order that is not theirs: with SQLite's default 2 MB page cache
+  // the dirty pages spill to the WAL again and again (measured: 37% of extract's time in
+  // pwrite at 200k leads). 64 MB holds the working set; this connection only, for this stage.
+  // A statement that may write several rows and abort (an upsert) keeps a statement journal
+  // inside a transaction: in a temporary file that was one pwrite per page per row (300,000
+  // system calls at 200k leads), in memory a page copy per row (11% of the time). put() uses a
+  // one-row INSERT OR IGNORE, then an UPDATE only for a lead already there, which need none; the
+  // rare statement that still does keeps it in memory.
+  db_.exec("PRAGMA cache_size = -65536");
+  db_.exec("PRAGMA temp_store = MEMORY");
+  // The one foreign key these statements touch is lead.extract_run -> stage_run(id), always this
+  // run, which exists: checking it per row was a B-tree search per lead for nothing. For this
+  // connection only (the stage's), and it must be set outside a transaction.
+  db_.exec("PRAGMA foreign_keys = OFF");
+  // A checkpoint every 1,000 WAL pages (the default) meant an fsync of the file every 4 MB: 20
+  // fsyncs, 0.7 s of 5 s at 200k leads. Every 64 MB instead.
+  db_.exec("PRAGMA wal_autocheckpoint = 16384");
+}
+
+void SnapshotStore::putClient(const std::string& id, const std::string& location_id,
+                              const std::optional<std::string>& name) {
+  SQLite::Statement up(db_,
+                       "INSERT INTO client(id, location_id, extract_run, name) VALUES (?, ?, ?, ?) "
+                       "ON CONFLICT(id) DO UPDATE SET location_id = excluded.location_id, "
+                       "extract_run = excluded.extract_run, name = excluded.name");
+  up.bind(1, id);
+  up.bind(2, location_id);
+  up.bind(3, static_cast<std::int64_t>(run_));
+  bindOptional(up, 4, name);
+  up.exec();
+}
+
+SnapshotStore::Put SnapshotStore::put(const SnapshotRow& r) {
+  if (any_applied_) {
+    applied_.bindNoCopy(1, r.id);
+    applied_.executeStep();
+    const bool applied = applied_.getColumn(0).getInt() != 0;
+    applied_.reset();
+    if (applied) {
+      touch_.bind(1, static_cast<std::int64_t>(run_));
+      touch_.bindNoCopy(2, r.id);
+      touch_.exec();
+      touch_.reset();
+      return Put::kKeptApplied;
+    }
+  }
+  for (auto* st : {&insert_, &update_}) {
+    bindText(*st, 1, r.id);
+    bindText(*st, 2, r.client_id);
+    bindText(*st, 3, r.contact_id);
+    bindText(*st, 4, r.email);
+    bindText(*st, 5, r.phone);
+    bindText(*st, 6, r.first_name);
+    bindText(*st, 7, r.last_name);
+    bindText(*st, 8, r.company_name);
+    bindText(*st, 9, r.enrichment_status);
+    st->bind(10, static_cast<std::int64_t>(run_));
+    const bool done = st->exec() > 0;
+    st->reset();
+    if (done) return st == &insert_ ? Put::kNew : Put::kRefreshed;
+  }
+  return Put::kRefreshed;  // unreachable: the UPDATE finds the row the INSERT found
+}
+
+bool SnapshotStore::drop(const char* lead_id) {
+  drop_.bindNoCopy(1, lead_id);
+  drop_.bind(2, static_cast<std::int64_t>(run_));
+  const bool changed = drop_.exec() > 0;
+  drop_.reset();
+  return changed;
+}
+
+std::int64_t SnapshotStore::markUnseen(const std::vector<std::string>& scope, std::int64_t first_run) {
+  SQLite::Statement gone(db_, "UPDATE lead SET eligible = 0 WHERE extract_run < ?3 AND eligible = 1 AND " +
+                                  clientScope("client_id") +
+                                  " AND NOT EXISTS (SELECT 1 FROM apply_log a WHERE a.lead_id = lead.id)");
+  bindClientScope(gone, scope);
+  gone.bind(3, static_cast<std::int64_t>(first_run));
+  return gone.exec();
+}
+
+void SnapshotStore::clearLinked() { db_.exec("DELETE FROM linked_contact"); }
+
+void SnapshotStore::addLinked(const char* contact_id, const char* lead_id) {
+  linked_.bindNoCopy(1, contact_id);
+  linked_.bindNoCopy(2, lead_id);
+  linked_.exec();
+  linked_.reset();
+}
+
+std::optional<ExtractPass> SnapshotStore::pass() {
+  SQLite::Statement st(
+      db_, "SELECT scope, snapshot, first_run, since, client_id, lead_id FROM extract_pass WHERE id = 1");
+  if (!st.executeStep()) return std::nullopt;
+  ExtractPass p;
+  p.scope = st.getColumn(0).getString();
+  const auto kind = parseSnapshotKind(st.getColumn(1).getString());
+  if (!kind) return std::nullopt;  // written by a newer build: start over
+  p.snapshot = *kind;
+  p.first_run = st.getColumn(2).getInt64();
+  p.since = st.getColumn(3).getString();
+  p.client_id = st.getColumn(4).getString();
+  p.lead_id = st.getColumn(5).getString();
+  return p;
+}
+
+void SnapshotStore::savePass(const ExtractPass& p) {
+  SQLite::Statement st(
+      db_,
+      "INSERT OR REPLACE INTO extract_pass(id, scope, snapshot, first_run, since, client_id, "
+      "lead_id) VALUES (1, ?, ?, ?, ?, ?, ?)");
+  st.bind(1, p.scope);
+  st.bind(2, snapshotKindName(p.snapshot));
+  st.bind(3, static_cast<std::int64_t>(p.first_run));
+  st.bind(4, p.since);
+  st.bind(5, p.client_id);
+  st.bind(6, p.lead_id);
+  st.exec();
+}
+
+void SnapshotStore::clearPass() { db_.exec("DELETE FROM extract_pass"); }
+
+std::optional<std::string> SnapshotStore::watermark(const std::string& client_id) {
+  SQLite::Statement st(db_, "SELECT since FROM extract_watermark WHERE client_id = ?");
+  st.bind(1, client_id);
+  if (!st.executeStep()) return std::nullopt;
+  return st.getColumn(0).getString();
+}
+
+void SnapshotStore::setWatermark(const std::string& client_id, const std::string& since) {
+  SQLite::Statement st(db_,
+                       "INSERT INTO extract_watermark(client_id, since, run) VALUES (?, ?, ?) "
+                       "ON CONFLICT(client_id) DO UPDATE SET since = excluded.since, run = excluded.run");
+  st.bind(1, client_id);
+  st.bind(2, since);
+  st.bind(3, static_cast<std::int64_t>(run_));
+  st.exec();
+}
+
+}  // namespace ghlb

@@ -1,0 +1,82 @@
+// The snapshot tables of the work DB (lead, linked_contact, extract_pass, extract_watermark): the
+// one class that writes their SQL for extract (STYLE.md point 17). Built for millions of rows:
+// prepared statements held for the store's life, values bound without copies, the caller groups
+// calls in large transactions (SQLite::Transaction on db()).
+#pragma once
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ghlb {
+
+// One "Lead" row as extract read it. Pointers into the reader's buffer, valid for the call only;
+// nullptr is SQL NULL. id and client_id are never null.
+struct SnapshotRow {
+  const char* id = nullptr;
+  const char* client_id = nullptr;
+  const char* contact_id = nullptr;
+  const char* email = nullptr;
+  const char* phone = nullptr;
+  const char* first_name = nullptr;
+  const char* last_name = nullptr;
+  const char* company_name = nullptr;
+  const char* enrichment_status = nullptr;
+};
+
+enum class SnapshotKind { kWhole, kPages };
+const char* snapshotKindName(SnapshotKind k);  // "whole" | "pages"
+std::optional<SnapshotKind> parseSnapshotKind(const std::string& s);
+
+// A full extract under way (extract_pass): where a stopped run continues.
+struct ExtractPass {
+  std::string scope;  // comma-joined --client-id values; "" = every tenant
+  SnapshotKind snapshot = SnapshotKind::kWhole;
+  std::int64_t first_run = 0;
+  std::string since;      // server time of the first snapshot: the watermark the pass sets
+  std::string client_id;  // pages: tenant in progress ("" = none yet)
+  std::string lead_id;    // last lead id committed ("" = none)
+};
+
+class SnapshotStore {
+ public:
+  SnapshotStore(SQLite::Database& db, std::int64_t run);
+
+  SQLite::Database& db() { return db_; }
+
+  // A participating tenant as extract saw it (name: tenantName()'s, shown beside the id, never logged).
+  void putClient(const std::string& id, const std::string& location_id,
+                 const std::optional<std::string>& name);
+
+  enum class Put { kNew, kRefreshed, kKeptApplied };
+  // An eligible lead: inserted or refreshed (eligible = 1, extract_run = run), unless it was
+  // applied, whose snapshot is kept as it was (only marked seen).
+  Put put(const SnapshotRow& row);
+  // A lead read that is not eligible (incremental): marked eligible = 0 unless applied or not in
+  // the snapshot. True when it was eligible before.
+  bool drop(const char* lead_id);
+  // After a complete pass begun by FIRST_RUN: eligible leads of SCOPE (client ids; empty = all)
+  // not seen since are no longer eligible, unless applied. Returns how many.
+  std::int64_t markUnseen(const std::vector<std::string>& scope, std::int64_t first_run);
+
+  void clearLinked();
+  void addLinked(const char* contact_id, const char* lead_id);
+
+  std::optional<ExtractPass> pass();
+  void savePass(const ExtractPass& p);
+  void clearPass();
+
+  // The tenant's incremental watermark, when a full read of it completed.
+  std::optional<std::string> watermark(const std::string& client_id);
+  void setWatermark(const std::string& client_id, const std::string& since);
+
+ private:
+  SQLite::Database& db_;
+  std::int64_t run_;
+  bool any_applied_;  // apply_log has rows: only then is each lead checked against it
+  SQLite::Statement applied_, touch_, insert_, update_, drop_, linked_;
+};
+
+}  // namespace ghlb

@@ -1,0 +1,87 @@
+// snapshot_store: a lead is new, then refreshed, never duplicated; an applied lead's snapshot is
+// kept; drop and markUnseen spare applied leads; the pass and the watermarks round-trip.
+#include "snapshot_store.h"
+
+#include <doctest/doctest.h>
+
+#include "temp_path.h"
+#include "work_db.h"
+
+using namespace ghlb;
+
+namespace {
+SnapshotRow row(const char* id, const char* email) {
+  SnapshotRow r;
+  r.id = id;
+  r.client_id = "c1";
+  r.email = email;
+  return r;
+}
+std::string text(SQLite::Database& db, const std::string& sql) {
+  SQLite::Statement st(db, sql);
+  return st.executeStep() && !st.getColumn(0).isNull() ? st.getColumn(0).getString() : "-";
+}
+}  // namespace
+
+TEST_CASE("snapshot store: new, refreshed, kept when applied, dropped, unseen") {
+  WorkDb work(test::freshPath("snapshot.db"));
+  auto& db = work.db();
+  const auto run1 = work.beginRun("extract", "{}");
+  {
+    SnapshotStore s(db, run1);
+    s.putClient("c1", "loc1", std::nullopt);
+    CHECK(s.put(row("a", "a@x.example")) == SnapshotStore::Put::kNew);
+    CHECK(s.put(row("b", nullptr)) == SnapshotStore::Put::kNew);
+    CHECK(s.put(row("a", "a2@x.example")) == SnapshotStore::Put::kRefreshed);
+  }
+  CHECK(text(db, "SELECT count(*) FROM lead") == "2");
+  CHECK(text(db, "SELECT email || '|' || location_id FROM lead WHERE id = 'a'") == "a2@x.example|loc1");
+  CHECK(text(db, "SELECT email FROM lead WHERE id = 'b'") == "-");
+
+  db.exec(
+      "INSERT INTO apply_log(lead_id, field, outcome, applied_at, apply_run) VALUES ('a', 'phone', "
+      "'written', 'x', 1)");
+  const auto run2 = work.beginRun("extract", "{}");
+  SnapshotStore s(db, run2);
+  CHECK(s.put(row("a", "changed@x.example")) == SnapshotStore::Put::kKeptApplied);
+  CHECK(text(db, "SELECT email FROM lead WHERE id = 'a'") == "a2@x.example");
+  CHECK_FALSE(s.drop("a"));  // applied: kept
+  CHECK(s.drop("b"));
+  CHECK_FALSE(s.drop("b"));  // already dropped
+  CHECK_FALSE(s.drop("nobody"));
+  CHECK(text(db, "SELECT eligible FROM lead WHERE id = 'b'") == "0");
+  s.put(row("b", "b@x.example"));
+  CHECK(text(db, "SELECT eligible FROM lead WHERE id = 'b'") == "1");
+  // b was seen by run2, a (applied) is spared: nothing unseen; a later pass sees neither.
+  CHECK(s.markUnseen({}, run2) == 0);
+  CHECK(s.markUnseen({"other"}, run2 + 1) == 0);
+  CHECK(s.markUnseen({"c1"}, run2 + 1) == 1);
+  CHECK(text(db, "SELECT group_concat(id || eligible) FROM (SELECT * FROM lead ORDER BY id)") == "a1,b0");
+}
+
+TEST_CASE("snapshot store: the pass and the watermarks round-trip") {
+  WorkDb work(test::freshPath("snapshot-pass.db"));
+  const auto run = work.beginRun("extract", "{}");
+  SnapshotStore s(work.db(), run);
+  CHECK_FALSE(s.pass());
+  s.savePass({"c1,c2", SnapshotKind::kPages, run, "2026-01-02 03:04:05.6", "c2", "lead-9"});
+  auto p = s.pass();
+  REQUIRE(p);
+  CHECK(p->scope == "c1,c2");
+  CHECK(p->snapshot == SnapshotKind::kPages);
+  CHECK(p->first_run == run);
+  CHECK(p->since == "2026-01-02 03:04:05.6");
+  CHECK(p->client_id == "c2");
+  CHECK(p->lead_id == "lead-9");
+  p->lead_id = "lead-10";
+  s.savePass(*p);
+  CHECK(s.pass()->lead_id == "lead-10");
+  s.clearPass();
+  CHECK_FALSE(s.pass());
+  CHECK_FALSE(s.watermark("c1"));
+  s.setWatermark("c1", "2026-01-01 00:00:00");
+  s.setWatermark("c1", "2026-01-02 00:00:00");
+  CHECK(*s.watermark("c1") == "2026-01-02 00:00:00");
+  CHECK(parseSnapshotKind("pages") == SnapshotKind::kPages);
+  CHECK_FALSE(parseSnapshotKind("Pages"));
+}
