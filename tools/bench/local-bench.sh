@@ -51,7 +51,8 @@ cleanup() {
 trap cleanup EXIT
 export DATABASE_URL=$url
 
-# timed NAME CMD...: runs CMD under /usr/bin/time -v; sets WALL (s) and RSS (MB).
+# timed NAME CMD...: runs CMD under /usr/bin/time -v; sets WALL (s), CPU (user + system s) and RSS
+# (MB). On a shared machine, CPU is the steadier figure of what a stage costs itself.
 timed() {
   local name=$1
   shift
@@ -61,6 +62,7 @@ timed() {
   ((rc == 0 || rc == 3)) || { tail -n 5 "$dir/$name.err" >&2; die "$name failed (exit $rc)"; }
   WALL=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s}' "$dir/$name.time")
   RSS=$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2 / 1024}' "$dir/$name.time")
+  CPU=$(awk -F': ' '/User time|System time/ {s += $2} END {printf "%.2f", s}' "$dir/$name.time")
 }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
@@ -76,7 +78,7 @@ psql -X -q -v ON_ERROR_STOP=1 -d "$admin_url" -c "CREATE DATABASE $copy TEMPLATE
 # --- extract
 timed extract "${gb[@]}" extract --work-db "$work"
 eligible=$(wq "SELECT count(*) FROM lead WHERE eligible = 1")
-say "  extract: $eligible eligible leads in $WALL s: $(rate "$eligible" "$WALL") leads/s, peak RSS $RSS MB"
+say "  extract: $eligible eligible leads in $WALL s: $(rate "$eligible" "$WALL") leads/s, cpu $CPU s, peak RSS $RSS MB"
 
 # --- fetch results, generated
 "$GHLB_SRC/tools/bench/gen-fetch-results" "$work" >"$dir/genfetch.out"
@@ -84,7 +86,7 @@ say "  extract: $eligible eligible leads in $WALL s: $(rate "$eligible" "$WALL")
 # --- plan (twice: the second run sees the same inputs again, as an operator's re-run does)
 for pass in 1 2; do
   timed plan$pass "${gb[@]}" plan --work-db "$work"
-  say "  plan (run $pass): $eligible leads in $WALL s: $(rate "$eligible" "$WALL") leads/s (target 200000: ratio $(ratio "$(rate "$eligible" "$WALL")" 200000)), peak RSS $RSS MB"
+  say "  plan (run $pass): $eligible leads in $WALL s: $(rate "$eligible" "$WALL") leads/s (target 200000: ratio $(ratio "$(rate "$eligible" "$WALL")" 200000)), cpu $CPU s, peak RSS $RSS MB"
 done
 to_write=$(wq "SELECT count(*) FROM plan_lead WHERE status = 'fill'")
 values=$(wq "SELECT count(*) FROM plan_item i JOIN plan_lead p USING (lead_id) WHERE p.status = 'fill'")
@@ -147,5 +149,5 @@ say "  set-based ceiling (one UPDATE ... FROM in psql, fsync on): $to_write lead
 timed apply "${gb[@]}" apply --yes "${apply_flags[@]}" --work-db "$work"
 written=$(wq "SELECT count(DISTINCT lead_id) FROM apply_log WHERE outcome = 'written'")
 apply_rate=$(rate "$to_write" "$WALL")
-say "  apply ${apply_flags[*]}: $to_write leads ($values values, $written leads written) in $WALL s: $apply_rate leads/s, peak RSS $RSS MB"
+say "  apply ${apply_flags[*]}: $to_write leads ($values values, $written leads written) in $WALL s: $apply_rate leads/s, cpu $CPU s, peak RSS $RSS MB"
 say "    ratio to the set-based ceiling: $(ratio "$apply_rate" "$ceil_rate") (target 0.8); to the row-at-a-time baseline: $(ratio "$apply_rate" "$base_rate")x (target 30)"
