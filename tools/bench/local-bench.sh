@@ -15,7 +15,9 @@
 # shared_buffers 128MB (ALTER SYSTEM on the bench's throwaway cluster, restarted; reset at the end).
 #
 # Sizing (environment): BENCH_LEADS (1,000,000), BENCH_TENANTS (1,000), BENCH_LINKED (0.05),
-# BASELINE_ROWS (3,000), APPLY_FLAGS (extra apply flags, e.g. "--batch-size 1000").
+# BASELINE_ROWS (3,000), APPLY_SWEEP (batch sizes tried first, "100 1000 5000"; empty: none) on
+# APPLY_SWEEP_LEADS leads each (10,000), APPLY_FLAGS (flags of the final apply of the other leads,
+# e.g. "--batch-size 1000"), BENCH_KEEP=1 keeps the work directory.
 set -euo pipefail
 : "${GHLB_SRC:?}" "${GHLB_BIN:?}" "${GHLB_PG_DIR:?}"
 leads=${BENCH_LEADS:-1000000}
@@ -46,7 +48,7 @@ cleanup() {
     psql -X -q -d "$admin_url" -c "ALTER SYSTEM RESET ALL" >/dev/null 2>&1 || true
     "$pgc" stop "$GHLB_PG_DIR" >/dev/null 2>&1 && "$pgc" start "$GHLB_PG_DIR" >/dev/null 2>&1 || true
   fi
-  if ((rc == 0)); then rm -rf "$dir"; else echo "local-bench: kept $dir" >&2; fi
+  if ((rc == 0)) && [[ -z ${BENCH_KEEP:-} ]]; then rm -rf "$dir"; else echo "local-bench: kept $dir" >&2; fi
 }
 trap cleanup EXIT
 export DATABASE_URL=$url
@@ -145,9 +147,29 @@ SQL
 ceil_rate=$(awk -v n="$to_write" -v ms="$ceil_ms" 'BEGIN { printf "%.0f", n / (ms / 1000) }')
 say "  set-based ceiling (one UPDATE ... FROM in psql, fsync on): $to_write leads in $(awk -v ms="$ceil_ms" 'BEGIN{printf "%.2f", ms/1000}') s: $ceil_rate leads/s"
 
-# --- apply
+# --- apply. First the batch-size sweep: APPLY_SWEEP_LEADS leads per batch size of APPLY_SWEEP, each
+# a wave of its own (--limit: the next leads in id order), then the rest with APPLY_FLAGS.
+# batch_ms RUN: median and 90th percentile of the time between two batches of apply run RUN, from
+# apply_log's per-batch applied_at: what one guarded batch costs, its SQLite record included.
+batch_ms() {
+  wq "WITH b AS (SELECT DISTINCT applied_at AS t FROM apply_log WHERE apply_run = $1),
+      g AS (SELECT (julianday(t) - julianday(lag(t) OVER (ORDER BY t))) * 86400000 AS ms FROM b),
+      s AS (SELECT ms, row_number() OVER (ORDER BY ms) AS k, count(*) OVER () AS n FROM g WHERE ms IS NOT NULL)
+      SELECT printf('%.0f ms median, %.0f ms p90', (SELECT ms FROM s WHERE k = (n + 1) / 2),
+                    (SELECT ms FROM s WHERE k = (n * 9 + 9) / 10))"
+}
+sweep_leads=${APPLY_SWEEP_LEADS:-10000}
+for b in ${APPLY_SWEEP-100 1000 5000}; do
+  timed apply-b$b "${gb[@]}" apply --yes --limit "$sweep_leads" --batch-size "$b" --work-db "$work"
+  run=$(wq "SELECT max(id) FROM stage_run WHERE stage = 'apply'")
+  n=$(wq "SELECT count(DISTINCT lead_id) FROM apply_log WHERE apply_run = $run")
+  say "  apply --batch-size $b: $n leads in $WALL s: $(rate "$n" "$WALL") leads/s, cpu $CPU s; one guarded batch of $b leads (42 indexes): $(batch_ms "$run")"
+done
+rest=$(wq "SELECT count(*) FROM plan_lead p WHERE status = 'fill' AND NOT EXISTS (SELECT 1 FROM apply_log a WHERE a.lead_id = p.lead_id)")
 timed apply "${gb[@]}" apply --yes "${apply_flags[@]}" --work-db "$work"
-written=$(wq "SELECT count(DISTINCT lead_id) FROM apply_log WHERE outcome = 'written'")
-apply_rate=$(rate "$to_write" "$WALL")
-say "  apply ${apply_flags[*]}: $to_write leads ($values values, $written leads written) in $WALL s: $apply_rate leads/s, cpu $CPU s, peak RSS $RSS MB"
+run=$(wq "SELECT max(id) FROM stage_run WHERE stage = 'apply'")
+apply_rate=$(rate "$rest" "$WALL")
+say "  apply ${apply_flags[*]:-(default batch size)}: the other $rest leads (of $to_write; $values values in all) in $WALL s: $apply_rate leads/s, cpu $CPU s, peak RSS $RSS MB; one batch: $(batch_ms "$run")"
 say "    ratio to the set-based ceiling: $(ratio "$apply_rate" "$ceil_rate") (target 0.8); to the row-at-a-time baseline: $(ratio "$apply_rate" "$base_rate")x (target 30)"
+left=$(wq "SELECT count(*) FROM plan_item i JOIN plan_lead p USING (lead_id) WHERE p.status = 'fill' AND NOT EXISTS (SELECT 1 FROM apply_log a WHERE a.lead_id = i.lead_id AND a.field = i.field)")
+[[ $left == 0 ]] || die "$left planned values were not settled by apply"
