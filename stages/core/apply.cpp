@@ -7,6 +7,8 @@
 #include <iostream>
 #include <map>
 #include <set>
+#include <thread>
+#include <unordered_map>
 
 #include "app_db.h"
 #include "app_identity.h"
@@ -32,28 +34,32 @@ namespace {
 // Index in kFields of the field named NAME (a name of fields.h).
 size_t fieldIndex(const char* name) { return static_cast<size_t>(findField(name) - kFields); }
 
-// One statement per lead, its columns derived from kFields. $1 lead id, $2 the contact of the
-// lead's planned link (NULL: none), which the statement re-checks even when it does not write the
-// link, $3 blank pattern, $4 set enrichment with the phone (when the row's status at write time
-// is not 'not_needed': decided here, in the same statement), then one parameter per link or fill
-// field of kFields in order: the value to write (NULL: not in this wave).
-// Returns one row (none when the lead is gone): ok, whether enrichment was written, the
-// "enrichedAt" it stored (text), then per field of kFields whether it was written and the value it
-// held at write time (text; the journal's before).
+// One guarded statement per batch of leads, its columns derived from kFields. The batch comes in
+// as arrays, one element per lead (unnest: a set, so one UPDATE ... FROM writes the whole batch):
+// $1 lead ids, $2 the contact of each lead's planned link (NULL: none), which the statement
+// re-checks even when it does not write the link, $3 blank pattern, $4 per lead: set enrichment
+// with the phone (when the row's status at write time is not 'not_needed': decided here, in the
+// same statement), then one array per link or fill field of kFields in order: the value to write
+// (NULL: not in this wave). Every guard is evaluated per row inside the statement, on the rows it
+// locked: each field still missing, the link not taken by another lead, the enrichment status.
+// Returns one row per lead found (none for a lead gone): id, ok, whether enrichment was written,
+// the "enrichedAt" it stored (text), then per field of kFields whether it was written and the
+// value it held at write time (text; the journal's before).
 std::string guardedUpdateSql() {
   using namespace names;
   const std::string now = "(now() AT TIME ZONE 'UTC')";
   const size_t link = fieldIndex(kFieldContactId), phone = fieldIndex(kFieldPhone),
                status = fieldIndex(kFieldEnrichmentStatus);
   const std::string enriched_at = findField(kFieldEnrichedAt)->column;
-  std::string cur = "SELECT id", flags = "SELECT d.*", set, any,
-              out = "SELECT f.ok, f.we, (SELECT at FROM upd)";
+  std::string in_arrays = "$1::text[], $2::text[], $4::boolean[]", in_names = "id, guard, enrich",
+              in_cols = "i.guard, i.enrich";
+  std::string cur = "SELECT l.id", flags = "SELECT d.*", set, any, out = "SELECT f.id, f.ok, f.we, u.at";
   std::string phone_param;
   int param = 5;
   for (size_t i = 0; i < std::size(kFields); ++i) {
     const FieldSpec& f = kFields[i];
     const std::string c = f.column, n = std::to_string(i);
-    cur += ", " + c + "::text AS v" + n;
+    cur += ", l." + c + "::text AS v" + n;
     if (f.kind == FieldKind::kEnrichment) {
       // Set with a written phone: names::kEnrichedStatus, kEnrichmentSourceGhl, or the time.
       const std::string value =
@@ -62,27 +68,33 @@ std::string guardedUpdateSql() {
       out += ", f.we, f.v" + n;
       continue;
     }
-    const std::string p = "$" + std::to_string(param++);
+    const std::string p = "d.p" + n;
+    in_arrays += ", $" + std::to_string(param++) + "::text[]";
+    in_names += ", p" + n;
+    in_cols += ", i.p" + n;
     if (i == phone) phone_param = p;
-    cur += ", (" + c + " IS NULL OR " + c + " ~ $3) AS m" + n;
-    flags += ", d.ok AND " + p + "::text IS NOT NULL AND d.m" + n + " AS w" + n;
-    set += ", " + c + " = CASE WHEN f.w" + n + " THEN " + p + " ELSE l." + c + " END";
+    cur += ", (l." + c + " IS NULL OR l." + c + " ~ $3) AS m" + n;
+    flags += ", d.ok AND " + p + " IS NOT NULL AND d.m" + n + " AS w" + n;
+    set += ", " + c + " = CASE WHEN f.w" + n + " THEN f.p" + n + " ELSE l." + c + " END";
     any += (any.empty() ? "f.w" : " OR f.w") + n;
     out += ", f.w" + n + ", f.v" + n;
   }
-  cur += std::string(" FROM ") + kLeadTable + " WHERE id = $1 FOR UPDATE";
+  // The rows locked in id order (two batches never wait on each other in a cycle).
+  cur += std::string(" FROM ") + kLeadTable + " l WHERE l.id = ANY($1::text[]) ORDER BY l.id FOR UPDATE OF l";
   // ok: the lead may take values from this contact (no planned link, or the link is still possible).
   const std::string l = std::to_string(link);
-  const std::string ok = "coalesce($2::text IS NULL OR cur.v" + l + " = $2 OR (cur.m" + l +
+  const std::string ok = "coalesce(i.guard IS NULL OR cur.v" + l + " = i.guard OR (cur.m" + l +
                          " AND NOT EXISTS (SELECT 1 FROM " + kLeadTable + " o WHERE o." + kLeadContactId +
-                         " = $2 AND o.id <> $1)), false)";
-  flags += ", d.ok AND " + phone_param + "::text IS NOT NULL AND d.m" + std::to_string(phone) +
-           " AND $4::boolean AND d.v" + std::to_string(status) + " IS DISTINCT FROM '" + kNotNeededStatus +
+                         " = i.guard AND o.id <> i.id)), false)";
+  flags += ", d.ok AND " + phone_param + " IS NOT NULL AND d.m" + std::to_string(phone) +
+           " AND d.enrich AND d.v" + std::to_string(status) + " IS DISTINCT FROM '" + kNotNeededStatus +
            "' AS we FROM d";
   set += std::string(", ") + kUpdatedAt + " = " + now;
-  return "WITH cur AS (" + cur + "), d AS (SELECT cur.*, " + ok + " AS ok FROM cur), f AS (" + flags +
-         "), upd AS (UPDATE " + kLeadTable + " l SET " + set.substr(2) + " FROM f WHERE l.id = f.id AND (" +
-         any + ") RETURNING l." + enriched_at + "::text AS at) " + out + " FROM f";
+  return "WITH i AS (SELECT * FROM unnest(" + in_arrays + ") AS t(" + in_names + ")), cur AS (" + cur +
+         "), d AS (SELECT cur.*, " + in_cols + ", " + ok +
+         " AS ok FROM cur JOIN i ON i.id = cur.id), f AS (" + flags + "), upd AS (UPDATE " + kLeadTable +
+         " l SET " + set.substr(2) + " FROM f WHERE l.id = f.id AND (" + any + ") RETURNING l.id, l." +
+         enriched_at + "::text AS at) " + out + " FROM f LEFT JOIN upd u ON u.id = f.id";
 }
 
 struct FieldResult {
@@ -97,69 +109,97 @@ std::optional<std::string> optField(const pqxx::field& f) {
   return f.as<std::string>();
 }
 
-// Runs the guarded statement for one lead inside tx; appends one result per planned field, and
-// for the enrichment trio whenever the statement wrote it.
-// prepared: the statement "ghlb_apply" exists on the connection (not in pooler mode).
-void applyLead(pqxx::work& tx, const PlannedLead& lead, bool prepared, std::vector<FieldResult>& out) {
-  auto f = lead.fields;
-  const auto add = [&](const std::string& field, const char* outcome) {
-    const auto it = lead.fields.find(field);
-    out.push_back({lead.id, lead.client_id, field, outcome,
-                   it != lead.fields.end() ? it->second : enrichmentValue(field), std::nullopt, ""});
-  };
+// One lead as the batch statement writes it: the values left after the clean-text check.
+struct LeadWrite {
+  const PlannedLead* lead = nullptr;
+  std::map<std::string, std::string> fields;
+  const char* guard = nullptr;  // the contact re-checked (NULL: none)
+  bool enrich = false;
+};
+
+// A PostgreSQL array literal of VALUES (nullptr: NULL), every element quoted: a parameter's
+// text, never SQL.
+std::string textArray(const std::vector<const char*>& values) {
+  std::string out = "{";
+  for (const char* v : values) {
+    if (out.size() > 1) out += ',';
+    if (!v) {
+      out += "NULL";
+      continue;
+    }
+    out += '"';
+    for (const char* c = v; *c; ++c) {
+      if (*c == '"' || *c == '\\') out += '\\';
+      out += *c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+// Appends one result of LEAD's FIELD to OUT.
+void addResult(const PlannedLead& lead, const std::string& field, const char* outcome,
+               std::vector<FieldResult>& out) {
+  const auto it = lead.fields.find(field);
+  out.push_back({lead.id, lead.client_id, field, outcome,
+                 it != lead.fields.end() ? it->second : enrichmentValue(field), std::nullopt, ""});
+}
+
+// What of LEAD goes to the statement; values that are not clean text are recorded as
+// invalid_value here and never sent. nullopt: nothing left to send.
+std::optional<LeadWrite> prepareLead(const PlannedLead& lead, std::vector<FieldResult>& out) {
+  LeadWrite w{&lead, lead.fields, nullptr, false};
+  auto& f = w.fields;
   // Defence in depth: a value that is not clean text never reaches PostgreSQL (plan reports it).
   const auto contact = f.find(names::kFieldContactId);
   if (contact != f.end() && !isCleanText(contact->second)) {
-    for (const auto& [field, v] : lead.fields) add(field, apply_outcome::kInvalidValue);
-    return;
+    for (const auto& [field, v] : lead.fields) addResult(lead, field, apply_outcome::kInvalidValue, out);
+    return std::nullopt;
   }
   for (const auto& [field, v] : lead.fields) {
     if (isCleanText(v) || !f.count(field)) continue;
-    add(field, apply_outcome::kInvalidValue);
+    addResult(lead, field, apply_outcome::kInvalidValue, out);
     f.erase(field);
     if (field == names::kFieldPhone)
       for (const auto& e : kFields)
-        if (e.kind == FieldKind::kEnrichment && f.erase(e.name)) add(e.name, apply_outcome::kInvalidValue);
+        if (e.kind == FieldKind::kEnrichment && f.erase(e.name))
+          addResult(lead, e.name, apply_outcome::kInvalidValue, out);
   }
-  if (f.empty()) return;
+  if (f.empty()) return std::nullopt;
   // Enrichment goes with every phone write; the statement checks the status at write time.
-  const bool enrich = f.count(names::kFieldPhone) > 0;
+  w.enrich = f.count(names::kFieldPhone) > 0;
   // The contact re-checked: the link written now, else the lead's planned link (settled or not in
   // this wave), so that no value is filled once another lead holds the contact.
-  const char* guard = contact != f.end()  ? contact->second.c_str()
-                      : lead.link_contact ? lead.link_contact->c_str()
-                                          : nullptr;
-  std::vector<const char*> values;  // one per link or fill field of kFields, in order
-  for (const auto& spec : kFields) {
-    if (spec.kind == FieldKind::kEnrichment) continue;
-    const auto it = f.find(spec.name);
-    values.push_back(it == f.end() ? nullptr : it->second.c_str());
-  }
-  const auto dyn = pqxx::prepare::make_dynamic_params(values);
-  const auto rows = prepared
-                        ? tx.exec_prepared("ghlb_apply", lead.id, guard, pgBlankPattern(), enrich, dyn)
-                        : tx.exec_params(guardedUpdateSql(), lead.id, guard, pgBlankPattern(), enrich, dyn);
-  if (rows.empty()) {
-    for (const auto& [field, v] : f) add(field, apply_outcome::kGone);
+  const auto link = f.find(names::kFieldContactId);
+  w.guard = link != f.end() ? link->second.c_str() : lead.link_contact ? lead.link_contact->c_str() : nullptr;
+  return w;
+}
+
+// The outcomes of one lead from its row of the statement (nullptr: the lead is gone).
+void interpretRow(const LeadWrite& w, const pqxx::row* row, std::vector<FieldResult>& out) {
+  const PlannedLead& lead = *w.lead;
+  const auto& f = w.fields;
+  if (!row) {
+    for (const auto& [field, v] : f) addResult(lead, field, apply_outcome::kGone, out);
     return;
   }
-  const auto& r = rows[0];
-  if (!r[0].as<bool>()) {
-    for (const auto& [field, v] : f) add(field, apply_outcome::kConflict);
+  const auto& r = *row;
+  if (!r[1].as<bool>()) {
+    for (const auto& [field, v] : f) addResult(lead, field, apply_outcome::kConflict, out);
     return;
   }
-  const bool enriched = r[1].as<bool>();
-  const auto enriched_at = optField(r[2]);
-  // Per field of kFields: columns 3 + 2i (written) and 4 + 2i (value at write time).
+  const bool enriched = r[2].as<bool>();
+  const auto enriched_at = optField(r[3]);
+  // Per field of kFields: columns 4 + 2i (written) and 5 + 2i (value at write time).
   const char* phone_outcome = nullptr;
   for (size_t i = 0; i < std::size(kFields); ++i) {
     const FieldSpec& spec = kFields[i];
     if (spec.kind == FieldKind::kEnrichment || !f.count(spec.name)) continue;
-    const int col = 3 + 2 * static_cast<int>(i);
+    const int col = 4 + 2 * static_cast<int>(i);
     const auto before = optField(r[col + 1]);
     const char* o = fieldOutcome(r[col].as<bool>(), before, f.at(spec.name));
     if (spec.name == std::string_view(names::kFieldPhone)) phone_outcome = o;
-    add(spec.name, o);
+    addResult(lead, spec.name, o, out);
     if (o == std::string_view(apply_outcome::kWritten)) {
       out.back().before = before;
       out.back().after = f.at(spec.name);
@@ -175,11 +215,54 @@ void applyLead(pqxx::work& tx, const PlannedLead& lead, bool prepared, std::vect
   for (size_t i = 0; i < std::size(kFields); ++i) {
     const FieldSpec& spec = kFields[i];
     if (spec.kind != FieldKind::kEnrichment || !(f.count(spec.name) || enriched)) continue;
-    add(spec.name, enrichment);
+    addResult(lead, spec.name, enrichment, out);
     if (!enriched) continue;
-    out.back().before = optField(r[4 + 2 * static_cast<int>(i)]);
+    out.back().before = optField(r[5 + 2 * static_cast<int>(i)]);
     out.back().after = spec.name == std::string_view(names::kFieldEnrichedAt) ? enriched_at.value_or("")
                                                                               : enrichmentValue(spec.name);
+  }
+}
+
+// Runs the guarded statement for LEADS inside tx; appends one result per planned field, and for
+// the enrichment trio whenever the statement wrote it.
+// prepared: the statement "ghlb_apply" exists on the connection (not in pooler mode).
+void applyLeads(pqxx::work& tx, const PlannedLead* const* leads, size_t count, bool prepared,
+                std::vector<FieldResult>& out) {
+  std::vector<LeadWrite> writes;
+  writes.reserve(count);
+  for (size_t i = 0; i < count; ++i)
+    if (auto w = prepareLead(*leads[i], out)) writes.push_back(std::move(*w));
+  if (writes.empty()) return;
+  std::vector<const char*> ids, guards;
+  std::string enrich = "{";
+  std::vector<std::vector<const char*>> values;  // one per link or fill field of kFields, in order
+  for (const auto& spec : kFields)
+    if (spec.kind != FieldKind::kEnrichment) values.emplace_back();
+  for (const auto& w : writes) {
+    ids.push_back(w.lead->id.c_str());
+    guards.push_back(w.guard);
+    enrich += std::string(enrich.size() > 1 ? "," : "") + (w.enrich ? "t" : "f");
+    size_t k = 0;
+    for (const auto& spec : kFields) {
+      if (spec.kind == FieldKind::kEnrichment) continue;
+      const auto it = w.fields.find(spec.name);
+      values[k++].push_back(it == w.fields.end() ? nullptr : it->second.c_str());
+    }
+  }
+  enrich += "}";
+  std::vector<std::string> arrays;
+  for (const auto& v : values) arrays.push_back(textArray(v));
+  const auto dyn = pqxx::prepare::make_dynamic_params(arrays);
+  const std::string id_array = textArray(ids), guard_array = textArray(guards);
+  const auto rows =
+      prepared ? tx.exec_prepared("ghlb_apply", id_array, guard_array, pgBlankPattern(), enrich, dyn)
+               : tx.exec_params(guardedUpdateSql(), id_array, guard_array, pgBlankPattern(), enrich, dyn);
+  std::unordered_map<std::string_view, const pqxx::row*> by_id;
+  std::vector<pqxx::row> kept(rows.begin(), rows.end());
+  for (const auto& r : kept) by_id.emplace(r[0].c_str(), &r);
+  for (const auto& w : writes) {
+    const auto it = by_id.find(w.lead->id);
+    interpretRow(w, it == by_id.end() ? nullptr : it->second, out);
   }
 }
 
@@ -384,6 +467,22 @@ void throwUnretryable(const pqxx::sql_error& e, const std::string& command) {
                    command + " again");
 }
 
+SteadyTime pacedStart(SteadyTime start, std::int64_t done, std::int64_t rate) {
+  if (rate <= 0 || done <= 0) return start;
+  // Whole milliseconds, rounded up: never early.
+  return start + Millis((done * 1000 + rate - 1) / rate);
+}
+
+bool pauseUntil(const Clock& clock, SteadyTime due) {
+  constexpr Millis kSlice{50};
+  for (;;) {
+    if (stopRequested()) return false;
+    const auto now = clock.now();
+    if (now >= due) return true;
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(due - now, kSlice));
+  }
+}
+
 const char* fieldOutcome(bool written, const std::optional<std::string>& current,
                          const std::string& planned) {
   if (written) return apply_outcome::kWritten;
@@ -394,6 +493,8 @@ const char* fieldOutcome(bool written, const std::optional<std::string>& current
 ExitCode runApply(const ApplyOptions& opts, const Log& log) {
   if (opts.batch_size < 1 || opts.batch_size > 10000)
     throw usageError("--batch-size must be between 1 and 10000");
+  if (opts.max_rows_per_second < 0)
+    throw usageError("--max-rows-per-second must be 0 (no pace) or a number of leads per second");
   const WaveSelection sel{opts.fields, opts.limit, opts.sample};
   validateSelection(sel);
   AppDb app(resolveDatabaseUrl(opts.database_url), &log);
@@ -425,6 +526,7 @@ ExitCode runApply(const ApplyOptions& opts, const Log& log) {
   if (!opts.dry_run) {
     run = work.beginRun("apply", jsonObject({{"client_ids", joinIds(opts.common.client_ids)},
                                              {"batch_size", opts.batch_size},
+                                             {"max_rows_per_second", opts.max_rows_per_second},
                                              {"plan", plan.id}}));
     wave = WaveStore(db).begin(plan.id, run, selectionJson(opts, sel, planned.size()));
   }
@@ -441,8 +543,12 @@ ExitCode runApply(const ApplyOptions& opts, const Log& log) {
   const SystemClock clock;
   StageMeter meter(*progress, clock, "leads", static_cast<std::int64_t>(planned.size()));
   bool interrupted = false;
+  const SteadyTime paced_from = clock.now();
   for (size_t start = 0; start < planned.size(); start += static_cast<size_t>(opts.batch_size)) {
-    if (stopRequested()) {  // between batches: what is committed is recorded, the rest waits
+    // Between batches: what is committed is recorded, the rest waits. The pace's pause ends at once
+    // on a stop.
+    if (stopRequested() ||
+        (!opts.dry_run && !pauseUntil(clock, pacedStart(paced_from, done_leads, opts.max_rows_per_second)))) {
       interrupted = true;
       break;
     }
@@ -451,7 +557,9 @@ ExitCode runApply(const ApplyOptions& opts, const Log& log) {
     try {
       pqxx::work tx(app.conn());
       app.enter(tx);
-      for (size_t i = start; i < end; ++i) applyLead(tx, planned[i], !app.pooler(), results);
+      std::vector<const PlannedLead*> batch;
+      for (size_t i = start; i < end; ++i) batch.push_back(&planned[i]);
+      applyLeads(tx, batch.data(), batch.size(), !app.pooler(), results);
       if (opts.dry_run)
         tx.abort();
       else
@@ -472,7 +580,8 @@ ExitCode runApply(const ApplyOptions& opts, const Log& log) {
           pqxx::work tx(app.conn());
           app.enter(tx);
           std::vector<FieldResult> one;
-          applyLead(tx, planned[i], !app.pooler(), one);
+          const PlannedLead* lead = &planned[i];
+          applyLeads(tx, &lead, 1, !app.pooler(), one);
           if (opts.dry_run)
             tx.abort();
           else

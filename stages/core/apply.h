@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "clock.h"
 #include "exit_code.h"
 #include "log.h"
 #include "options.h"
@@ -39,6 +40,14 @@ bool unretryableSqlError(const pqxx::sql_error& e);
 // FatalError (exit 1), one line: the role lacks UPDATE on "Lead", or the schema refused COMMAND's
 // statement; then run COMMAND again.
 [[noreturn]] void throwUnretryable(const pqxx::sql_error& e, const std::string& command);
+
+// --max-rows-per-second: the earliest time the batch after DONE leads may start, so that the leads
+// written since START never run ahead of RATE per second (RATE 0: no pace, START itself).
+SteadyTime pacedStart(SteadyTime start, std::int64_t done, std::int64_t rate);
+
+// Sleeps until DUE on CLOCK in short slices; returns false as soon as a stop is requested (SIGINT,
+// SIGTERM, a time budget: stop_signal.h), so that a long pause ends promptly.
+bool pauseUntil(const Clock& clock, SteadyTime due);
 
 ExitCode runApply(const ApplyOptions& opts, const Log& log);
 

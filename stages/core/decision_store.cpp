@@ -36,7 +36,12 @@ void addCount(std::map<ChangeState, std::int64_t>& m, ChangeState s) { ++m[s]; }
 
 }  // namespace
 
-std::vector<ChangeRow> DecisionStore::loadChanges(const std::vector<std::string>& client_ids) {
+std::vector<ChangeRow> DecisionStore::loadChanges(const std::vector<std::string>& client_ids,
+                                                  bool decided_only) {
+  const auto decided = [decided_only](const char* lead) {
+    return decided_only ? std::string(" AND EXISTS (SELECT 1 FROM decision x WHERE x.lead_id = ") + lead + ")"
+                        : std::string();
+  };
   // The plan's changes, then what apply settled that the plan no longer lists (dropApplied).
   SQLite::Statement q(
       db_,
@@ -44,7 +49,7 @@ std::vector<ChangeRow> DecisionStore::loadChanges(const std::vector<std::string>
       "d.new_value, a.outcome FROM plan_item i JOIN plan_lead p ON p.lead_id = i.lead_id "
       "LEFT JOIN decision d ON d.lead_id = i.lead_id AND d.field = i.field "
       "LEFT JOIN apply_log a ON a.lead_id = i.lead_id AND a.field = i.field WHERE " +
-          clientScope("p.client_id") +
+          clientScope("p.client_id") + decided("i.lead_id") +
           " UNION ALL "
           "SELECT a.lead_id, l.client_id, coalesce(p.status, ''), coalesce(p.ambiguous, 0), a.field, "
           "coalesce(a.new_value, ''), d.decision, d.new_value, a.outcome FROM apply_log a "
@@ -52,7 +57,7 @@ std::vector<ChangeRow> DecisionStore::loadChanges(const std::vector<std::string>
           "LEFT JOIN decision d ON d.lead_id = a.lead_id AND d.field = a.field "
           "WHERE NOT EXISTS (SELECT 1 FROM plan_item i WHERE i.lead_id = a.lead_id AND i.field = a.field) "
           "AND " +
-          clientScope("l.client_id") + " ORDER BY 1, 5");
+          clientScope("l.client_id") + decided("a.lead_id") + " ORDER BY 1, 5");
   bindClientScope(q, client_ids);
   std::vector<ChangeRow> rows;
   while (q.executeStep()) {

@@ -46,8 +46,11 @@ class DecisionStore {
   explicit DecisionStore(SQLite::Database& db) : db_(db) {}
 
   // Every change of the tenants client_ids (empty = all), ordered by lead id then field, with
-  // its stored decision, apply outcome, derived state and effective decision.
-  std::vector<ChangeRow> loadChanges(const std::vector<std::string>& client_ids);
+  // its stored decision, apply outcome, derived state and effective decision. decided_only: only
+  // the changes of leads with at least one decision (every change that is rejected or approved,
+  // effectively or not, is one of them; the others are undecided): cost in proportion to the
+  // decisions, not to the plan.
+  std::vector<ChangeRow> loadChanges(const std::vector<std::string>& client_ids, bool decided_only = false);
 
   // Stores decision d taken at `at` on each key (replacing an earlier one), all or none.
   void set(const std::vector<DecisionKey>& keys, Decision d, const std::string& at);
@@ -75,8 +78,8 @@ template <class PlannedLead>
 std::int64_t holdBackByDecision(SQLite::Database& db, const std::vector<std::string>& client_ids,
                                 std::vector<PlannedLead>& planned, bool only_approved) {
   std::map<std::string, std::map<std::string, std::optional<Decision>>> effective;
-  for (auto& row : DecisionStore(db).loadChanges(client_ids))
-    effective[row.lead_id][row.facts.field] = row.effective;
+  for (auto& row : DecisionStore(db).loadChanges(client_ids, /*decided_only=*/true))
+    effective[row.lead_id][row.facts.field] = row.effective;  // a lead not here: every change undecided
   std::int64_t held = 0;
   for (auto& lead : planned) {
     const auto decided = effective.find(lead.id);

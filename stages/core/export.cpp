@@ -80,6 +80,9 @@ std::vector<ExportRow> exportRows(const LeadReview& lead) {
 
 std::int64_t writeExport(SQLite::Database& db, const std::vector<std::string>& ids, const std::string& path,
                          ExportFormat format) {
+  // Written as it is made, in pieces of about kChunk bytes: flat memory at any plan size.
+  constexpr size_t kChunk = 1 << 20;
+  PrivateFileWriter out(path, "export");
   std::string data;
   std::int64_t rows = 0;
   rapidjson::StringBuffer buf;
@@ -144,13 +147,22 @@ std::int64_t writeExport(SQLite::Database& db, const std::vector<std::string>& i
       string(r.other_lead);
       w.EndObject();
     }
+    if (data.size() >= kChunk) {
+      out.write(data);
+      data.clear();
+    }
+    if (buf.GetSize() >= kChunk) {  // the writer only appends to buf: it may be emptied between rows
+      out.write(std::string_view(buf.GetString(), buf.GetSize()));
+      buf.Clear();
+    }
   });
   if (format == ExportFormat::kJson) {
     w.EndArray();
     w.EndObject();
     data = std::string(buf.GetString(), buf.GetSize()) + "\n";
   }
-  writePrivateFile(path, data, "export");
+  out.write(data);
+  out.commit();
   return rows;
 }
 

@@ -4,6 +4,8 @@
 #include <iostream>
 #include <iterator>
 #include <map>
+#include <string_view>
+#include <unordered_map>
 
 #include "contact.h"
 #include "error.h"
@@ -190,21 +192,24 @@ LeadPlan planLead(const LeadSnapshot& lead, const std::optional<FetchRecord>& fe
 
 void resolveConflicts(std::vector<LeadPlan>& plans,
                       const std::function<std::optional<std::string>(const std::string&)>& linked_lead) {
+  // Hash maps keyed by views of the plans' own strings (the vector is not resized here): one
+  // lookup per lead and no key copies; the result depends on no iteration order.
+  using View = std::string_view;
   // The smallest pending lead of each claim key: it may still take the contact of its key.
-  std::map<std::string, std::string> first_pending;
+  std::unordered_map<View, View> first_pending;
   for (const auto& p : plans) {
     if (p.status != plan_status::kPending || p.claim_key.empty()) continue;
     auto [it, inserted] = first_pending.emplace(p.claim_key, p.lead_id);
-    if (!inserted && p.lead_id < it->second) it->second = p.lead_id;
+    if (!inserted && View(p.lead_id) < it->second) it->second = p.lead_id;
   }
   // Who holds each contact in the application DB (asked once per contact).
-  std::map<std::string, std::optional<std::string>> holder;
+  std::unordered_map<View, std::optional<std::string>> holder;
   for (const auto& p : plans)
-    if (p.link && !holder.count(*p.contact_id)) holder[*p.contact_id] = linked_lead(*p.contact_id);
+    if (p.link && !holder.count(*p.contact_id)) holder.emplace(*p.contact_id, linked_lead(*p.contact_id));
   const auto holdsItself = [&holder](const LeadPlan& p) { return holder.at(*p.contact_id) == p.lead_id; };
   // std::string compares bytes as unsigned char: PostgreSQL's "C" collation order. The lead that
   // already holds the contact keeps it.
-  std::map<std::string, const LeadPlan*> winner;
+  std::unordered_map<View, const LeadPlan*> winner;
   for (const auto& p : plans) {
     if (!p.link) continue;
     auto [it, inserted] = winner.emplace(*p.contact_id, &p);
@@ -212,31 +217,32 @@ void resolveConflicts(std::vector<LeadPlan>& plans,
     if (holdsItself(p) || p.lead_id < it->second->lead_id) it->second = &p;
   }
   struct Loss {
-    std::string reason;
+    const char* reason;
     std::string other_lead;  // the holder, the winner, or the pending lead waited for
   };
-  std::map<std::string, Loss> losers;  // lead id -> why, and because of whom
-  for (const auto& p : plans) {
+  // Decided from the maps above only (never from a lead already marked), then applied.
+  std::vector<std::pair<LeadPlan*, Loss>> losers;
+  for (auto& p : plans) {
     if (!p.link) continue;
     const auto& held_by = holder.at(*p.contact_id);
     if (held_by && *held_by != p.lead_id) {
-      losers[p.lead_id] = {"contact_already_linked", *held_by};
+      losers.push_back({&p, {"contact_already_linked", *held_by}});
     } else if (held_by) {
       continue;  // linked to this very lead (our own apply): it keeps it
     } else if (const LeadPlan* w = winner.at(*p.contact_id); w != &p) {
       // Whatever the pending leads find, a smaller final lead takes this contact: final conflict.
-      losers[p.lead_id] = {"contact_taken_by_smaller_lead_id", w->lead_id};
+      losers.push_back({&p, {"contact_taken_by_smaller_lead_id", w->lead_id}});
     } else if (const auto it = first_pending.find(p.claim_key);
-               it != first_pending.end() && it->second < p.lead_id) {
-      losers[p.lead_id] = {"smaller_lead_pending", it->second};
+               it != first_pending.end() && it->second < View(p.lead_id)) {
+      losers.push_back({&p, {"smaller_lead_pending", std::string(it->second)}});
     }
   }
-  for (auto& p : plans) {
-    const auto it = losers.find(p.lead_id);
-    if (it == losers.end()) continue;
-    p.status = it->second.reason == "smaller_lead_pending" ? plan_status::kWaiting : plan_status::kConflict;
-    p.note = it->second.reason;
-    p.other_lead = it->second.other_lead;
+  for (auto& [lead, loss] : losers) {
+    LeadPlan& p = *lead;
+    p.status = loss.reason == std::string_view("smaller_lead_pending") ? plan_status::kWaiting
+                                                                       : plan_status::kConflict;
+    p.note = loss.reason;
+    p.other_lead = std::move(loss.other_lead);
     p.link = false;
     p.changes.clear();
     p.reports.clear();

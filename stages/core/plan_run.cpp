@@ -23,16 +23,17 @@
 namespace ghlb {
 namespace {
 
+// The plans of the scope; FINGERPRINT gets the digest of the very rows they were computed from
+// (PlanStore::inputFingerprint of the scope: one read of the inputs serves both).
 std::vector<LeadPlan> computePlans(SQLite::Database& db, const std::vector<std::string>& ids,
-                                   StageMeter& meter) {
-  SQLite::Statement q(db, std::string("SELECT ") + kLeadSnapshotColumns +
-                              ", f.lookup, f.lookup_key, f.outcome, f.search_body, f.contact_body "
-                              "FROM lead l LEFT JOIN fetch_result f ON f.lead_id = l.id "
-                              "WHERE l.eligible = 1 AND " +
-                              clientScope("l.client_id") + " ORDER BY l.id");
+                                   StageMeter& meter, std::string& fingerprint) {
+  SQLite::Statement q(db, PlanStore::inputsQuery());
   bindClientScope(q, ids);
+  InputDigest digest;
+  digest.add(kInputDigestTag);
   std::vector<LeadPlan> plans;
   while (q.executeStep()) {
+    PlanStore::digestRow(digest, q);
     const LeadSnapshot lead = readLeadSnapshot(q);
     constexpr int f0 = kLeadSnapshotColumnCount;  // first fetch_result column
     std::optional<FetchRecord> fetch;
@@ -48,6 +49,8 @@ std::vector<LeadPlan> computePlans(SQLite::Database& db, const std::vector<std::
     plans.push_back(planLead(lead, fetch));
     meter.add(1);
   }
+  PlanStore(db).digestLinks(digest);
+  fingerprint = digest.hex();
   // Who holds each contact in the application table: a contact held by the lead itself (our own
   // apply linked it) is not "linked elsewhere".
   SQLite::Statement linked(db, "SELECT lead_id FROM linked_contact WHERE contact_id = ?");
@@ -150,15 +153,15 @@ ExitCode runPlan(const PlanOptions& opts, const Log& log) {
   const auto progress = makeProgress(opts.common, log, ::isatty(STDERR_FILENO) == 1);
   const SystemClock clock;
   StageMeter meter(*progress, clock, "leads", -1);
-  const auto plans = computePlans(db, opts.common.client_ids, meter);
+  std::string fingerprint;
+  const auto plans = computePlans(db, opts.common.client_ids, meter, fingerprint);
   meter.finish();
   testPausePoint();
   if (stopRequested()) {  // nothing stored yet: the previous plan stands
     work.finishRun(run, "interrupted", "{}");
     throw StopRequested();
   }
-  // The stage lock keeps extract and fetch out: the inputs are still those computePlans read.
-  const std::string fingerprint = PlanStore(db).inputFingerprint(opts.common.client_ids);
+  // The stage lock keeps extract and fetch out: the fingerprint is that of the inputs plan read.
   const std::int64_t plan_id = storePlans(db, opts.common.client_ids, plans, run, fingerprint);
 
   ReviewSummary summary = loadReview(db, opts.common.client_ids);

@@ -64,30 +64,43 @@ bool planCovers(const std::vector<std::string>& plan_scope, const std::vector<st
   });
 }
 
-std::string PlanStore::inputFingerprint(const std::vector<std::string>& scope) {
-  InputDigest d;
-  d.add("ghlb-plan-inputs-v1");
-  SQLite::Statement leads(db_, std::string("SELECT ") + kLeadSnapshotColumns +
-                                   ", f.lookup, f.lookup_key, f.outcome, f.search_body, f.contact_body "
-                                   "FROM lead l LEFT JOIN fetch_result f ON f.lead_id = l.id "
-                                   "WHERE l.eligible = 1 AND " +
-                                   clientScope("l.client_id") + " ORDER BY l.id");
-  bindClientScope(leads, scope);
-  const int columns = leads.getColumnCount();
-  while (leads.executeStep()) {
-    d.add("lead");
-    for (int i = 0; i < columns; ++i) {
-      const auto c = leads.getColumn(i);
-      const std::string v = c.getString();  // by length: a body may hold a NUL byte
-      d.add(c.isNull() ? std::nullopt : std::optional<std::string_view>(v));
+std::string PlanStore::inputsQuery() {
+  return std::string("SELECT ") + kLeadSnapshotColumns +
+         ", f.lookup, f.lookup_key, f.outcome, f.search_body, f.contact_body "
+         "FROM lead l LEFT JOIN fetch_result f ON f.lead_id = l.id WHERE l.eligible = 1 AND " +
+         clientScope("l.client_id") + " ORDER BY l.id";
+}
+
+void PlanStore::digestRow(InputDigest& d, SQLite::Statement& q) {
+  d.add("lead");
+  const int columns = q.getColumnCount();
+  for (int i = 0; i < columns; ++i) {
+    const auto c = q.getColumn(i);
+    if (c.isNull()) {
+      d.add(std::nullopt);
+      continue;
     }
+    const char* text = c.getText();  // by length: a body may hold a NUL byte
+    d.add(std::string_view(text, static_cast<size_t>(c.getBytes())));
   }
+}
+
+void PlanStore::digestLinks(InputDigest& d) {
   SQLite::Statement links(db_, "SELECT contact_id, lead_id FROM linked_contact ORDER BY contact_id");
   while (links.executeStep()) {
     d.add("link");
     d.add(links.getColumn(0).getString());
     d.add(links.getColumn(1).getString());
   }
+}
+
+std::string PlanStore::inputFingerprint(const std::vector<std::string>& scope) {
+  InputDigest d;
+  d.add(kInputDigestTag);
+  SQLite::Statement leads(db_, inputsQuery());
+  bindClientScope(leads, scope);
+  while (leads.executeStep()) digestRow(d, leads);
+  digestLinks(d);
   return d.hex();
 }
 

@@ -27,6 +27,9 @@ struct PlanRecord {
 // values, as 16 hex digits. It detects change, it is not a security boundary: the work DB is written
 // only by our stages under their lock, and a crafted collision of GHL answers could at most make
 // apply write the plan that was reviewed.
+// The first field of every plan's input digest (the fingerprint's version).
+inline constexpr const char* kInputDigestTag = "ghlb-plan-inputs-v1";
+
 class InputDigest {
  public:
   void add(std::optional<std::string_view> field);
@@ -52,6 +55,15 @@ class PlanStore {
   // A hash, not a change counter, so that extract and fetch need no extra bookkeeping and a
   // re-extract that found the same rows does not turn a reviewed plan stale.
   std::string inputFingerprint(const std::vector<std::string>& scope);
+
+  // The pieces of inputFingerprint, for plan, which reads the same rows once to plan and to
+  // digest them. inputsQuery(): every eligible lead of the scope (bound with bindClientScope)
+  // with its snapshot values (kLeadSnapshotColumns) then its fetch result (lookup, lookup_key,
+  // outcome, search_body, contact_body), in lead id order. digestRow: one row of it (current row
+  // of Q). digestLinks: the contact links, after the last row.
+  static std::string inputsQuery();
+  static void digestRow(InputDigest& d, SQLite::Statement& q);
+  void digestLinks(InputDigest& d);
 
   std::int64_t add(const PlanRecord& r);  // returns the new plan id
   std::optional<PlanRecord> find(std::int64_t id);

@@ -13,7 +13,7 @@
 namespace ghlb {
 namespace {
 
-void writeAll(int fd, const std::string& data, const std::string& path, const std::string& what) {
+void writeAll(int fd, std::string_view data, const std::string& path, const std::string& what) {
   size_t off = 0;
   while (off < data.size()) {
     const ssize_t n = ::write(fd, data.data() + off, data.size() - off);
@@ -50,8 +50,8 @@ std::string randomSuffix() {
 
 }  // namespace
 
-void writeFileAtomically(const std::string& path, const std::string& data, const std::string& what,
-                         unsigned mode) {
+PrivateFileWriter::PrivateFileWriter(const std::string& path, const std::string& what, unsigned mode)
+    : path_(path), what_(what) {
   const auto slash = path.rfind('/');
   const std::string dir = slash == std::string::npos ? std::string() : path.substr(0, slash + 1);
   const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
@@ -71,16 +71,38 @@ void writeFileAtomically(const std::string& path, const std::string& data, const
     throw FatalError("cannot create " + what + " " + path + ": no free temporary name beside it");
   if (::fchmod(tmp.fd, static_cast<mode_t>(mode)) != 0)
     throw FatalError("cannot create " + what + " " + path + ": " + std::strerror(errno));
-  writeAll(tmp.fd, data, path, what);
+  fd_ = tmp.fd;
+  tmp_ = tmp.path;
+  tmp.fd = -1;
+  tmp.path.clear();
+}
+
+PrivateFileWriter::~PrivateFileWriter() {
+  TempFile cleanup{tmp_, fd_};  // still set: not committed
+}
+
+void PrivateFileWriter::write(std::string_view data) { writeAll(fd_, data, path_, what_); }
+
+void PrivateFileWriter::commit() {
+  TempFile tmp{tmp_, fd_};
+  tmp_.clear();
+  fd_ = -1;
   if (::fsync(tmp.fd) != 0)
-    throw FatalError("cannot write " + what + " " + path + ": " + std::strerror(errno));
+    throw FatalError("cannot write " + what_ + " " + path_ + ": " + std::strerror(errno));
   const int fd = tmp.fd;
   tmp.fd = -1;
-  if (::close(fd) != 0) throw FatalError("cannot write " + what + " " + path + ": " + std::strerror(errno));
+  if (::close(fd) != 0) throw FatalError("cannot write " + what_ + " " + path_ + ": " + std::strerror(errno));
   // rename replaces whatever is at path (a symlink itself, never its target).
-  if (std::rename(tmp.path.c_str(), path.c_str()) != 0)
-    throw FatalError("cannot create " + what + " " + path + ": " + std::strerror(errno));
+  if (std::rename(tmp.path.c_str(), path_.c_str()) != 0)
+    throw FatalError("cannot create " + what_ + " " + path_ + ": " + std::strerror(errno));
   tmp.path.clear();
+}
+
+void writeFileAtomically(const std::string& path, const std::string& data, const std::string& what,
+                         unsigned mode) {
+  PrivateFileWriter out(path, what, mode);
+  out.write(data);
+  out.commit();
 }
 
 void writePrivateFile(const std::string& path, const std::string& data, const std::string& what) {

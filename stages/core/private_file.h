@@ -2,6 +2,7 @@
 // not at all, readable by the owner only.
 #pragma once
 #include <string>
+#include <string_view>
 
 namespace ghlb {
 
@@ -13,5 +14,22 @@ void writePrivateFile(const std::string& path, const std::string& data, const st
 // The same with file mode MODE (e.g. 0644 for the metrics file, which holds counts only).
 void writeFileAtomically(const std::string& path, const std::string& data, const std::string& what,
                          unsigned mode);
+
+// The same, written piece by piece (an export of a million leads is never held whole in memory):
+// write() appends to a new 0600 temporary file beside PATH; commit() fsyncs it and renames it over
+// PATH. Destroyed without commit(), it leaves PATH as it was and removes the temporary file.
+class PrivateFileWriter {
+ public:
+  PrivateFileWriter(const std::string& path, const std::string& what, unsigned mode = 0600);
+  ~PrivateFileWriter();
+  PrivateFileWriter(const PrivateFileWriter&) = delete;
+  PrivateFileWriter& operator=(const PrivateFileWriter&) = delete;
+  void write(std::string_view data);
+  void commit();
+
+ private:
+  std::string path_, what_, tmp_;
+  int fd_ = -1;
+};
 
 }  // namespace ghlb

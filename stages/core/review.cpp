@@ -238,7 +238,7 @@ namespace {
 using ChangeKeys = std::set<std::pair<std::string, std::string>>;
 ChangeKeys rejectedChanges(SQLite::Database& db, const std::vector<std::string>& ids) {
   ChangeKeys out;
-  for (const auto& row : DecisionStore(db).loadChanges(ids))
+  for (const auto& row : DecisionStore(db).loadChanges(ids, /*decided_only=*/true))
     if (row.state == ChangeState::kRejected) out.emplace(row.lead_id, row.facts.field);
   return out;
 }

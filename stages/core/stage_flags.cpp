@@ -364,6 +364,11 @@ void addApplyFlags(CLI::App& app, ApplyOptions& o) {
   app.add_option("--batch-size", o.batch_size, "leads per PostgreSQL transaction (1-10000)")
       ->type_name("N")
       ->capture_default_str();
+  app.add_option("--max-rows-per-second", o.max_rows_per_second,
+                 "pace the writes: at most N leads per second on average, sleeping between batches (0: no "
+                 "pace; each batch is still one burst of --batch-size leads)")
+      ->type_name("N")
+      ->capture_default_str();
   app.add_flag("--dry-run", o.dry_run, "report what would be written; write nothing (never asks)");
   app.add_flag("--yes", o.yes,
                "write without asking for confirmation (without a terminal, apply refuses unless given)");

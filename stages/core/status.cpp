@@ -263,7 +263,7 @@ ExitCode runStatus(const StatusOptions& opts, std::ostream& out) {
   }
   // A change rejected in review is never written: not to_write (kTenantColumns[5]).
   std::map<std::string, std::int64_t> rejected;
-  for (const auto& row : DecisionStore(db).loadChanges(opts.common.client_ids))
+  for (const auto& row : DecisionStore(db).loadChanges(opts.common.client_ids, /*decided_only=*/true))
     if (row.state == ChangeState::kRejected) ++rejected[row.client_id];
   for (auto& row : tenants) row.values[5] -= rejected[row.client_id];
   const auto waves = WaveStore(db).all();
