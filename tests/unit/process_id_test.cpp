@@ -60,6 +60,6 @@ TEST_CASE("processState: unknown for another host or nothing recorded") {
   ProcessIdentity other = here;
   other.host = here.host + "-other";
   CHECK(processState(other, here) == ProcessState::kUnknown);
-  CHECK(processState(ProcessIdentity{}, here) == ProcessState::kUnknown);  // a row from before migration 012
+  CHECK(processState(ProcessIdentity{}, here) == ProcessState::kUnknown);  // a row from before migration 011
   CHECK(std::string(processStateName(ProcessState::kGone)) == "gone");
 }
