@@ -21,10 +21,11 @@ build: configure
 	cmake --build $(BUILD) -j$(JOBS)
 
 # Unit tests, then the end-to-end tests against a throwaway PostgreSQL cluster and the simulator.
+# Three at a time on two cores: many e2e tests mostly wait (paced applies, time budgets, 429 windows).
 test:
 	bash tools/install-deps test
 	$(MAKE) build
-	cd $(BUILD) && ctest --output-on-failure -j2
+	cd $(BUILD) && ctest --output-on-failure -j3
 
 unit: build
 	$(BUILD)/bin/unit_tests

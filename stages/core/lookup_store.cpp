@@ -12,6 +12,23 @@ void bindOptional(SQLite::Statement& st, int i, const std::string& s) {
     st.bind(i, s);
 }
 
+// The pages ST selects (seq, cursor, next_cursor, total, body, by seq), up to the first gap:
+// only a prefix of pages can be continued from.
+std::vector<ScanPage> readPages(SQLite::Statement& st) {
+  std::vector<ScanPage> pages;
+  while (st.executeStep()) {
+    ScanPage p;
+    p.seq = st.getColumn(0).getInt64();
+    p.cursor = text(st.getColumn(1));
+    p.next_cursor = text(st.getColumn(2));
+    p.total = st.getColumn(3).getInt64();
+    p.body = st.getColumn(4).getString();
+    if (p.seq != static_cast<std::int64_t>(pages.size())) break;
+    pages.push_back(std::move(p));
+  }
+  return pages;
+}
+
 }  // namespace
 
 LookupStore::LookupStore(SQLite::Database& db) : db_(db) {}
@@ -89,24 +106,13 @@ void LookupStore::saveFollowUps(const std::string& client_id, const std::string&
 }
 
 std::vector<ScanPage> LookupStore::pendingScan(const std::string& client_id, const std::string& location_id) {
-  std::vector<ScanPage> pages;
   const auto known = location(client_id);
-  if (!known || known->location_id != location_id || known->scan_complete) return pages;
+  if (!known || known->location_id != location_id || known->scan_complete) return {};
   SQLite::Statement st(db_,
                        "SELECT seq, cursor, next_cursor, total, body FROM lookup_page WHERE client_id = ? "
                        "ORDER BY seq");
   st.bind(1, client_id);
-  while (st.executeStep()) {
-    ScanPage p;
-    p.seq = st.getColumn(0).getInt64();
-    p.cursor = text(st.getColumn(1));
-    p.next_cursor = text(st.getColumn(2));
-    p.total = st.getColumn(3).getInt64();
-    p.body = st.getColumn(4).getString();
-    if (p.seq != static_cast<std::int64_t>(pages.size())) break;  // a gap: only the prefix is usable
-    pages.push_back(std::move(p));
-  }
-  return pages;
+  return readPages(st);
 }
 
 void LookupStore::beginScan(const std::string& client_id, const std::string& location_id,
@@ -141,23 +147,12 @@ void LookupStore::addPage(const std::string& client_id, const ScanPage& page, co
 }
 
 std::vector<ScanPage> LookupStore::pendingBatch(const std::string& client_id, const std::string& batch_key) {
-  std::vector<ScanPage> pages;
   SQLite::Statement st(db_,
                        "SELECT seq, cursor, next_cursor, total, body FROM lookup_batch_page "
                        "WHERE client_id = ? AND batch_key = ? AND complete = 0 ORDER BY seq");
   st.bind(1, client_id);
   st.bind(2, batch_key);
-  while (st.executeStep()) {
-    ScanPage p;
-    p.seq = st.getColumn(0).getInt64();
-    p.cursor = text(st.getColumn(1));
-    p.next_cursor = text(st.getColumn(2));
-    p.total = st.getColumn(3).getInt64();
-    p.body = st.getColumn(4).getString();
-    if (p.seq != static_cast<std::int64_t>(pages.size())) break;  // a gap: only the prefix is usable
-    pages.push_back(std::move(p));
-  }
-  return pages;
+  return readPages(st);
 }
 
 void LookupStore::addBatchPage(const std::string& client_id, const std::string& batch_key,

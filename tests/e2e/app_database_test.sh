@@ -15,8 +15,7 @@ rows='SELECT md5(string_agg(md5(ROW(l.*)::text), $$,$$ ORDER BY id)) FROM "Lead"
 other_rows() { psql -X -q -A -t -d "$other_url" -c "$rows"; }
 
 gb extract; assert_rc 0 "extract"
-for attempt in 1 2 3; do gb fetch; [[ $GB_RC -eq 3 ]] || break; done
-assert_rc 0 "fetch"
+e2e_fetch_settled "fetch"
 gb plan; assert_rc 0 "plan"
 
 other_before=$(other_rows)

@@ -10,11 +10,7 @@ e2e_load_sql "$GHLB_SRC/data/demo/app.sql"
 e2e_start_sim "$GHLB_SRC/data/demo/ghl-sim.json"
 
 gb extract; assert_rc 0 "extract"
-for attempt in 1 2 3; do
-  gb fetch
-  [[ $GB_RC -eq 3 ]] || break
-done
-assert_rc 0 "fetch"
+e2e_fetch_settled "fetch"
 gb plan; assert_rc 0 "plan"
 leads=$(e2e_sqlite "SELECT count(*) FROM plan_lead WHERE status = 'fill'")
 values=$(e2e_sqlite "SELECT count(*) FROM plan_item i JOIN plan_lead p USING (lead_id) WHERE p.status = 'fill'")

@@ -26,11 +26,7 @@ assert_eq "$(awk -F'\t' 'NR > 1 && $4 == 1 {print $1}' "$expected" | LC_ALL=C so
 
 # fetch until nothing is retryable (the demo's malformed-body fault may need a second run), then
 # once more: the last run sends no request at all.
-for attempt in 1 2 3; do
-  gb fetch
-  [[ $GB_RC -eq 3 ]] || break
-done
-assert_rc 0 "fetch ends with nothing retryable"
+e2e_fetch_settled "fetch ends with nothing retryable"
 requests=$(e2e_sim_counter requests)
 gb fetch; assert_rc 0 "fetch again"
 assert_eq "$requests" "$(e2e_sim_counter requests)" "a second fetch sends no request"

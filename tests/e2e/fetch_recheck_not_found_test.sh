@@ -12,11 +12,7 @@ WORK_DB="$E2E_DIR/work.db"
 lead=1a4e0b43-1008-4e53-a8f3-76cc73428e0d  # search_not_found in data/demo/expected.tsv
 
 gb extract; assert_rc 0 "extract"
-for attempt in 1 2 3; do
-  gb fetch
-  [[ $GB_RC -eq 3 ]] || break
-done
-assert_rc 0 "fetch ends with nothing retryable"
+e2e_fetch_settled "fetch ends with nothing retryable"
 assert_eq not_found "$(e2e_sqlite "SELECT outcome FROM fetch_result WHERE lead_id = '$lead'")" "the lead is not found"
 not_found=$(e2e_sqlite "SELECT lead_id FROM fetch_result WHERE outcome = 'not_found' ORDER BY lead_id")
 [[ -n "$not_found" ]] || e2e_fail "no not_found lead: the test proves nothing"

@@ -246,6 +246,18 @@ gb_raw() {
   _gb_run "$@"
 }
 
+# e2e_fetch_settled MESSAGE [FETCH ARGS...]: runs `gb fetch ARGS` up to three times while it exits 3
+# (leads waiting for a retry), then asserts that the last run exited 0.
+e2e_fetch_settled() {
+  local message=$1 attempt
+  shift
+  for attempt in 1 2 3; do
+    gb fetch "$@"
+    [[ $GB_RC -eq 3 ]] || break
+  done
+  assert_rc 0 "$message"
+}
+
 # ---- assertions ------------------------------------------------------------------------------
 
 # assert_eq EXPECTED ACTUAL [MSG]

@@ -15,11 +15,7 @@ summit=6a42ed19-aa5b-4365-9867-7db75c80f9be
 e2e_psql "UPDATE \"Client\" SET name = E'Summit\\n\\x1b[2J\\u202eEvil ' || repeat('x', 10240) WHERE id = '$summit'" >/dev/null
 
 gb extract; assert_rc 0 "extract"
-for attempt in 1 2 3; do
-  gb fetch
-  [[ $GB_RC -eq 3 ]] || break
-done
-assert_rc 0 "fetch ends with nothing retryable"
+e2e_fetch_settled "fetch ends with nothing retryable"
 
 # ---- the hostile name is neutralized where it enters ----
 assert_eq "1|0|0|0|1" "$(e2e_sqlite "SELECT length(CAST(name AS BLOB)) <= 200, instr(name, char(10)), instr(name, char(27)),

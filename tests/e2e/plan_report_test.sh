@@ -29,11 +29,7 @@ png_size() {
 e2e_load_sql "$GHLB_SRC/data/demo/app.sql"
 e2e_start_sim "$GHLB_SRC/data/demo/ghl-sim.json"
 gb extract; assert_rc 0 "extract"
-for attempt in 1 2 3; do
-  gb fetch
-  [[ $GB_RC -eq 3 ]] || break
-done
-assert_rc 0 "fetch ends with nothing retryable"
+e2e_fetch_settled "fetch ends with nothing retryable"
 
 # A tenant name with markup (names come from tenants' admins): the page must show it as text.
 evil_client=$(e2e_sqlite "SELECT id FROM client ORDER BY id LIMIT 1")

@@ -62,15 +62,10 @@ SQL
 
 # realdb_run_pipeline: extract, fetch (until nothing is retryable), plan, apply; each must succeed.
 realdb_run_pipeline() {
-  local attempt
   gb extract; assert_rc 0 "extract"
   assert_eq "$(awk -F'\t' 'NR > 1 && $4 == 1' "$REALDB_EXPECTED" | wc -l)" \
             "$(e2e_sqlite 'SELECT count(*) FROM lead WHERE eligible = 1')" "eligible leads"
-  for attempt in 1 2 3; do
-    gb fetch
-    [[ $GB_RC -eq 3 ]] || break
-  done
-  assert_rc 0 "fetch ends with nothing retryable"
+  e2e_fetch_settled "fetch ends with nothing retryable"
   gb plan; assert_rc 0 "plan"
   gb apply --yes --batch-size 7; assert_rc 0 "apply"
   assert_eq "$(e2e_sqlite "SELECT count(*) FROM plan_item")" \

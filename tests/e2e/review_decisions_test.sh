@@ -24,11 +24,7 @@ review_total() {  # STATE: changes in STATE, from review --json (summary only)
 }
 
 gb extract; assert_rc 0 "extract"
-for attempt in 1 2 3; do
-  gb fetch
-  [[ $GB_RC -eq 3 ]] || break
-done
-assert_rc 0 "fetch ends with nothing retryable"
+e2e_fetch_settled "fetch ends with nothing retryable"
 
 # No plan yet: one line, exit 1.
 gb review; assert_rc 1 "review without a plan"

@@ -18,11 +18,7 @@ for s in per-lead batched scan auto; do
   e2e_start_sim "$GHLB_SRC/data/demo/ghl-sim.json"  # fresh fault scripts and counters
   WORK_DB="$E2E_DIR/work-$s.db"
   gb extract; assert_rc 0 "extract ($s)"
-  for attempt in 1 2 3; do
-    gb fetch --strategy "$s"
-    [[ $GB_RC -eq 3 ]] || break
-  done
-  assert_rc 0 "fetch --strategy $s ends with nothing retryable"
+  e2e_fetch_settled "fetch --strategy $s ends with nothing retryable" --strategy "$s"
   requests[$s]=$(e2e_sim_counter requests)
   assert_eq "$want_outcomes" "$(e2e_sqlite 'SELECT lead_id || "|" || outcome FROM fetch_result ORDER BY lead_id')" \
             "fetch outcome of every lead ($s)"

@@ -66,15 +66,11 @@ declare -A table result requests
 # run NAME [FETCH FLAGS...]: fetch (until nothing is retryable), plan, apply; keeps the outcomes,
 # the final table and the requests; restores the application table.
 run() {
-  local name=$1 attempt
+  local name=$1
   shift
   WORK_DB="$E2E_DIR/work-$name.db"
   [[ -e "$WORK_DB" ]] || { gb extract; assert_rc 0 "extract ($name)"; }
-  for attempt in 1 2 3; do
-    gb fetch "$@"
-    [[ $GB_RC -eq 3 ]] || break
-  done
-  assert_rc 0 "fetch $name ends with nothing retryable"
+  e2e_fetch_settled "fetch $name ends with nothing retryable" "$@"
   requests[$name]=$(e2e_sim_counter requests)
   result[$name]=$(e2e_sqlite "$outcomes")
   gb plan; assert_rc 0 "plan ($name)"

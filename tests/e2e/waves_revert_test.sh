@@ -17,11 +17,7 @@ fields='ghlContactId email phone firstName lastName companyName enrichmentStatus
 table_hash() { e2e_psql "SELECT md5(string_agg(md5(ROW(l.*)::text), ',' ORDER BY id)) FROM \"Lead\" l"; }
 
 gb extract; assert_rc 0 "extract"
-for attempt in 1 2 3; do
-  gb fetch
-  [[ $GB_RC -eq 3 ]] || break
-done
-assert_rc 0 "fetch"
+e2e_fetch_settled "fetch"
 gb plan; assert_rc 0 "plan"
 
 # The sample is deterministic: two dry runs list the same leads, and write nothing.
