@@ -12,6 +12,19 @@ void bindOptional(SQLite::Statement& st, int i, const std::string& s) {
     st.bind(i, s);
 }
 
+// Binds PAGE's seq, cursor, next_cursor, total and body, then NOW_ISO and RUN, from parameter FIRST
+// on: the column order both page tables are written in.
+void bindPage(SQLite::Statement& st, int first, const ScanPage& page, const std::string& now_iso,
+              std::int64_t run) {
+  st.bind(first, page.seq);
+  bindOptional(st, first + 1, page.cursor);
+  bindOptional(st, first + 2, page.next_cursor);
+  st.bind(first + 3, page.total);
+  st.bind(first + 4, page.body);
+  st.bind(first + 5, now_iso);
+  st.bind(first + 6, run);
+}
+
 // The pages ST selects (seq, cursor, next_cursor, total, body, by seq), up to the first gap:
 // only a prefix of pages can be continued from.
 std::vector<ScanPage> readPages(SQLite::Statement& st) {
@@ -136,13 +149,7 @@ void LookupStore::addPage(const std::string& client_id, const ScanPage& page, co
                        "INSERT OR REPLACE INTO lookup_page(client_id, seq, cursor, next_cursor, total, body, "
                        "fetched_at, fetch_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   st.bind(1, client_id);
-  st.bind(2, page.seq);
-  bindOptional(st, 3, page.cursor);
-  bindOptional(st, 4, page.next_cursor);
-  st.bind(5, page.total);
-  st.bind(6, page.body);
-  st.bind(7, now_iso);
-  st.bind(8, run);
+  bindPage(st, 2, page, now_iso, run);
   st.exec();
 }
 
@@ -170,13 +177,7 @@ void LookupStore::addBatchPage(const std::string& client_id, const std::string& 
       "total, body, complete, fetched_at, fetch_run) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)");
   st.bind(1, client_id);
   st.bind(2, batch_key);
-  st.bind(3, page.seq);
-  bindOptional(st, 4, page.cursor);
-  bindOptional(st, 5, page.next_cursor);
-  st.bind(6, page.total);
-  st.bind(7, page.body);
-  st.bind(8, now_iso);
-  st.bind(9, run);
+  bindPage(st, 3, page, now_iso, run);
   st.exec();
   tx.commit();
 }
