@@ -5,12 +5,14 @@
 #include <rapidjson/writer.h>
 
 #include <iomanip>
+#include <optional>
 #include <ostream>
 #include <sstream>
 
 #include "decision_store.h"
 #include "json_util.h"
 #include "process_id.h"
+#include "review.h"
 #include "text.h"
 #include "wave_store.h"
 #include "work_db.h"
@@ -35,6 +37,7 @@ std::string shownStatus(const StageRow& s) {
 
 struct TenantRow {
   std::string client_id;
+  std::optional<std::string> name;  // "Client"."name" as extract saw it
   std::int64_t values[8] = {};
 };
 
@@ -97,10 +100,11 @@ void printText(const std::string& path, int version, const std::vector<StageRow>
   out << "\nTenants\n  " << std::left << std::setw(38) << "tenant" << std::right;
   const int widths[] = {9, 9, 11, 9, 9, 11, 9, 7};
   for (int i = 0; i < 8; ++i) out << std::setw(widths[i]) << kTenantColumns[i];
-  out << "\n";
+  out << "  name\n";
   for (const auto& t : tenants) {
     out << "  " << std::left << std::setw(38) << escapeControl(t.client_id) << std::right;
     for (int i = 0; i < 8; ++i) out << std::setw(widths[i]) << t.values[i];
+    if (t.name) out << "  " << displayText(*t.name, 40);
     out << "\n";
   }
 }
@@ -155,6 +159,11 @@ void printJson(const std::string& path, int version, const std::vector<StageRow>
     w.StartObject();
     w.Key("client_id");
     w.String(t.client_id.c_str());
+    w.Key("name");
+    if (t.name)
+      w.String(t.name->c_str());
+    else
+      w.Null();
     for (int i = 0; i < 8; ++i) {
       w.Key(kTenantColumns[i]);
       w.Int64(t.values[i]);
@@ -248,7 +257,8 @@ ExitCode runStatus(const StatusOptions& opts, std::ostream& out) {
       " (SELECT count(*) FROM apply_log a JOIN lead x ON x.id = a.lead_id WHERE x.client_id = l.client_id "
       "AND a.outcome = 'written'), "
       " (SELECT count(*) FROM apply_log a JOIN lead x ON x.id = a.lead_id WHERE x.client_id = l.client_id "
-      "AND a.outcome = 'stale') "
+      "AND a.outcome = 'stale'), "
+      " (SELECT c.name FROM client c WHERE c.id = l.client_id) "
       "FROM lead l LEFT JOIN fetch_result f ON f.lead_id = l.id LEFT JOIN plan_lead p ON p.lead_id = l.id "
       "WHERE l.eligible = 1 AND " +
           clientScope("l.client_id") +
@@ -259,6 +269,7 @@ ExitCode runStatus(const StatusOptions& opts, std::ostream& out) {
     TenantRow row;
     row.client_id = t.getColumn(0).getString();
     for (int i = 0; i < 8; ++i) row.values[i] = t.getColumn(i + 1).getInt64();
+    if (!t.getColumn(9).isNull()) row.name = t.getColumn(9).getString();
     tenants.push_back(std::move(row));
   }
   // A change rejected in review is never written: not to_write (kTenantColumns[5]).

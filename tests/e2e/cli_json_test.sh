@@ -46,8 +46,12 @@ assert_eq object "$(jq -r '.stages[0].counts | type' "$GB_OUT")" "counts is an o
 assert_eq "$(e2e_sqlite 'SELECT count(*) FROM lead WHERE eligible = 1')" \
   "$(jq '.tenants[] | select(.client_id == "client-g") | .leads' "$GB_OUT")" "status: leads of client-g"
 assert_eq "$(e2e_sqlite 'SELECT count(*) FROM plan_item')" "$(jq '.tenants[0].to_write' "$GB_OUT")" "status: to_write"
+tenant_name=$(e2e_sqlite "SELECT name FROM client WHERE id = 'client-g'")
+[[ -n $tenant_name ]] || e2e_fail "the fixture's tenant has no name in the work DB"
+assert_eq "$tenant_name" "$(jq -r '.tenants[] | select(.client_id == "client-g") | .name' "$GB_OUT")" "status: the tenant's name"
 assert_eq "$(cd "$(dirname "$WORK_DB")" && pwd)/$(basename "$WORK_DB")" "$(jq -r .work_db "$GB_OUT")" "status: work_db"
 gb status; assert_rc 0 "status as text"
 assert_contains "$GB_OUT" "Tenants"
+assert_contains "$GB_OUT" "$tenant_name"   # the tenant's name beside its id
 assert_no_pii
 e2e_pass

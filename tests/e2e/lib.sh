@@ -139,6 +139,48 @@ e2e_sqlite() {
     || e2e_fail "e2e_sqlite: $(head -n 1 "$E2E_DIR/sqlite.err") (SQL: $1)"
 }
 
+# ---- generated tenants (quota tests) --------------------------------------------------------
+# A generated tenant is one letter C: "Client" client-C named C, location e2e_loc C, token
+# token-C-secret-0001; its leads lead-C-001... have the emails personI@C.example.com, and its GHL
+# contacts ctC0000000000001... the same emails, a phone and names.
+
+# e2e_loc C: tenant C's GHL location id (locCCCCCCCCCCCC01).
+e2e_loc() {
+  local up=${1^^} i out=loc
+  for ((i = 0; i < 12; i++)); do out+=$up; done
+  printf '%s01' "$out"
+}
+
+# e2e_tenants_sql C:N...: the SQL of the tenants, each with N email-only leads (N may be 0).
+e2e_tenants_sql() {
+  local spec c n sep=""
+  echo "INSERT INTO \"Client\"(id, name, \"ghlLocationId\", \"ghlPrivateKey\", \"userId\", \"createdAt\", \"updatedAt\") VALUES"
+  for spec; do
+    c=${spec%%:*}
+    echo "$sep ('client-$c', '${c^^}', '$(e2e_loc "$c")', 'token-$c-secret-0001', 'u', now(), now())"
+    sep=","
+  done
+  echo ";"
+  for spec; do
+    c=${spec%%:*} n=${spec#*:}
+    echo "INSERT INTO \"Lead\"(id, \"clientId\", email, \"createdAt\", \"updatedAt\")
+          SELECT 'lead-$c-' || lpad(i::text, 3, '0'), 'client-$c', 'person' || i || '@$c.example.com', now(), now()
+          FROM generate_series(1, $n) i;"
+  done
+}
+
+# e2e_sim_location C N [TOKEN]: tenant C's location in the simulator's data file (one JSON object),
+# with N contacts; TOKEN (default token-C-secret-0001) is the token GHL knows for it.
+e2e_sim_location() {
+  local c=$1 n=$2 token=${3:-token-$1-secret-0001} i
+  echo "{\"id\": \"$(e2e_loc "$c")\", \"token\": \"$token\", \"contacts\": ["
+  for ((i = 1; i <= n; i++)); do
+    printf '{"id": "ct%s%013d", "email": "person%d@%s.example.com", "phone": "+1 415 555 %04d", "firstName": "F", "lastName": "L", "companyName": "C"}%s\n' \
+      "$c" "$i" "$i" "$c" "$i" "$([[ $i -lt $n ]] && echo ,)"
+  done
+  echo "]}"
+}
+
 # ---- the simulator ---------------------------------------------------------------------------
 
 # e2e_start_sim DATAFILE [SIM FLAGS...]: starts ghl-sim on a free port, waits until it answers,

@@ -5,30 +5,8 @@
 source "$GHLB_SRC/tests/e2e/lib.sh"
 e2e_init quota_daily
 
-declare -A count=([a]=50 [b]=10)
-loc() { local up=${1^^}; printf 'loc%s%s%s%s%s%s%s%s%s%s%s%s01' "$up" "$up" "$up" "$up" "$up" "$up" "$up" "$up" "$up" "$up" "$up" "$up"; }
-{
-  echo "INSERT INTO \"Client\"(id, name, \"ghlLocationId\", \"ghlPrivateKey\", \"userId\", \"createdAt\", \"updatedAt\") VALUES
-    ('client-a', 'A', '$(loc a)', 'token-a-secret-0001', 'u', now(), now()),
-    ('client-b', 'B', '$(loc b)', 'token-b-secret-0001', 'u', now(), now());"
-  for c in a b; do
-    echo "INSERT INTO \"Lead\"(id, \"clientId\", email, \"createdAt\", \"updatedAt\")
-          SELECT 'lead-$c-' || lpad(i::text, 3, '0'), 'client-$c', 'person' || i || '@$c.example.com', now(), now()
-          FROM generate_series(1, ${count[$c]}) i;"
-  done
-} | e2e_load_sql -
-{
-  echo '{"locations": ['
-  for c in a b; do
-    echo "{\"id\": \"$(loc $c)\", \"token\": \"token-$c-secret-0001\", \"contacts\": ["
-    for ((i = 1; i <= count[$c]; i++)); do
-      printf '{"id": "ct%s%013d", "email": "person%d@%s.example.com", "phone": "+1 415 555 %04d", "firstName": "F", "lastName": "L", "companyName": "C"}%s\n' \
-        "$c" "$i" "$i" "$c" "$i" "$([[ $i -lt ${count[$c]} ]] && echo ,)"
-    done
-    echo "]}$([[ $c == a ]] && echo ,)"
-  done
-  echo ']}'
-} >"$E2E_DIR/sim.json"
+e2e_tenants_sql a:50 b:10 | e2e_load_sql -
+echo "{\"locations\": [$(e2e_sim_location a 50), $(e2e_sim_location b 10)]}" >"$E2E_DIR/sim.json"
 gb extract; assert_rc 0 "extract"
 
 # GHL's day holds 60 requests per location; 30 of them are the reserve.
@@ -37,7 +15,7 @@ gb fetch --daily-reserve 30
 assert_rc 3 "a location at its reserve ends the run retryable"
 # Requests in flight may be counted in any order: fetch keeps a floor of what is left, so it
 # may stop a few requests short of the reserve, never past it.
-spent=$(e2e_sim_counter requests "$(loc a)")
+spent=$(e2e_sim_counter requests "$(e2e_loc a)")
 [[ $spent -le 30 && $spent -ge 20 ]] || e2e_fail "A spent $spent of its 60 with a reserve of 30"
 assert_eq "$spent" "$(e2e_sqlite "SELECT count(*) FROM fetch_result WHERE outcome = 'found' AND lead_id LIKE 'lead-a-%'")" "A: one lead found per request"
 assert_eq $((50 - spent)) "$(e2e_sqlite "SELECT count(*) FROM fetch_result WHERE outcome = 'daily_limit' AND lead_id LIKE 'lead-a-%'")" "A: the rest paused"
@@ -50,7 +28,7 @@ kept=$(e2e_sqlite "SELECT daily_remaining FROM quota_daily WHERE client_id = 'cl
 # A restart the same day: not one request more for A.
 gb fetch --daily-reserve 30
 assert_rc 3 "restart the same day"
-assert_eq "$spent" "$(e2e_sim_counter requests "$(loc a)")" "the restarted fetch spent nothing of A's reserve"
+assert_eq "$spent" "$(e2e_sim_counter requests "$(e2e_loc a)")" "the restarted fetch spent nothing of A's reserve"
 assert_contains "$GB_ERR" "location_paused client_id=client-a"
 
 # The same with a kill -9 in the middle of the day's spending: GHL's first answer corrects what
@@ -66,12 +44,12 @@ for _ in $(seq 600); do
 done
 kill -9 "$pid"; wait "$pid" 2>/dev/null || true
 cat "$E2E_DIR/killed.out" >>"$E2E_DIR/all-output.log"
-before=$(e2e_sim_counter requests "$(loc a)")
+before=$(e2e_sim_counter requests "$(e2e_loc a)")
 [[ $before -ge 10 && $before -lt 30 ]] || e2e_fail "fetch was not killed midway ($before requests)"
 gb fetch --refetch --client-id client-a --daily-reserve 30
 gb fetch --refetch --client-id client-a --daily-reserve 30
 assert_rc 3 "the reserve reached after a kill -9"
-requests=$(e2e_sim_counter requests "$(loc a)")
+requests=$(e2e_sim_counter requests "$(e2e_loc a)")
 [[ $requests -le 30 ]] || e2e_fail "A spent $requests of its 60 after a kill -9 (reserve 30)"
 assert_no_pii
 e2e_pass

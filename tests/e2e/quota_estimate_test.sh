@@ -6,35 +6,16 @@
 source "$GHLB_SRC/tests/e2e/lib.sh"
 e2e_init quota_estimate
 
-loc() { local up=${1^^}; printf 'loc%s%s%s%s%s%s%s%s%s%s%s%s01' "$up" "$up" "$up" "$up" "$up" "$up" "$up" "$up" "$up" "$up" "$up" "$up"; }
 # a: 150 leads known by contact id; b: 120 email-only leads; c: 30 leads with nothing to look up.
 {
-  echo "INSERT INTO \"Client\"(id, name, \"ghlLocationId\", \"ghlPrivateKey\", \"userId\", \"createdAt\", \"updatedAt\") VALUES
-    ('client-a', 'A', '$(loc a)', 'token-a-secret-0001', 'u', now(), now()),
-    ('client-b', 'B', '$(loc b)', 'token-b-secret-0001', 'u', now(), now()),
-    ('client-c', 'C', '$(loc c)', 'token-c-secret-0001', 'u', now(), now());"
+  e2e_tenants_sql a:0 b:120 c:0
   echo "INSERT INTO \"Lead\"(id, \"clientId\", \"ghlContactId\", \"createdAt\", \"updatedAt\")
         SELECT 'lead-a-' || lpad(i::text, 3, '0'), 'client-a', 'cta' || lpad(i::text, 13, '0'), now(), now()
         FROM generate_series(1, 150) i;"
-  echo "INSERT INTO \"Lead\"(id, \"clientId\", email, \"createdAt\", \"updatedAt\")
-        SELECT 'lead-b-' || lpad(i::text, 3, '0'), 'client-b', 'person' || i || '@b.example.com', now(), now()
-        FROM generate_series(1, 120) i;"
   echo "INSERT INTO \"Lead\"(id, \"clientId\", \"createdAt\", \"updatedAt\")
         SELECT 'lead-c-' || lpad(i::text, 3, '0'), 'client-c', now(), now() FROM generate_series(1, 30) i;"
 } | e2e_load_sql -
-{
-  echo '{"locations": ['
-  for c in a b c; do
-    case $c in a) n=150 ;; b) n=120 ;; c) n=0 ;; esac
-    echo "{\"id\": \"$(loc $c)\", \"token\": \"token-$c-secret-0001\", \"contacts\": ["
-    for ((i = 1; i <= n; i++)); do
-      printf '{"id": "ct%s%013d", "email": "person%d@%s.example.com", "phone": "+1 415 555 %04d", "firstName": "F", "lastName": "L", "companyName": "C"}%s\n' \
-        "$c" "$i" "$i" "$c" "$i" "$([[ $i -lt $n ]] && echo ,)"
-    done
-    echo "]}$([[ $c != c ]] && echo ,)"
-  done
-  echo ']}'
-} >"$E2E_DIR/sim.json"
+echo "{\"locations\": [$(e2e_sim_location a 150), $(e2e_sim_location b 120), $(e2e_sim_location c 0)]}" >"$E2E_DIR/sim.json"
 e2e_start_sim "$E2E_DIR/sim.json" --window-ms 1000
 
 gb extract; assert_rc 0 "extract"

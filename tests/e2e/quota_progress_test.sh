@@ -9,21 +9,8 @@ e2e_init quota_progress
 command -v script >/dev/null || e2e_fail "script(1) not found (package bsdutils)"
 
 n=30
-{
-  echo "INSERT INTO \"Client\"(id, name, \"ghlLocationId\", \"ghlPrivateKey\", \"userId\", \"createdAt\", \"updatedAt\") VALUES
-    ('client-a', 'A', 'locAAAAAAAAAAAA01', 'token-a-secret-0001', 'u', now(), now());"
-  echo "INSERT INTO \"Lead\"(id, \"clientId\", email, \"createdAt\", \"updatedAt\")
-        SELECT 'lead-a-' || lpad(i::text, 3, '0'), 'client-a', 'person' || i || '@a.example.com', now(), now()
-        FROM generate_series(1, $n) i;"
-} | e2e_load_sql -
-{
-  echo '{"locations": [{"id": "locAAAAAAAAAAAA01", "token": "token-a-secret-0001", "contacts": ['
-  for ((i = 1; i <= n; i++)); do
-    printf '{"id": "cta%013d", "email": "person%d@a.example.com", "phone": "+1 415 555 %04d", "firstName": "F", "lastName": "L", "companyName": "C"}%s\n' \
-      "$i" "$i" "$i" "$([[ $i -lt $n ]] && echo ,)"
-  done
-  echo ']}]}'
-} >"$E2E_DIR/sim.json"
+e2e_tenants_sql a:$n | e2e_load_sql -
+echo "{\"locations\": [$(e2e_sim_location a $n)]}" >"$E2E_DIR/sim.json"
 e2e_start_sim "$E2E_DIR/sim.json"
 gb extract; assert_rc 0 "extract"
 

@@ -13,36 +13,10 @@ e2e_init quota_share
 n=300
 s=10
 declare -A count=([a]=$n [b]=$n [c]=$n [s]=$s [x]=20)
-loc() { local up=${1^^}; printf 'loc%s%s%s%s%s%s%s%s%s%s%s%s01' "$up" "$up" "$up" "$up" "$up" "$up" "$up" "$up" "$up" "$up" "$up" "$up"; }
+e2e_tenants_sql a:$n b:$n c:$n s:$s x:20 | e2e_load_sql -
 {
-  echo "INSERT INTO \"Client\"(id, name, \"ghlLocationId\", \"ghlPrivateKey\", \"userId\", \"createdAt\", \"updatedAt\") VALUES"
-  sep=""
-  for c in a b c s x; do
-    echo "$sep ('client-$c', '${c^^}', '$(loc $c)', 'token-$c-secret-0001', 'u', now(), now())"
-    sep=","
-  done
-  echo ";"
-  for c in a b c s x; do
-    echo "INSERT INTO \"Lead\"(id, \"clientId\", email, \"createdAt\", \"updatedAt\")
-          SELECT 'lead-$c-' || lpad(i::text, 3, '0'), 'client-$c', 'person' || i || '@$c.example.com', now(), now()
-          FROM generate_series(1, ${count[$c]}) i;"
-  done
-} | e2e_load_sql -
-{
-  echo '{"locations": ['
-  sep=""
-  for c in a b c s x; do
-    token="token-$c-secret-0001"
-    [[ $c == x ]] && token="token-x-known-to-ghl-01"
-    echo "$sep{\"id\": \"$(loc $c)\", \"token\": \"$token\", \"contacts\": ["
-    for ((i = 1; i <= count[$c]; i++)); do
-      printf '{"id": "ct%s%013d", "email": "person%d@%s.example.com", "phone": "+1 415 555 %04d", "firstName": "F", "lastName": "L", "companyName": "C"}%s\n' \
-        "$c" "$i" "$i" "$c" "$i" "$([[ $i -lt ${count[$c]} ]] && echo ,)"
-    done
-    echo "]}"
-    sep=","
-  done
-  # The storm: four of S's leads are answered 429 (Retry-After: 1) twice before they succeed.
+  echo "{\"locations\": [$(e2e_sim_location a $n), $(e2e_sim_location b $n), $(e2e_sim_location c $n),"
+  echo "$(e2e_sim_location s $s), $(e2e_sim_location x 20 token-x-known-to-ghl-01)"
   echo '], "faults": ['
   for i in 1 2 3 4; do
     echo "{\"email\": \"person$i@s.example.com\", \"responses\": [\"429\", \"429\"]}$([[ $i -lt 4 ]] && echo ,)"
@@ -56,11 +30,11 @@ e2e_start_sim "$E2E_DIR/sim.json" --burst 100 --window-ms 1000 --external-per-wi
 gb fetch --client-id client-a --client-id client-b --client-id client-c --concurrency 256 --max-body-bytes 1048576
 assert_rc 0 "fetch beside 30% live traffic"
 for c in a b c; do
-  seen=$(e2e_sim_counter max_seen_in_window "$(loc $c)")
+  seen=$(e2e_sim_counter max_seen_in_window "$(e2e_loc $c)")
   [[ $seen -le 100 ]] || e2e_fail "location $c: $seen requests in one window (GHL allows 100)"
   # Our share (100 - 30 - 10 of headroom) is used, not wasted.
   [[ $seen -ge 85 ]] || e2e_fail "location $c: busiest window held only $seen requests"
-  assert_eq 0 "$(e2e_sim_counter rate_limited "$(loc $c)")" "no 429 for location $c"
+  assert_eq 0 "$(e2e_sim_counter rate_limited "$(e2e_loc $c)")" "no 429 for location $c"
 done
 assert_eq $((3 * n)) "$(e2e_sqlite "SELECT count(*) FROM fetch_result WHERE outcome = 'found'")" "all found"
 
@@ -82,33 +56,33 @@ for _ in 1 2 3; do
   [[ $GB_RC -eq 3 ]] || break
 done
 assert_rc 0 "fetch restarted after kill -9"
-seen=$(e2e_sim_counter max_seen_in_window "$(loc a)")
+seen=$(e2e_sim_counter max_seen_in_window "$(e2e_loc a)")
 [[ $seen -le 100 ]] || e2e_fail "after the restart, $seen requests in one window (GHL allows 100)"
-assert_eq 0 "$(e2e_sim_counter rate_limited "$(loc a)")" "no 429 after the restart"
+assert_eq 0 "$(e2e_sim_counter rate_limited "$(e2e_loc a)")" "no 429 after the restart"
 
 # 3. A 429 storm on S and a 401 on X: only S slows down, X stops, A and B complete.
 e2e_start_sim "$E2E_DIR/sim.json" --burst 100 --window-ms 1000
 gb fetch --refetch --client-id client-a --client-id client-b --client-id client-s --client-id client-x
 assert_rc 3 "fetch with a stopped location ends retryable"
 assert_eq 20 "$(e2e_sqlite "SELECT count(*) FROM fetch_result WHERE outcome = 'auth_failed' AND lead_id LIKE 'lead-x-%'")" "X stopped: auth_failed"
-x_requests=$(e2e_sim_counter requests "$(loc x)")
+x_requests=$(e2e_sim_counter requests "$(e2e_loc x)")
 [[ $x_requests -le 1 ]] || e2e_fail "$x_requests requests with X's refused token (one answer is enough)"
 for c in a b s; do
   assert_eq "${count[$c]}" "$(e2e_sqlite "SELECT count(*) FROM fetch_result WHERE outcome = 'found' AND lead_id LIKE 'lead-$c-%'")" "$c complete"
 done
 assert_eq 8 "$(e2e_sim_counter faults_injected)" "every scripted 429 sent once: no request of S's pause wasted"
-assert_eq "$((s + 8))" "$(e2e_sim_counter requests "$(loc s)")" "S: one request per lead plus one per 429"
+assert_eq "$((s + 8))" "$(e2e_sim_counter requests "$(e2e_loc s)")" "S: one request per lead plus one per 429"
 for c in a b; do
-  assert_eq "$n" "$(e2e_sim_counter requests "$(loc $c)")" "$c: one request per lead"
+  assert_eq "$n" "$(e2e_sim_counter requests "$(e2e_loc $c)")" "$c: one request per lead"
 done
 # S paused at least a second after each 429 (Retry-After: 1; its first lead alone meets two in
 # a row, as probes); A and B did not wait for it: their last requests came before S's last.
-s_ts=$(grep "$(loc s)" "$SIM_REQUEST_LOG" | grep -o '"ts_ms":[0-9]*' | cut -d: -f2)
+s_ts=$(grep "$(e2e_loc s)" "$SIM_REQUEST_LOG" | grep -o '"ts_ms":[0-9]*' | cut -d: -f2)
 s_span=$(($(tail -n 1 <<<"$s_ts") - $(head -n 1 <<<"$s_ts")))
 [[ $s_span -ge 2000 ]] || e2e_fail "S was not slowed by its 429s (its requests spanned $s_span ms)"
-s_last=$(grep -n "$(loc s)" "$SIM_REQUEST_LOG" | tail -n 1 | cut -d: -f1)
+s_last=$(grep -n "$(e2e_loc s)" "$SIM_REQUEST_LOG" | tail -n 1 | cut -d: -f1)
 for c in a b; do
-  last=$(grep -n "$(loc $c)" "$SIM_REQUEST_LOG" | tail -n 1 | cut -d: -f1)
+  last=$(grep -n "$(e2e_loc $c)" "$SIM_REQUEST_LOG" | tail -n 1 | cut -d: -f1)
   [[ $last -lt $s_last ]] || e2e_fail "location $c waited for the stormed location"
 done
 assert_not_contains "$GB_ERR" "token-"
