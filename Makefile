@@ -3,7 +3,8 @@
 # need only the build dependencies (no PostgreSQL server).
 BUILD ?= build
 JOBS ?= $(shell nproc)
-CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# Release (-O2, no debug info): a clean build takes a third less time than RelWithDebInfo.
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 # What the demo needs: the stages, the dispatcher and the simulator (not the unit tests).
 DEMO_TARGETS = extract fetch plan apply ghl-backfill ghl-sim
 
