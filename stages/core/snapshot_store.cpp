@@ -32,11 +32,10 @@ SnapshotStore::SnapshotStore(SQLite::Database& db, std::int64_t run)
           db,
           "INSERT OR IGNORE INTO lead(id, client_id, location_id, ghl_contact_id, email, phone, first_name, "
           "last_name, company_name, enrichment_status, eligible, extract_run) "
-          "VALUES (?1, ?2, (SELECT location_id FROM client WHERE id = ?2), ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, "
-          "?10)"),
+          "VALUES (?1, ?2, ?11, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10)"),
       update_(
           db,
-          "UPDATE lead SET client_id = ?2, location_id = (SELECT location_id FROM client WHERE id = ?2), "
+          "UPDATE lead SET client_id = ?2, location_id = ?11, "
           "ghl_contact_id = ?3, email = ?4, phone = ?5, first_name = ?6, last_name = ?7, company_name = ?8, "
           "enrichment_status = ?9, eligible = 1, extract_run = ?10 WHERE id = ?1"),
       drop_(db,
@@ -74,6 +73,7 @@ void SnapshotStore::putClient(const std::string& id, const std::string& location
   up.bind(3, static_cast<std::int64_t>(run_));
   bindOptional(up, 4, name);
   up.exec();
+  locations_[id] = location_id;
 }
 
 SnapshotStore::Put SnapshotStore::put(const SnapshotRow& r) {
@@ -90,8 +90,13 @@ SnapshotStore::Put SnapshotStore::put(const SnapshotRow& r) {
       return Put::kKeptApplied;
     }
   }
+  // The tenant's location from putClient (a tenant not put there: NULL, which the NOT NULL
+  // column refuses), not a look-up in client per lead.
+  const auto loc = locations_.find(std::string_view(r.client_id));
+  const char* location = loc == locations_.end() ? nullptr : loc->second.c_str();
   for (auto* st : {&insert_, &update_}) {
     bindText(*st, 1, r.id);
+    bindText(*st, 11, location);
     bindText(*st, 2, r.client_id);
     bindText(*st, 3, r.contact_id);
     bindText(*st, 4, r.email);

@@ -6,8 +6,10 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ghlb {
@@ -46,7 +48,8 @@ class SnapshotStore {
 
   SQLite::Database& db() { return db_; }
 
-  // A participating tenant as extract saw it (name: tenantName()'s, shown beside the id, never logged).
+  // A participating tenant as extract saw it (name: tenantName()'s, shown beside the id, never
+  // logged). Every lead put() takes must be of a tenant put here by this store.
   void putClient(const std::string& id, const std::string& location_id,
                  const std::optional<std::string>& name);
 
@@ -76,6 +79,7 @@ class SnapshotStore {
   SQLite::Database& db_;
   std::int64_t run_;
   bool any_applied_;  // apply_log has rows: only then is each lead checked against it
+  std::map<std::string, std::string, std::less<>> locations_;  // putClient's: client id -> location id
   SQLite::Statement applied_, touch_, insert_, update_, drop_, linked_;
 };
 
