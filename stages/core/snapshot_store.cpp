@@ -92,9 +92,14 @@ SnapshotStore::Put SnapshotStore::put(const SnapshotRow& r) {
       return Put::kKeptApplied;
     }
   }
-  // The tenant's location from putClient (a tenant not put there: NULL, which the NOT NULL
-  // column refuses), not a look-up in client per lead.
-  const auto loc = locations_.find(std::string_view(r.client_id));
+  // The tenant's location: putClient's, or the client table's once per tenant, not a look-up
+  // per lead (a tenant in neither: NULL, which the NOT NULL column refuses).
+  auto loc = locations_.find(std::string_view(r.client_id));
+  if (loc == locations_.end()) {
+    SQLite::Statement st(db_, "SELECT location_id FROM client WHERE id = ?");
+    st.bind(1, r.client_id);
+    if (st.executeStep()) loc = locations_.emplace(r.client_id, st.getColumn(0).getString()).first;
+  }
   const char* location = loc == locations_.end() ? nullptr : loc->second.c_str();
   for (auto* st : {&insert_, &update_}) {
     bindText(*st, 1, r.id);

@@ -48,8 +48,7 @@ class SnapshotStore {
 
   SQLite::Database& db() { return db_; }
 
-  // A participating tenant as extract saw it (name: tenantName()'s, shown beside the id, never
-  // logged). Every lead put() takes must be of a tenant put here by this store.
+  // A participating tenant as extract saw it (name: tenantName()'s, shown beside the id, never logged).
   void putClient(const std::string& id, const std::string& location_id,
                  const std::optional<std::string>& name);
 
@@ -79,7 +78,7 @@ class SnapshotStore {
   SQLite::Database& db_;
   std::int64_t run_;
   bool any_applied_;  // apply_log has rows: only then is each lead checked against it
-  std::map<std::string, std::string, std::less<>> locations_;  // putClient's: client id -> location id
+  std::map<std::string, std::string, std::less<>> locations_;  // client id -> location id
   SQLite::Statement applied_, touch_, insert_, update_, drop_, linked_;
 };
 
