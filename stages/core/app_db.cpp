@@ -140,9 +140,17 @@ AppDb::AppDb(const std::string& url, const Log* log) {
                 {{"prepared_statements", std::string("off")},
                  {"note", std::string("a direct database URL (not through the pooler) is faster")}});
   }
+  conninfo_ = pg.conninfo;
+  conn_ = connect();
+}
+
+std::unique_ptr<pqxx::connection> AppDb::connectAgain() const { return connect(); }
+
+std::unique_ptr<pqxx::connection> AppDb::connect() const {
   // An empty URL is libpq's defaults: PG* variables and ~/.pgpass, as psql.
+  std::unique_ptr<pqxx::connection> conn;
   try {
-    conn_ = std::make_unique<pqxx::connection>(pg.conninfo);
+    conn = std::make_unique<pqxx::connection>(conninfo_);
   } catch (const std::exception& e) {
     // libpq's message can echo the URL (and its password): classify it, never repeat it.
     throw FatalError(describeConnectFailure(e.what()));
@@ -151,9 +159,10 @@ AppDb::AppDb(const std::string& url, const Log* log) {
   // setting would land on a server connection other clients get next, so enter() sets it per
   // transaction instead.
   if (!schema_.empty() && !pooler_) {
-    pqxx::nontransaction tx(*conn_);
+    pqxx::nontransaction tx(*conn);
     tx.exec_params("SELECT pg_catalog.set_config('search_path', $1, false)", quoteIdent(schema_));
   }
+  return conn;
 }
 
 void AppDb::enter(pqxx::transaction_base& tx) const {

@@ -61,7 +61,14 @@ class AppDb {
 
   pqxx::connection& conn() { return *conn_; }
 
+  // Another connection to the same database as the same role, its schema set like conn()'s (for
+  // reading two things at once inside one exported snapshot). Not in pooler mode.
+  std::unique_ptr<pqxx::connection> connectAgain() const;
+
  private:
+  std::unique_ptr<pqxx::connection> connect() const;
+
+  std::string conninfo_;  // may hold a password: in memory only, never logged
   std::unique_ptr<pqxx::connection> conn_;
   std::string schema_;
   bool pooler_ = false;

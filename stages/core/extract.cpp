@@ -3,9 +3,12 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <future>
 #include <iostream>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 #include "app_db.h"
 #include "app_identity.h"
@@ -53,6 +56,11 @@ std::string leadColumns() {
          kLeadEnrichmentStatus;
 }
 constexpr int kLeadColumnCount = 9;
+
+// Leads are read in byte order of id (COLLATE "C"), SQLite's own order: sorting by the database's
+// default collation (often ICU or a libc locale) cost PostgreSQL as much as the rest of the query,
+// and the resume key must compare in the order the rows came in. $2 is the last id committed.
+const std::string kAfterKey = "l.id COLLATE \"C\" > $2";
 
 const char* text(const pqxx::field& f) { return f.is_null() ? nullptr : f.c_str(); }
 
@@ -112,6 +120,75 @@ class Cursor {
   bool open_ = true;
 };
 
+// A cursor read ahead: the next batch is fetched on another thread while the caller works on the
+// current one, so that PostgreSQL's work and SQLite's overlap. The first fetch starts at
+// construction (for a sorted query the server scans and sorts then, while the caller may do
+// something else). Only that thread touches the connection while a fetch is pending; the
+// future's destructor waits for it on every way out.
+class Prefetch {
+ public:
+  explicit Prefetch(Cursor& cur) : cur_(cur) { start(); }
+  ~Prefetch() { settle(); }
+  // Waits for the fetch under way, if any: after this the caller may use the connection again
+  // (e.g. commit), and next() must not be called.
+  void settle() {
+    if (pending_.valid()) pending_.wait();
+  }
+  // The next rows; empty at the end.
+  pqxx::result next() {
+    pqxx::result rows = pending_.get();
+    if (!rows.empty()) start();
+    return rows;
+  }
+
+ private:
+  void start() {
+    pending_ = std::async(std::launch::async, [this] { return cur_.next(); });
+  }
+  Cursor& cur_;
+  std::future<pqxx::result> pending_;
+};
+
+// Copies the work DB's WAL into the database file while extract writes, on its own connection
+// and thread: a passive checkpoint every kCheckpointEvery, which never waits for the writer. Left
+// to the end (the last connection's close), that copy of every page written took a quarter of
+// extract's time at 200k leads; here it overlaps the reads, and once the WAL is copied the
+// writer starts it again from the beginning, so it stays small.
+class WalCheckpointer {
+ public:
+  explicit WalCheckpointer(const std::string& path)
+      : db_(path, SQLite::OPEN_READWRITE), thread_([this] { loop(); }) {}
+  WalCheckpointer(const WalCheckpointer&) = delete;
+  WalCheckpointer& operator=(const WalCheckpointer&) = delete;
+  ~WalCheckpointer() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+  }
+
+ private:
+  static constexpr auto kCheckpointEvery = std::chrono::milliseconds(250);
+  void loop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!wake_.wait_for(lock, kCheckpointEvery, [this] { return stop_; })) {
+      lock.unlock();
+      try {
+        db_.exec("PRAGMA wal_checkpoint(PASSIVE)");
+      } catch (const std::exception&) {  // busy or failed: the writer's own checkpoints remain
+      }
+      lock.lock();
+    }
+  }
+  SQLite::Database db_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;  // last: starts once the members above exist
+};
+
 // The run's state shared by the passes below.
 struct Extractor {
   const ExtractOptions& opts;
@@ -133,11 +210,39 @@ struct Extractor {
     throw StopRequested();
   }
 
-  // Replaces linked_contact with every contact id linked anywhere in "Lead": one sequential pass.
+  // Begins OTHER, a read transaction on a new connection (kept in CONN) inside TX's snapshot,
+  // begun like beginRead's; false when that cannot be (pooler mode, a standby, no connection to
+  // spare): the caller then reads one thing after the other on TX.
+  bool sameSnapshot(pqxx::transaction_base& tx, std::unique_ptr<pqxx::connection>& conn,
+                    std::optional<ReadTx>& other) {
+    if (app.pooler()) return false;  // the exporting session is not ours to keep
+    const auto r = tx.exec_params(
+        "SELECT CASE WHEN pg_catalog.pg_is_in_recovery() THEN NULL ELSE pg_catalog.pg_export_snapshot() END");
+    if (r[0][0].is_null()) return false;
+    // The id is the server's own (hex digits and dashes); SET TRANSACTION SNAPSHOT takes no
+    // parameter, so it is checked and quoted as a literal.
+    const auto id = r[0][0].as<std::string>();
+    if (id.empty() || id.find_first_not_of("0123456789ABCDEFabcdef-") != std::string::npos) return false;
+    try {
+      conn = app.connectAgain();
+    } catch (const FatalError&) {
+      log.info("extract_second_connection_refused", {{"reading", std::string("one after the other")}});
+      return false;
+    }
+    other.emplace(*conn);
+    other->exec0("SET TRANSACTION SNAPSHOT " + other->quote(id));
+    beginRead(app, *other);
+    return true;
+  }
+
+  // Replaces linked_contact with every contact id linked anywhere in "Lead": one pass, sorted by
+  // contact id in byte order, linked_contact's own, so that each row is appended to its B-tree
+  // (at half a million linked ids and more, inserts in the table's order spilled SQLite's cache).
   void readLinked(pqxx::transaction_base& tx) {
     Cursor cur(tx, opts.page_size,
                std::string("SELECT l.") + names::kLeadContactId + ", l.id FROM " + names::kLeadTable +
-                   " l WHERE NOT " + missing(names::kLeadContactId, 1),
+                   " l WHERE NOT " + missing(names::kLeadContactId, 1) + " ORDER BY l." +
+                   names::kLeadContactId + " COLLATE \"C\"",
                pgBlankPattern());
     SQLite::Transaction wtx(store.db());
     store.clearLinked();
@@ -150,11 +255,11 @@ struct Extractor {
     wtx.commit();
   }
 
-  // Streams the leads of CURSOR into the snapshot. Columns: leadColumns(), then (with_eligible)
+  // Streams the leads of CUR into the snapshot. Columns: leadColumns(), then (with_eligible)
   // whether the lead is eligible. After each committed group, save(last id) records the resume
   // key in the same transaction. Returns false when --max-leads stopped it.
   template <typename Save>
-  bool stream(Cursor& cur, bool with_eligible, Save save) {
+  bool stream(Prefetch& cur, bool with_eligible, Save save) {
     std::optional<SQLite::Transaction> wtx;
     std::int64_t in_tx = 0;
     std::string last;
@@ -167,14 +272,9 @@ struct Extractor {
       wtx.reset();
       in_tx = 0;
     };
-    // The next batch is fetched on another thread while this one goes into SQLite, so that
-    // PostgreSQL's work and SQLite's overlap. Only that thread touches the connection while a
-    // fetch is pending; the future's destructor waits for it on every way out of this function.
-    std::future<pqxx::result> pending = std::async(std::launch::async, [&cur] { return cur.next(); });
     for (;;) {
-      const pqxx::result rows = pending.get();
+      const pqxx::result rows = cur.next();
       if (rows.empty()) break;
-      pending = std::async(std::launch::async, [&cur] { return cur.next(); });
       if (!wtx) wtx.emplace(store.db()), began = clock.now();
       for (const auto& r : rows) {
         const bool eligible = !with_eligible || r[kLeadColumnCount].as<bool>();
@@ -184,6 +284,7 @@ struct Extractor {
           if (opts.max_leads > 0 && taken >= opts.max_leads) {
             c.capped = true;
             commit();
+            cur.settle();  // the caller commits the read transaction next
             return false;
           }
           ++taken;
@@ -217,7 +318,7 @@ struct Extractor {
 
   std::string eligibleLeads(const std::string& where) const {
     return "SELECT " + leadColumns() + " FROM " + names::kLeadTable + " l WHERE " + where + " AND " +
-           eligibleLeadCondition(3) + " ORDER BY l.id";
+           eligibleLeadCondition(3) + " ORDER BY l.id COLLATE \"C\"";
   }
 };
 
@@ -259,6 +360,7 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
                                                         {"snapshot", std::string(snapshotKindName(*kind))},
                                                         {"incremental", opts.incremental ? 1 : 0}}));
   SnapshotStore store(work.db(), run);
+  const WalCheckpointer checkpointer(work.path());
   const auto progress = makeProgress(opts.common, log, ::isatty(STDERR_FILENO) == 1);
   const SystemClock clock;
   StageMeter meter(*progress, clock, "leads", -1);  // the total is not known before the pass
@@ -307,12 +409,14 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
                        " = $1 AND l.\"updatedAt\" >= $2::timestamp - "
                        "make_interval(secs => $3)",
                    t, *mark, kOverlapSeconds, pgBlankPattern());
-        complete = x.stream(cur, true, [](const std::string&) {});
+        Prefetch rows(cur);
+        complete = x.stream(rows, true, [](const std::string&) {});
       } else {
         Cursor cur(tx, opts.page_size,
-                   x.eligibleLeads("l." + std::string(names::kLeadClientId) + " = $1 AND l.id > $2"), t,
+                   x.eligibleLeads("l." + std::string(names::kLeadClientId) + " = $1 AND " + kAfterKey), t,
                    std::string(), pgBlankPattern());
-        complete = x.stream(cur, false, [](const std::string&) {});
+        Prefetch rows(cur);
+        complete = x.stream(rows, false, [](const std::string&) {});
         if (complete) x.c.leads_no_longer_eligible += store.markUnseen({t}, run);
       }
       if (!complete) break;
@@ -343,20 +447,33 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
       ReadTx tx(app.conn());
       const std::string since = beginRead(app, tx);
       if (!pass) pass = ExtractPass{scope_key, *kind, run, since, "", ""};
-      x.readLinked(tx);
+      // The leads' query is declared first: while the server scans and sorts them (no row comes
+      // before the sort ends), the linked contact ids are read on a second connection inside the
+      // same snapshot (exported), and written to SQLite meanwhile.
+      std::unique_ptr<pqxx::connection> linked_conn;
+      std::optional<ReadTx> linked_tx;
+      if (participating.empty() || !x.sameSnapshot(tx, linked_conn, linked_tx)) x.readLinked(tx);
       if (!participating.empty()) {
         Cursor cur(
             tx, opts.page_size,
-            x.eligibleLeads("l." + std::string(names::kLeadClientId) + " = ANY($1::text[]) AND l.id > $2"),
+            x.eligibleLeads("l." + std::string(names::kLeadClientId) + " = ANY($1::text[]) AND " + kAfterKey),
             scope, pass->lead_id, pgBlankPattern());
-        complete = x.stream(cur, false, [&](const std::string& last) {
+        Prefetch rows(cur);
+        if (linked_tx) {
+          x.readLinked(*linked_tx);
+          linked_tx->commit();
+        }
+        complete = x.stream(rows, false, [&](const std::string& last) {
           pass->lead_id = last;
           store.savePass(*pass);
         });
       }
       tx.commit();
-      if (complete)
+      if (complete) {
+        SQLite::Transaction wtx(work.db());
         for (const auto& t : participating) store.setWatermark(t, pass->since);
+        wtx.commit();
+      }
     } else {
       {
         ReadTx tx(app.conn());
@@ -377,9 +494,10 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
         const std::string since = beginRead(app, tx);
         pass->client_id = t;
         Cursor cur(tx, opts.page_size,
-                   x.eligibleLeads("l." + std::string(names::kLeadClientId) + " = $1 AND l.id > $2"), t,
+                   x.eligibleLeads("l." + std::string(names::kLeadClientId) + " = $1 AND " + kAfterKey), t,
                    after, pgBlankPattern());
-        complete = x.stream(cur, false, [&](const std::string& last) {
+        Prefetch rows(cur);
+        complete = x.stream(rows, false, [&](const std::string& last) {
           pass->lead_id = last;
           store.savePass(*pass);
         });
@@ -396,8 +514,10 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
     }
     if (complete) {
       // A complete pass: leads of the scope it did not see are no longer eligible (unless applied).
+      SQLite::Transaction wtx(work.db());
       x.c.leads_no_longer_eligible = store.markUnseen(opts.common.client_ids, pass->first_run);
       store.clearPass();
+      wtx.commit();
     }
   }
   meter.finish();

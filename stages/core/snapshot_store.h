@@ -6,8 +6,10 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ghlb {
@@ -76,6 +78,7 @@ class SnapshotStore {
   SQLite::Database& db_;
   std::int64_t run_;
   bool any_applied_;  // apply_log has rows: only then is each lead checked against it
+  std::map<std::string, std::string, std::less<>> locations_;  // client id -> location id
   SQLite::Statement applied_, touch_, insert_, update_, drop_, linked_;
 };
 

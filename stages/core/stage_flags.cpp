@@ -382,8 +382,10 @@ void defineExtract(CLI::App& app, ExtractOptions& o) {
   app.description(
       "Snapshot every eligible lead (ids and current values) from the application database into the work "
       "DB. Reads in one streaming pass (a server-side cursor): the eligible leads of the tenants in scope, "
-      "sorted by id, and the contact ids linked anywhere in \"Lead\" (a sequential scan). Needs SELECT on "
-      "the columns it reads and no row-level security in the way; uses the indexes the application has "
+      "sorted by id in byte order, and the contact ids linked anywhere in \"Lead\" (on a second "
+      "connection in the same snapshot while the server sorts the leads, when --snapshot whole and no "
+      "pooler). Needs SELECT on the columns it reads and no row-level security in the way; uses the indexes "
+      "the application has "
       "(\"clientId\" for --client-id, (\"clientId\", \"updatedAt\") for --incremental) and never "
       "changes the schema. A stopped run (signal, --max-leads, time budget) continues after its last lead "
       "on the next run of the same scope and --snapshot, in a new snapshot.");
