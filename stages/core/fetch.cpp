@@ -3,6 +3,8 @@
 // tasks (lookup_task.h: a request, and what its answer means), the result store and the progress.
 // It never asks which kind of task it holds: a task builds its request, classifies its answer and
 // turns it into lead results; the engine only sends, retries with backoff, and stops.
+#include "fetch.h"
+
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <algorithm>
@@ -12,7 +14,6 @@
 #include <unordered_map>
 #include <vector>
 
-#include "fetch.h"
 #include "fetch_location.h"
 #include "fetch_progress.h"
 #include "fetch_scheduler.h"
@@ -26,12 +27,12 @@
 namespace ghlb {
 namespace {
 
-constexpr Millis kMaxWait{250};           // longest sleep, so a stop request is seen promptly
-constexpr Millis kBackoffBase{500};       // 5xx / network retries: full jitter over base * 2^n ...
-constexpr Millis kBackoffCap{30000};      // ... capped here
-constexpr Millis kWindow{10000};          // GHL's burst window
-constexpr Millis kPitBackoffBase{5000};   // a point-in-time 429 of the search backend: longer backoff ...
-constexpr Millis kPitBackoffCap{60000};   // ... capped here
+constexpr Millis kMaxWait{250};          // longest sleep, so a stop request is seen promptly
+constexpr Millis kBackoffBase{500};      // 5xx / network retries: full jitter over base * 2^n ...
+constexpr Millis kBackoffCap{30000};     // ... capped here
+constexpr Millis kWindow{10000};         // GHL's burst window
+constexpr Millis kPitBackoffBase{5000};  // a point-in-time 429 of the search backend: longer backoff ...
+constexpr Millis kPitBackoffCap{60000};  // ... capped here
 
 struct InFlight {
   std::size_t location;
@@ -150,7 +151,8 @@ void Engine::addLocations(const std::map<std::string, ClientWork>& work,
       daily.reset_at = q->reset_at;
     }
     const std::size_t index = sched_.add(client, std::move(daily));
-    auto loc = std::make_unique<Location>(services_, index, client, w.work, ClientQueue(page_query_, client, rule_));
+    auto loc =
+        std::make_unique<Location>(services_, index, client, w.work, ClientQueue(page_query_, client, rule_));
     const auto it = creds.find(client);
     loc->has_token = it != creds.end() && !it->second.token.empty() && !it->second.location_id.empty();
     loc->bad_token = loc->has_token && !isSendableToken(it->second.token);
@@ -307,7 +309,8 @@ void Engine::saveQuota(SteadyTime now) {
   for (auto& loc : locs_) {
     DailyState& d = sched_.daily(loc->index());
     if (!d.dirty || !d.left) continue;
-    quota_.saveDaily(loc->clientId(), day_, DailyQuota{std::max<std::int64_t>(0, *d.left), d.reset_at}, stamp);
+    quota_.saveDaily(loc->clientId(), day_, DailyQuota{std::max<std::int64_t>(0, *d.left), d.reset_at},
+                     stamp);
     d.dirty = false;
   }
   tx.commit();

@@ -26,7 +26,8 @@ class Location;
 // The engine as a location reaches it.
 class LocationHost {
  public:
-  virtual void record(LeadLookup& lead, FetchOutcome outcome, std::string detail, std::string contact_body) = 0;
+  virtual void record(LeadLookup& lead, FetchOutcome outcome, std::string detail,
+                      std::string contact_body) = 0;
   // Logs why LOC stops (REASON, STATUS) and calls LOC.markStopped(OUTCOME, DETAIL).
   virtual void stopLocation(Location& loc, FetchOutcome outcome, const char* reason, int status,
                             const char* detail) = 0;

@@ -86,6 +86,8 @@ void BatchLookup::fail(TaskContext& ctx, FetchOutcome outcome, const std::string
 // One page of the group's answer, stored at once; the next page is asked while GHL's total says
 // contacts are unread.
 Next BatchLookup::onPage(TaskContext& ctx, const SearchPage& page, std::string body) {
+  // The pages end by GHL's total: a page without a usable one could end them early, silently.
+  if (!page.total_given || page.total < 0) return fallBack(ctx, "bad_total", last_status);
   page_bytes_ += body.size();
   if (page_bytes_ > static_cast<std::size_t>(ctx.maxBodyBytes()))
     return fallBack(ctx, "body_too_large", last_status);

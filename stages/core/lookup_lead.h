@@ -36,10 +36,10 @@ class LeadLookup final : public LookupTask {
 
   LeadSnapshot lead;
   LookupPlan plan;
-  bool follow_get = false;          // the current request is the GET after a search hit
-  std::string follow_id;            // contact id of that GET
-  std::optional<Contact> chosen{};  // the search's contact that GET completes
-  std::string cursor;               // searchAfter of the next search page; "" for the first
+  bool follow_get = false;           // the current request is the GET after a search hit
+  std::string follow_id;             // contact id of that GET
+  std::optional<Contact> chosen{};   // the search's contact that GET completes
+  std::string cursor;                // searchAfter of the next search page; "" for the first
   std::vector<std::string> pages{};  // search pages read so far, as GHL sent them
   std::vector<Contact> contacts{};   // their contacts
   std::size_t page_bytes = 0;        // their size: bounded by --max-body-bytes in all

@@ -69,6 +69,8 @@ void ScanLookup::fail(TaskContext& ctx, FetchOutcome outcome, const std::string&
 }
 
 Next ScanLookup::onPage(TaskContext& ctx, const SearchPage& page, std::string body) {
+  // The walk ends by GHL's total: a page without a usable one could end it early, silently.
+  if (!page.total_given || page.total < 0) return fallBack(ctx, "bad_total", last_status);
   std::int64_t n = 0;
   if (!index_.addBody(body, &n)) return fallBack(ctx, "unexpected_shape", last_status);
   if (total_ < 0) total_ = page.total;
@@ -95,7 +97,8 @@ void ScanLookup::finish(TaskContext& ctx) {
     lead.last_status = 200;
     if (lead.plan.kind == Lookup::kSearch) {
       lead.search_body = index_.searchBodyFor(lead.plan.key);
-      if (lead.finishSearch(ctx) == Next::kAgain) ctx.push(std::make_unique<LeadLookup>(std::move(lead)), true);
+      if (lead.finishSearch(ctx) == Next::kAgain)
+        ctx.push(std::make_unique<LeadLookup>(std::move(lead)), true);
       continue;
     }
     const RawContact* c = index_.byId(lead.plan.key);

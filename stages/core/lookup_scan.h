@@ -44,10 +44,10 @@ class ScanLookup final : public LookupTask {
 
   std::vector<LeadLookup> leads_;
   ContactIndex index_;
-  std::string cursor_;        // searchAfter of the next page; "" for the first
-  std::int64_t seq_ = 0;      // pages read
-  std::int64_t seen_ = 0;     // contacts read
-  std::int64_t total_ = -1;   // GHL's total on the first page
+  std::string cursor_;       // searchAfter of the next page; "" for the first
+  std::int64_t seq_ = 0;     // pages read
+  std::int64_t seen_ = 0;    // contacts read
+  std::int64_t total_ = -1;  // GHL's total on the first page
 };
 
 }  // namespace ghlb

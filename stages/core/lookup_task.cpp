@@ -33,7 +33,7 @@ Next ProbeLookup::onReply(TaskContext& ctx, const Reply& reply, std::string) {
     return Next::kDone;
   }
   if (const auto next = onLocationReply(ctx, *this, reply)) return *next;
-  if (reply.kind == ReplyKind::kOk && reply.page)
+  if (reply.kind == ReplyKind::kOk && reply.page && reply.page->total_given)
     ctx.probed(std::max<std::int64_t>(0, reply.page->total), "cheapest");
   else  // rejected, unusable or too large: the work list alone decides
     ctx.probed(std::nullopt, "probe_failed");

@@ -89,10 +89,10 @@ class LookupTask {
   // Records OUTCOME for every lead the task stands for (location stopped, retries spent).
   virtual void fail(TaskContext& ctx, FetchOutcome outcome, const std::string& detail) = 0;
 
-  int attempts = 0;          // requests sent for it
-  int tries = 0;             // sends of the current request
-  int last_status = 0;       // HTTP status of its last answer (0: none)
-  SteadyTime not_before{};   // backoff: not sent again before this
+  int attempts = 0;         // requests sent for it
+  int tries = 0;            // sends of the current request
+  int last_status = 0;      // HTTP status of its last answer (0: none)
+  SteadyTime not_before{};  // backoff: not sent again before this
 };
 
 // What every kind does with an answer about the location rather than the task: auth (the
