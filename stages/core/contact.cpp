@@ -150,9 +150,8 @@ std::optional<SearchPage> parseSearchBody(std::string_view body) {
   }
   if (!contacts->value.Empty()) page.next_cursor = cursorOf(contacts->value[contacts->value.Size() - 1]);
   const auto total = doc.FindMember("total");
-  page.total = total != doc.MemberEnd() && total->value.IsInt64()
-                   ? total->value.GetInt64()
-                   : static_cast<std::int64_t>(page.contacts.size());
+  page.total_given = total != doc.MemberEnd() && total->value.IsInt64();
+  page.total = page.total_given ? total->value.GetInt64() : static_cast<std::int64_t>(page.contacts.size());
   return page;
 }
 

@@ -35,6 +35,7 @@ struct Contact {
 struct SearchPage {
   std::vector<Contact> contacts;
   std::int64_t total = 0;
+  bool total_given = false;  // the body's own "total", an integer (else total is the page's count)
   // The last contact's "searchAfter" array, re-serialized (so it is valid JSON of scalars only):
   // the cursor of the next page. Empty when that contact has none (or it is not such an array).
   std::string next_cursor;

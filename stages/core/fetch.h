@@ -10,9 +10,12 @@
 //
 // The shape (ninja's Plan / CommandRunner / BuildStatus): fetch_work.h reads the work list;
 // fetch_scheduler.h says which location may send next (limiter, daily quota, reachability,
-// round-robin, O(log n) in locations); lookup_task.h is what one request is for and how its
-// answer becomes N lead results; fetch_progress.h tells the user; lookup_store.h keeps scan pages
-// and OR-group answers raw, fetch_store.h writes fetch_result. The engine in fetch.cpp joins them.
+// round-robin, O(log n) in locations); fetch_location.h is one location's leads, waiting tasks
+// and strategy; lookup_task.h is the task interface (lookup_lead.h, lookup_batch.h,
+// lookup_scan.h: each kind builds its request and turns its answer into N lead results through a
+// TaskContext); fetch_progress.h tells the user; lookup_store.h keeps scan pages and OR-group
+// answers raw, fetch_store.h writes fetch_result. The engine (fetch.cpp) joins them without
+// knowing a task's kind; fetch_stage.cpp is the stage around it, fetch_estimate.cpp --estimate.
 //
 // Search lag: a contact created moments before a search may not be in GHL's search index yet. A
 // lead that batch or scan (or a per-lead search) does not find is recorded not_found with the

@@ -1,77 +1,113 @@
 // The lookup tasks of fetch (issue 8 "Shape", STYLE 21): what one request is for, and how one
-// answer becomes N lead results. A task is one lead (its GET or search, then possibly the GET
-// that follows a search hit), the probe of a location's contact count, an OR group of emails, or
-// one page of a location scan; it builds its own request (requestFor) and says how its answer is
-// read (endpointOf). An OR group's answer is cut into its members' per-lead answers here
-// (cutBatchAnswer); the engine (fetch.cpp) schedules tasks through FetchScheduler
-// (fetch_scheduler.h) without knowing which kind of task an answer belongs to until it hands the
-// answer back.
+// answer becomes N lead results. A task is one lead (lookup_lead.h), the probe of a location's
+// contact count, an OR group of emails (lookup_batch.h) or a location scan (lookup_scan.h). Each
+// kind builds its own next request, says how its answer is classified, and turns the answer into
+// lead results, follow-up tasks, a retry or a fallback through a TaskContext: the narrow view of
+// its location and of the engine it is given. The engine (fetch.cpp) schedules tasks without
+// knowing their kind; a test drives one kind with a fake context on recorded answers.
 #pragma once
-#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "clock.h"
-#include "contact.h"
 #include "ghl_client.h"
-#include "lead.h"
+#include "log.h"
+#include "lookup_store.h"
 #include "outcome.h"
 
 namespace ghlb {
 
-// What one request is for: one lead (its GET or search, or the GET after a search hit), the
-// probe of a location's contact count, an OR group of emails, or one page of a location scan.
-enum class Task { kLead, kProbe, kBatch, kScanPage };
+class LeadLookup;
+class LookupTask;
 
-// One lookup task: a lead being looked up (its first request, then possibly the GET that follows
-// a search hit), or a probe, batch or scan page whose one answer turns into N lead results.
-struct LookupTask {
-  Task task = Task::kLead;
-  std::vector<LookupTask> members{};  // kBatch: the leads of the group
-  std::vector<std::string> emails{};  // kBatch: their distinct emails
-  std::int64_t seen = 0;              // kBatch: contacts read over its pages
-  std::string batch_key{};            // kBatch: names its stored pages (lookup_batch_page)
-  std::int64_t batch_seq = 0;         // kBatch: pages stored
-  LeadSnapshot lead;
-  LookupPlan plan;
-  bool follow_get = false;          // the current request is the GET after a search hit
-  std::string follow_id;            // contact id of that GET
-  std::optional<Contact> chosen{};  // the search's contact that GET completes
-  int attempts = 0;                 // requests sent for this lead
-  int tries = 0;                    // sends of the current request
-  int last_status = 0;
-  SteadyTime not_before{};           // backoff: not sent again before this
-  std::string cursor;                // searchAfter of the next search page; "" for the first
-  std::vector<std::string> pages{};  // search pages read so far, as GHL sent them
-  std::vector<Contact> contacts{};   // their contacts
-  size_t page_bytes = 0;             // their size: bounded by --max-body-bytes in all
-  std::string search_body;
-  std::string detail;  // carried to the result, e.g. "ambiguous"
+// What becomes of a task once its answer is read.
+enum class Next {
+  kDone,   // finished: its leads are recorded, or handed on as other tasks
+  kAgain,  // send it again now, before the location's other tasks (next page, follow-up GET)
+  kRetry,  // send it again after a backoff, unless its retries are spent (then it fails)
 };
 
-// The task of looking LEAD up on its own.
-LookupTask leadTask(LeadSnapshot lead);
+// What a task may do back into its location and the engine. Tokens never pass through here.
+class TaskContext {
+ public:
+  virtual SteadyTime now() const = 0;
+  virtual const Log& log() const = 0;
+  virtual const std::string& clientId() const = 0;
+  virtual std::int64_t maxBodyBytes() const = 0;  // --max-body-bytes: all pages of one search
 
-// True when the task's lead needs a call (a GET or a search); else noCallOutcome is its result.
-bool needsCall(const LookupTask& t);
-FetchOutcome noCallOutcome(const LookupTask& t);
+  // The location's state: set once it is stopped for the run (auth, daily quota).
+  virtual std::optional<FetchOutcome> stopped() const = 0;
+  // Stops the location: its waiting and unread leads get OUTCOME (reason and status are logged).
+  virtual void stop(FetchOutcome outcome, const char* reason, int status) = 0;
+  // GHL said the location's day is spent: not retried today, not even by a restart.
+  virtual void dailySpent() = 0;
 
-// The request T needs next: its GET or search, the GET that follows a search hit, the probe,
-// the next page of an OR group or of a scan.
-HttpRequest requestFor(const LookupTask& t, const GhlTarget& target, int page_limit);
+  // One lead's result, stored in fetch_result.
+  virtual void record(LeadLookup& lead, FetchOutcome outcome, std::string detail,
+                      std::string contact_body = {}) = 0;
+  // A task the location sends later: FIRST before its other waiting tasks (a started lead's next
+  // request), else after them, once its not_before is due.
+  virtual void push(std::unique_ptr<LookupTask> task, bool first) = 0;
 
-// How T's answer is classified: a GET's (404: the contact is gone) or a search's.
-Endpoint endpointOf(const LookupTask& t);
+  // Follow-up GETs: whether they stopped for the location, and what one added.
+  virtual bool followUpsOff() const = 0;
+  virtual void noteFollowUp(bool useful) = 0;
+  // The probe's answer: the location's contact count (nullopt: none), then the cheapest strategy.
+  virtual void probed(std::optional<std::int64_t> contacts, const char* reason) = 0;
+  // The server would not serve WHAT ("batch", "scan"): the location goes on per lead (the task
+  // pushes its leads), said once in the log and the work DB.
+  virtual void fallBack(const char* what, const char* reason, int status) = 0;
 
-// The contact id a GET of T asked for ("" for a search).
-std::string_view requestedId(const LookupTask& t);
+  // The raw pages of an OR group (BATCH_KEY) and of the location's scan, kept in the work DB so a
+  // killed run resumes from the last page.
+  virtual std::vector<ScanPage> batchPages(const std::string& batch_key) = 0;
+  virtual void addBatchPage(const std::string& batch_key, ScanPage page) = 0;
+  virtual void finishBatch(const std::string& batch_key) = 0;
+  virtual std::vector<ScanPage> scanPages() = 0;  // of an unfinished scan of this location
+  virtual void beginScan() = 0;
+  virtual void addScanPage(ScanPage page) = 0;
+  virtual void finishScan() = 0;  // the scan's results are stored first, then it is marked complete
 
-// An OR group's whole answer (BODIES: its pages as GHL sent them) cut into its members' tasks,
-// each holding, as search_body, the contacts of its own normalized email only, as a per-lead
-// search would have answered; attempts and status are the group's.
-std::vector<LookupTask> cutBatchAnswer(LookupTask& batch, const std::vector<std::string>& bodies);
+ protected:
+  ~TaskContext() = default;
+};
+
+// One task: its next request, and what its answer means.
+class LookupTask {
+ public:
+  virtual ~LookupTask() = default;
+
+  // The request this task sends next (PAGE_LIMIT: a per-lead search's page size).
+  virtual HttpRequest request(const GhlTarget& target, int page_limit) const = 0;
+  // How its answer is classified: a GET's (404: the contact is gone) or a search's.
+  virtual Endpoint endpoint() const = 0;
+  // Reads one answer (never kFatal: the engine stops the run on that).
+  virtual Next onReply(TaskContext& ctx, const Reply& reply, std::string body) = 0;
+  // Records OUTCOME for every lead the task stands for (location stopped, retries spent).
+  virtual void fail(TaskContext& ctx, FetchOutcome outcome, const std::string& detail) = 0;
+
+  int attempts = 0;         // requests sent for it
+  int tries = 0;            // sends of the current request
+  int last_status = 0;      // HTTP status of its last answer (0: none)
+  SteadyTime not_before{};  // backoff: not sent again before this
+};
+
+// What every kind does with an answer about the location rather than the task: auth (the
+// location stops), the daily limit (the location pauses), 429 and retryable failures (kRetry).
+// nullopt for the other replies, which the task reads itself.
+std::optional<Next> onLocationReply(TaskContext& ctx, LookupTask& task, const Reply& reply);
+
+// The probe of a location's contact count: one search of page size 1, whose total decides the
+// location's strategy (fetch_tasks.h). A probe that fails leaves the choice to the work list.
+class ProbeLookup final : public LookupTask {
+ public:
+  HttpRequest request(const GhlTarget& target, int page_limit) const override;
+  Endpoint endpoint() const override { return Endpoint::kSearch; }
+  Next onReply(TaskContext& ctx, const Reply& reply, std::string body) override;
+  void fail(TaskContext& ctx, FetchOutcome outcome, const std::string& detail) override;
+};
 
 }  // namespace ghlb
