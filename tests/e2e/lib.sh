@@ -363,8 +363,17 @@ _pii_values() {  # KIND
 # assert_no_pii: no email, phone, person name or token of the test's data appears in the tool's
 # output ($E2E_DIR/all-output.log) or the simulator's stdout/stderr. On a hit it prints only
 # how many distinct values of which kind were found where, never a value.
+# _pii_count GREP_FLAGS PATTERNS FILE: sets _pii_n to the number of distinct matches. grep's exit 1
+# is "no match"; any other failure (killed, out of memory) fails the test: nothing was checked.
+_pii_count() {
+  local rc=0
+  grep "$1" -f "$2" "$3" >"$E2E_DIR/pii/matches" || rc=$?
+  [[ $rc -le 1 ]] || e2e_fail "assert_no_pii: grep failed on $(basename "$3") (exit $rc): nothing was checked"
+  _pii_n=$(sort -u "$E2E_DIR/pii/matches" | wc -l)
+}
+
 assert_no_pii() {
-  local d="$E2E_DIR/pii" kind f hits=() n
+  local d="$E2E_DIR/pii" kind f hits=()
   mkdir -p "$d"
   # Patterns: emails (case-insensitive), tokens (exact), names (whole words, >= 3 chars),
   # phones (as stored/raw, and as their digit run, whole words, >= 7 digits).
@@ -376,16 +385,20 @@ assert_no_pii() {
   awk 'length($0) >= 3' "$d/name.all" >"$d/name"
   awk 'length($0) >= 7' "$d/phone.all" >"$d/phone"
   sed 's/[^0-9]//g' "$d/phone.all" | awk 'length($0) >= 7' | sort -u >"$d/phone-digits"
+  # Emails case-insensitively: both sides lower-cased (grep -i -F with thousands of patterns can
+  # exhaust memory and be killed, which must never read as "nothing found").
+  tr '[:upper:]' '[:lower:]' <"$d/email" >"$d/email-lc"
   for f in "$E2E_DIR/all-output.log" "$E2E_DIR/sim.log"; do
     [[ -s "$f" ]] || continue
+    tr '[:upper:]' '[:lower:]' <"$f" >"$d/log-lc"
     for kind in email token name phone phone-digits; do
       [[ -s "$d/$kind" ]] || continue
       case "$kind" in
-        email) n=$({ grep -ohiF -f "$d/$kind" "$f" || true; } | sort -fu | wc -l) ;;
-        name|phone-digits) n=$({ grep -ohwF -f "$d/$kind" "$f" || true; } | sort -u | wc -l) ;;
-        *) n=$({ grep -ohF -f "$d/$kind" "$f" || true; } | sort -u | wc -l) ;;
+        email) _pii_count -ohF "$d/email-lc" "$d/log-lc" ;;
+        name|phone-digits) _pii_count -ohwF "$d/$kind" "$f" ;;
+        *) _pii_count -ohF "$d/$kind" "$f" ;;
       esac
-      [[ $n -eq 0 ]] || hits+=("$n ${kind%-digits} value(s) in $(basename "$f")")
+      [[ $_pii_n -eq 0 ]] || hits+=("$_pii_n ${kind%-digits} value(s) in $(basename "$f")")
     done
   done
   [[ ${#hits[@]} -eq 0 ]] || e2e_fail "assert_no_pii: $(IFS=';'; echo "${hits[*]}")"

@@ -92,5 +92,10 @@ for planted in "searching ${email^^}" "Bearer $token" "phone ${sim_phone#+}." "l
   assert_not_contains "$E2E_DIR/nopii.err" "${planted#* }"
 done
 cp "$E2E_DIR/clean.log" "$E2E_DIR/all-output.log"
+# A grep that fails (killed, out of memory) must fail the check, never read as "nothing found".
+grep() { return 137; }
+e2e_expect_fail "$E2E_DIR/nopii.err" assert_no_pii
+unset -f grep
+assert_contains "$E2E_DIR/nopii.err" "nothing was checked"
 
 e2e_pass
