@@ -231,6 +231,10 @@ std::optional<Stored> storePlan(SQLite::Database& db, const std::vector<std::str
   }
   meter.add(n % kStopCheckEvery);
   PlanStore(db).digestLinks(digest);
+  // The conflict rule's GROUP BYs sort the link leads; SQLite's sorter holds up to cache_size in
+  // memory before it spills to a temporary file: back to 8 MiB, so that the peak stays the page
+  // cache of the stream whatever the number of leads (measured: 144 MB at 1M leads with 64 MiB).
+  db.exec("PRAGMA cache_size = -8192");
   taken = store.resolveConflicts(run, pending_claims);
   testPausePoint();
   if (stopRequested()) return std::nullopt;  // the transaction rolls back: the previous plan stands
