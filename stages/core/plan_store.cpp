@@ -201,6 +201,7 @@ ConflictCounts PlanStore::resolveConflicts(std::int64_t run, bool pending_claims
   const auto run_sql = [&](const std::string& sql) {
     SQLite::Statement st(db_, sql);
     st.bind(1, static_cast<std::int64_t>(run));
+    if (st.getBindParameterCount() >= 2) st.bind(2, plan_status::kPending);
     st.exec();
   };
   // In the order of the rule's cases; INSERT OR IGNORE keeps a lead's first reason.
@@ -221,7 +222,7 @@ ConflictCounts PlanStore::resolveConflicts(std::int64_t run, bool pending_claims
   if (pending_claims)
     run_sql(
         "WITH first AS MATERIALIZED (SELECT claim_key, min(lead_id) AS lead_id FROM plan_lead "
-        "WHERE plan_run = ?1 AND status = 'pending' AND claim_key IS NOT NULL GROUP BY claim_key) "
+        "WHERE plan_run = ?1 AND status = ?2 AND claim_key IS NOT NULL GROUP BY claim_key) "
         "INSERT OR IGNORE INTO temp.plan_loss SELECT p.lead_id, 'smaller_lead_pending', first.lead_id "
         "FROM first JOIN plan_lead p ON p.claim_key = first.claim_key "
         "WHERE p.plan_run = ?1 AND p.link = 1 AND first.lead_id < p.lead_id "
