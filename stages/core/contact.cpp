@@ -1,6 +1,9 @@
 #include "contact.h"
 
 #include <rapidjson/document.h>
+#include <rapidjson/encodedstream.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -161,6 +164,294 @@ std::optional<Contact> parseGetBody(std::string_view body) {
   const auto contact = doc.FindMember("contact");
   if (contact == doc.MemberEnd()) return std::nullopt;
   return contactFromJson(contact->value);
+}
+
+namespace {
+
+// The SAX side of scanSearchBody/scanGetBody. Mirrors contactFromJson over the events of one
+// document: a key counts at its first occurrence only (as FindMember finds the first), a value of
+// a key it does not keep (and anything nested in one) is skipped, and a shape that parse*Body would
+// refuse stops the parse at once (Handler returns false: the reader reports termination).
+class ContactScanner : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, ContactScanner> {
+ public:
+  enum class Shape { kSearch, kGet };
+
+  ContactScanner(Shape shape, SearchPage* page, Contact* single)
+      : shape_(shape), page_(page), single_(single) {}
+
+  bool Null() { return scalar(Kind::kNull); }
+  bool Bool(bool) { return scalar(Kind::kOther); }
+  bool Int(int i) { return integer(i); }
+  bool Uint(unsigned u) { return integer(u); }
+  bool Int64(std::int64_t i) { return integer(i); }
+  bool Uint64(std::uint64_t u) {
+    if (u <= static_cast<std::uint64_t>(INT64_MAX)) return integer(static_cast<std::int64_t>(u));
+    return scalar(Kind::kOther);
+  }
+  bool Double(double) { return scalar(Kind::kOther); }
+  bool RawNumber(const char*, rapidjson::SizeType, bool) { return scalar(Kind::kOther); }
+  bool String(const char* s, rapidjson::SizeType n, bool) {
+    if (depth_ == contact_depth_ && contact_) return contactString(std::string_view(s, n));
+    return scalar(Kind::kOther);
+  }
+  bool Key(const char* s, rapidjson::SizeType n, bool) {
+    key_ = std::string_view(s, n);
+    if (depth_ == 1) {  // a member of the root object
+      root_key_ = RootKey::kOther;
+      if (shape_ == Shape::kSearch && key_ == "contacts" && !seen_contacts_) root_key_ = RootKey::kContacts;
+      if (shape_ == Shape::kSearch && key_ == "total" && !seen_total_) root_key_ = RootKey::kTotal;
+      if (shape_ == Shape::kGet && key_ == "contact" && !seen_contact_) root_key_ = RootKey::kContact;
+    } else if (contact_ && depth_ == contact_depth_) {
+      field_ = fieldOf(key_);
+      if (field_ != Field::kNone) {
+        const unsigned bit = 1u << static_cast<unsigned>(field_);
+        if (seen_fields_ & bit) field_ = Field::kNone;  // a repeated key: the first one counts
+        seen_fields_ |= bit;
+      }
+    }
+    return true;
+  }
+  bool StartObject() { return open(true); }
+  bool EndObject(rapidjson::SizeType) {
+    if (contact_ && depth_ == contact_depth_) {
+      if (!id_ok_) return false;  // no "id" that is a non-empty string: the document is refused
+      contact_ = nullptr;
+      contact_depth_ = -1;
+      if (shape_ == Shape::kSearch) ++page_size_;
+    }
+    --depth_;
+    return true;
+  }
+  bool StartArray() { return open(false); }
+  bool EndArray(rapidjson::SizeType) {
+    if (depth_ == 2 && in_contacts_) in_contacts_ = false;
+    --depth_;
+    return true;
+  }
+
+  // True when the document had what parse*Body require (the root object, its "contacts" array or
+  // "contact" object); the reader has already checked the syntax.
+  bool complete() const { return shape_ == Shape::kSearch ? seen_contacts_ : seen_contact_ && got_contact_; }
+  std::size_t pageSize() const { return page_size_; }
+  bool hasTotal() const { return has_total_; }
+  std::int64_t total() const { return total_; }
+
+ private:
+  enum class Kind { kNull, kOther };
+  enum class RootKey { kOther, kContacts, kTotal, kContact };
+  enum class Field : unsigned { kId, kLocation, kEmail, kPhone, kFirst, kLast, kCompany, kDate, kNone };
+
+  static Field fieldOf(std::string_view k) {
+    if (k == "id") return Field::kId;
+    if (k == "locationId") return Field::kLocation;
+    if (k == "email") return Field::kEmail;
+    if (k == "phone") return Field::kPhone;
+    if (k == "firstName") return Field::kFirst;
+    if (k == "lastName") return Field::kLast;
+    if (k == "companyName") return Field::kCompany;
+    if (k == "dateAdded") return Field::kDate;
+    return Field::kNone;
+  }
+
+  // The member of the current contact that field F reads into, with its "key present" flag.
+  std::optional<std::string>* slot(Field f, bool*& present) {
+    switch (f) {
+      case Field::kEmail:
+        present = &contact_->has_email;
+        return &contact_->email;
+      case Field::kPhone:
+        present = &contact_->has_phone;
+        return &contact_->phone;
+      case Field::kFirst:
+        present = &contact_->has_first_name;
+        return &contact_->first_name;
+      case Field::kLast:
+        present = &contact_->has_last_name;
+        return &contact_->last_name;
+      case Field::kCompany:
+        present = &contact_->has_company_name;
+        return &contact_->company_name;
+      default:
+        present = nullptr;
+        return nullptr;
+    }
+  }
+
+  // A value that is not a string (or a container, Kind::kOther) for the current key.
+  bool scalar(Kind kind) {
+    if (depth_ == 1) return rootValue(false);
+    if (in_contacts_ && depth_ == 2) return false;  // an element of "contacts" that is not an object
+    if (contact_ && depth_ == contact_depth_) return contactOther(kind);
+    return true;
+  }
+
+  bool integer(std::int64_t v) {
+    if (depth_ == 1 && root_key_ == RootKey::kTotal) {
+      seen_total_ = true;
+      has_total_ = true;
+      total_ = v;
+      return true;
+    }
+    return scalar(Kind::kOther);
+  }
+
+  // A root member's value that is not the one parse*Body looks for in the shape it needs.
+  bool rootValue(bool container_is_right) {
+    switch (root_key_) {
+      case RootKey::kContacts:
+        seen_contacts_ = true;
+        return container_is_right;  // "contacts" must be an array
+      case RootKey::kContact:
+        seen_contact_ = true;
+        return container_is_right;  // "contact" must be an object
+      case RootKey::kTotal:
+        seen_total_ = true;  // the first "total" is not an integer: the number of contacts counts
+        return true;
+      default:
+        return true;
+    }
+  }
+
+  bool contactString(std::string_view v) {
+    switch (field_) {
+      case Field::kId:
+        id_ok_ = !v.empty();
+        contact_->id.assign(v);
+        return true;
+      case Field::kLocation:
+        contact_->location_id.emplace(v);
+        return true;
+      case Field::kDate:
+        contact_->date_added_ms = parseIsoMillis(v);
+        return true;
+      case Field::kNone:
+        return true;
+      default: {
+        bool* present = nullptr;
+        auto* s = slot(field_, present);
+        *present = true;
+        if (s->has_value())
+          (*s)->assign(v);
+        else
+          s->emplace(v);
+        return true;
+      }
+    }
+  }
+
+  bool contactOther(Kind kind) {
+    switch (field_) {
+      case Field::kId:
+        return false;  // an "id" that is not a string: contactFromJson refuses the contact
+      case Field::kLocation:
+        if (kind != Kind::kNull) contact_->location_id.emplace();  // neither string nor null: ""
+        return true;
+      case Field::kDate:
+      case Field::kNone:
+        return true;
+      default: {
+        bool* present = nullptr;
+        slot(field_, present);
+        *present = true;  // present, with no string value
+        return true;
+      }
+    }
+  }
+
+  bool open(bool object) {
+    if (depth_ == 0) {
+      if (!object) return false;  // the root must be an object
+      depth_ = 1;
+      return true;
+    }
+    if (depth_ == 1) {
+      const bool want_array = root_key_ == RootKey::kContacts;
+      const bool want_object = root_key_ == RootKey::kContact;
+      if (want_array || want_object) {
+        if (!rootValue(want_array ? !object : object)) return false;
+        if (want_array) {
+          in_contacts_ = true;
+        } else {
+          beginContact(*single_);
+          got_contact_ = true;
+        }
+      } else if (!rootValue(false)) {
+        return false;
+      }
+      ++depth_;
+      return true;
+    }
+    if (in_contacts_ && depth_ == 2) {
+      if (!object) return false;  // an element of "contacts" that is not an object
+      ++depth_;
+      Contact& c =
+          page_size_ < page_->contacts.size() ? page_->contacts[page_size_] : page_->contacts.emplace_back();
+      beginContact(c);
+      return true;
+    }
+    if (contact_ && depth_ == contact_depth_ && !contactOther(Kind::kOther)) return false;
+    ++depth_;
+    return depth_ <= kMaxJsonDepth;
+  }
+
+  void beginContact(Contact& c) {
+    c.id.clear();
+    c.location_id.reset();
+    c.email.reset();
+    c.phone.reset();
+    c.first_name.reset();
+    c.last_name.reset();
+    c.company_name.reset();
+    c.date_added_ms.reset();
+    c.has_email = c.has_phone = c.has_first_name = c.has_last_name = c.has_company_name = false;
+    contact_ = &c;
+    contact_depth_ = depth_ + (shape_ == Shape::kSearch ? 0 : 1);
+    seen_fields_ = 0;
+    id_ok_ = false;
+    field_ = Field::kNone;
+  }
+
+  Shape shape_;
+  SearchPage* page_;
+  Contact* single_;
+  int depth_ = 0;
+  std::string_view key_;
+  RootKey root_key_ = RootKey::kOther;
+  bool seen_contacts_ = false, seen_total_ = false, seen_contact_ = false, got_contact_ = false;
+  bool in_contacts_ = false;
+  bool has_total_ = false;
+  std::int64_t total_ = 0;
+  std::size_t page_size_ = 0;
+  Contact* contact_ = nullptr;
+  int contact_depth_ = -1;
+  unsigned seen_fields_ = 0;
+  bool id_ok_ = false;
+  Field field_ = Field::kNone;
+};
+
+bool scanBody(std::string_view body, ContactScanner& h) {
+  thread_local rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>> reader;
+  // The stream document.h's Parse(str, length) reads through: the same bytes are the same document.
+  rapidjson::MemoryStream ms(body.data(), body.size());
+  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> is(ms);
+  return !reader.Parse<kParseFlags>(is, h).IsError() && h.complete();
+}
+
+}  // namespace
+
+bool scanSearchBody(std::string_view body, SearchPage& out) {
+  ContactScanner h(ContactScanner::Shape::kSearch, &out, nullptr);
+  const bool ok = scanBody(body, h);
+  out.contacts.resize(h.pageSize());  // the contacts of an earlier page were overwritten in place
+  out.next_cursor.clear();
+  if (!ok) return false;
+  out.total = h.hasTotal() ? h.total() : static_cast<std::int64_t>(out.contacts.size());
+  return true;
+}
+
+bool scanGetBody(std::string_view body, Contact& out) {
+  ContactScanner h(ContactScanner::Shape::kGet, nullptr, &out);
+  return scanBody(body, h);
 }
 
 std::string mergeSearchBodies(const std::vector<std::string>& bodies, std::int64_t total) {

@@ -49,6 +49,14 @@ bool jsonTooDeep(std::string_view body, int max_depth = kMaxJsonDepth);
 std::optional<SearchPage> parseSearchBody(std::string_view body);
 std::optional<Contact> parseGetBody(std::string_view body);
 
+// The same contacts as parseSearchBody/parseGetBody, for plan, which reads every stored body on
+// each run: one SAX pass (RapidJSON's reader, so the same documents are accepted) that keeps only
+// the fields a contact holds, skips every other value without building a DOM, and reuses OUT's
+// storage. False exactly when parseSearchBody/parseGetBody give nullopt. scanSearchBody leaves
+// out.next_cursor empty (plan never pages).
+bool scanSearchBody(std::string_view body, SearchPage& out);
+bool scanGetBody(std::string_view body, Contact& out);
+
 // One search body {"contacts":[...],"total":TOTAL} holding every contact object of BODIES (search
 // pages, each already accepted by parseSearchBody) in order, as GHL sent them.
 std::string mergeSearchBodies(const std::vector<std::string>& bodies, std::int64_t total);

@@ -119,6 +119,8 @@ void DecisionStore::reset(const std::vector<DecisionKey>& keys) {
 }
 
 std::int64_t DecisionStore::reconcile(const std::vector<std::string>& client_ids) {
+  // No decision (the usual case before a review): nothing to look at, not even the scope's leads.
+  if (db_.execAndGet("SELECT NOT EXISTS (SELECT 1 FROM decision)").getInt() != 0) return 0;
   SQLite::Statement del(db_,
                         "DELETE FROM decision WHERE " + leadInScope("decision.lead_id") +
                             " AND NOT EXISTS (SELECT 1 FROM plan_item i WHERE i.lead_id = decision.lead_id "

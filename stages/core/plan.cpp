@@ -5,7 +5,6 @@
 #include <iterator>
 #include <map>
 #include <string_view>
-#include <unordered_map>
 
 #include "contact.h"
 #include "error.h"
@@ -50,10 +49,15 @@ struct Resolved {
 // untrustedReason(): a work DB written by an older fetch can never make an untrusted contact used.
 Resolved resolveContact(const FetchRecord& f, std::string_view location_id) {
   Resolved r;
-  std::optional<Contact> from_get;
+  // Parsed into storage kept from lead to lead (plan reads every stored body on each run).
+  thread_local Contact get_payload;
+  thread_local SearchPage page;
+  const Contact* from_get = nullptr;
   if (f.contact_body) {
-    from_get = parseGetBody(*f.contact_body);
-    if (!from_get) r.error = "bad_contact_payload";
+    if (scanGetBody(*f.contact_body, get_payload))
+      from_get = &get_payload;
+    else
+      r.error = "bad_contact_payload";
   }
   if (f.lookup == "get") {
     if (!from_get && r.error.empty()) r.error = "no_contact_payload";
@@ -62,20 +66,19 @@ Resolved resolveContact(const FetchRecord& f, std::string_view location_id) {
         r.error = std::string(*bad);
         return r;
       }
-    r.contact = from_get;
+    if (from_get) r.contact = *from_get;
     return r;
   }
-  const auto page = f.search_body ? parseSearchBody(*f.search_body) : std::nullopt;
-  if (!page) {
+  if (!f.search_body || !scanSearchBody(*f.search_body, page)) {
     r.error = "bad_search_payload";
     return r;
   }
-  for (const auto& c : page->contacts)
+  for (const auto& c : page.contacts)
     if (c.location_id && *c.location_id != location_id) {
       r.error = "wrong_location";
       return r;
     }
-  const auto choice = chooseContact(*page, f.lookup_key);
+  auto choice = chooseContact(page, f.lookup_key);
   r.ambiguous = choice.ambiguous;
   if (r.ambiguous)  // an id that cannot be a GHL id could never be linked: not a candidate
     std::copy_if(choice.ids.begin(), choice.ids.end(), std::back_inserter(r.candidates), isValidGhlId);
@@ -86,7 +89,7 @@ Resolved resolveContact(const FetchRecord& f, std::string_view location_id) {
   }
   const bool use_get = from_get && from_get->id == choice.contact->id &&
                        !untrustedReason(*from_get, location_id, choice.contact->id);
-  r.contact = use_get ? mergeContact(*choice.contact, *from_get) : *choice.contact;
+  r.contact = use_get ? mergeContact(*choice.contact, *from_get) : std::move(*choice.contact);
   return r;
 }
 
@@ -188,65 +191,6 @@ LeadPlan planLead(const LeadSnapshot& lead, const std::optional<FetchRecord>& fe
   p.status = p.changes.empty() ? plan_status::kNothing : plan_status::kFill;
   if (p.ambiguous) p.note = "ambiguous_email";
   return p;
-}
-
-void resolveConflicts(std::vector<LeadPlan>& plans,
-                      const std::function<std::optional<std::string>(const std::string&)>& linked_lead) {
-  // Hash maps keyed by views of the plans' own strings (the vector is not resized here): one
-  // lookup per lead and no key copies; the result depends on no iteration order.
-  using View = std::string_view;
-  // The smallest pending lead of each claim key: it may still take the contact of its key.
-  std::unordered_map<View, View> first_pending;
-  for (const auto& p : plans) {
-    if (p.status != plan_status::kPending || p.claim_key.empty()) continue;
-    auto [it, inserted] = first_pending.emplace(p.claim_key, p.lead_id);
-    if (!inserted && View(p.lead_id) < it->second) it->second = p.lead_id;
-  }
-  // Who holds each contact in the application DB (asked once per contact).
-  std::unordered_map<View, std::optional<std::string>> holder;
-  for (const auto& p : plans)
-    if (p.link && !holder.count(*p.contact_id)) holder.emplace(*p.contact_id, linked_lead(*p.contact_id));
-  const auto holdsItself = [&holder](const LeadPlan& p) { return holder.at(*p.contact_id) == p.lead_id; };
-  // std::string compares bytes as unsigned char: PostgreSQL's "C" collation order. The lead that
-  // already holds the contact keeps it.
-  std::unordered_map<View, const LeadPlan*> winner;
-  for (const auto& p : plans) {
-    if (!p.link) continue;
-    auto [it, inserted] = winner.emplace(*p.contact_id, &p);
-    if (inserted || holdsItself(*it->second)) continue;
-    if (holdsItself(p) || p.lead_id < it->second->lead_id) it->second = &p;
-  }
-  struct Loss {
-    const char* reason;
-    std::string other_lead;  // the holder, the winner, or the pending lead waited for
-  };
-  // Decided from the maps above only (never from a lead already marked), then applied.
-  std::vector<std::pair<LeadPlan*, Loss>> losers;
-  for (auto& p : plans) {
-    if (!p.link) continue;
-    const auto& held_by = holder.at(*p.contact_id);
-    if (held_by && *held_by != p.lead_id) {
-      losers.push_back({&p, {"contact_already_linked", *held_by}});
-    } else if (held_by) {
-      continue;  // linked to this very lead (our own apply): it keeps it
-    } else if (const LeadPlan* w = winner.at(*p.contact_id); w != &p) {
-      // Whatever the pending leads find, a smaller final lead takes this contact: final conflict.
-      losers.push_back({&p, {"contact_taken_by_smaller_lead_id", w->lead_id}});
-    } else if (const auto it = first_pending.find(p.claim_key);
-               it != first_pending.end() && it->second < View(p.lead_id)) {
-      losers.push_back({&p, {"smaller_lead_pending", std::string(it->second)}});
-    }
-  }
-  for (auto& [lead, loss] : losers) {
-    LeadPlan& p = *lead;
-    p.status = loss.reason == std::string_view("smaller_lead_pending") ? plan_status::kWaiting
-                                                                       : plan_status::kConflict;
-    p.note = loss.reason;
-    p.other_lead = std::move(loss.other_lead);
-    p.link = false;
-    p.changes.clear();
-    p.reports.clear();
-  }
 }
 
 void dropApplied(LeadPlan& plan, const std::set<std::string>& applied_fields) {

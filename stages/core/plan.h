@@ -1,7 +1,8 @@
 // plan: the field diffs of backfill-rules.md, computed from the work DB's snapshot and raw GHL
-// results only (no network, no PostgreSQL). planLead() is the per-lead rule, resolveConflicts()
-// the "ghlContactId is unique" rule across leads; runPlan() stores the plan, prints the review
-// summary and optionally exports the diff.
+// results only (no network, no PostgreSQL). planLead() is the per-lead rule; the "ghlContactId is
+// unique" rule across leads runs in SQL on the stored rows (PlanStore::resolveConflicts); runPlan()
+// streams the leads through planLead into the plan rows, prints the review summary and optionally
+// exports the diff.
 #pragma once
 #include <functional>
 #include <optional>
@@ -74,16 +75,13 @@ struct LeadPlan {
 // not clean text (isCleanText) is never a change: it is reported as invalid_value.
 LeadPlan planLead(const LeadSnapshot& lead, const std::optional<FetchRecord>& fetch);
 
-// Leads that would link the same contact: the smallest lead id (byte order) keeps it; every other,
-// and every lead whose contact is already linked to another lead, becomes a conflict with no
-// change. linked_lead(contact) is the lead the application DB links that contact to (nullopt: none):
-// a contact linked to the lead itself (e.g. by our own apply) is not a conflict, and that lead
-// keeps the contact whatever its id. A lead that would keep it while a smaller lead of the same
-// claim_key is still pending (no final lookup) becomes waiting, with no change: the result is the
-// same whatever order lookups end in.
-void resolveConflicts(
-    std::vector<LeadPlan>& plans,
-    const std::function<std::optional<std::string>(const std::string& contact_id)>& linked_lead);
+// The "ghlContactId is unique" rule across leads runs in SQL over the stored plan rows:
+// PlanStore::resolveConflicts (plan_store.h). Leads that would link the same contact: the smallest
+// lead id (byte order) keeps it; every other, and every lead whose contact is already linked to
+// another lead, becomes a conflict with no change. A contact linked to the lead itself (e.g. by our
+// own apply) is not a conflict, and that lead keeps the contact whatever its id. A lead that would
+// keep it while a smaller lead of the same claim_key is still pending (no final lookup) becomes
+// waiting, with no change: the result is the same whatever order lookups end in.
 
 // Drops the changes this tool already settled (fields with an apply_log row: written, stale,
 // conflict, ...; apply never writes them again). A lead left with no change becomes applied, so a

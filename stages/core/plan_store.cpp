@@ -1,6 +1,7 @@
 #include "plan_store.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 
 #include "json_util.h"
@@ -45,9 +46,15 @@ void InputDigest::mix(std::string_view bytes) {
 
 void InputDigest::add(std::optional<std::string_view> field) {
   // A tag and the length before the bytes: ("ab","c") and ("a","bc") differ, NULL differs from ''.
-  const std::string head = field ? "v" + std::to_string(field->size()) + ":" : std::string("n:");
-  mix(head);
-  if (field) mix(*field);
+  if (!field) {
+    mix("n:");
+    return;
+  }
+  char head[32] = {'v'};  // "v<size>:" without an allocation per field
+  const auto end = std::to_chars(head + 1, head + sizeof head - 1, field->size()).ptr;
+  *end = ':';
+  mix(std::string_view(head, static_cast<size_t>(end + 1 - head)));
+  mix(*field);
 }
 
 std::string InputDigest::hex() const {
@@ -102,6 +109,161 @@ std::string PlanStore::inputFingerprint(const std::vector<std::string>& scope) {
   while (leads.executeStep()) digestRow(d, leads);
   digestLinks(d);
   return d.hex();
+}
+
+PlanRows::PlanRows(SQLite::Database& db, std::int64_t run)
+    : db_(db),
+      lead_(db,
+            "INSERT INTO plan_lead(lead_id, client_id, status, contact_id, link, ambiguous, note, plan_run, "
+            "other_lead, candidates, claim_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+      report_(db, "INSERT INTO plan_report(lead_id, field, reason) VALUES (?, ?, ?)"),
+      run_(run) {}
+
+SQLite::Statement& PlanRows::items(size_t n) {
+  if (items_.size() <= n) items_.resize(n + 1);
+  if (!items_[n]) {
+    std::string sql = "INSERT INTO plan_item(lead_id, field, old_value, new_value) VALUES ";
+    for (size_t i = 0; i < n; ++i) sql += i ? ", (?, ?, ?, ?)" : "(?, ?, ?, ?)";
+    items_[n] = std::make_unique<SQLite::Statement>(db_, sql);
+  }
+  return *items_[n];
+}
+
+void PlanRows::add(const LeadPlan& p) {
+  // Bound without a copy (SQLITE_STATIC): every value outlives the statement's step.
+  const auto text = [](SQLite::Statement& st, int i, const std::string& v) { st.bindNoCopy(i, v); };
+  const auto optional = [&text](SQLite::Statement& st, int i, const std::optional<std::string>& v) {
+    if (v)
+      text(st, i, *v);
+    else
+      st.bind(i);
+  };
+  text(lead_, 1, p.lead_id);
+  text(lead_, 2, p.client_id);
+  text(lead_, 3, p.status);
+  optional(lead_, 4, p.contact_id);
+  lead_.bind(5, p.link ? 1 : 0);
+  lead_.bind(6, p.ambiguous ? 1 : 0);
+  text(lead_, 7, p.note);
+  lead_.bind(8, static_cast<std::int64_t>(run_));
+  optional(lead_, 9, p.other_lead);
+  if (p.candidates.empty())
+    lead_.bind(10);
+  else
+    lead_.bind(10, joinIds(p.candidates));
+  // The conflict rule reads the claim of a lead that would link a contact or is still pending.
+  if (!p.claim_key.empty() && (p.link || p.status == plan_status::kPending))
+    text(lead_, 11, p.claim_key);
+  else
+    lead_.bind(11);
+  lead_.exec();
+  lead_.reset();
+  if (!p.changes.empty()) {  // one statement for the lead's changes: a step per lead, not per value
+    SQLite::Statement& st = items(p.changes.size());
+    int i = 1;
+    for (const auto& c : p.changes) {
+      text(st, i++, p.lead_id);
+      text(st, i++, c.field);
+      optional(st, i++, c.old_value);
+      text(st, i++, c.new_value);
+    }
+    st.exec();
+    st.reset();
+  }
+  for (const auto& [field, reason] : p.reports) {
+    text(report_, 1, p.lead_id);
+    text(report_, 2, field);
+    text(report_, 3, reason);
+    report_.exec();
+    report_.reset();
+  }
+}
+
+void PlanStore::clearScope(const std::vector<std::string>& scope) {
+  for (const char* table : {"plan_item", "plan_report", "plan_lead"}) {
+    if (scope.empty()) {  // no WHERE: SQLite empties the table page by page
+      db_.exec(std::string("DELETE FROM ") + table);
+      continue;
+    }
+    SQLite::Statement del(db_, std::string("DELETE FROM ") + table +
+                                   " WHERE lead_id IN (SELECT l.id FROM lead l WHERE " +
+                                   clientScope("l.client_id") + ")");
+    bindClientScope(del, scope);
+    del.exec();
+  }
+}
+
+ConflictCounts PlanStore::resolveConflicts(std::int64_t run, bool pending_claims) {
+  db_.exec(
+      "CREATE TEMP TABLE IF NOT EXISTS plan_loss(lead_id TEXT PRIMARY KEY, reason TEXT NOT NULL, "
+      "other_lead TEXT NOT NULL) WITHOUT ROWID");
+  db_.exec("DELETE FROM temp.plan_loss");
+  const auto run_sql = [&](const std::string& sql) {
+    SQLite::Statement st(db_, sql);
+    st.bind(1, static_cast<std::int64_t>(run));
+    if (st.getBindParameterCount() >= 2) st.bind(2, plan_status::kPending);
+    st.exec();
+  };
+  // In the order of the rule's cases; INSERT OR IGNORE keeps a lead's first reason.
+  // 1. The contact is linked to another lead in the application table.
+  run_sql(
+      "INSERT INTO temp.plan_loss SELECT p.lead_id, 'contact_already_linked', c.lead_id FROM plan_lead p "
+      "JOIN linked_contact c ON c.contact_id = p.contact_id "
+      "WHERE p.plan_run = ?1 AND p.link = 1 AND c.lead_id <> p.lead_id");
+  // 2. Nobody holds it, and a smaller lead (byte order: BINARY, as PostgreSQL's "C") links it too.
+  run_sql(
+      "WITH dup AS MATERIALIZED (SELECT contact_id, min(lead_id) AS first FROM plan_lead "
+      "WHERE plan_run = ?1 AND link = 1 GROUP BY contact_id HAVING count(*) > 1) "
+      "INSERT OR IGNORE INTO temp.plan_loss SELECT p.lead_id, 'contact_taken_by_smaller_lead_id', dup.first "
+      "FROM dup JOIN plan_lead p ON p.contact_id = dup.contact_id "
+      "WHERE p.plan_run = ?1 AND p.link = 1 AND p.lead_id <> dup.first "
+      "AND NOT EXISTS (SELECT 1 FROM linked_contact c WHERE c.contact_id = p.contact_id)");
+  // 3. It would keep it, but a smaller lead that could take it has no final lookup yet.
+  if (pending_claims)
+    run_sql(
+        "WITH first AS MATERIALIZED (SELECT claim_key, min(lead_id) AS lead_id FROM plan_lead "
+        "WHERE plan_run = ?1 AND status = ?2 AND claim_key IS NOT NULL GROUP BY claim_key) "
+        "INSERT OR IGNORE INTO temp.plan_loss SELECT p.lead_id, 'smaller_lead_pending', first.lead_id "
+        "FROM first JOIN plan_lead p ON p.claim_key = first.claim_key "
+        "WHERE p.plan_run = ?1 AND p.link = 1 AND first.lead_id < p.lead_id "
+        "AND NOT EXISTS (SELECT 1 FROM linked_contact c WHERE c.contact_id = p.contact_id)");
+  ConflictCounts out;
+  out.losers = db_.execAndGet("SELECT count(*) FROM temp.plan_loss").getInt64();
+  if (out.losers == 0) return out;
+  {
+    SQLite::Statement q(db_,
+                        "SELECT p.client_id, p.status, x.reason, count(*), sum(p.link) FROM temp.plan_loss x "
+                        "JOIN plan_lead p USING (lead_id) GROUP BY 1, 2, 3");
+    while (q.executeStep()) {
+      const std::string reason = q.getColumn(2).getString();
+      out.leads.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(),
+                           reason == "smaller_lead_pending" ? plan_status::kWaiting : plan_status::kConflict,
+                           q.getColumn(3).getInt64(), q.getColumn(4).getInt64()});
+    }
+  }
+  for (const auto& [list, sql] :
+       {std::pair{
+            &out.items,
+            "SELECT p.client_id, i.field, count(*) FROM temp.plan_loss x JOIN plan_lead p USING (lead_id) "
+            "JOIN plan_item i USING (lead_id) GROUP BY 1, 2"},
+        std::pair{&out.reports,
+                  "SELECT p.client_id, r.field || ':' || r.reason, count(*) FROM temp.plan_loss x "
+                  "JOIN plan_lead p USING (lead_id) JOIN plan_report r USING (lead_id) GROUP BY 1, 2"}}) {
+    SQLite::Statement q(db_, sql);
+    while (q.executeStep())
+      list->push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt64()});
+  }
+  SQLite::Statement mark(db_,
+                         "UPDATE plan_lead SET status = CASE x.reason WHEN 'smaller_lead_pending' THEN ?1 "
+                         "ELSE ?2 END, note = x.reason, other_lead = x.other_lead, link = 0 "
+                         "FROM temp.plan_loss x WHERE plan_lead.lead_id = x.lead_id");
+  mark.bind(1, plan_status::kWaiting);
+  mark.bind(2, plan_status::kConflict);
+  mark.exec();
+  db_.exec("DELETE FROM plan_item WHERE lead_id IN (SELECT lead_id FROM temp.plan_loss)");
+  db_.exec("DELETE FROM plan_report WHERE lead_id IN (SELECT lead_id FROM temp.plan_loss)");
+  db_.exec("DELETE FROM temp.plan_loss");
+  return out;
 }
 
 std::int64_t PlanStore::add(const PlanRecord& r) {

@@ -1,15 +1,20 @@
 // plan_store: the identity of a plan (work-DB table "plan", schema/work_db/002_plan_identity.sql).
 // Each completed plan run records an id, the tenants it covers and a fingerprint of the inputs it
 // was computed from, so that apply writes only a plan whose inputs are still those reviewed.
-// This class owns every SQL statement on table "plan" and the fingerprint's query.
+// This class owns every SQL statement on table "plan" and the fingerprint's query, and plan's
+// statements on its rows (plan_lead, plan_item, plan_report): PlanRows writes them lead by lead,
+// PlanStore::clearScope and PlanStore::resolveConflicts replace and settle them.
 #pragma once
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "plan.h"
 
 namespace ghlb {
 
@@ -43,6 +48,41 @@ class InputDigest {
 // True when a plan of plan_scope covers the tenants client_ids (empty = every tenant).
 bool planCovers(const std::vector<std::string>& plan_scope, const std::vector<std::string>& client_ids);
 
+// What the conflict rule (PlanStore::resolveConflicts) took back from the rows plan wrote, per
+// tenant, so that counts kept while writing can follow: leads moved from one status to another
+// (and links dropped), values no longer to write (field), reports dropped ("field:reason").
+struct ConflictCounts {
+  struct Leads {
+    std::string client_id, from_status, to_status;
+    std::int64_t leads = 0, links = 0;
+  };
+  struct Values {
+    std::string client_id, key;
+    std::int64_t n = 0;
+  };
+  std::vector<Leads> leads;
+  std::vector<Values> items, reports;
+  std::int64_t losers = 0;
+};
+
+// The rows of one plan run, written lead by lead with prepared statements (inside the caller's
+// transaction). The plan of each lead as planLead and dropApplied left it: the conflict rule runs
+// afterwards over the stored rows (PlanStore::resolveConflicts).
+class PlanRows {
+ public:
+  PlanRows(SQLite::Database& db, std::int64_t run);
+  void add(const LeadPlan& p);
+
+ private:
+  // The INSERT of N plan_item rows (one statement per lead's changes), prepared on first use.
+  SQLite::Statement& items(size_t n);
+
+  SQLite::Database& db_;
+  SQLite::Statement lead_, report_;
+  std::vector<std::unique_ptr<SQLite::Statement>> items_;  // [n]: n rows
+  std::int64_t run_;
+};
+
 class PlanStore {
  public:
   explicit PlanStore(SQLite::Database& db) : db_(db) {}
@@ -64,6 +104,21 @@ class PlanStore {
   static std::string inputsQuery();
   static void digestRow(InputDigest& d, SQLite::Statement& q);
   void digestLinks(InputDigest& d);
+
+  // Deletes the plan rows of the leads of scope (every tenant: every row), before a plan run writes
+  // the scope's again; leads no longer eligible lose theirs. Run with foreign keys off (plan writes
+  // plan_item after its plan_lead): the whole tables are then emptied at the cost of freeing
+  // their pages.
+  void clearScope(const std::vector<std::string>& scope);
+
+  // The "ghlContactId is unique" rule (plan.h) over the rows plan run RUN
+  // wrote: a lead that would link a contact linked to another lead (linked_contact) is a conflict
+  // (contact_already_linked); else one that a smaller lead of the run would link too is a conflict
+  // (contact_taken_by_smaller_lead_id); else one with a smaller pending lead of the same claim_key
+  // waits (smaller_lead_pending; only looked for when PENDING_CLAIMS). Each such lead gets status
+  // conflict or waiting, its note and other_lead, link 0, and loses its plan_item and plan_report
+  // rows. Decided from the rows as written, then applied; returns what it took back.
+  ConflictCounts resolveConflicts(std::int64_t run, bool pending_claims);
 
   std::int64_t add(const PlanRecord& r);  // returns the new plan id
   std::optional<PlanRecord> find(std::int64_t id);

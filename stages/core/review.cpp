@@ -276,23 +276,55 @@ std::string tenantLabel(const std::string& client_id, const std::map<std::string
   return displayText(it == names.end() ? client_id : it->second, max_chars);
 }
 
+namespace {
+
+// What loadReview and countedReview both add to the plan's counts: values rejected in review
+// (counted apart from the values to write), apply's outcomes, the tenants' names.
+void completeReview(SQLite::Database& db, const std::vector<std::string>& ids, ReviewSummary& s) {
+  const ChangeKeys rejected = rejectedChanges(db, ids);
+  if (!rejected.empty()) {  // counted apart: the lead's tenant from plan_lead
+    SQLite::Statement tenant(db, "SELECT client_id FROM plan_lead WHERE lead_id = ?");
+    for (const auto& [lead, field] : rejected) {
+      tenant.bind(1, lead);
+      if (tenant.executeStep()) {
+        auto& t = s.tenants[tenant.getColumn(0).getString()];
+        --t.fields[field];
+        ++t.rejected[field];
+      }
+      tenant.reset();
+    }
+  }
+  each(db,
+       std::string("SELECT l.client_id, a.outcome, count(*) FROM apply_log a JOIN lead l ON l.id = a.lead_id "
+                   "WHERE ") +
+           clientScope("l.client_id") + " GROUP BY 1, 2",
+       ids, [&](SQLite::Statement& q) {
+         s.tenants[q.getColumn(0).getString()].applied[q.getColumn(1).getString()] =
+             q.getColumn(2).getInt64();
+       });
+  each(db, "SELECT id, name FROM client WHERE name IS NOT NULL AND " + clientScope("id"), ids,
+       [&](SQLite::Statement& q) {
+         if (const auto it = s.tenants.find(q.getColumn(0).getString()); it != s.tenants.end())
+           it->second.name = q.getColumn(1).getString();
+       });
+}
+
+}  // namespace
+
 ReviewSummary loadReview(SQLite::Database& db, const std::vector<std::string>& ids,
                          const ReviewFilter& filter) {
   ReviewSummary s;
   s.filter = filter;
   each(db, "SELECT count(*) FROM plan_lead WHERE " + clientScope("client_id"), ids,
        [&](SQLite::Statement& q) { s.leads_in_plan = q.getColumn(0).getInt64(); });
-  const auto names = [&] {
+  if (!filter.empty()) {
+    const ChangeKeys rejected = rejectedChanges(db, ids);
+    forEachLeadReview(db, ids, filter, [&](const LeadReview& r) { summarize(s, rejected, r); });
     each(db, "SELECT id, name FROM client WHERE name IS NOT NULL AND " + clientScope("id"), ids,
          [&](SQLite::Statement& q) {
            if (const auto it = s.tenants.find(q.getColumn(0).getString()); it != s.tenants.end())
              it->second.name = q.getColumn(1).getString();
          });
-  };
-  const ChangeKeys rejected = rejectedChanges(db, ids);
-  if (!filter.empty()) {
-    forEachLeadReview(db, ids, filter, [&](const LeadReview& r) { summarize(s, rejected, r); });
-    names();
     return s;
   }
   each(db,
@@ -313,18 +345,6 @@ ReviewSummary loadReview(SQLite::Database& db, const std::vector<std::string>& i
        ids, [&](SQLite::Statement& q) {
          s.tenants[q.getColumn(0).getString()].fields[q.getColumn(1).getString()] = q.getColumn(2).getInt64();
        });
-  if (!rejected.empty()) {  // counted apart: the lead's tenant from plan_lead
-    SQLite::Statement tenant(db, "SELECT client_id FROM plan_lead WHERE lead_id = ?");
-    for (const auto& [lead, field] : rejected) {
-      tenant.bind(1, lead);
-      if (tenant.executeStep()) {
-        auto& t = s.tenants[tenant.getColumn(0).getString()];
-        --t.fields[field];
-        ++t.rejected[field];
-      }
-      tenant.reset();
-    }
-  }
   each(db,
        std::string("SELECT p.client_id, r.field || ':' || r.reason, count(*) FROM plan_report r "
                    "JOIN plan_lead p USING (lead_id) WHERE ") +
@@ -333,15 +353,16 @@ ReviewSummary loadReview(SQLite::Database& db, const std::vector<std::string>& i
          s.tenants[q.getColumn(0).getString()].reported[q.getColumn(1).getString()] =
              q.getColumn(2).getInt64();
        });
-  each(db,
-       std::string("SELECT l.client_id, a.outcome, count(*) FROM apply_log a JOIN lead l ON l.id = a.lead_id "
-                   "WHERE ") +
-           clientScope("l.client_id") + " GROUP BY 1, 2",
-       ids, [&](SQLite::Statement& q) {
-         s.tenants[q.getColumn(0).getString()].applied[q.getColumn(1).getString()] =
-             q.getColumn(2).getInt64();
-       });
-  names();
+  completeReview(db, ids, s);
+  return s;
+}
+
+ReviewSummary countedReview(SQLite::Database& db, const std::vector<std::string>& ids,
+                            std::map<std::string, TenantReview> counted) {
+  ReviewSummary s;
+  s.tenants = std::move(counted);
+  for (const auto& [id, t] : s.tenants) s.leads_in_plan += t.leads;
+  completeReview(db, ids, s);
   return s;
 }
 

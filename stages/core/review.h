@@ -102,6 +102,12 @@ std::string tenantLabel(const std::string& client_id, const std::map<std::string
 ReviewSummary loadReview(SQLite::Database& db, const std::vector<std::string>& client_ids,
                          const ReviewFilter& filter = {});
 
+// The unfiltered summary of the scope's plan from counts plan kept as it wrote the rows (per tenant:
+// leads, by_status, ambiguous, links, fields, reported: what loadReview counts in SQL), completed
+// from the work DB as loadReview completes its own (rejected values, apply's outcomes, names).
+ReviewSummary countedReview(SQLite::Database& db, const std::vector<std::string>& client_ids,
+                            std::map<std::string, TenantReview> counted);
+
 // The summary as tables within about 100 columns: tenants named "T1".."Tn" in a legend line each
 // (id and name), names cut with an ellipsis, every control character escaped.
 void printReview(const ReviewSummary& s, std::ostream& out);

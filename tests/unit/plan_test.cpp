@@ -1,8 +1,10 @@
-// The field rules of backfill-rules.md on planLead/resolveConflicts, one case per rule.
+// The field rules of backfill-rules.md on planLead and the conflict rule (run in SQL on a real
+// work DB, as plan runs it: sql_conflicts.h), one case per rule.
 #include "plan.h"
 
 #include <doctest/doctest.h>
 
+#include "sql_conflicts.h"
 #include "text.h"
 
 using namespace ghlb;
@@ -130,7 +132,7 @@ TEST_CASE("conflicts: smallest lead id (byte order) wins, already linked contact
                searchFound("x@example.com",
                            R"([{"id":"ddddddddddddddd1","email":"x@example.com","firstName":"X"}])")),
   };
-  resolveConflicts(plans, [](const std::string& id) {
+  test::resolveConflictsInSql(plans, [](const std::string& id) {
     return id == "ddddddddddddddd1" ? std::optional<std::string>("other-lead") : std::nullopt;
   });
   CHECK(plans[1].status == std::string(plan_status::kFill));
@@ -170,7 +172,7 @@ FetchRecord notFound(const std::string& email) {
 }
 
 std::vector<LeadPlan> resolve(std::vector<LeadPlan> plans, const std::string& linked = "") {
-  resolveConflicts(plans, [&](const std::string& id) {
+  test::resolveConflictsInSql(plans, [&](const std::string& id) {
     return id == linked ? std::optional<std::string>("other-lead") : std::nullopt;
   });
   return plans;
@@ -396,20 +398,20 @@ TEST_CASE("a contact linked to this very lead (our own apply) is not a conflict,
   };
   SUBCASE("linked to the lead itself: it keeps its fill") {
     std::vector<LeadPlan> plans = {planLead(emailLead("lead-2", "a@example.com"), found)};
-    resolveConflicts(plans, linkedTo("lead-2"));
+    test::resolveConflictsInSql(plans, linkedTo("lead-2"));
     CHECK(is(plans[0], plan_status::kFill));
     CHECK(plans[0].link);
   }
   SUBCASE("linked to another lead: conflict") {
     std::vector<LeadPlan> plans = {planLead(emailLead("lead-2", "a@example.com"), found)};
-    resolveConflicts(plans, linkedTo("lead-7"));
+    test::resolveConflictsInSql(plans, linkedTo("lead-7"));
     CHECK(is(plans[0], plan_status::kConflict));
     CHECK(plans[0].note == "contact_already_linked");
   }
   SUBCASE("the holder keeps it even when a smaller lead (new since) wants it too") {
     std::vector<LeadPlan> plans = {planLead(emailLead("lead-1", "a@example.com"), found),
                                    planLead(emailLead("lead-2", "a@example.com"), found)};
-    resolveConflicts(plans, linkedTo("lead-2"));
+    test::resolveConflictsInSql(plans, linkedTo("lead-2"));
     CHECK(is(plans[0], plan_status::kConflict));
     CHECK(plans[0].note == "contact_already_linked");
     CHECK(is(plans[1], plan_status::kFill));
@@ -417,7 +419,7 @@ TEST_CASE("a contact linked to this very lead (our own apply) is not a conflict,
   SUBCASE("the holder never waits for a smaller pending lead") {
     std::vector<LeadPlan> plans = {planLead(emailLead("lead-1", "a@example.com"), std::nullopt),
                                    planLead(emailLead("lead-2", "a@example.com"), found)};
-    resolveConflicts(plans, linkedTo("lead-2"));
+    test::resolveConflictsInSql(plans, linkedTo("lead-2"));
     CHECK(is(plans[1], plan_status::kFill));
   }
 }
@@ -457,7 +459,7 @@ TEST_CASE("per-lead review: a conflict names the lead that holds or takes the co
                searchFound("x@example.com",
                            R"([{"id":"ddddddddddddddd1","email":"x@example.com","firstName":"X"}])")),
   };
-  resolveConflicts(plans, [](const std::string& id) {
+  test::resolveConflictsInSql(plans, [](const std::string& id) {
     return id == "ddddddddddddddd1" ? std::optional<std::string>("holder-lead") : std::nullopt;
   });
   CHECK_FALSE(plans[1].other_lead.has_value());  // the winner names nobody

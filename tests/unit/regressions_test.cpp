@@ -18,6 +18,7 @@
 #include "fetch_store.h"
 #include "plan.h"
 #include "rate_limiter.h"
+#include "sql_conflicts.h"
 #include "text.h"
 #include "work_db.h"
 
@@ -323,7 +324,7 @@ TEST_CASE("regression: conflict leads kept their reports") {
       planLead(emailLead("lead-1", "a@example.com"), searchFound("a@example.com", body))};
   REQUIRE(plans[0].reports.size() == 1);
   REQUIRE(plans[1].reports.size() == 1);
-  ghlb::resolveConflicts(plans, [](const std::string&) { return std::optional<std::string>(); });
+  ghlb::test::resolveConflictsInSql(plans, [](const std::string&) { return std::optional<std::string>(); });
   CHECK(plans[0].status == std::string(ghlb::plan_status::kConflict));
   CHECK(plans[0].changes.empty());
   CHECK(plans[0].reports.empty());

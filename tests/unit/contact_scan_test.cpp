@@ -1,0 +1,164 @@
+// scanSearchBody/scanGetBody (plan's SAX pass) against parseSearchBody/parseGetBody (the DOM
+// parse fetch uses): the same answer, field by field, on hand-written edge cases and on thousands
+// of mutations of real-shaped bodies (cut, bytes changed, keys repeated), so that the faster path
+// can never accept, refuse or read a body differently.
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "contact.h"
+
+using namespace ghlb;
+
+namespace {
+
+// Every member of a contact, as one comparable string.
+std::string show(const Contact& c) {
+  const auto opt = [](const std::optional<std::string>& v) { return v ? "[" + *v + "]" : std::string("-"); };
+  return c.id + "|" + opt(c.location_id) + "|" + opt(c.email) + "|" + opt(c.phone) + "|" + opt(c.first_name) +
+         "|" + opt(c.last_name) + "|" + opt(c.company_name) + "|" +
+         (c.date_added_ms ? std::to_string(*c.date_added_ms) : "-") + "|" + std::to_string(c.has_email) +
+         std::to_string(c.has_phone) + std::to_string(c.has_first_name) + std::to_string(c.has_last_name) +
+         std::to_string(c.has_company_name);
+}
+
+std::string showSearch(const std::optional<SearchPage>& p) {
+  if (!p) return "refused";
+  std::string out = "total=" + std::to_string(p->total);
+  for (const auto& c : p->contacts) out += "\n" + show(c);
+  return out;
+}
+
+// One reused page and contact, as plan reuses them: a stale value must never leak into the next.
+SearchPage g_page;
+Contact g_contact;
+
+void checkSame(const std::string& body) {
+  CAPTURE(body);
+  const bool search_ok = scanSearchBody(body, g_page);
+  CHECK(showSearch(search_ok ? std::optional<SearchPage>(g_page) : std::nullopt) ==
+        showSearch(parseSearchBody(body)));
+  const auto get = parseGetBody(body);
+  const bool get_ok = scanGetBody(body, g_contact);
+  CHECK(get_ok == get.has_value());
+  if (get_ok && get) CHECK(show(g_contact) == show(*get));
+}
+
+const char* kObject =
+    R"({"id":"gc000000000000000042","locationId":"benchLoc000003x0000000000","contactName":"first42 last42",)"
+    R"("firstName":"First42","lastName":"Last42","companyName":"Company42","email":"lead42@bench.example",)"
+    R"("phone":"+15550000042","dnd":false,"dndSettings":{},"tags":["bench","imported","tier-0"],)"
+    R"("dateAdded":"2024-01-15T10:00:00.000Z","customFields":[{"id":"cfA9","value":"value 42"},{"id":"cfB3","value":42}],)"
+    R"("additionalEmails":[],"attributions":[{"utmSessionSource":"Direct traffic","isFirst":true}],)"
+    R"("searchAfter":[1704103200042,"gc000000000000000042"]})";
+
+}  // namespace
+
+TEST_CASE("scan*Body read what parse*Body read, on edge cases") {
+  const std::string obj = kObject;
+  const std::vector<std::string> cases = {
+      "{\"contacts\":[" + obj + "],\"total\":1}",
+      "{\"contacts\":[" + obj + "," + obj + "],\"total\":2}",
+      "{\"total\":7,\"contacts\":[" + obj + "]}",
+      "{\"contacts\":[],\"total\":0}",
+      "{\"contacts\":[]}",
+      "{\"contact\":" + obj + "}",
+      "{\"contact\":" + obj + ",\"contact\":{\"id\":\"other00000000001\"}}",  // the first key counts
+      "{\"contacts\":[" + obj + "],\"contacts\":5}",
+      "{\"contacts\":5,\"contacts\":[" + obj + "]}",
+      "{\"contacts\":{},\"total\":1}",
+      "{\"contacts\":null}",
+      "{\"contact\":[]}",
+      "{\"contact\":null}",
+      "{\"contact\":\"x\"}",
+      "[{\"contacts\":[]}]",
+      "\"contacts\"",
+      "{\"contacts\":[1]}",
+      "{\"contacts\":[[]]}",
+      "{\"contacts\":[\"x\"]}",
+      "{\"contacts\":[{\"id\":\"\"}]}",
+      "{\"contacts\":[{\"id\":5}]}",
+      "{\"contacts\":[{\"id\":null}]}",
+      "{\"contacts\":[{\"id\":{\"a\":1}}]}",
+      "{\"contacts\":[{\"email\":\"a@b.c\"}]}",
+      R"({"contacts":[{"id":"a","id":5}]})",
+      R"({"contacts":[{"id":5,"id":"a"}]})",
+      R"({"contacts":[{"id":"abc","email":null,"phone":5,"firstName":{},"lastName":[],"companyName":true}]})",
+      R"({"contacts":[{"id":"abc","email":"x@y.z","email":"other@y.z","phone":null,"phone":"+1"}]})",
+      R"({"contacts":[{"id":"abc","locationId":null}],"total":"3"})",
+      R"({"contacts":[{"id":"abc","locationId":5}],"total":2.0})",
+      R"({"contacts":[{"id":"abc","locationId":{"x":[1,2]}}],"total":-4})",
+      R"({"contacts":[{"id":"abc","locationId":"L1","locationId":"L2"}],"total":18446744073709551615})",
+      R"({"contacts":[{"id":"abc"}],"total":9223372036854775807})",
+      R"({"contacts":[{"id":"abc"}],"total":9223372036854775808})",
+      R"({"contacts":[{"id":"abc"}],"total":null,"total":4})",
+      R"({"contacts":[{"id":"abc","dateAdded":"2024-01-02T03:04:05.678+02:00"}]})",
+      R"({"contacts":[{"id":"abc","dateAdded":"yesterday"}]})",
+      R"({"contacts":[{"id":"abc","dateAdded":12345}]})",
+      R"({"contacts":[{"id":"a\u0000b","email":"x\"y\\z\u00e9@ex.com","firstName":"\ud83d\ude00"}]})",
+      R"({"contacts":[{"id":"abc","firstName":"\udc00"}]})",
+      R"({"contacts":[{"id":"abc","firstName":"\ud800"}]})",
+      "{\"contacts\":[{\"id\":\"abc\",\"firstName\":\"\xff\xfe\"}]}",
+      "\xEF\xBB\xBF{\"contacts\":[{\"id\":\"abc\"}]}",
+      R"({"contacts":[{"id":"abc"}]} )",
+      R"({"contacts":[{"id":"abc"}]} x)",
+      R"({"contacts":[{"id":"abc"}]}{})",
+      R"({"contacts":[{"id":"abc",}]})",
+      R"({"contacts":[{"id":"abc"} {"id":"def"}]})",
+      R"({"contacts":[{"id":"abc","nested":{"id":5,"contacts":3,"email":"no@no.no"}}]})",
+      R"({"other":{"contacts":[1],"contact":5},"contacts":[{"id":"abc"}],"contact":{"id":"def"}})",
+      R"({"contacts":[{"id":"abc","x":1e400}]})",
+      std::string("{\"contacts\":[{\"id\":\"a\0b\"}]}", 25),
+      std::string(70, '[') + std::string(70, ']'),
+      "{\"contacts\":[{\"id\":\"abc\",\"deep\":" + std::string(60, '[') + std::string(60, ']') + "}]}",
+      "{\"contacts\":[{\"id\":\"abc\",\"deep\":" + std::string(61, '[') + std::string(61, ']') + "}]}",
+      "{\"contacts\":[{\"id\":\"abc\",\"deep\":" + std::string(62, '[') + std::string(62, ']') + "}]}",
+      "",
+      "{",
+      "null",
+  };
+  for (const auto& body : cases) checkSame(body);
+}
+
+TEST_CASE("scan*Body read what parse*Body read, on mutated real-shaped bodies") {
+  const std::string obj = kObject;
+  const std::vector<std::string> seeds = {
+      "{\"contacts\":[" + obj + "],\"total\":1}",
+      "{\"contacts\":[" + obj + "," + obj + "],\"total\":2}",
+      "{\"contact\":" + obj + "}",
+      R"({"contacts":[{"id":"abc","email":"a@b.c","email":null,"locationId":7}],"total":1})",
+  };
+  const std::string alphabet = "{}[]\",:\\u0 1aeI-.tfn";
+  std::mt19937 rng(20261129);
+  int refused = 0, accepted = 0;
+  for (const auto& seed : seeds) {
+    for (int i = 0; i < 1500; ++i) {
+      std::string body = seed;
+      const int edits = 1 + static_cast<int>(rng() % 3);
+      for (int e = 0; e < edits && !body.empty(); ++e) {
+        const size_t at = rng() % body.size();
+        switch (rng() % 4) {
+          case 0:  // change a byte
+            body[at] = alphabet[rng() % alphabet.size()];
+            break;
+          case 1:  // cut
+            body.resize(at);
+            break;
+          case 2:  // drop a byte
+            body.erase(at, 1);
+            break;
+          default:  // repeat a stretch (keys and values twice)
+            body.insert(at, body.substr(at, 1 + rng() % 40));
+        }
+      }
+      checkSame(body);
+      (parseSearchBody(body) || parseGetBody(body) ? accepted : refused)++;
+    }
+  }
+  // Both kinds occur, or the comparison would only ever see one side.
+  CHECK(accepted > 100);
+  CHECK(refused > 100);
+}
