@@ -4,6 +4,7 @@
 #include <rapidjson/writer.h>
 #include <unistd.h>
 
+#include <future>
 #include <iostream>
 #include <map>
 #include <set>
@@ -12,6 +13,7 @@
 
 #include "app_db.h"
 #include "app_identity.h"
+#include "apply_store.h"
 #include "clock.h"
 #include "confirm.h"
 #include "decision_store.h"
@@ -79,21 +81,27 @@ std::string guardedUpdateSql() {
     any += (any.empty() ? "f.w" : " OR f.w") + n;
     out += ", f.w" + n + ", f.v" + n;
   }
-  // The rows locked in id order (two batches never wait on each other in a cycle).
+  // The rows locked in id order (two batches never wait on each other in a cycle). The UPDATE finds
+  // its rows by the same ids (l.id = ANY($1)): joined on f alone, the planner may hash the whole
+  // table (a sequential scan of "Lead" per batch, measured at 100k leads on 5 indexes: half the
+  // batch's time).
   cur += std::string(" FROM ") + kLeadTable + " l WHERE l.id = ANY($1::text[]) ORDER BY l.id FOR UPDATE OF l";
   // ok: the lead may take values from this contact (no planned link, or the link is still possible).
   const std::string l = std::to_string(link);
-  const std::string ok = "coalesce(i.guard IS NULL OR cur.v" + l + " = i.guard OR (cur.m" + l +
-                         " AND NOT EXISTS (SELECT 1 FROM " + kLeadTable + " o WHERE o." + kLeadContactId +
-                         " = i.guard AND o.id <> i.id)), false)";
+  // Another lead holding the contact: at most one row ("ghlContactId" is unique), joined once per
+  // lead (a subquery in ok would run once per reference to ok).
+  const std::string taken =
+      std::string(" LEFT JOIN ") + kLeadTable + " o ON o." + kLeadContactId + " = i.guard AND o.id <> i.id";
+  const std::string ok =
+      "coalesce(i.guard IS NULL OR cur.v" + l + " = i.guard OR (cur.m" + l + " AND o.id IS NULL), false)";
   flags += ", d.ok AND " + phone_param + " IS NOT NULL AND d.m" + std::to_string(phone) +
            " AND d.enrich AND d.v" + std::to_string(status) + " IS DISTINCT FROM '" + kNotNeededStatus +
            "' AS we FROM d";
   set += std::string(", ") + kUpdatedAt + " = " + now;
   return "WITH i AS (SELECT * FROM unnest(" + in_arrays + ") AS t(" + in_names + ")), cur AS (" + cur +
-         "), d AS (SELECT cur.*, " + in_cols + ", " + ok +
-         " AS ok FROM cur JOIN i ON i.id = cur.id), f AS (" + flags + "), upd AS (UPDATE " + kLeadTable +
-         " l SET " + set.substr(2) + " FROM f WHERE l.id = f.id AND (" + any + ") RETURNING l.id, l." +
+         "), d AS (SELECT cur.*, " + in_cols + ", " + ok + " AS ok FROM cur JOIN i ON i.id = cur.id" + taken +
+         "), f AS (" + flags + "), upd AS (UPDATE " + kLeadTable + " l SET " + set.substr(2) +
+         " FROM f WHERE l.id = f.id AND l.id = ANY($1::text[]) AND (" + any + ") RETURNING l.id, l." +
          enriched_at + "::text AS at) " + out + " FROM f LEFT JOIN upd u ON u.id = f.id";
 }
 
@@ -223,25 +231,33 @@ void interpretRow(const LeadWrite& w, const pqxx::row* row, std::vector<FieldRes
   }
 }
 
-// Runs the guarded statement for LEADS inside tx; appends one result per planned field, and for
-// the enrichment trio whenever the statement wrote it.
-// prepared: the statement "ghlb_apply" exists on the connection (not in pooler mode).
-void applyLeads(pqxx::work& tx, const PlannedLead* const* leads, size_t count, bool prepared,
-                std::vector<FieldResult>& out) {
-  std::vector<LeadWrite> writes;
-  writes.reserve(count);
-  for (size_t i = 0; i < count; ++i)
-    if (auto w = prepareLead(*leads[i], out)) writes.push_back(std::move(*w));
-  if (writes.empty()) return;
+// One batch of leads on its way to PostgreSQL: what goes to the guarded statement (built on the
+// main thread, then only read while the statement runs on the worker thread), and the outcomes.
+struct Batch {
+  std::vector<PlannedLead> leads;
+  std::vector<LeadWrite> writes;  // the leads with values left to send (pointing into leads)
+  std::string ids, guards, enrich;
+  std::vector<std::string> values;  // one array per link or fill field of kFields, in order
+  std::vector<FieldResult> results;
+};
+
+// The batch of LEADS: values that are not clean text are recorded (invalid_value) and never sent;
+// the rest goes into the statement's arrays.
+Batch prepareBatch(std::vector<PlannedLead> leads) {
+  Batch b;
+  b.leads = std::move(leads);
+  b.writes.reserve(b.leads.size());
+  for (const auto& lead : b.leads)
+    if (auto w = prepareLead(lead, b.results)) b.writes.push_back(std::move(*w));
   std::vector<const char*> ids, guards;
-  std::string enrich = "{";
-  std::vector<std::vector<const char*>> values;  // one per link or fill field of kFields, in order
+  b.enrich = "{";
+  std::vector<std::vector<const char*>> values;
   for (const auto& spec : kFields)
     if (spec.kind != FieldKind::kEnrichment) values.emplace_back();
-  for (const auto& w : writes) {
+  for (const auto& w : b.writes) {
     ids.push_back(w.lead->id.c_str());
     guards.push_back(w.guard);
-    enrich += std::string(enrich.size() > 1 ? "," : "") + (w.enrich ? "t" : "f");
+    b.enrich += std::string(b.enrich.size() > 1 ? "," : "") + (w.enrich ? "t" : "f");
     size_t k = 0;
     for (const auto& spec : kFields) {
       if (spec.kind == FieldKind::kEnrichment) continue;
@@ -249,42 +265,64 @@ void applyLeads(pqxx::work& tx, const PlannedLead* const* leads, size_t count, b
       values[k++].push_back(it == w.fields.end() ? nullptr : it->second.c_str());
     }
   }
-  enrich += "}";
-  std::vector<std::string> arrays;
-  for (const auto& v : values) arrays.push_back(textArray(v));
-  const auto dyn = pqxx::prepare::make_dynamic_params(arrays);
-  const std::string id_array = textArray(ids), guard_array = textArray(guards);
-  const auto rows =
-      prepared ? tx.exec_prepared("ghlb_apply", id_array, guard_array, pgBlankPattern(), enrich, dyn)
-               : tx.exec_params(guardedUpdateSql(), id_array, guard_array, pgBlankPattern(), enrich, dyn);
-  std::unordered_map<std::string_view, const pqxx::row*> by_id;
-  std::vector<pqxx::row> kept(rows.begin(), rows.end());
-  for (const auto& r : kept) by_id.emplace(r[0].c_str(), &r);
-  for (const auto& w : writes) {
+  b.enrich += "}";
+  for (const auto& v : values) b.values.push_back(textArray(v));
+  b.ids = textArray(ids);
+  b.guards = textArray(guards);
+  return b;
+}
+
+// Runs the guarded statement of B in one transaction, committed (dry run: rolled back); the
+// statement's rows. Touches only the connection and B: it runs on apply's worker thread.
+// prepared: the statement "ghlb_apply" exists on the connection (not in pooler mode).
+pqxx::result runBatch(AppDb& app, const Batch& b, bool prepared, bool dry_run) {
+  pqxx::work tx(app.conn());
+  app.enter(tx);
+  const auto dyn = pqxx::prepare::make_dynamic_params(b.values);
+  auto rows = prepared ? tx.exec_prepared("ghlb_apply", b.ids, b.guards, pgBlankPattern(), b.enrich, dyn)
+                       : tx.exec_params(guardedUpdateSql(), b.ids, b.guards, pgBlankPattern(), b.enrich, dyn);
+  if (dry_run)
+    tx.abort();
+  else
+    tx.commit();
+  return rows;
+}
+
+// Appends to B's results one per planned field from the statement's ROWS, and for the enrichment
+// trio whenever the statement wrote it.
+void interpretBatch(Batch& b, const pqxx::result& rows) {
+  std::unordered_map<std::string_view, pqxx::row> by_id;
+  for (const auto& r : rows) by_id.emplace(r[0].c_str(), r);
+  for (const auto& w : b.writes) {
     const auto it = by_id.find(w.lead->id);
-    interpretRow(w, it == by_id.end() ? nullptr : it->second, out);
+    interpretRow(w, it == by_id.end() ? nullptr : &it->second, b.results);
   }
 }
 
-std::vector<PlannedLead> loadPlanned(SQLite::Database& db, const std::vector<std::string>& ids) {
-  SQLite::Statement q(
-      db,
-      "SELECT p.lead_id, p.client_id, i.field, i.new_value, CASE WHEN p.link = 1 THEN p.contact_id END "
-      "FROM plan_lead p JOIN plan_item i USING (lead_id) WHERE p.status = 'fill' "
-      "AND " +
-          clientScope("p.client_id") +
-          " "
-          "AND NOT EXISTS (SELECT 1 FROM apply_log a WHERE a.lead_id = i.lead_id AND a.field = i.field) "
-          "ORDER BY p.lead_id, i.field");
-  bindClientScope(q, ids);
-  std::vector<PlannedLead> out;
-  while (q.executeStep()) {
-    const std::string id = q.getColumn(0).getString();
-    if (out.empty() || out.back().id != id)
-      out.push_back({id, q.getColumn(1).getString(), {}, optionalText(q.getColumn(4))});
-    out.back().fields[q.getColumn(2).getString()] = q.getColumn(3).getString();
+constexpr const char* kLostConnection =
+    "lost the connection to the application database during apply: run apply again (what was committed is "
+    "kept)";
+
+// After B's statement failed (nothing of it committed): each lead of B in a transaction of its
+// own, so that one lead's failure (e.g. a contact another writer linked meanwhile) keeps the
+// others. B's results are rebuilt; returns how many leads failed (left for the next run).
+std::int64_t retryLeadByLead(AppDb& app, Batch& b, bool prepared, bool dry_run, const Log& log) {
+  b.results.clear();
+  std::int64_t failed = 0;
+  for (const auto& lead : b.leads) {
+    Batch one = prepareBatch({lead});
+    try {
+      if (!one.writes.empty()) interpretBatch(one, runBatch(app, one, prepared, dry_run));
+      b.results.insert(b.results.end(), one.results.begin(), one.results.end());
+    } catch (const pqxx::broken_connection&) {
+      throw FatalError(kLostConnection);
+    } catch (const pqxx::sql_error& e) {
+      if (unretryableSqlError(e)) throwUnretryable(e, "apply");
+      ++failed;
+      log.error("lead failed, left for the next run", {{"lead_id", lead.id}, {"sqlstate", e.sqlstate()}});
+    }
   }
-  return out;
+  return failed;
 }
 
 // Leads of the scope whose plan is not final yet (pending or waiting): apply writes nothing of
@@ -390,26 +428,82 @@ PlanRecord choosePlan(SQLite::Database& db, const ApplyOptions& opts) {
   return *plan;
 }
 
-// One paragraph, counts only: what apply is about to write.
-std::string writeSummary(const PlanRecord& plan, const WaveSelection& sel,
-                         const std::vector<PlannedLead>& planned) {
+// The wave, batch by batch: the plan's unsettled values (PlanCursor) less what the review's
+// decisions hold back (DecisionHold), narrowed by the selection (selectWave; --limit counts the
+// leads of the whole wave, in lead-id order).
+class WaveReader {
+ public:
+  WaveReader(SQLite::Database& db, const std::vector<std::string>& client_ids, const WaveSelection& sel,
+             const DecisionHold& hold)
+      : cursor_(db, client_ids), sel_(sel), hold_(hold) {}
+
+  // The next leads of the wave, at most MAX; empty once the wave has no more.
+  std::vector<PlannedLead> next(std::size_t max) {
+    std::vector<PlannedLead> out;
+    while (out.size() < max && more_) {
+      std::vector<PlannedLead> chunk;
+      more_ = cursor_.next(chunk, max - out.size());
+      held_ += hold_.holdBack(chunk);
+      if (sel_.limit > 0 && selected_ >= sel_.limit) {  // past the limit: only the held count goes on
+        if (!count_past_limit_) more_ = false;
+        continue;
+      }
+      WaveSelection rest = sel_;
+      rest.limit = sel_.limit > 0 ? sel_.limit - selected_ : 0;
+      chunk = selectWave(std::move(chunk), rest);
+      selected_ += static_cast<std::int64_t>(chunk.size());
+      std::move(chunk.begin(), chunk.end(), std::back_inserter(out));
+    }
+    return out;
+  }
+  bool done() const { return !more_; }
+  // Changes the decisions held back in the leads read so far.
+  std::int64_t held() const { return held_; }
+  // Reads on past --limit, for the held count of the whole scope (the summary's pass).
+  void countPastLimit() { count_past_limit_ = true; }
+
+ private:
+  PlanCursor cursor_;
+  WaveSelection sel_;
+  const DecisionHold& hold_;
+  std::int64_t selected_ = 0, held_ = 0;
+  bool more_ = true, count_past_limit_ = false;
+};
+
+// What the wave will write, counted in one pass of its reader before anything is written.
+struct WaveSummary {
   std::map<std::string, std::int64_t> by_field;
   std::set<std::string> tenants;
-  std::int64_t values = 0;
-  for (const auto& l : planned) {
-    tenants.insert(l.client_id);
-    for (const auto& [field, v] : l.fields) {
-      ++by_field[field];
-      ++values;
+  std::int64_t values = 0, leads = 0, held = 0;
+};
+
+WaveSummary summarizeWave(SQLite::Database& db, const std::vector<std::string>& client_ids,
+                          const WaveSelection& sel, const DecisionHold& hold) {
+  WaveReader reader(db, client_ids, sel, hold);
+  reader.countPastLimit();
+  WaveSummary out;
+  while (!reader.done())
+    for (const auto& l : reader.next(5000)) {
+      out.tenants.insert(l.client_id);
+      ++out.leads;
+      for (const auto& [field, v] : l.fields) {
+        ++out.by_field[field];
+        ++out.values;
+      }
     }
-  }
+  out.held = reader.held();
+  return out;
+}
+
+// One paragraph, counts only: what apply is about to write.
+std::string writeSummary(const PlanRecord& plan, const WaveSelection& sel, const WaveSummary& wave) {
   std::string out = "Apply plan " + std::to_string(plan.id) + " (made " + plan.created_at +
                     ", inputs unchanged; " + describeSelection(sel) + ") will write " +
-                    std::to_string(values) + " values to " + std::to_string(planned.size()) + " leads of " +
-                    std::to_string(tenants.size()) + " tenant" + (tenants.size() == 1 ? "" : "s") +
+                    std::to_string(wave.values) + " values to " + std::to_string(wave.leads) + " leads of " +
+                    std::to_string(wave.tenants.size()) + " tenant" + (wave.tenants.size() == 1 ? "" : "s") +
                     " in the application database:";
   const char* sep = " ";
-  for (const auto& [field, n] : by_field) {
+  for (const auto& [field, n] : wave.by_field) {
     out += sep + field + " " + std::to_string(n);
     sep = ", ";
   }
@@ -417,7 +511,7 @@ std::string writeSummary(const PlanRecord& plan, const WaveSelection& sel,
 }
 
 // The wave's selection as stored in wave.selection: ids and numbers only.
-std::string selectionJson(const ApplyOptions& opts, const WaveSelection& sel, std::size_t leads) {
+std::string selectionJson(const ApplyOptions& opts, const WaveSelection& sel, std::int64_t leads) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
   const auto strings = [&w](const char* key, const std::vector<std::string>& values) {
@@ -437,7 +531,7 @@ std::string selectionJson(const ApplyOptions& opts, const WaveSelection& sel, st
   w.Key("sample");
   w.Double(sel.sample);
   w.Key("leads");
-  w.Uint64(leads);
+  w.Int64(leads);
   w.EndObject();
   return buf.GetString();
 }
@@ -509,15 +603,17 @@ ExitCode runApply(const ApplyOptions& opts, const Log& log) {
   auto& db = work.db();
   checkKnownClients(db, opts.common.client_ids);
   const PlanRecord plan = choosePlan(db, opts);
-  auto planned = loadPlanned(db, opts.common.client_ids);
-  const std::int64_t held = holdBackByDecision(db, opts.common.client_ids, planned, opts.only_approved);
-  if (held)  // review's decisions: rejected changes, and with --only-approved every undecided one
+  // Review's decisions (rejected changes, and with --only-approved every undecided one), then the
+  // wave: --field, --sample, --limit (last, so that it counts leads the other filters kept). The
+  // plan is read batch by batch, never whole: once here for the counts, then once as it is written.
+  const DecisionHold hold(db, opts.common.client_ids, opts.only_approved);
+  const WaveSummary summary = summarizeWave(db, opts.common.client_ids, sel, hold);
+  const std::int64_t held = summary.held;
+  if (held)
     std::cout << "Held back by review decisions: " << held << " changes ("
               << (opts.only_approved ? "not approved" : "rejected") << "; see 'ghl-backfill review').\n";
-  // The wave: --field, --sample, --limit (last, so that it counts leads the other filters kept).
-  planned = selectWave(std::move(planned), sel);
-  const bool ask = !opts.dry_run && !planned.empty();
-  if (ask && !confirm({"apply", "review the plan, then pass --yes", writeSummary(plan, sel, planned),
+  const bool ask = !opts.dry_run && summary.leads > 0;
+  if (ask && !confirm({"apply", "review the plan, then pass --yes", writeSummary(plan, sel, summary),
                        "Do you want to write these values?",
                        "apply cancelled: nothing was written (only the answer 'yes' writes)"},
                       opts.yes))
@@ -528,84 +624,86 @@ ExitCode runApply(const ApplyOptions& opts, const Log& log) {
                                              {"batch_size", opts.batch_size},
                                              {"max_rows_per_second", opts.max_rows_per_second},
                                              {"plan", plan.id}}));
-    wave = WaveStore(db).begin(plan.id, run, selectionJson(opts, sel, planned.size()));
+    wave = WaveStore(db).begin(plan.id, run, selectionJson(opts, sel, summary.leads));
   }
-  log.info("wave selected", {{"wave", wave},
-                             {"plan", plan.id},
-                             {"leads", static_cast<std::int64_t>(planned.size())},
-                             {"selection", describeSelection(sel)}});
+  log.info(
+      "wave selected",
+      {{"wave", wave}, {"plan", plan.id}, {"leads", summary.leads}, {"selection", describeSelection(sel)}});
   // A transaction pooler hands each transaction its own server connection: no named statement.
-  if (!app.pooler()) app.conn().prepare("ghlb_apply", guardedUpdateSql());
+  const bool prepared = !app.pooler();
+  if (prepared) app.conn().prepare("ghlb_apply", guardedUpdateSql());
 
   std::map<std::string, std::map<std::string, std::int64_t>> by_field;
-  std::int64_t failed_leads = 0, done_leads = 0;
+  std::int64_t failed_leads = 0, done_leads = 0, sent_leads = 0;
+  std::vector<std::string> listed;  // --list-leads: the ids, printed at the end
   const auto progress = makeProgress(opts.common, log, ::isatty(STDERR_FILENO) == 1);
   const SystemClock clock;
-  StageMeter meter(*progress, clock, "leads", static_cast<std::int64_t>(planned.size()));
+  StageMeter meter(*progress, clock, "leads", summary.leads);
   bool interrupted = false;
   const SteadyTime paced_from = clock.now();
-  for (size_t start = 0; start < planned.size(); start += static_cast<size_t>(opts.batch_size)) {
+  const auto batch_size = static_cast<std::size_t>(opts.batch_size);
+  // The outcomes of a batch that ran, into apply_log and the journal (one SQLite transaction).
+  const auto record = [&](Batch& b) {
+    if (!opts.dry_run) recordResults(db, b.results, run, wave);
+    for (const auto& r : b.results) by_field[r.field][r.outcome]++;
+    done_leads += static_cast<std::int64_t>(b.leads.size());
+    meter.add(static_cast<std::int64_t>(b.leads.size()));
+    if (opts.list_leads)
+      for (const auto& l : b.leads) listed.push_back(l.id);
+    testPausePoint();
+  };
+  // Batch N runs in PostgreSQL on a worker thread while this thread records batch N-1 in SQLite
+  // and reads batch N+1: the statement itself is the only wait. One batch at a time in flight, so
+  // the rows stay locked in id order and a stop waits for at most one batch.
+  WaveReader reader(db, opts.common.client_ids, sel, hold);
+  std::vector<PlannedLead> next = reader.next(batch_size);
+  std::optional<Batch> ran;  // ran, not recorded yet
+  while (!next.empty()) {
     // Between batches: what is committed is recorded, the rest waits. The pace's pause ends at once
-    // on a stop.
-    if (stopRequested() ||
-        (!opts.dry_run && !pauseUntil(clock, pacedStart(paced_from, done_leads, opts.max_rows_per_second)))) {
+    // on a stop. Before a pause or a stop, the batch that ran is recorded first: nothing to overlap.
+    const SteadyTime due =
+        opts.dry_run ? clock.now() : pacedStart(paced_from, sent_leads, opts.max_rows_per_second);
+    if (ran && (stopRequested() || clock.now() < due)) {
+      record(*ran);
+      ran.reset();
+    }
+    if (stopRequested() || !pauseUntil(clock, due)) {
       interrupted = true;
       break;
     }
-    const size_t end = std::min(planned.size(), start + static_cast<size_t>(opts.batch_size));
-    std::vector<FieldResult> results;
-    try {
-      pqxx::work tx(app.conn());
-      app.enter(tx);
-      std::vector<const PlannedLead*> batch;
-      for (size_t i = start; i < end; ++i) batch.push_back(&planned[i]);
-      applyLeads(tx, batch.data(), batch.size(), !app.pooler(), results);
-      if (opts.dry_run)
-        tx.abort();
-      else
-        tx.commit();
-    } catch (const pqxx::broken_connection&) {
-      throw FatalError(
-          "lost the connection to the application database during apply: run apply again (what was committed "
-          "is kept)");
-    } catch (const pqxx::sql_error& e) {
-      if (unretryableSqlError(e)) throwUnretryable(e, "apply");
-      // A concurrent writer (e.g. a unique "ghlContactId" taken meanwhile) failed the batch:
-      // nothing of it was committed. Retry it one lead per transaction to isolate the lead.
-      log.warn("batch failed, retrying lead by lead",
-               {{"first_lead_id", planned[start].id}, {"sqlstate", e.sqlstate()}});
-      results.clear();
-      for (size_t i = start; i < end; ++i) {
-        try {
-          pqxx::work tx(app.conn());
-          app.enter(tx);
-          std::vector<FieldResult> one;
-          const PlannedLead* lead = &planned[i];
-          applyLeads(tx, &lead, 1, !app.pooler(), one);
-          if (opts.dry_run)
-            tx.abort();
-          else
-            tx.commit();
-          results.insert(results.end(), one.begin(), one.end());
-        } catch (const pqxx::sql_error& e2) {
-          if (unretryableSqlError(e2)) throwUnretryable(e2, "apply");
-          ++failed_leads;
-          log.error("lead failed, left for the next run",
-                    {{"lead_id", planned[i].id}, {"sqlstate", e2.sqlstate()}});
-        }
+    Batch b = prepareBatch(std::move(next));
+    sent_leads += static_cast<std::int64_t>(b.leads.size());
+    std::future<pqxx::result> rows;
+    if (!b.writes.empty())
+      rows = std::async(std::launch::async,
+                        [&app, &b, prepared, &opts] { return runBatch(app, b, prepared, opts.dry_run); });
+    if (ran) {
+      record(*ran);
+      ran.reset();
+    }
+    next = reader.next(batch_size);
+    if (rows.valid()) {
+      try {
+        interpretBatch(b, rows.get());
+      } catch (const pqxx::broken_connection&) {
+        throw FatalError(kLostConnection);
+      } catch (const pqxx::sql_error& e) {
+        if (unretryableSqlError(e)) throwUnretryable(e, "apply");
+        // A concurrent writer (e.g. a unique "ghlContactId" taken meanwhile) failed the batch:
+        // nothing of it was committed. Retry it one lead per transaction to isolate the lead.
+        log.warn("batch failed, retrying lead by lead",
+                 {{"first_lead_id", b.leads.front().id}, {"sqlstate", e.sqlstate()}});
+        failed_leads += retryLeadByLead(app, b, prepared, opts.dry_run, log);
       }
     }
-    if (!opts.dry_run) recordResults(db, results, run, wave);
-    for (const auto& r : results) by_field[r.field][r.outcome]++;
-    done_leads += static_cast<std::int64_t>(end - start);
-    meter.add(static_cast<std::int64_t>(end - start));
-    testPausePoint();
+    ran = std::move(b);
   }
+  if (ran) record(*ran);
   meter.finish();
   printOutcomes(by_field, opts.dry_run, std::cout);
   if (opts.list_leads) {
-    std::cout << "selected leads (" << planned.size() << "):\n";
-    for (const auto& l : planned) std::cout << "  " << escapeControl(l.id) << "\n";
+    std::cout << "selected leads (" << listed.size() << "):\n";
+    for (const auto& id : listed) std::cout << "  " << escapeControl(id) << "\n";
   }
   std::vector<std::pair<std::string, std::int64_t>> counts{{"leads", done_leads},
                                                            {"failed_leads", failed_leads}};
@@ -632,7 +730,7 @@ ExitCode runApply(const ApplyOptions& opts, const Log& log) {
     for (const auto& [field, outcomes] : by_field)
       if (const auto it = outcomes.find(apply_outcome::kWritten); it != outcomes.end()) written += it->second;
     std::cout << "wave " << wave << ": wrote " << written << " values to the application database (plan "
-              << plan.id << "; " << describeSelection(sel) << "; " << done_leads << " of " << planned.size()
+              << plan.id << "; " << describeSelection(sel) << "; " << done_leads << " of " << summary.leads
               << " selected leads done); undo with 'ghl-backfill revert " << wave << "'\n";
   }
   if (interrupted) throw StopRequested();

@@ -75,7 +75,7 @@ struct PlanOptions {
 struct ApplyOptions {
   CommonOptions common;
   std::string database_url;              // --database-url
-  int batch_size = 200;                  // --batch-size: leads per PostgreSQL transaction
+  int batch_size = 1000;                 // --batch-size: leads per PostgreSQL transaction
   bool dry_run = false;                  // --dry-run: report, write nothing
   std::int64_t plan_id = 0;              // --plan ID: apply this plan; 0 = the latest plan covering the scope
   std::int64_t max_rows_per_second = 0;  // --max-rows-per-second N: pace the batches; 0 = no pace

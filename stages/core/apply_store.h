@@ -1,0 +1,50 @@
+// apply_store: apply's reads of the plan, batch by batch, never the whole plan at once (issue 9:
+// flat memory). PlanCursor reads the planned values apply has not settled yet (plan_item of the
+// 'fill' leads with no apply_log row) in lead-id order, by keyset: one prepared statement,
+// re-run from the last lead read, so that memory holds one batch whatever the plan's size.
+// DecisionHold holds the review's decisions (DecisionStore, loaded once: cost in proportion to the
+// decisions, not to the plan) and drops what they hold back from each batch.
+#pragma once
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "decisions.h"
+#include "wave_select.h"
+
+namespace ghlb {
+
+class PlanCursor {
+ public:
+  // The planned leads of the tenants client_ids (empty: every tenant).
+  PlanCursor(SQLite::Database& db, const std::vector<std::string>& client_ids);
+
+  // Appends to out the next leads (at most max, each with every unsettled value) in lead-id order.
+  // Returns false once the plan has no lead left after the last one read.
+  bool next(std::vector<PlannedLead>& out, std::size_t max);
+
+ private:
+  SQLite::Statement query_;
+  std::string last_;  // the last lead read; '' before the first (every id sorts after it)
+  bool done_ = false;
+};
+
+class DecisionHold {
+ public:
+  DecisionHold(SQLite::Database& db, const std::vector<std::string>& client_ids, bool only_approved);
+
+  // Drops from leads every change its decision holds back (rejected; with only_approved, every
+  // change not approved), then the leads left with nothing; returns how many changes it dropped.
+  std::int64_t holdBack(std::vector<PlannedLead>& leads) const;
+
+ private:
+  // lead -> field -> the decision in force (a lead not here: every change undecided).
+  std::map<std::string, std::map<std::string, std::optional<Decision>>> effective_;
+  bool only_approved_;
+};
+
+}  // namespace ghlb
