@@ -44,31 +44,4 @@ bool PlanCursor::next(std::vector<PlannedLead>& out, std::size_t max) {
   return taken > 0 || more;
 }
 
-DecisionHold::DecisionHold(SQLite::Database& db, const std::vector<std::string>& client_ids,
-                           bool only_approved)
-    : only_approved_(only_approved) {
-  for (auto& row : DecisionStore(db).loadChanges(client_ids, /*decided_only=*/true))
-    effective_[row.lead_id][row.facts.field] = row.effective;
-}
-
-std::int64_t DecisionHold::holdBack(std::vector<PlannedLead>& leads) const {
-  std::int64_t held = 0;
-  for (auto& lead : leads) {
-    const auto decided = effective_.find(lead.id);
-    for (auto f = lead.fields.begin(); f != lead.fields.end();) {
-      std::optional<Decision> d;
-      if (decided != effective_.end())
-        if (const auto it = decided->second.find(f->first); it != decided->second.end()) d = it->second;
-      if (applyMayWrite(d, only_approved_)) {
-        ++f;
-      } else {
-        f = lead.fields.erase(f);
-        ++held;
-      }
-    }
-  }
-  std::erase_if(leads, [](const PlannedLead& l) { return l.fields.empty(); });
-  return held;
-}
-
 }  // namespace ghlb

@@ -2,8 +2,7 @@
 // flat memory). PlanCursor reads the planned values apply has not settled yet (plan_item of the
 // 'fill' leads with no apply_log row) in lead-id order, by keyset: one prepared statement,
 // re-run from the last lead read, so that memory holds one batch whatever the plan's size.
-// DecisionHold holds the review's decisions (DecisionStore, loaded once: cost in proportion to the
-// decisions, not to the plan) and drops what they hold back from each batch.
+// The review's decisions are held back from each batch by DecisionHold (decision_store.h).
 #pragma once
 #include <SQLiteCpp/SQLiteCpp.h>
 
@@ -31,20 +30,6 @@ class PlanCursor {
   SQLite::Statement query_;
   std::string last_;  // the last lead read; '' before the first (every id sorts after it)
   bool done_ = false;
-};
-
-class DecisionHold {
- public:
-  DecisionHold(SQLite::Database& db, const std::vector<std::string>& client_ids, bool only_approved);
-
-  // Drops from leads every change its decision holds back (rejected; with only_approved, every
-  // change not approved), then the leads left with nothing; returns how many changes it dropped.
-  std::int64_t holdBack(std::vector<PlannedLead>& leads) const;
-
- private:
-  // lead -> field -> the decision in force (a lead not here: every change undecided).
-  std::map<std::string, std::map<std::string, std::optional<Decision>>> effective_;
-  bool only_approved_;
 };
 
 }  // namespace ghlb

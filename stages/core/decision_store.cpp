@@ -143,4 +143,11 @@ StateCounts DecisionStore::countsByState(const std::vector<std::string>& client_
   return countStates(loadChanges(client_ids));
 }
 
+DecisionHold::DecisionHold(SQLite::Database& db, const std::vector<std::string>& client_ids,
+                           bool only_approved)
+    : only_approved_(only_approved) {
+  for (auto& row : DecisionStore(db).loadChanges(client_ids, /*decided_only=*/true))
+    effective_[row.lead_id][row.facts.field] = row.effective;
+}
+
 }  // namespace ghlb

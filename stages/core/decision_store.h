@@ -70,33 +70,40 @@ class DecisionStore {
 
 StateCounts countStates(const std::vector<ChangeRow>& rows);
 
-// apply's filter (issue 6): drops from planned every change its decision holds back (rejected;
-// with only_approved, every change not approved), then the leads left with nothing; returns how
-// many changes it dropped. Planned: apply's leads, each with `id` and a map `fields` (field ->
-// new value) of what it is about to write.
-template <class PlannedLead>
-std::int64_t holdBackByDecision(SQLite::Database& db, const std::vector<std::string>& client_ids,
-                                std::vector<PlannedLead>& planned, bool only_approved) {
-  std::map<std::string, std::map<std::string, std::optional<Decision>>> effective;
-  for (auto& row : DecisionStore(db).loadChanges(client_ids, /*decided_only=*/true))
-    effective[row.lead_id][row.facts.field] = row.effective;  // a lead not here: every change undecided
-  std::int64_t held = 0;
-  for (auto& lead : planned) {
-    const auto decided = effective.find(lead.id);
-    for (auto f = lead.fields.begin(); f != lead.fields.end();) {
-      std::optional<Decision> d;
-      if (decided != effective.end())
-        if (const auto it = decided->second.find(f->first); it != decided->second.end()) d = it->second;
-      if (applyMayWrite(d, only_approved)) {
-        ++f;
-      } else {
-        f = lead.fields.erase(f);
-        ++held;
+// apply's filter (issue 6), batch by batch: the decisions of the tenants client_ids, loaded once
+// (cost in proportion to the decisions, not to the plan). holdBack drops from a batch of planned
+// leads every change its decision holds back (rejected; with only_approved, every change not
+// approved), then the leads left with nothing, and returns how many changes it dropped.
+// PlannedLead: apply's leads, each with `id` and a map `fields` (field -> new value).
+class DecisionHold {
+ public:
+  DecisionHold(SQLite::Database& db, const std::vector<std::string>& client_ids, bool only_approved);
+
+  template <class PlannedLead>
+  std::int64_t holdBack(std::vector<PlannedLead>& leads) const {
+    std::int64_t held = 0;
+    for (auto& lead : leads) {
+      const auto decided = effective_.find(lead.id);
+      for (auto f = lead.fields.begin(); f != lead.fields.end();) {
+        std::optional<Decision> d;
+        if (decided != effective_.end())
+          if (const auto it = decided->second.find(f->first); it != decided->second.end()) d = it->second;
+        if (applyMayWrite(d, only_approved_)) {
+          ++f;
+        } else {
+          f = lead.fields.erase(f);
+          ++held;
+        }
       }
     }
+    std::erase_if(leads, [](const PlannedLead& l) { return l.fields.empty(); });
+    return held;
   }
-  std::erase_if(planned, [](const PlannedLead& l) { return l.fields.empty(); });
-  return held;
-}
+
+ private:
+  // lead -> field -> the decision in force (a lead not here: every change undecided).
+  std::map<std::string, std::map<std::string, std::optional<Decision>>> effective_;
+  bool only_approved_;
+};
 
 }  // namespace ghlb

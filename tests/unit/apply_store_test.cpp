@@ -1,6 +1,6 @@
 // apply_store: the plan read batch by batch (PlanCursor: keyset by lead id, each lead whole in one
 // batch, settled values and other tenants skipped), and the review's decisions held back per
-// batch (DecisionHold) as holdBackByDecision does for the whole plan.
+// batch (DecisionHold) as it does for the whole plan at once.
 #include "apply_store.h"
 
 #include <doctest/doctest.h>
@@ -66,7 +66,7 @@ TEST_CASE("PlanCursor: the plan in lead-id order, batch by batch, each lead whol
   CHECK_FALSE(tenant.next(b, 10));
 }
 
-TEST_CASE("DecisionHold: per batch, what holdBackByDecision drops from the whole plan") {
+TEST_CASE("DecisionHold: per batch, what it drops from the whole plan at once") {
   WorkDb work(test::freshPath("apply-hold.db"));
   auto& db = work.db();
   seed(db);
@@ -81,8 +81,8 @@ TEST_CASE("DecisionHold: per batch, what holdBackByDecision drops from the whole
     CAPTURE(only_approved);
     std::vector<PlannedLead> whole;
     PlanCursor(db, {}).next(whole, 100);
-    const std::int64_t expected = holdBackByDecision(db, {}, whole, only_approved);
     const DecisionHold hold(db, {}, only_approved);
+    const std::int64_t expected = hold.holdBack(whole);
     PlanCursor cursor(db, {});
     std::vector<PlannedLead> kept;
     std::int64_t held = 0;

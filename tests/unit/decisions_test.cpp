@@ -258,7 +258,7 @@ struct FakePlanned {
 };
 }  // namespace
 
-TEST_CASE("holdBackByDecision: drops rejected changes (linkage included), or all but approved") {
+TEST_CASE("DecisionHold: drops rejected changes (linkage included), or all but approved") {
   WorkDb work(test::freshPath("decisions-filter.db"));
   auto& db = work.db();
   seed(db);
@@ -275,17 +275,17 @@ TEST_CASE("holdBackByDecision: drops rejected changes (linkage included), or all
   DecisionStore(db).set({{"lead-1", "phone", "+14155550134"}}, Decision::kRejected, "t");
   DecisionStore(db).set({{"lead-2", "email", "a@example.com"}}, Decision::kApproved, "t");
   auto p = planned();
-  CHECK((holdBackByDecision(db, {}, p, false) == 4));
+  CHECK((DecisionHold(db, {}, false).holdBack(p) == 4));
   REQUIRE(p.size() == 3);
   CHECK((p[0].fields.size() == 1));
   CHECK((p[0].fields.count("ghlContactId") == 1));
   p = planned();
-  CHECK((holdBackByDecision(db, {}, p, true) == 6));
+  CHECK((DecisionHold(db, {}, true).holdBack(p) == 6));
   REQUIRE(p.size() == 1);
   CHECK((p[0].id == "lead-2"));
   DecisionStore(db).set({{"lead-1", "ghlContactId", "ccccccccccccccc1"}}, Decision::kRejected, "t");
   p = planned();
-  CHECK((holdBackByDecision(db, {}, p, false) == 5));
+  CHECK((DecisionHold(db, {}, false).holdBack(p) == 5));
   CHECK((p.size() == 2));
 }
 
