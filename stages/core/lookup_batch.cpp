@@ -63,17 +63,6 @@ HttpRequest BatchLookup::request(const GhlTarget& target, int) const {
   return buildBatchSearchRequest(target, emails_, kScanPageLimit, cursor_);
 }
 
-Next BatchLookup::onReply(TaskContext& ctx, const Reply& reply, std::string body) {
-  if (const auto stopped = ctx.stopped()) {
-    fail(ctx, *stopped, "location_stopped");
-    return Next::kDone;
-  }
-  if (const auto next = onLocationReply(ctx, *this, reply)) return *next;
-  if (reply.kind == ReplyKind::kOk && reply.page) return onPage(ctx, *reply.page, std::move(body));
-  // Rejected (4xx), unusable or too large: per-lead lookups for this location.
-  return fallBack(ctx, reply.detail.c_str(), reply.status);
-}
-
 void BatchLookup::fail(TaskContext& ctx, FetchOutcome outcome, const std::string& detail) {
   for (auto& m : members_) {
     m.attempts = attempts;

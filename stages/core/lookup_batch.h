@@ -16,7 +16,7 @@
 
 namespace ghlb {
 
-class BatchLookup final : public LookupTask {
+class BatchLookup final : public PagedLookup {
  public:
   // The next group from SOURCE (whose next lead is an email lead): its consecutive email leads
   // while they have at most BATCH distinct emails; leads sharing an email share its answer. A
@@ -29,15 +29,14 @@ class BatchLookup final : public LookupTask {
 
   HttpRequest request(const GhlTarget& target, int page_limit) const override;
   Endpoint endpoint() const override { return Endpoint::kSearch; }
-  Next onReply(TaskContext& ctx, const Reply& reply, std::string body) override;
   void fail(TaskContext& ctx, FetchOutcome outcome, const std::string& detail) override;
 
   const std::vector<std::string>& emails() const { return emails_; }
   const std::string& key() const { return key_; }
 
  private:
-  Next onPage(TaskContext& ctx, const SearchPage& page, std::string body);
-  Next fallBack(TaskContext& ctx, const char* reason, int status);
+  Next onPage(TaskContext& ctx, const SearchPage& page, std::string body) override;
+  Next fallBack(TaskContext& ctx, const char* reason, int status) override;
   void finish(TaskContext& ctx);  // every page is stored: each member gets its answer
 
   std::vector<LeadLookup> members_;

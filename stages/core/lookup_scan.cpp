@@ -48,17 +48,6 @@ HttpRequest ScanLookup::request(const GhlTarget& target, int) const {
   return buildScanRequest(target, kScanPageLimit, cursor_);
 }
 
-Next ScanLookup::onReply(TaskContext& ctx, const Reply& reply, std::string body) {
-  if (const auto stopped = ctx.stopped()) {
-    fail(ctx, *stopped, "location_stopped");
-    return Next::kDone;
-  }
-  if (const auto next = onLocationReply(ctx, *this, reply)) return *next;
-  if (reply.kind == ReplyKind::kOk && reply.page) return onPage(ctx, *reply.page, std::move(body));
-  // Rejected (4xx), unusable or too large: per-lead lookups for this location.
-  return fallBack(ctx, reply.detail.c_str(), reply.status);
-}
-
 void ScanLookup::fail(TaskContext& ctx, FetchOutcome outcome, const std::string& detail) {
   for (auto& lead : leads_) {
     lead.attempts = std::max(lead.attempts, 1);

@@ -20,7 +20,7 @@ namespace ghlb {
 
 inline constexpr std::int64_t kScanSlackPages = 5;  // pages a scan may read beyond total / 500
 
-class ScanLookup final : public LookupTask {
+class ScanLookup final : public PagedLookup {
  public:
   // Takes every lead of SOURCE into a scan (leads needing no call are recorded at once); resumes
   // the stored pages of an unfinished scan of the location, else starts one. nullptr when the
@@ -32,14 +32,13 @@ class ScanLookup final : public LookupTask {
 
   HttpRequest request(const GhlTarget& target, int page_limit) const override;
   Endpoint endpoint() const override { return Endpoint::kSearch; }
-  Next onReply(TaskContext& ctx, const Reply& reply, std::string body) override;
   void fail(TaskContext& ctx, FetchOutcome outcome, const std::string& detail) override;
 
   std::int64_t pagesRead() const { return seq_; }
 
  private:
-  Next onPage(TaskContext& ctx, const SearchPage& page, std::string body);
-  Next fallBack(TaskContext& ctx, const char* reason, int status);
+  Next onPage(TaskContext& ctx, const SearchPage& page, std::string body) override;
+  Next fallBack(TaskContext& ctx, const char* reason, int status) override;
   void finish(TaskContext& ctx);
 
   std::vector<LeadLookup> leads_;

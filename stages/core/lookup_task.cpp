@@ -44,4 +44,14 @@ void ProbeLookup::fail(TaskContext& ctx, FetchOutcome, const std::string&) {
   ctx.probed(std::nullopt, "probe_failed");  // a probe stands for no lead
 }
 
+Next PagedLookup::onReply(TaskContext& ctx, const Reply& reply, std::string body) {
+  if (const auto stopped = ctx.stopped()) {
+    fail(ctx, *stopped, "location_stopped");
+    return Next::kDone;
+  }
+  if (const auto next = onLocationReply(ctx, *this, reply)) return *next;
+  if (reply.kind == ReplyKind::kOk && reply.page) return onPage(ctx, *reply.page, std::move(body));
+  return fallBack(ctx, reply.detail.c_str(), reply.status);
+}
+
 }  // namespace ghlb

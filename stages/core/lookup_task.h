@@ -95,6 +95,18 @@ class LookupTask {
   SteadyTime not_before{};  // backoff: not sent again before this
 };
 
+// A task whose answer is a page of many leads' contacts (an OR group, a scan): a stopped location
+// fails it, an answer about the location is read as for every kind, a page goes to onPage, and
+// anything else (rejected, unusable, too large) falls back to per-lead lookups for the location.
+class PagedLookup : public LookupTask {
+ public:
+  Next onReply(TaskContext& ctx, const Reply& reply, std::string body) final;
+
+ protected:
+  virtual Next onPage(TaskContext& ctx, const SearchPage& page, std::string body) = 0;
+  virtual Next fallBack(TaskContext& ctx, const char* reason, int status) = 0;
+};
+
 // What every kind does with an answer about the location rather than the task: auth (the
 // location stops), the daily limit (the location pauses), 429 and retryable failures (kRetry).
 // nullopt for the other replies, which the task reads itself.
