@@ -624,7 +624,8 @@ ExitCode runApply(const ApplyOptions& opts, const Log& log) {
                                              {"batch_size", opts.batch_size},
                                              {"max_rows_per_second", opts.max_rows_per_second},
                                              {"plan", plan.id}}));
-    wave = WaveStore(db).begin(plan.id, run, selectionJson(opts, sel, summary.leads));
+    // A wave is what 'revert' undoes: none when the selection has nothing to write.
+    if (summary.leads > 0) wave = WaveStore(db).begin(plan.id, run, selectionJson(opts, sel, summary.leads));
   }
   log.info(
       "wave selected",
@@ -721,17 +722,23 @@ ExitCode runApply(const ApplyOptions& opts, const Log& log) {
   if (!opts.dry_run) {
     const std::string counts_json = jsonObject(counts);
     work.finishRun(run, interrupted ? "interrupted" : again ? "retryable" : "done", counts_json);
-    WaveStore(db).finish(wave,
-                         interrupted ? WaveStatus::kInterrupted
-                         : again     ? WaveStatus::kRetryable
-                                     : WaveStatus::kDone,
-                         counts_json);
-    std::int64_t written = 0;
-    for (const auto& [field, outcomes] : by_field)
-      if (const auto it = outcomes.find(apply_outcome::kWritten); it != outcomes.end()) written += it->second;
-    std::cout << "wave " << wave << ": wrote " << written << " values to the application database (plan "
-              << plan.id << "; " << describeSelection(sel) << "; " << done_leads << " of " << summary.leads
-              << " selected leads done); undo with 'ghl-backfill revert " << wave << "'\n";
+    if (wave) {
+      WaveStore(db).finish(wave,
+                           interrupted ? WaveStatus::kInterrupted
+                           : again     ? WaveStatus::kRetryable
+                                       : WaveStatus::kDone,
+                           counts_json);
+      std::int64_t written = 0;
+      for (const auto& [field, outcomes] : by_field)
+        if (const auto it = outcomes.find(apply_outcome::kWritten); it != outcomes.end())
+          written += it->second;
+      std::cout << "wave " << wave << ": wrote " << written << " values to the application database (plan "
+                << plan.id << "; " << describeSelection(sel) << "; " << done_leads << " of " << summary.leads
+                << " selected leads done); undo with 'ghl-backfill revert " << wave << "'\n";
+    } else {
+      std::cout << "nothing to write (plan " << plan.id << "; " << describeSelection(sel)
+                << "): no wave recorded\n";
+    }
   }
   if (interrupted) throw StopRequested();
   return again ? ExitCode::kRetryable : ExitCode::kDone;

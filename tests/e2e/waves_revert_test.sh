@@ -149,6 +149,10 @@ guarded_row=$(e2e_psql "SELECT md5(ROW(l.*)::text) FROM \"Lead\" l WHERE id = '$
 # A later apply of everything (wave 4) never writes a reverted value again.
 gb apply --yes; assert_rc 0 "apply everything"
 assert_contains "$GB_OUT" "wave 4: wrote"
+# Once everything is written, an apply has nothing to write and records no wave to revert.
+gb apply --yes; assert_rc 0 "apply with nothing left to write"
+assert_contains "$GB_OUT" "nothing to write (plan"
+assert_eq 4 "$(e2e_sqlite "SELECT count(*) FROM wave")" "an apply that writes nothing is no wave"
 assert_eq "$guarded_row" "$(e2e_psql "SELECT md5(ROW(l.*)::text) FROM \"Lead\" l WHERE id = '$guarded'")" \
   "nothing filled from a contact another lead holds now"
 assert_eq conflict "$(e2e_sqlite "SELECT group_concat(DISTINCT outcome) FROM apply_log a WHERE lead_id = '$guarded'
