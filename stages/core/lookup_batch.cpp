@@ -112,14 +112,7 @@ void BatchLookup::finish(TaskContext& ctx) {
 }
 
 Next BatchLookup::fallBack(TaskContext& ctx, const char* reason, int status) {
-  ctx.fallBack("batch", reason, status);
-  for (auto& m : members_) {
-    m.tries = 0;
-    m.attempts = attempts;
-    m.not_before = ctx.now();
-    ctx.push(std::make_unique<LeadLookup>(std::move(m)), false);
-  }
-  members_.clear();
+  lookUpEachAlone(ctx, members_, attempts, "batch", reason, status);
   return Next::kDone;
 }
 

@@ -116,4 +116,16 @@ Next LeadLookup::finishSearch(TaskContext& ctx) {
   return Next::kAgain;  // finish started leads first
 }
 
+void lookUpEachAlone(TaskContext& ctx, std::vector<LeadLookup>& leads, int attempts, const char* what,
+                     const char* reason, int status) {
+  ctx.fallBack(what, reason, status);
+  for (auto& lead : leads) {
+    lead.tries = 0;
+    lead.attempts = attempts;
+    lead.not_before = ctx.now();
+    ctx.push(std::make_unique<LeadLookup>(std::move(lead)), false);
+  }
+  leads.clear();
+}
+
 }  // namespace ghlb

@@ -52,4 +52,10 @@ class LeadLookup final : public LookupTask {
   Next done(TaskContext& ctx, FetchOutcome outcome, std::string why, std::string contact_body = {});
 };
 
+// A batch or scan the location will not serve (WHAT, REASON, STATUS: said once by
+// TaskContext::fallBack): each of its LEADS is handed back to be looked up on its own, its
+// attempts those of the group (ATTEMPTS); LEADS is left empty.
+void lookUpEachAlone(TaskContext& ctx, std::vector<LeadLookup>& leads, int attempts, const char* what,
+                     const char* reason, int status);
+
 }  // namespace ghlb

@@ -111,14 +111,7 @@ void ScanLookup::finish(TaskContext& ctx) {
 }
 
 Next ScanLookup::fallBack(TaskContext& ctx, const char* reason, int status) {
-  ctx.fallBack("scan", reason, status);
-  for (auto& lead : leads_) {
-    lead.tries = 0;
-    lead.attempts = attempts;
-    lead.not_before = ctx.now();
-    ctx.push(std::make_unique<LeadLookup>(std::move(lead)), false);
-  }
-  leads_.clear();
+  lookUpEachAlone(ctx, leads_, attempts, "scan", reason, status);
   return Next::kDone;
 }
 
