@@ -443,6 +443,11 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
     const bool resumed = pass.has_value();
     if (resumed) log.info("extract_pass_continued", {{"first_run", pass->first_run}});
     const std::string scope = pgTextArray(participating);
+    // Each committed batch of rows stores the last lead read with them: the next run continues after it.
+    const auto savePassAt = [&](const std::string& last) {
+      pass->lead_id = last;
+      store.savePass(*pass);
+    };
     if (!pages) {
       ReadTx tx(app.conn());
       const std::string since = beginRead(app, tx);
@@ -463,10 +468,7 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
           x.readLinked(*linked_tx);
           linked_tx->commit();
         }
-        complete = x.stream(rows, false, [&](const std::string& last) {
-          pass->lead_id = last;
-          store.savePass(*pass);
-        });
+        complete = x.stream(rows, false, savePassAt);
       }
       tx.commit();
       if (complete) {
@@ -497,10 +499,7 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
                    x.eligibleLeads("l." + std::string(names::kLeadClientId) + " = $1 AND " + kAfterKey), t,
                    after, pgBlankPattern());
         Prefetch rows(cur);
-        complete = x.stream(rows, false, [&](const std::string& last) {
-          pass->lead_id = last;
-          store.savePass(*pass);
-        });
+        complete = x.stream(rows, false, savePassAt);
         tx.commit();
         if (complete) {
           SQLite::Transaction wtx(work.db());
