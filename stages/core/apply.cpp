@@ -584,13 +584,17 @@ const char* fieldOutcome(bool written, const std::optional<std::string>& current
   return apply_outcome::kStale;
 }
 
-ExitCode runApply(const ApplyOptions& opts, const Log& log) {
+void checkApplyUsage(const ApplyOptions& opts) {
   if (opts.batch_size < 1 || opts.batch_size > 10000)
     throw usageError("--batch-size must be between 1 and 10000");
   if (opts.max_rows_per_second < 0)
     throw usageError("--max-rows-per-second must be 0 (no pace) or a number of leads per second");
+  validateSelection({opts.fields, opts.limit, opts.sample});
+}
+
+ExitCode runApply(const ApplyOptions& opts, const Log& log) {
+  checkApplyUsage(opts);
   const WaveSelection sel{opts.fields, opts.limit, opts.sample};
-  validateSelection(sel);
   AppDb app(resolveDatabaseUrl(opts.database_url), &log);
   app.checkSchema();
   app.checkAccess(/*write=*/true);

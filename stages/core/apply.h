@@ -49,6 +49,9 @@ SteadyTime pacedStart(SteadyTime start, std::int64_t done, std::int64_t rate);
 // SIGTERM, a time budget: stop_signal.h), so that a long pause ends promptly.
 bool pauseUntil(const Clock& clock, SteadyTime due);
 
+// The usage errors of apply's flags (exit 2), checked before anything is opened; run checks them
+// before its first stage.
+void checkApplyUsage(const ApplyOptions& opts);
 ExitCode runApply(const ApplyOptions& opts, const Log& log);
 
 }  // namespace ghlb

@@ -22,7 +22,9 @@ int runMain(int argc, char** argv) {
     hardenProcess();  // fetch holds tokens in memory: no core file, no ptrace
     o.extract.common = o.fetch.common = o.plan.common = o.apply.common = o.common;
     o.fetch.database_url = o.apply.database_url = o.extract.database_url;
-    checkReportPath(o.plan.report_path);  // a bad --report is a usage error before extract starts
+    // Usage errors before extract starts, not after fetch has spent quota.
+    checkReportPath(o.plan.report_path);
+    if (o.do_apply) checkApplyUsage(o.apply);
     std::vector<RunStage> stages{{"extract",
                                   [&] {
                                     const bool created = workDbMissing(o.common);

@@ -377,6 +377,24 @@ void addApplyFlags(CLI::App& app, ApplyOptions& o) {
       "write only the changes approved with 'ghl-backfill review' (rejected ones are never written)");
 }
 
+// The wave's selection (wave_select.h), shared by apply and run --apply.
+void addWaveFlags(CLI::App& app, ApplyOptions& o) {
+  app.add_option("--field", o.fields,
+                 "write only this field (repeatable; phone brings its enrichment, any field of a lead "
+                 "brings its planned ghlContactId link)")
+      ->type_name("FIELD")
+      ->delimiter(',');
+  app.add_option("--sample", o.sample,
+                 "write a deterministic fraction of the leads (0 < F <= 1; the same leads on every run)")
+      ->type_name("FRACTION")
+      ->capture_default_str();
+  app.add_option("--limit", o.limit, "write at most the first N selected leads, in lead-id order (0: no cap)")
+      ->type_name("N")
+      ->capture_default_str();
+  app.add_flag("--list-leads", o.list_leads,
+               "print the id of every selected lead (with --dry-run: the wave)");
+}
+
 void defineExtract(CLI::App& app, ExtractOptions& o) {
   app.name("ghl-backfill extract");
   app.description(
@@ -448,20 +466,7 @@ void defineApply(CLI::App& app, ApplyOptions& o) {
   app.add_option("--plan", o.plan_id,
                  "apply this plan id (printed by plan) instead of the latest plan covering the tenants")
       ->type_name("ID");
-  app.add_option("--field", o.fields,
-                 "write only this field (repeatable; phone brings its enrichment, any field of a lead "
-                 "brings its planned ghlContactId link)")
-      ->type_name("FIELD")
-      ->delimiter(',');
-  app.add_option("--sample", o.sample,
-                 "write a deterministic fraction of the leads (0 < F <= 1; the same leads on every run)")
-      ->type_name("FRACTION")
-      ->capture_default_str();
-  app.add_option("--limit", o.limit, "write at most the first N selected leads, in lead-id order (0: no cap)")
-      ->type_name("N")
-      ->capture_default_str();
-  app.add_flag("--list-leads", o.list_leads,
-               "print the id of every selected lead (with --dry-run: the wave)");
+  addWaveFlags(app, o);
   configureSources(app, {"apply"});
 }
 
@@ -505,6 +510,7 @@ void defineRun(CLI::App& app, RunOptions& o) {
   n = app.get_options().size();
   app.add_flag("--apply", o.do_apply, "apply the plan after the review");
   addApplyFlags(app, o.apply);
+  addWaveFlags(app, o.apply);
   groupFrom(app, n, "apply");
   configureSources(app, {"run", "extract", "fetch", "plan", "apply"});
 }

@@ -24,6 +24,7 @@ void addExtractFlags(CLI::App& app, ExtractOptions& o);
 void addFetchFlags(CLI::App& app, FetchOptions& o);
 void addPlanFlags(CLI::App& app, PlanOptions& o);
 void addApplyFlags(CLI::App& app, ApplyOptions& o);
+void addWaveFlags(CLI::App& app, ApplyOptions& o);  // --field, --sample, --limit, --list-leads
 
 // The whole command line of each command (name, description, flags, environment, config file).
 void defineExtract(CLI::App& app, ExtractOptions& o);
