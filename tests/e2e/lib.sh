@@ -123,6 +123,13 @@ e2e_load_sql() {
     || e2e_fail "e2e_load_sql $src: $(grep -m 1 ERROR "$E2E_DIR/psql.err" || tail -n 1 "$E2E_DIR/psql.err")"
 }
 
+# A fingerprint of lead row l as the application holds it: the fields the backfill writes,
+# "updatedAt", and a column it never writes.
+E2E_ROWHASH='md5(ROW(l."ghlContactId", l.email, l.phone, l."firstName", l."lastName", l."companyName",
+         l."enrichmentStatus", l."enrichmentSource", l."enrichedAt", l."updatedAt", l."sentimentTag")::text)'
+# What must happen to each lead of the demo (data/demo/app.sql and ghl-sim.json).
+E2E_DEMO_EXPECTED="$GHLB_SRC/data/demo/expected.tsv"
+
 # e2e_psql "SQL": prints the result unaligned, tuples only, fields separated by '|'.
 e2e_psql() {
   [[ $# -eq 1 ]] || e2e_fail "usage: e2e_psql SQL"
@@ -143,6 +150,40 @@ e2e_sqlite() {
 # A generated tenant is one letter C: "Client" client-C named C, location e2e_loc C, token
 # token-C-secret-0001; its leads lead-C-001... have the emails personI@C.example.com, and its GHL
 # contacts ctC0000000000001... the same emails, a phone and names.
+
+# e2e_check_demo_result [SCHEMA]: after the demo's apply, the application holds exactly the values
+# data/demo/expected.tsv says, and only the leads with a planned write changed since table
+# before_backfill was made (with $E2E_ROWHASH).
+e2e_check_demo_result() {
+  local schema=${1:-public} result
+  {
+    echo "SET search_path = \"$schema\";"
+    echo "CREATE TEMP TABLE want(id text, field text, value text);"
+    awk -F'\t' 'NR > 1 && $13 != "" {
+        n = split($13, kv, ";");
+        for (i = 1; i <= n; i++) { p = index(kv[i], "="); f = substr(kv[i], 1, p - 1); v = substr(kv[i], p + 1);
+          gsub("\x27", "\x27\x27", v); printf "INSERT INTO want VALUES (\x27%s\x27, \x27%s\x27, \x27%s\x27);\n", $1, f, v } }' "$E2E_DEMO_EXPECTED"
+    cat <<'SQL'
+SELECT count(*) FROM want w JOIN "Lead" l USING (id) WHERE
+  CASE w.field WHEN 'ghlContactId' THEN l."ghlContactId" WHEN 'email' THEN l.email WHEN 'phone' THEN l.phone
+    WHEN 'firstName' THEN l."firstName" WHEN 'lastName' THEN l."lastName" WHEN 'companyName' THEN l."companyName" END
+  IS DISTINCT FROM w.value;
+SELECT count(*) FROM want;
+SQL
+  } >"$E2E_DIR/check.sql"
+  result=$(psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$DATABASE_URL" -f "$E2E_DIR/check.sql" | tr '\n' ' ')
+  assert_eq "0 $(awk -F'\t' 'NR > 1 && $13 != ""' "$E2E_DEMO_EXPECTED" | awk -F'\t' '{n += split($13, a, ";")} END {print n}') " \
+            "$result" "every expected value is in the application database"
+  assert_eq "$(awk -F'\t' 'NR > 1 && $13 != "" {print $1}' "$E2E_DEMO_EXPECTED" | LC_ALL=C sort)" \
+            "$(e2e_psql "SELECT l.id FROM \"$schema\".\"Lead\" l JOIN before_backfill b USING (id)
+                         WHERE $E2E_ROWHASH <> b.h ORDER BY l.id COLLATE \"C\"")" \
+            "exactly the leads with a planned write changed; every other row is untouched"
+  assert_eq 0 "$(e2e_psql "SELECT count(*) FROM \"$schema\".\"Lead\" WHERE \"enrichmentSource\" = 'ghl' AND \"enrichedAt\" IS NULL")" \
+            "enrichedAt set with enrichmentSource"
+  assert_eq "$(awk -F'\t' 'NR > 1 && $12 == 1' "$E2E_DEMO_EXPECTED" | wc -l)" \
+            "$(e2e_psql "SELECT count(*) FROM \"$schema\".\"Lead\" WHERE \"enrichmentSource\" = 'ghl' AND \"enrichmentStatus\" = 'enriched'")" \
+            "enriched leads"
+}
 
 # e2e_loc C: tenant C's GHL location id (locCCCCCCCCCCCC01).
 e2e_loc() {

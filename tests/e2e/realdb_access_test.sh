@@ -37,7 +37,7 @@ assert_contains "$GB_ERR" "owner or a role with BYPASSRLS"
 e2e_psql "ALTER ROLE $reader BYPASSRLS" >/dev/null
 DATABASE_URL=$role_url gb extract
 assert_rc 0 "extract as a BYPASSRLS role"
-assert_eq "$(awk -F'\t' 'NR > 1 && $4 == 1' "$REALDB_EXPECTED" | wc -l)" \
+assert_eq "$(awk -F'\t' 'NR > 1 && $4 == 1' "$E2E_DEMO_EXPECTED" | wc -l)" \
           "$(e2e_sqlite 'SELECT count(*) FROM lead WHERE eligible = 1')" "eligible leads read through RLS"
 e2e_psql "ALTER ROLE $reader NOBYPASSRLS; ALTER TABLE \"Lead\" DISABLE ROW LEVEL SECURITY" >/dev/null
 
@@ -53,7 +53,7 @@ DATABASE_URL=$role_url gb apply --yes
 assert_rc 1 "apply without UPDATE on phone"
 assert_eq 1 "$(wc -l <"$GB_ERR")" "one line"
 assert_contains "$GB_ERR" 'lacks UPDATE on column "phone" of table "Lead"'
-assert_eq 0 "$(e2e_psql "SELECT count(*) FROM \"Lead\" l JOIN before_backfill b USING (id) WHERE $REALDB_ROWHASH <> b.h")" \
+assert_eq 0 "$(e2e_psql "SELECT count(*) FROM \"Lead\" l JOIN before_backfill b USING (id) WHERE $E2E_ROWHASH <> b.h")" \
           "no row written"
 assert_eq 0 "$(e2e_sqlite 'SELECT count(*) FROM apply_log')" "nothing logged as applied"
 # RLS enabled again: apply refuses for that first (it would update no row).
@@ -65,7 +65,7 @@ e2e_psql "ALTER TABLE \"Lead\" DISABLE ROW LEVEL SECURITY;
           GRANT UPDATE (phone) ON \"Lead\" TO $reader" >/dev/null
 DATABASE_URL=$role_url gb apply --yes --batch-size 7
 assert_rc 0 "apply with every UPDATE privilege"
-realdb_check_demo_result
+e2e_check_demo_result
 
 # SELECT missing on a column extract reads: named.
 e2e_psql "REVOKE SELECT ON \"Client\" FROM $reader; GRANT SELECT (id, \"ghlLocationId\") ON \"Client\" TO $reader" >/dev/null

@@ -8,7 +8,7 @@ e2e_init realdb_demo_pipeline
 realdb_load_demo
 e2e_start_sim "$GHLB_SRC/data/demo/ghl-sim.json"
 realdb_run_pipeline
-realdb_check_demo_result
+e2e_check_demo_result
 gb apply --yes; assert_rc 0 "apply again"
 assert_contains "$GB_OUT" "nothing to write"
 assert_no_pii

@@ -80,7 +80,7 @@ assert_contains "$GB_ERR" "a direct database URL (not through the pooler) is fas
 assert_contains "$GB_ERR" "parameter=pgbouncer"
 assert_contains "$GB_ERR" "parameter=connection_limit"
 assert_not_contains "$GB_ERR" "$E2E_DB"
-realdb_check_demo_result app_data
+e2e_check_demo_result app_data
 
 # The direct URL with ?schema= (search_path for the session, prepared statements on): the same leads.
 eligible=$(e2e_sqlite 'SELECT count(*) FROM lead WHERE eligible = 1')

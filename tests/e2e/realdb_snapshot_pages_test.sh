@@ -18,6 +18,6 @@ assert_eq "$(WORK_DB="$E2E_DIR/whole.db" e2e_sqlite "${snapshot/\*/id, client_id
   "pages give the snapshot one transaction gives"
 assert_eq pages "$(e2e_sqlite "SELECT json_extract(options, '$.snapshot') FROM stage_run WHERE stage = 'extract' ORDER BY id DESC LIMIT 1")" "pages recorded"
 realdb_run_pipeline
-realdb_check_demo_result
+e2e_check_demo_result
 assert_no_pii
 e2e_pass

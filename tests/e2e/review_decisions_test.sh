@@ -11,8 +11,7 @@ e2e_load_sql "$GHLB_SRC/data/demo/app.sql"
 sim_data="$GHLB_SRC/data/demo/ghl-sim.json"
 e2e_start_sim "$sim_data"
 
-rowhash='md5(ROW(l."ghlContactId", l.email, l.phone, l."firstName", l."lastName", l."companyName",
-         l."enrichmentStatus", l."enrichmentSource", l."enrichedAt", l."updatedAt")::text)'
+rowhash=$E2E_ROWHASH
 e2e_psql "CREATE TABLE before_backfill AS SELECT l.id, $rowhash AS h FROM \"Lead\" l" >/dev/null
 changed_leads() {  # the leads whose row differs from before the backfill, one per line
   e2e_psql "SELECT l.id FROM \"Lead\" l JOIN before_backfill b USING (id) WHERE $rowhash <> b.h
