@@ -16,6 +16,7 @@
 #include "fetch_work.h"
 #include "lookup_store.h"
 #include "quota_store.h"
+#include "temp_path.h"
 
 using namespace std::chrono_literals;
 using ghlb::FetchOutcome;
@@ -70,18 +71,7 @@ FakeReply status(int s) { return FakeReply{s, R"({"statusCode":)" + std::to_stri
 
 std::string valueOf(const std::string& email) { return R"("value":")" + email + R"(")"; }
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/ghlb-fetch-test-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ghlb::test::TempDir;
 
 struct Fixture {
   TempDir dir;

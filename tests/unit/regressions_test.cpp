@@ -19,6 +19,7 @@
 #include "plan.h"
 #include "rate_limiter.h"
 #include "sql_conflicts.h"
+#include "temp_path.h"
 #include "text.h"
 #include "work_db.h"
 
@@ -40,18 +41,7 @@ ghlb::RateLimiterConfig limiterConfig(std::uint64_t seed) {
   return c;
 }
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/ghlb-regressions-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ghlb::test::TempDir;
 
 // A work DB with one finished extract run, leads of client-a (location LOCA), and fetchLeads over
 // a FakeTransport and a FakeClock.
