@@ -11,6 +11,7 @@
 
 #include "decision_store.h"
 #include "json_util.h"
+#include "json_write.h"
 #include "process_id.h"
 #include "review.h"
 #include "text.h"
@@ -115,41 +116,20 @@ void printJson(const std::string& path, int version, const std::vector<StageRow>
   rapidjson::OStreamWrapper os(out);
   rapidjson::Writer<rapidjson::OStreamWrapper> w(os);
   w.StartObject();
-  w.Key("schema_version");
-  w.Int(kStatusJsonSchemaVersion);
-  w.Key("work_db");
-  w.String(path.c_str());
-  w.Key("work_db_schema_version");
-  w.Int(version);
+  json::member(w, "schema_version", kStatusJsonSchemaVersion);
+  json::member(w, "work_db", path);
+  json::member(w, "work_db_schema_version", version);
   w.Key("stages");
   w.StartArray();
   for (const auto& s : stages) {
     w.StartObject();
-    w.Key("stage");
-    w.String(s.stage.c_str());
-    w.Key("run");
-    w.Int64(s.run);
-    w.Key("status");
-    w.String(s.status.c_str());
-    w.Key("stop_reason");
-    if (s.stop_reason)
-      w.String(s.stop_reason->c_str());
-    else
-      w.Null();
-    w.Key("started_at");
-    w.String(s.started_at.c_str());
-    w.Key("finished_at");
-    if (s.finished_at)
-      w.String(s.finished_at->c_str());
-    else
-      w.Null();
-    w.Key("counts");
-    rapidjson::Document counts;  // stored by the stages; written back only when it parses
-    counts.Parse(s.counts.c_str());
-    if (!counts.HasParseError() && counts.IsObject())
-      counts.Accept(w);
-    else
-      w.Null();
+    json::member(w, "stage", s.stage);
+    json::member(w, "run", s.run);
+    json::member(w, "status", s.status);
+    json::member(w, "stop_reason", s.stop_reason);
+    json::member(w, "started_at", s.started_at);
+    json::member(w, "finished_at", s.finished_at);
+    json::storedObject(w, "counts", s.counts);
     w.EndObject();
   }
   w.EndArray();
@@ -157,16 +137,10 @@ void printJson(const std::string& path, int version, const std::vector<StageRow>
   w.StartArray();
   for (const auto& t : tenants) {
     w.StartObject();
-    w.Key("client_id");
-    w.String(t.client_id.c_str());
-    w.Key("name");
-    if (t.name)
-      w.String(t.name->c_str());
-    else
-      w.Null();
+    json::member(w, "client_id", t.client_id);
+    json::member(w, "name", t.name);
     for (int i = 0; i < 8; ++i) {
-      w.Key(kTenantColumns[i]);
-      w.Int64(t.values[i]);
+      json::member(w, kTenantColumns[i], t.values[i]);
     }
     w.EndObject();
   }
@@ -175,36 +149,17 @@ void printJson(const std::string& path, int version, const std::vector<StageRow>
   w.StartArray();
   for (const auto& v : waves) {
     w.StartObject();
-    w.Key("wave");
-    w.Int64(v.id);
-    w.Key("plan");
-    w.Int64(v.plan_id);
-    w.Key("apply_run");
-    w.Int64(v.apply_run);
-    w.Key("status");
-    w.String(v.status.c_str());
-    w.Key("started_at");
-    w.String(v.started_at.c_str());
-    w.Key("finished_at");
-    if (v.finished_at)
-      w.String(v.finished_at->c_str());
-    else
-      w.Null();
-    for (const auto& [key, text] : {std::pair{"selection", &v.selection}, std::pair{"counts", &v.counts}}) {
-      w.Key(key);
-      rapidjson::Document d;  // stored by apply; written back only when it parses
-      d.Parse(text->c_str());
-      if (!d.HasParseError() && d.IsObject())
-        d.Accept(w);
-      else
-        w.Null();
-    }
-    w.Key("written");
-    w.Int64(v.journaled);
-    w.Key("restored");
-    w.Int64(v.restored);
-    w.Key("left_changed");
-    w.Int64(v.left_changed);
+    json::member(w, "wave", v.id);
+    json::member(w, "plan", v.plan_id);
+    json::member(w, "apply_run", v.apply_run);
+    json::member(w, "status", v.status);
+    json::member(w, "started_at", v.started_at);
+    json::member(w, "finished_at", v.finished_at);
+    json::storedObject(w, "selection", v.selection);
+    json::storedObject(w, "counts", v.counts);
+    json::member(w, "written", v.journaled);
+    json::member(w, "restored", v.restored);
+    json::member(w, "left_changed", v.left_changed);
     w.EndObject();
   }
   w.EndArray();
