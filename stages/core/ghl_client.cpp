@@ -8,16 +8,13 @@
 #include <vector>
 
 #include "error.h"
+#include "json_write.h"
 #include "names.h"
 
 namespace ghlb {
 namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-void writeString(Writer& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
 
 // Defence in depth behind isSendableToken(): a header line holding CR, LF or NUL would let its
 // value write further headers or a whole request. The message never shows the value.
@@ -41,12 +38,9 @@ HttpRequest baseRequest(const GhlTarget& target, const char* method, std::string
 
 void writeEmailEq(Writer& w, std::string_view email) {
   w.StartObject();
-  w.Key("field");
-  w.String("email");
-  w.Key("operator");
-  w.String("eq");
-  w.Key("value");
-  writeString(w, email);
+  json::member(w, "field", "email");
+  json::member(w, "operator", "eq");
+  json::member(w, "value", email);
   w.EndObject();
 }
 
@@ -56,10 +50,8 @@ std::string searchBody(std::string_view location_id, const std::vector<std::stri
   rapidjson::StringBuffer buf;
   Writer w(buf);
   w.StartObject();
-  w.Key("locationId");
-  writeString(w, location_id);
-  w.Key("pageLimit");
-  w.Int(page_limit);
+  json::member(w, "locationId", location_id);
+  json::member(w, "pageLimit", page_limit);
   if (!emails.empty()) {
     w.Key("filters");
     w.StartArray();
@@ -67,8 +59,7 @@ std::string searchBody(std::string_view location_id, const std::vector<std::stri
       writeEmailEq(w, emails.front());
     } else {
       w.StartObject();
-      w.Key("group");
-      w.String("OR");
+      json::member(w, "group", "OR");
       w.Key("filters");
       w.StartArray();
       for (const auto e : emails) writeEmailEq(w, e);
@@ -80,10 +71,8 @@ std::string searchBody(std::string_view location_id, const std::vector<std::stri
   w.Key("sort");
   w.StartArray();
   w.StartObject();
-  w.Key("field");
-  w.String("dateAdded");
-  w.Key("direction");
-  w.String("asc");
+  json::member(w, "field", "dateAdded");
+  json::member(w, "direction", "asc");
   w.EndObject();
   w.EndArray();
   if (!cursor.empty()) {  // SearchPage::next_cursor: re-serialized by us, valid JSON
