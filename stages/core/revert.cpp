@@ -205,7 +205,9 @@ std::string revertSql() {
   using namespace names;
   // The journal's values as "Lead" rows (jsonb_populate_record): each takes its column's type, so
   // the comparison is the column type's (a timestamp as a timestamp), and NULL stays NULL.
-  std::string cur = "SELECT l.id", set, any, out = "SELECT cur.id, u.id IS NOT NULL";
+  // Whether a row was updated: a hashed IN, not a join with upd, which the planner (estimating one
+  // row of each) ran as a nested loop, quadratic in the batch (2 of 2.7 s of a 1000-lead batch).
+  std::string cur = "SELECT l.id", set, any, out = "SELECT cur.id, cur.id IN (SELECT id FROM upd)";
   for (size_t k = 0; k < std::size(kFields); ++k) {
     const std::string c = kFields[k].column, n = std::to_string(k);
     // Journaled and still what the wave wrote (a field not journaled is NULL in a: never equal).
@@ -224,7 +226,7 @@ std::string revertSql() {
          ", j.b) b WHERE l.id = ANY($1::text[]) ORDER BY l.id FOR UPDATE OF l), upd AS (UPDATE " +
          kLeadTable + " l SET " + set + kUpdatedAt +
          " = (now() AT TIME ZONE 'UTC') FROM cur WHERE l.id = cur.id AND l.id = " + "ANY($1::text[]) AND (" +
-         any + ") RETURNING l.id) " + out + " FROM cur LEFT JOIN upd u ON u.id = cur.id";
+         any + ") RETURNING l.id) " + out + " FROM cur";
 }
 
 ExitCode runRevert(const RevertOptions& opts, const Log& log) {
