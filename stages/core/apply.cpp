@@ -422,7 +422,9 @@ PlanRecord choosePlan(SQLite::Database& db, const ApplyOptions& opts) {
       throw FatalError(
           "there is no plan for these tenants: run 'ghl-backfill plan', review it, then run apply");
   }
-  if (store.inputFingerprint(plan->scope) != plan->fingerprint)
+  // The fingerprint reads every input of the scope (each lead and its GHL answers): only when
+  // extract or fetch has run since the plan can it differ.
+  if (inputsWrittenSince(db, plan->plan_run) && store.inputFingerprint(plan->scope) != plan->fingerprint)
     throw FatalError("the plan is older than its inputs: run plan again (plan " + std::to_string(plan->id) +
                      "; extract or fetch changed the snapshot or the GHL results since)");
   return *plan;
@@ -437,17 +439,18 @@ class WaveReader {
              const DecisionHold& hold)
       : cursor_(db, client_ids), sel_(sel), hold_(hold) {}
 
-  // The next leads of the wave, at most MAX; empty once the wave has no more.
+  // The next leads of the wave, at most MAX; empty once the wave has no more (past --limit, the
+  // plan is not read further).
   std::vector<PlannedLead> next(std::size_t max) {
     std::vector<PlannedLead> out;
     while (out.size() < max && more_) {
+      if (sel_.limit > 0 && selected_ >= sel_.limit) {
+        more_ = false;
+        break;
+      }
       std::vector<PlannedLead> chunk;
       more_ = cursor_.next(chunk, max - out.size());
-      held_ += hold_.holdBack(chunk);
-      if (sel_.limit > 0 && selected_ >= sel_.limit) {  // past the limit: only the held count goes on
-        if (!count_past_limit_) more_ = false;
-        continue;
-      }
+      hold_.holdBack(chunk);
       WaveSelection rest = sel_;
       rest.limit = sel_.limit > 0 ? sel_.limit - selected_ : 0;
       chunk = selectWave(std::move(chunk), rest);
@@ -457,20 +460,19 @@ class WaveReader {
     return out;
   }
   bool done() const { return !more_; }
-  // Changes the decisions held back in the leads read so far.
-  std::int64_t held() const { return held_; }
-  // Reads on past --limit, for the held count of the whole scope (the summary's pass).
-  void countPastLimit() { count_past_limit_ = true; }
 
  private:
   PlanCursor cursor_;
   WaveSelection sel_;
   const DecisionHold& hold_;
-  std::int64_t selected_ = 0, held_ = 0;
-  bool more_ = true, count_past_limit_ = false;
+  std::int64_t selected_ = 0;
+  bool more_ = true;
 };
 
-// What the wave will write, counted in one pass of its reader before anything is written.
+// What the wave will write, counted before anything is written: the wave's leads read once by
+// its reader (up to --limit: in proportion to the wave, not to the plan), and the changes the
+// decisions hold back in the whole scope, counted from the decided leads (and with
+// --only-approved, every undecided change by one aggregate).
 struct WaveSummary {
   std::map<std::string, std::int64_t> by_field;
   std::set<std::string> tenants;
@@ -478,10 +480,12 @@ struct WaveSummary {
 };
 
 WaveSummary summarizeWave(SQLite::Database& db, const std::vector<std::string>& client_ids,
-                          const WaveSelection& sel, const DecisionHold& hold) {
-  WaveReader reader(db, client_ids, sel, hold);
-  reader.countPastLimit();
+                          const WaveSelection& sel, const DecisionHold& hold, bool only_approved) {
   WaveSummary out;
+  auto decided = decidedLeads(db, client_ids);
+  // A lead without a decision is undecided in every change: held only with --only-approved.
+  out.held = hold.holdBack(decided) + (only_approved ? countUndecidedValues(db, client_ids) : 0);
+  WaveReader reader(db, client_ids, sel, hold);
   while (!reader.done())
     for (const auto& l : reader.next(5000)) {
       out.tenants.insert(l.client_id);
@@ -491,7 +495,6 @@ WaveSummary summarizeWave(SQLite::Database& db, const std::vector<std::string>& 
         ++out.values;
       }
     }
-  out.held = reader.held();
   return out;
 }
 
@@ -611,7 +614,7 @@ ExitCode runApply(const ApplyOptions& opts, const Log& log) {
   // wave: --field, --sample, --limit (last, so that it counts leads the other filters kept). The
   // plan is read batch by batch, never whole: once here for the counts, then once as it is written.
   const DecisionHold hold(db, opts.common.client_ids, opts.only_approved);
-  const WaveSummary summary = summarizeWave(db, opts.common.client_ids, sel, hold);
+  const WaveSummary summary = summarizeWave(db, opts.common.client_ids, sel, hold, opts.only_approved);
   const std::int64_t held = summary.held;
   if (held)
     std::cout << "Held back by review decisions: " << held << " changes ("

@@ -44,4 +44,47 @@ bool PlanCursor::next(std::vector<PlannedLead>& out, std::size_t max) {
   return taken > 0 || more;
 }
 
+// The same rows as PlanCursor's query, of the leads with a decision only (the decision table's
+// leads first: a few rows, each looked up in plan_item by its primary key).
+std::vector<PlannedLead> decidedLeads(SQLite::Database& db, const std::vector<std::string>& client_ids) {
+  SQLite::Statement q(
+      db,
+      "SELECT i.lead_id, p.client_id, i.field, i.new_value, CASE WHEN p.link = 1 THEN p.contact_id END "
+      "FROM (SELECT DISTINCT lead_id FROM decision) d CROSS JOIN plan_item i ON i.lead_id = d.lead_id "
+      "JOIN plan_lead p ON p.lead_id = i.lead_id WHERE p.status = 'fill' AND " +
+          clientScope("p.client_id") +
+          " AND NOT EXISTS (SELECT 1 FROM apply_log a WHERE a.lead_id = i.lead_id AND a.field = i.field) "
+          "ORDER BY i.lead_id, i.field");
+  bindClientScope(q, client_ids);
+  std::vector<PlannedLead> out;
+  while (q.executeStep()) {
+    const char* id = q.getColumn(0).getText();
+    if (out.empty() || out.back().id != id)
+      out.push_back({id, q.getColumn(1).getString(), {}, optionalText(q.getColumn(4))});
+    out.back().fields[q.getColumn(2).getString()] = q.getColumn(3).getString();
+  }
+  return out;
+}
+
+std::int64_t countUndecidedValues(SQLite::Database& db, const std::vector<std::string>& client_ids) {
+  SQLite::Statement q(
+      db,
+      "SELECT count(*) FROM plan_lead p CROSS JOIN plan_item i ON i.lead_id = p.lead_id WHERE p.status = "
+      "'fill' AND " +
+          clientScope("p.client_id") +
+          " AND NOT EXISTS (SELECT 1 FROM apply_log a WHERE a.lead_id = i.lead_id AND a.field = i.field) "
+          "AND NOT EXISTS (SELECT 1 FROM decision x WHERE x.lead_id = i.lead_id)");
+  bindClientScope(q, client_ids);
+  q.executeStep();
+  return q.getColumn(0).getInt64();
+}
+
+bool inputsWrittenSince(SQLite::Database& db, std::int64_t plan_run) {
+  SQLite::Statement q(
+      db, "SELECT EXISTS (SELECT 1 FROM stage_run WHERE id > ? AND stage IN ('extract', 'fetch'))");
+  q.bind(1, plan_run);
+  q.executeStep();
+  return q.getColumn(0).getInt() != 0;
+}
+
 }  // namespace ghlb

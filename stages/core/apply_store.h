@@ -32,4 +32,18 @@ class PlanCursor {
   bool done_ = false;
 };
 
+// For apply's summary before the confirmation (the held count of the whole scope), in proportion
+// to the decisions rather than to the plan:
+// The planned leads of the tenants client_ids that have at least one review decision, each with
+// every unsettled value, in lead-id order: what PlanCursor reads of those leads.
+std::vector<PlannedLead> decidedLeads(SQLite::Database& db, const std::vector<std::string>& client_ids);
+// How many unsettled values (what PlanCursor reads) the leads of the tenants client_ids without any
+// review decision have: one aggregate query.
+std::int64_t countUndecidedValues(SQLite::Database& db, const std::vector<std::string>& client_ids);
+
+// Whether extract or fetch, the only stages that write a plan's inputs, has started a run since the
+// plan run PLAN_RUN (a stage_run id: ids grow with time). When not, the inputs are still the ones
+// that plan read (the stage lock kept both out while it ran).
+bool inputsWrittenSince(SQLite::Database& db, std::int64_t plan_run);
+
 }  // namespace ghlb

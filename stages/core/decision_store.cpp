@@ -39,7 +39,9 @@ void addCount(std::map<ChangeState, std::int64_t>& m, ChangeState s) { ++m[s]; }
 std::vector<ChangeRow> DecisionStore::loadChanges(const std::vector<std::string>& client_ids,
                                                   bool decided_only) {
   const auto decided = [decided_only](const char* lead) {
-    return decided_only ? std::string(" AND EXISTS (SELECT 1 FROM decision x WHERE x.lead_id = ") + lead + ")"
+    // IN, not a correlated EXISTS: SQLite then reads the decided leads first (cost in proportion
+    // to the decisions; EXISTS scanned every plan_item row, 1.6 s at 1M leads).
+    return decided_only ? std::string(" AND ") + lead + " IN (SELECT x.lead_id FROM decision x)"
                         : std::string();
   };
   // The plan's changes, then what apply settled that the plan no longer lists (dropApplied).

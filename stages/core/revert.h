@@ -17,11 +17,14 @@
 
 namespace ghlb {
 
-// The statement restoring FIELDS (in kFields order) of one lead: $1 lead id, then per field
-// $2k+2 the value the wave wrote and $2k+3 the value to restore (untyped, so each takes its
-// column's type). Returns one row (none when the lead is gone): per field whether it still held
-// the written value (and was restored), then the number of rows updated.
-std::string revertSql(const std::vector<const FieldSpec*>& fields);
+// The statement restoring one batch of leads, every field of kFields: $1 the lead ids (text[]),
+// $2 a JSON array of one object per lead, {"id", "a": {field: the value the wave wrote}, "b":
+// {field: the value to restore}} with only the fields journaled (each value takes its column's
+// type). Per lead it locks the row (in id order), restores each journaled field that still holds
+// what the wave wrote, and sets "updatedAt" when it restored anything. Returns one row per lead
+// found (none for a lead gone): id, whether the row was updated, then per field of kFields
+// whether it still held the written value (and was restored).
+std::string revertSql();
 
 ExitCode runRevert(const RevertOptions& opts, const Log& log);
 

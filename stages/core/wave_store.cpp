@@ -112,6 +112,30 @@ std::vector<JournalRow> WaveStore::unreverted(std::int64_t wave) {
   return out;
 }
 
+JournalSummary WaveStore::unrevertedSummary(std::int64_t wave, const std::vector<std::string>& fields) {
+  JournalSummary out;
+  if (fields.empty()) return out;
+  std::string in;  // ?2, ?3, ...: the fields
+  for (size_t i = 0; i < fields.size(); ++i) in += (i ? ", ?" : "?") + std::to_string(i + 2);
+  const std::string rows = "FROM journal WHERE wave = ?1 AND reverted_at IS NULL AND field IN (" + in + ")";
+  const auto bind = [&](SQLite::Statement& q) {
+    q.bind(1, wave);
+    for (size_t i = 0; i < fields.size(); ++i) q.bind(static_cast<int>(i + 2), fields[i]);
+  };
+  SQLite::Statement by_field(db_, "SELECT field, count(*) " + rows + " GROUP BY field");
+  bind(by_field);
+  while (by_field.executeStep()) {
+    const std::int64_t n = by_field.getColumn(1).getInt64();
+    out.by_field[by_field.getColumn(0).getString()] = n;
+    out.values += n;
+  }
+  SQLite::Statement leads(db_, "SELECT count(DISTINCT lead_id) " + rows);
+  bind(leads);
+  leads.executeStep();
+  out.leads = leads.getColumn(0).getInt64();
+  return out;
+}
+
 void WaveStore::recordRevert(std::int64_t wave, const std::vector<RevertResult>& results) {
   SQLite::Transaction tx(db_);
   SQLite::Statement j(db_,
@@ -135,6 +159,41 @@ void WaveStore::recordRevert(std::int64_t wave, const std::vector<RevertResult>&
     a.reset();
   }
   tx.commit();
+}
+
+// The journal's primary key (wave, lead_id, field) in order, no sort: each batch's run reads only
+// the rows it returns, and the rows of leads already reverted (a resumed revert) once.
+JournalCursor::JournalCursor(SQLite::Database& db, std::int64_t wave)
+    : query_(db,
+             "SELECT lead_id, field, before, after FROM journal WHERE wave = ?1 AND lead_id > ?2 "
+             "AND reverted_at IS NULL ORDER BY lead_id, field") {
+  query_.bind(1, wave);
+}
+
+bool JournalCursor::next(std::vector<JournalRow>& out, std::size_t max) {
+  if (done_ || max == 0) return !done_;
+  query_.reset();
+  query_.bind(2, last_);
+  std::size_t taken = 0;
+  bool more = false;
+  std::string lead;  // the lead of the rows being read
+  while (query_.executeStep()) {
+    const char* id = query_.getColumn(0).getText();
+    if (taken == 0 || lead != id) {
+      if (taken == max) {  // the next batch starts at this lead
+        more = true;
+        break;
+      }
+      lead = id;
+      ++taken;
+    }
+    out.push_back({lead, query_.getColumn(1).getString(), optionalText(query_.getColumn(2)),
+                   query_.getColumn(3).getString()});
+  }
+  query_.reset();
+  if (taken) last_ = lead;
+  done_ = !more;
+  return more;
 }
 
 }  // namespace ghlb

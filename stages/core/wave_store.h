@@ -7,6 +7,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,6 +51,12 @@ struct JournalRow {
   std::string after;                  // what was written (for "enrichedAt": the stored timestamp)
 };
 
+// What a revert of a wave has left to do: the journal rows no revert has handled yet, counted.
+struct JournalSummary {
+  std::map<std::string, std::int64_t> by_field;  // field -> values
+  std::int64_t values = 0, leads = 0;
+};
+
 struct RevertResult {
   std::string lead_id;
   std::string field;
@@ -75,6 +82,10 @@ class WaveStore {
   // The journal rows of wave that no revert has handled yet, in lead-id then field order.
   std::vector<JournalRow> unreverted(std::int64_t wave);
 
+  // JournalSummary of the rows unreverted() returns, restricted to FIELDS (the fields this build
+  // writes): one aggregate query, nothing held per lead.
+  JournalSummary unrevertedSummary(std::int64_t wave, const std::vector<std::string>& fields);
+
   // Records what revert did, in one transaction: each journal row's reverted_at and
   // revert_outcome, and apply_log outcome 'reverted' for each restored value (so that no later
   // apply writes it again and plan shows it settled).
@@ -82,6 +93,23 @@ class WaveStore {
 
  private:
   SQLite::Database& db_;
+};
+
+// The rows unreverted() returns, a batch of leads at a time (issue 9: flat memory): a keyset on
+// the lead id over the journal's primary key, one prepared statement re-run from the last lead
+// read, so that memory holds one batch whatever the wave's size.
+class JournalCursor {
+ public:
+  JournalCursor(SQLite::Database& db, std::int64_t wave);
+
+  // Appends to out every unreverted row of the next leads (at most max leads), in lead-id then
+  // field order. Returns false once the wave has no unreverted row after the last lead read.
+  bool next(std::vector<JournalRow>& out, std::size_t max);
+
+ private:
+  SQLite::Statement query_;
+  std::string last_;  // the last lead read; '' before the first (every id sorts after it)
+  bool done_ = false;
 };
 
 }  // namespace ghlb

@@ -105,3 +105,52 @@ TEST_CASE("DecisionHold: per batch, what it drops from the whole plan at once") 
   REQUIRE(all.size() == 1);
   CHECK((all[0].fields == std::map<std::string, std::string>{{"lastName", "Lee"}}));
 }
+
+TEST_CASE("apply's held count from the decided leads and one aggregate equals holding back the whole plan") {
+  WorkDb work(test::freshPath("apply-held.db"));
+  auto& db = work.db();
+  seed(db);
+  db.exec(
+      "INSERT INTO lead(id, client_id, location_id, extract_run) VALUES ('lead-1', 'client-a', 'loc-a', 1),"
+      " ('lead-2', 'client-a', 'loc-a', 1), ('lead-3', 'client-a', 'loc-a', 1), ('lead-4', 'client-a', "
+      "'loc-a', 1), ('lead-5', 'client-a', 'loc-a', 1), ('lead-6', 'client-b', 'loc-b', 1)");
+  // Decisions on a settled value (lead-2's email), a lead not to fill (lead-3) and another tenant.
+  DecisionStore(db).set({{"lead-1", "ghlContactId", "ccccccccccccccc1"}}, Decision::kRejected, "t");
+  DecisionStore(db).set({{"lead-4", "lastName", "Lee"}}, Decision::kApproved, "t");
+  DecisionStore(db).set({{"lead-2", "email", "a@example.com"}}, Decision::kRejected, "t");
+  DecisionStore(db).set({{"lead-3", "firstName", "Bob"}}, Decision::kApproved, "t");
+  DecisionStore(db).set({{"lead-6", "firstName", "Di"}}, Decision::kApproved, "t");
+  // lead-2 keeps its unsettled firstName; lead-3 is not to fill.
+  CHECK((idsOf(decidedLeads(db, {})) == "lead-1,lead-2,lead-4,lead-6"));
+  for (const auto& scope : {std::vector<std::string>{}, std::vector<std::string>{"client-a"},
+                            std::vector<std::string>{"client-b"}})
+    for (const bool only_approved : {false, true}) {
+      CAPTURE(scope.size());
+      CAPTURE(only_approved);
+      const DecisionHold hold(db, scope, only_approved);
+      std::vector<PlannedLead> whole;
+      PlanCursor(db, scope).next(whole, 100);
+      const std::int64_t expected = hold.holdBack(whole);
+      auto decided = decidedLeads(db, scope);
+      const std::int64_t held =
+          hold.holdBack(decided) + (only_approved ? countUndecidedValues(db, scope) : 0);
+      CHECK((held == expected));
+    }
+  CHECK((countUndecidedValues(db, {}) == 1));  // lead-5's companyName (lead-2 has a decision)
+}
+
+TEST_CASE("inputsWrittenSince: only an extract or fetch run after the plan's run counts") {
+  WorkDb work(test::freshPath("apply-inputs.db"));
+  auto& db = work.db();
+  const auto plan = work.beginRun("plan", "{}");
+  CHECK_FALSE(inputsWrittenSince(db, plan));
+  work.beginRun("apply", "{}");
+  work.beginRun("revert", "{}");
+  work.beginRun("plan", "{}");
+  CHECK_FALSE(inputsWrittenSince(db, plan));
+  const auto fetch = work.beginRun("fetch", "{}");
+  CHECK(inputsWrittenSince(db, plan));
+  CHECK_FALSE(inputsWrittenSince(db, fetch));
+  work.beginRun("extract", "{}");
+  CHECK(inputsWrittenSince(db, fetch));
+}

@@ -76,3 +76,57 @@ TEST_CASE("the journal keeps before and after; a revert marks restored values re
   CHECK(w->restored == 1);
   CHECK(w->left_changed == 1);
 }
+
+TEST_CASE("the journal is read a batch of leads at a time, each lead whole, and summed up by one query") {
+  WorkDb work(test::freshPath("journal-cursor.db"));
+  auto& db = work.db();
+  const auto run = work.beginRun("apply", "{}");
+  WaveStore store(db);
+  const auto wave = store.begin(1, run, "{}");
+  const auto other = store.begin(1, run, "{}");
+  // lead-2 has three values, lead-4 one of a field this build does not write; wave `other` holds
+  // lead-3, which must never show up in wave's batches.
+  store.journal(wave, {{"lead-1", "email", std::nullopt, "a@example.com"},
+                       {"lead-2", "phone", std::string(""), "+1"},
+                       {"lead-2", "email", std::nullopt, "b@example.com"},
+                       {"lead-2", "enrichedAt", std::nullopt, "2026-01-01 00:00:00"},
+                       {"lead-4", "fax", std::nullopt, "1"},
+                       {"lead-5", "email", std::nullopt, "c@example.com"}});
+  store.journal(other, {{"lead-3", "email", std::nullopt, "d@example.com"}});
+  store.recordRevert(wave, {{"lead-1", "email", RevertOutcome::kRestored}});  // already reverted
+
+  const auto batches = [&](std::size_t max) {
+    JournalCursor cursor(db, wave);
+    std::vector<std::string> out;  // per batch: "lead/field ..."
+    for (bool more = true; more;) {
+      std::vector<JournalRow> rows;
+      more = cursor.next(rows, max);
+      std::string b;
+      for (const auto& r : rows) b += (b.empty() ? "" : " ") + r.lead_id + "/" + r.field;
+      out.push_back(b);
+    }
+    return out;
+  };
+  CHECK(batches(1) == std::vector<std::string>{"lead-2/email lead-2/enrichedAt lead-2/phone", "lead-4/fax",
+                                               "lead-5/email"});
+  CHECK(batches(2) ==
+        std::vector<std::string>{"lead-2/email lead-2/enrichedAt lead-2/phone lead-4/fax", "lead-5/email"});
+  CHECK(batches(10) ==
+        std::vector<std::string>{"lead-2/email lead-2/enrichedAt lead-2/phone lead-4/fax lead-5/email"});
+  {
+    JournalCursor cursor(db, wave);
+    std::vector<JournalRow> rows;
+    CHECK(cursor.next(rows, 1));
+    REQUIRE(rows.size() == 3);
+    CHECK(rows[2].before == std::string(""));  // '' stays '', distinct from NULL
+    CHECK(rows[0].before == std::nullopt);
+    CHECK(rows[0].after == "b@example.com");
+  }
+
+  const auto todo = store.unrevertedSummary(wave, {"email", "phone", "enrichedAt"});
+  CHECK(todo.values == 4);
+  CHECK(todo.leads == 2);  // lead-4's only value is of an unknown field, lead-1 is reverted
+  CHECK(todo.by_field == std::map<std::string, std::int64_t>{{"email", 2}, {"enrichedAt", 1}, {"phone", 1}});
+  CHECK(store.unrevertedSummary(other, {"email"}).leads == 1);
+  CHECK(store.unrevertedSummary(wave, {}).values == 0);
+}

@@ -10,6 +10,8 @@
 #            table (CREATE DATABASE ... TEMPLATE, before apply), and >= 30x the row-at-a-time baseline
 #            (one autocommit UPDATE per lead, as the replaced script did) measured on BASELINE_ROWS
 #            leads of that copy;
+#   - revert: of the last apply's wave, >= 0.8 of one set-based UPDATE ... FROM in psql putting the
+#             same journaled values back on the copy (REVERT_FLAGS: revert's flags, e.g. "--batch-size 1000");
 #   - memory: peak RSS < 150 MB per stage (compare a 100k and a 1M run for "flat").
 # The apply part runs with default durability: fsync, synchronous_commit and full_page_writes on,
 # shared_buffers 128MB (ALTER SYSTEM on the bench's throwaway cluster, restarted; reset at the end).
@@ -182,3 +184,38 @@ say "  apply ${apply_flags[*]:-(default batch size)}: the other $rest leads (of 
 say "    ratio to the set-based ceiling: $(ratio "$apply_rate" "$ceil_rate") (target 0.8); to the row-at-a-time baseline: $(ratio "$apply_rate" "$base_rate")x (target 30)"
 left=$(wq "SELECT count(*) FROM plan_item i JOIN plan_lead p USING (lead_id) WHERE p.status = 'fill' AND NOT EXISTS (SELECT 1 FROM apply_log a WHERE a.lead_id = i.lead_id AND a.field = i.field)")
 ((apply_leads < to_write)) || [[ $left == 0 ]] || die "$left planned values were not settled by apply"
+
+# --- revert of the last apply's wave, against one set-based UPDATE ... FROM in psql that puts the
+# same journaled values back on the copy (which the set-based ceiling above wrote), in the same run.
+wave=$(wq "SELECT max(id) FROM wave")
+wave_leads=$(wq "SELECT count(DISTINCT lead_id) FROM journal WHERE wave = $wave")
+jcols=(ghlContactId email phone firstName lastName companyName enrichmentStatus enrichmentSource enrichedAt)
+jpivot="SELECT lead_id"
+for f in "${jcols[@]}"; do
+  jpivot+=", max(field = '$f'), max(CASE field WHEN '$f' THEN before END)"
+done
+sqlite3 -batch -bail -csv "$work" "$jpivot FROM journal WHERE wave = $wave GROUP BY lead_id ORDER BY lead_id" >"$dir/journal.csv"
+rdef="id text PRIMARY KEY" rset=""
+for i in "${!jcols[@]}"; do
+  f=${jcols[$i]}
+  rdef+=", h$i int, b$i text"
+  val="nullif(c.b$i, '')"
+  [[ $f == enrichedAt ]] && val="$val::timestamp(3)"
+  rset+="\"$f\" = CASE WHEN c.h$i = 1 THEN $val ELSE l.\"$f\" END, "
+done
+rceil_ms=$(psql -X -q -v ON_ERROR_STOP=1 -d "$copy_url" <<SQL | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -n 1
+CREATE TEMP TABLE c ($rdef);
+\copy c FROM '$dir/journal.csv' WITH (FORMAT csv)
+ANALYZE c;
+\timing on
+UPDATE "Lead" l SET $rset "updatedAt" = now() FROM c WHERE l.id = c.id;
+SQL
+)
+rceil_rate=$(awk -v n="$wave_leads" -v ms="$rceil_ms" 'BEGIN { printf "%.0f", n / (ms / 1000) }')
+say "  revert set-based ceiling (one UPDATE ... FROM in psql, fsync on): $wave_leads leads in $(awk -v ms="$rceil_ms" 'BEGIN{printf "%.2f", ms/1000}') s: $rceil_rate leads/s"
+timed revert "${gb[@]}" revert "$wave" --yes ${REVERT_FLAGS:-} --work-db "$work"
+revert_rate=$(rate "$wave_leads" "$WALL")
+restored=$(wq "SELECT count(*) FROM journal WHERE wave = $wave AND revert_outcome = 'restored'")
+say "  revert ${REVERT_FLAGS:-(default batch size)} of wave $wave: $wave_leads leads ($restored values restored) in $WALL s: $revert_rate leads/s, cpu $CPU s, peak RSS $RSS MB"
+say "    ratio to the set-based ceiling: $(ratio "$revert_rate" "$rceil_rate") (target 0.8)"
+[[ $(wq "SELECT count(*) FROM journal WHERE wave = $wave AND reverted_at IS NULL") == 0 ]] || die "revert left journal rows"
