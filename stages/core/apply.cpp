@@ -20,6 +20,7 @@
 #include "error.h"
 #include "fields.h"
 #include "json_util.h"
+#include "json_write.h"
 #include "names.h"
 #include "plan.h"
 #include "plan_store.h"
@@ -527,14 +528,10 @@ std::string selectionJson(const ApplyOptions& opts, const WaveSelection& sel, st
   strings("client_ids", opts.common.client_ids);
   const auto fields = selectedFields(sel);
   strings("fields", std::vector<std::string>(fields.begin(), fields.end()));
-  w.Key("only_approved");
-  w.Bool(opts.only_approved);
-  w.Key("limit");
-  w.Int64(sel.limit);
-  w.Key("sample");
-  w.Double(sel.sample);
-  w.Key("leads");
-  w.Int64(leads);
+  json::member(w, "only_approved", opts.only_approved);
+  json::member(w, "limit", sel.limit);
+  json::member(w, "sample", sel.sample);
+  json::member(w, "leads", leads);
   w.EndObject();
   return buf.GetString();
 }

@@ -18,6 +18,7 @@
 #include "confirm.h"
 #include "error.h"
 #include "json_util.h"
+#include "json_write.h"
 #include "names.h"
 #include "progress.h"
 #include "stop_signal.h"
@@ -160,27 +161,20 @@ void printJson(const RevertOptions& opts, const WaveRecord& wave, const Report& 
   const auto counts = [&w](const char* key, const Counts& c) {
     w.Key(key);
     w.StartObject();
-    for (const auto& [f, n] : c) {
-      w.Key(f.c_str());
-      w.Int64(n);
-    }
+    for (const auto& [f, n] : c) json::member(w, f, n);
     w.EndObject();
   };
   w.StartObject();
-  w.Key("schema_version");
-  w.Int(1);
-  w.Key("wave");
-  w.Int64(wave.id);
-  w.Key("dry_run");
-  w.Bool(opts.dry_run);
+  json::member(w, "schema_version", 1);
+  json::member(w, "wave", wave.id);
+  json::member(w, "dry_run", opts.dry_run);
   counts("restored", rep.restored);
   counts("left_changed", rep.left);
   w.Key("left_changed_leads");
   w.StartArray();
   for (const auto& id : rep.left_leads) w.String(id.c_str());
   w.EndArray();
-  w.Key("failed_leads");
-  w.Int64(rep.failed_leads);
+  json::member(w, "failed_leads", rep.failed_leads);
   w.EndObject();
   os.Flush();
   out << "\n";
