@@ -193,6 +193,12 @@ void PlanStore::clearScope(const std::vector<std::string>& scope) {
   }
 }
 
+void PlanStore::dropTenantIndex() { db_.exec("DROP INDEX IF EXISTS plan_lead_client"); }
+
+void PlanStore::buildTenantIndex() {
+  db_.exec("CREATE INDEX IF NOT EXISTS plan_lead_client ON plan_lead(client_id, status)");
+}
+
 ConflictCounts PlanStore::resolveConflicts(std::int64_t run, bool pending_claims) {
   db_.exec(
       "CREATE TEMP TABLE IF NOT EXISTS plan_loss(lead_id TEXT PRIMARY KEY, reason TEXT NOT NULL, "

@@ -111,6 +111,13 @@ class PlanStore {
   // their pages.
   void clearScope(const std::vector<std::string>& scope);
 
+  // plan_lead's index by tenant (schema/work_db/001_init.sql, plan_lead_client), dropped before a
+  // plan of every tenant writes its rows and built again after them: one sort of the rows instead
+  // of a B-tree insert per lead in tenant order (measured: a quarter of plan's CPU at 89k leads,
+  // against 0.16 s for the sort). Inside plan's transaction: a stop rolls the drop back too.
+  void dropTenantIndex();
+  void buildTenantIndex();
+
   // The "ghlContactId is unique" rule (plan.h) over the rows plan run RUN
   // wrote: a lead that would link a contact linked to another lead (linked_contact) is a conflict
   // (contact_already_linked); else one that a smaller lead of the run would link too is a conflict
