@@ -336,9 +336,9 @@ std::optional<Stored> storePlan(SQLite::Database& db, const std::string& path,
     PlanningThread planning(path, ids, feed, fingerprint);
     PlanFeed::Batch batch;
     while (feed.pop(batch)) {
+      rows.add(batch);
       for (const LeadPlan& p : batch) {
         pending_claims = pending_claims || (p.status == plan_status::kPending && !p.claim_key.empty());
-        rows.add(p);
         counts.add(p);
       }
       meter.add(static_cast<std::int64_t>(batch.size()));

@@ -8,6 +8,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -72,14 +73,28 @@ class PlanRows {
  public:
   PlanRows(SQLite::Database& db, std::int64_t run);
   void add(const LeadPlan& p);
+  // The same rows as add for each plan of PLANS, in fewer statements: up to kChunk rows of a
+  // table per INSERT (a statement's step, reset and binding cost more than one row's B-tree insert).
+  void add(const std::vector<LeadPlan>& plans);
 
  private:
-  // The INSERT of N plan_item rows (one statement per lead's changes), prepared on first use.
-  SQLite::Statement& items(size_t n);
+  static constexpr std::size_t kChunk = 32;
+  // The INSERT of N rows of a table (plan_lead, plan_item or plan_report), prepared on first use.
+  struct Inserts {
+    const char* head;                                         // "INSERT INTO table(columns) VALUES "
+    const char* values;                                       // "(?, ?, ...)": one row
+    std::vector<std::unique_ptr<SQLite::Statement>> by_rows;  // [n]: n rows
+  };
+  SQLite::Statement& insert(Inserts& table, size_t n);
+  // Binds one row of each table from parameter I on; returns the next free parameter.
+  int bindLead(SQLite::Statement& st, int i, const LeadPlan& p);
+  static int bindItem(SQLite::Statement& st, int i, const LeadPlan& p, const FieldChange& c);
+  static int bindReport(SQLite::Statement& st, int i, const LeadPlan& p,
+                        const std::pair<std::string, std::string>& r);
 
   SQLite::Database& db_;
-  SQLite::Statement lead_, report_;
-  std::vector<std::unique_ptr<SQLite::Statement>> items_;  // [n]: n rows
+  Inserts leads_, items_, reports_;
+  std::deque<std::string> candidates_;  // joined candidate ids of the rows being bound (stable)
   std::int64_t run_;
 };
 
