@@ -225,7 +225,9 @@ class PlanFeed {
 // after the last lead; stops early when a stop is requested (the writer then rolls back).
 void planInputs(const std::string& path, const std::vector<std::string>& ids, PlanFeed& feed,
                 std::string& fingerprint) {
-  SQLite::Database db(path, SQLite::OPEN_READONLY);
+  // Used by this thread alone: no SQLite mutex per call. No memory map: its pages would count in
+  // the process's resident memory, which would then grow with the work DB.
+  SQLite::Database db(path, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX);
   db.exec("PRAGMA busy_timeout = 5000");
   AppliedFields applied(db);
   SQLite::Statement q(db, PlanStore::inputsQuery());
