@@ -38,6 +38,8 @@ void addCount(std::map<ChangeState, std::int64_t>& m, ChangeState s) { ++m[s]; }
 
 std::vector<ChangeRow> DecisionStore::loadChanges(const std::vector<std::string>& client_ids,
                                                   bool decided_only) {
+  // No decision at all (a plan before any review): no decided change, without a pass over the plan.
+  if (decided_only && db_.execAndGet("SELECT NOT EXISTS (SELECT 1 FROM decision)").getInt() != 0) return {};
   const auto decided = [decided_only](const char* lead) {
     return decided_only ? std::string(" AND EXISTS (SELECT 1 FROM decision x WHERE x.lead_id = ") + lead + ")"
                         : std::string();
