@@ -38,6 +38,15 @@ void addCount(std::map<ChangeState, std::int64_t>& m, ChangeState s) { ++m[s]; }
 
 std::vector<ChangeRow> DecisionStore::loadChanges(const std::vector<std::string>& client_ids,
                                                   bool decided_only) {
+  std::vector<ChangeRow> rows;
+  eachChange(client_ids, decided_only, [&rows](const ChangeRow& r) { rows.push_back(r); });
+  return rows;
+}
+
+void DecisionStore::eachChange(const std::vector<std::string>& client_ids, bool decided_only,
+                               const std::function<void(const ChangeRow&)>& f) {
+  // No decision at all (a plan before any review): no decided change, without a pass over the plan.
+  if (decided_only && db_.execAndGet("SELECT NOT EXISTS (SELECT 1 FROM decision)").getInt() != 0) return;
   const auto decided = [decided_only](const char* lead) {
     // IN, not a correlated EXISTS: SQLite then reads the decided leads first (cost in proportion
     // to the decisions; EXISTS scanned every plan_item row, 1.6 s at 1M leads).
@@ -61,10 +70,25 @@ std::vector<ChangeRow> DecisionStore::loadChanges(const std::vector<std::string>
           "AND " +
           clientScope("l.client_id") + decided("a.lead_id") + " ORDER BY 1, 5");
   bindClientScope(q, client_ids);
-  std::vector<ChangeRow> rows;
+  // The linkage rule works lead by lead: rows of a lead are adjacent (ordered by lead id).
+  std::vector<ChangeRow> lead;
+  std::vector<ChangeFacts> facts;
+  const auto flush = [&] {
+    facts.clear();
+    for (const auto& r : lead) facts.push_back(r.facts);
+    const auto effective = effectiveDecisions(facts);
+    for (size_t i = 0; i < lead.size(); ++i) {
+      lead[i].effective = effective[i];
+      lead[i].state = deriveState(lead[i].plan_status, lead[i].effective, lead[i].facts.apply_outcome);
+      f(lead[i]);
+    }
+    lead.clear();
+  };
   while (q.executeStep()) {
-    ChangeRow r;
-    r.lead_id = q.getColumn(0).getString();
+    const char* id = q.getColumn(0).getText();
+    if (!lead.empty() && lead.front().lead_id != id) flush();
+    ChangeRow& r = lead.emplace_back();
+    r.lead_id = id;
     r.client_id = q.getColumn(1).getString();
     r.plan_status = q.getColumn(2).getString();
     r.ambiguous = q.getColumn(3).getInt() != 0;
@@ -73,21 +97,8 @@ std::vector<ChangeRow> DecisionStore::loadChanges(const std::vector<std::string>
     if (const auto d = optionalText(q.getColumn(6))) r.facts.decision = decisionFromString(*d);
     r.facts.decision_value = optionalText(q.getColumn(7));
     r.facts.apply_outcome = optionalText(q.getColumn(8));
-    rows.push_back(std::move(r));
   }
-  // The linkage rule works lead by lead: rows of a lead are adjacent (ordered by lead id).
-  for (size_t start = 0; start < rows.size();) {
-    size_t end = start;
-    std::vector<ChangeFacts> facts;
-    while (end < rows.size() && rows[end].lead_id == rows[start].lead_id) facts.push_back(rows[end++].facts);
-    const auto effective = effectiveDecisions(facts);
-    for (size_t i = start; i < end; ++i) {
-      rows[i].effective = effective[i - start];
-      rows[i].state = deriveState(rows[i].plan_status, rows[i].effective, rows[i].facts.apply_outcome);
-    }
-    start = end;
-  }
-  return rows;
+  if (!lead.empty()) flush();
 }
 
 void DecisionStore::set(const std::vector<DecisionKey>& keys, Decision d, const std::string& at) {
@@ -131,18 +142,22 @@ std::int64_t DecisionStore::reconcile(const std::vector<std::string>& client_ids
   return del.exec();
 }
 
+void countState(StateCounts& c, const ChangeRow& r) {
+  addCount(c.totals, r.state);
+  addCount(c.by_tenant[r.client_id], r.state);
+  addCount(c.by_field[r.facts.field], r.state);
+}
+
 StateCounts countStates(const std::vector<ChangeRow>& rows) {
   StateCounts c;
-  for (const auto& r : rows) {
-    addCount(c.totals, r.state);
-    addCount(c.by_tenant[r.client_id], r.state);
-    addCount(c.by_field[r.facts.field], r.state);
-  }
+  for (const auto& r : rows) countState(c, r);
   return c;
 }
 
 StateCounts DecisionStore::countsByState(const std::vector<std::string>& client_ids) {
-  return countStates(loadChanges(client_ids));
+  StateCounts c;
+  eachChange(client_ids, false, [&c](const ChangeRow& r) { countState(c, r); });
+  return c;
 }
 
 DecisionHold::DecisionHold(SQLite::Database& db, const std::vector<std::string>& client_ids,

@@ -7,6 +7,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -51,6 +52,10 @@ class DecisionStore {
   // effectively or not, is one of them; the others are undecided): cost in proportion to the
   // decisions, not to the plan.
   std::vector<ChangeRow> loadChanges(const std::vector<std::string>& client_ids, bool decided_only = false);
+  // The same rows, streamed: f(row) for each, in the same order, holding one lead's rows at a time
+  // (memory flat whatever the plan's size; loadChanges of a whole plan holds every row).
+  void eachChange(const std::vector<std::string>& client_ids, bool decided_only,
+                  const std::function<void(const ChangeRow&)>& f);
 
   // Stores decision d taken at `at` on each key (replacing an earlier one), all or none.
   void set(const std::vector<DecisionKey>& keys, Decision d, const std::string& at);
@@ -69,6 +74,7 @@ class DecisionStore {
 };
 
 StateCounts countStates(const std::vector<ChangeRow>& rows);
+void countState(StateCounts& c, const ChangeRow& row);  // adds one row to c
 
 // apply's filter (issue 6), batch by batch: the decisions of the tenants client_ids, loaded once
 // (cost in proportion to the decisions, not to the plan). holdBack drops from a batch of planned

@@ -113,70 +113,119 @@ std::string PlanStore::inputFingerprint(const std::vector<std::string>& scope) {
 
 PlanRows::PlanRows(SQLite::Database& db, std::int64_t run)
     : db_(db),
-      lead_(db,
-            "INSERT INTO plan_lead(lead_id, client_id, status, contact_id, link, ambiguous, note, plan_run, "
-            "other_lead, candidates, claim_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-      report_(db, "INSERT INTO plan_report(lead_id, field, reason) VALUES (?, ?, ?)"),
+      leads_{
+          "INSERT INTO plan_lead(lead_id, client_id, status, contact_id, link, ambiguous, note, plan_run, "
+          "other_lead, candidates, claim_key) VALUES ",
+          "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          {}},
+      items_{"INSERT INTO plan_item(lead_id, field, old_value, new_value) VALUES ", "(?, ?, ?, ?)", {}},
+      reports_{"INSERT INTO plan_report(lead_id, field, reason) VALUES ", "(?, ?, ?)", {}},
       run_(run) {}
 
-SQLite::Statement& PlanRows::items(size_t n) {
-  if (items_.size() <= n) items_.resize(n + 1);
-  if (!items_[n]) {
-    std::string sql = "INSERT INTO plan_item(lead_id, field, old_value, new_value) VALUES ";
-    for (size_t i = 0; i < n; ++i) sql += i ? ", (?, ?, ?, ?)" : "(?, ?, ?, ?)";
-    items_[n] = std::make_unique<SQLite::Statement>(db_, sql);
+SQLite::Statement& PlanRows::insert(Inserts& table, size_t n) {
+  if (table.by_rows.size() <= n) table.by_rows.resize(n + 1);
+  if (!table.by_rows[n]) {
+    std::string sql = table.head;
+    for (size_t i = 0; i < n; ++i) {
+      if (i) sql += ", ";
+      sql += table.values;
+    }
+    table.by_rows[n] = std::make_unique<SQLite::Statement>(db_, sql);
   }
-  return *items_[n];
+  return *table.by_rows[n];
 }
 
-void PlanRows::add(const LeadPlan& p) {
-  // Bound without a copy (SQLITE_STATIC): every value outlives the statement's step.
-  const auto text = [](SQLite::Statement& st, int i, const std::string& v) { st.bindNoCopy(i, v); };
-  const auto optional = [&text](SQLite::Statement& st, int i, const std::optional<std::string>& v) {
-    if (v)
-      text(st, i, *v);
-    else
-      st.bind(i);
-  };
-  text(lead_, 1, p.lead_id);
-  text(lead_, 2, p.client_id);
-  text(lead_, 3, p.status);
-  optional(lead_, 4, p.contact_id);
-  lead_.bind(5, p.link ? 1 : 0);
-  lead_.bind(6, p.ambiguous ? 1 : 0);
-  text(lead_, 7, p.note);
-  lead_.bind(8, static_cast<std::int64_t>(run_));
-  optional(lead_, 9, p.other_lead);
-  if (p.candidates.empty())
-    lead_.bind(10);
+namespace {
+// Bound without a copy (SQLITE_STATIC): every value outlives the statement's step.
+void bindText(SQLite::Statement& st, int i, const std::string& v) { st.bindNoCopy(i, v); }
+void bindOptionalText(SQLite::Statement& st, int i, const std::optional<std::string>& v) {
+  if (v)
+    bindText(st, i, *v);
   else
-    lead_.bind(10, joinIds(p.candidates));
+    st.bind(i);
+}
+}  // namespace
+
+int PlanRows::bindLead(SQLite::Statement& st, int i, const LeadPlan& p) {
+  bindText(st, i, p.lead_id);
+  bindText(st, i + 1, p.client_id);
+  bindText(st, i + 2, p.status);
+  bindOptionalText(st, i + 3, p.contact_id);
+  st.bind(i + 4, p.link ? 1 : 0);
+  st.bind(i + 5, p.ambiguous ? 1 : 0);
+  bindText(st, i + 6, p.note);
+  st.bind(i + 7, static_cast<std::int64_t>(run_));
+  bindOptionalText(st, i + 8, p.other_lead);
+  if (p.candidates.empty()) {
+    st.bind(i + 9);
+  } else {
+    candidates_.push_back(joinIds(p.candidates));  // kept until the statement has run
+    bindText(st, i + 9, candidates_.back());
+  }
   // The conflict rule reads the claim of a lead that would link a contact or is still pending.
   if (!p.claim_key.empty() && (p.link || p.status == plan_status::kPending))
-    text(lead_, 11, p.claim_key);
+    bindText(st, i + 10, p.claim_key);
   else
-    lead_.bind(11);
-  lead_.exec();
-  lead_.reset();
-  if (!p.changes.empty()) {  // one statement for the lead's changes: a step per lead, not per value
-    SQLite::Statement& st = items(p.changes.size());
-    int i = 1;
-    for (const auto& c : p.changes) {
-      text(st, i++, p.lead_id);
-      text(st, i++, c.field);
-      optional(st, i++, c.old_value);
-      text(st, i++, c.new_value);
-    }
-    st.exec();
-    st.reset();
+    st.bind(i + 10);
+  return i + 11;
+}
+
+int PlanRows::bindItem(SQLite::Statement& st, int i, const LeadPlan& p, const FieldChange& c) {
+  bindText(st, i, p.lead_id);
+  bindText(st, i + 1, c.field);
+  bindOptionalText(st, i + 2, c.old_value);
+  bindText(st, i + 3, c.new_value);
+  return i + 4;
+}
+
+int PlanRows::bindReport(SQLite::Statement& st, int i, const LeadPlan& p,
+                         const std::pair<std::string, std::string>& r) {
+  bindText(st, i, p.lead_id);
+  bindText(st, i + 1, r.first);
+  bindText(st, i + 2, r.second);
+  return i + 3;
+}
+
+void PlanRows::add(const LeadPlan& p) { add(std::vector<LeadPlan>{p}); }
+
+void PlanRows::add(const std::vector<LeadPlan>& plans) {
+  // Rows of one table, kChunk per statement, then one statement for the rest. EACH(f) calls f(row
+  // binder) for every row of the table in order; a binder binds its row from a parameter on.
+  const auto write = [this](Inserts& table, size_t rows, const auto& each) {
+    size_t done = 0;
+    int next = 1;
+    SQLite::Statement* st = nullptr;
+    each([&](const auto& bind) {
+      if (!st) st = &insert(table, std::min(kChunk, rows - done));
+      next = bind(*st, next);
+      ++done;
+      if (next > st->getBindParameterCount()) {
+        st->exec();
+        st->reset();
+        st = nullptr;
+        next = 1;
+        candidates_.clear();
+      }
+    });
+  };
+  write(leads_, plans.size(), [&](const auto& row) {
+    for (const auto& p : plans) row([&](SQLite::Statement& st, int i) { return bindLead(st, i, p); });
+  });
+  size_t items = 0, reports = 0;
+  for (const auto& p : plans) {
+    items += p.changes.size();
+    reports += p.reports.size();
   }
-  for (const auto& [field, reason] : p.reports) {
-    text(report_, 1, p.lead_id);
-    text(report_, 2, field);
-    text(report_, 3, reason);
-    report_.exec();
-    report_.reset();
-  }
+  write(items_, items, [&](const auto& row) {
+    for (const auto& p : plans)
+      for (const auto& c : p.changes)
+        row([&](SQLite::Statement& st, int i) { return bindItem(st, i, p, c); });
+  });
+  write(reports_, reports, [&](const auto& row) {
+    for (const auto& p : plans)
+      for (const auto& r : p.reports)
+        row([&](SQLite::Statement& st, int i) { return bindReport(st, i, p, r); });
+  });
 }
 
 void PlanStore::clearScope(const std::vector<std::string>& scope) {
@@ -191,6 +240,12 @@ void PlanStore::clearScope(const std::vector<std::string>& scope) {
     bindClientScope(del, scope);
     del.exec();
   }
+}
+
+void PlanStore::dropTenantIndex() { db_.exec("DROP INDEX IF EXISTS plan_lead_client"); }
+
+void PlanStore::buildTenantIndex() {
+  db_.exec("CREATE INDEX IF NOT EXISTS plan_lead_client ON plan_lead(client_id, status)");
 }
 
 ConflictCounts PlanStore::resolveConflicts(std::int64_t run, bool pending_claims) {

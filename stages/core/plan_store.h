@@ -8,6 +8,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -72,14 +73,28 @@ class PlanRows {
  public:
   PlanRows(SQLite::Database& db, std::int64_t run);
   void add(const LeadPlan& p);
+  // The same rows as add for each plan of PLANS, in fewer statements: up to kChunk rows of a
+  // table per INSERT (a statement's step, reset and binding cost more than one row's B-tree insert).
+  void add(const std::vector<LeadPlan>& plans);
 
  private:
-  // The INSERT of N plan_item rows (one statement per lead's changes), prepared on first use.
-  SQLite::Statement& items(size_t n);
+  static constexpr std::size_t kChunk = 32;
+  // The INSERT of N rows of a table (plan_lead, plan_item or plan_report), prepared on first use.
+  struct Inserts {
+    const char* head;                                         // "INSERT INTO table(columns) VALUES "
+    const char* values;                                       // "(?, ?, ...)": one row
+    std::vector<std::unique_ptr<SQLite::Statement>> by_rows;  // [n]: n rows
+  };
+  SQLite::Statement& insert(Inserts& table, size_t n);
+  // Binds one row of each table from parameter I on; returns the next free parameter.
+  int bindLead(SQLite::Statement& st, int i, const LeadPlan& p);
+  static int bindItem(SQLite::Statement& st, int i, const LeadPlan& p, const FieldChange& c);
+  static int bindReport(SQLite::Statement& st, int i, const LeadPlan& p,
+                        const std::pair<std::string, std::string>& r);
 
   SQLite::Database& db_;
-  SQLite::Statement lead_, report_;
-  std::vector<std::unique_ptr<SQLite::Statement>> items_;  // [n]: n rows
+  Inserts leads_, items_, reports_;
+  std::deque<std::string> candidates_;  // joined candidate ids of the rows being bound (stable)
   std::int64_t run_;
 };
 
@@ -110,6 +125,13 @@ class PlanStore {
   // plan_item after its plan_lead): the whole tables are then emptied at the cost of freeing
   // their pages.
   void clearScope(const std::vector<std::string>& scope);
+
+  // plan_lead's index by tenant (schema/work_db/001_init.sql, plan_lead_client), dropped before a
+  // plan of every tenant writes its rows and built again after them: one sort of the rows instead
+  // of a B-tree insert per lead in tenant order (measured: a quarter of plan's CPU at 89k leads,
+  // against 0.16 s for the sort). Inside plan's transaction: a stop rolls the drop back too.
+  void dropTenantIndex();
+  void buildTenantIndex();
 
   // The "ghlContactId is unique" rule (plan.h) over the rows plan run RUN
   // wrote: a lead that would link a contact linked to another lead (linked_contact) is a conflict

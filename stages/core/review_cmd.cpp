@@ -241,35 +241,43 @@ ExitCode runReview(const ReviewOptions& opts, const Log& log, std::ostream& out)
 
   DecisionStore store(db);
   SQLite::Transaction tx(db);  // --dry-run rolls it back
-  const auto before = store.loadChanges(opts.common.client_ids);
+  // Streamed, twice (memory flat at a million leads): the selection and each change's state
+  // before, then the states after. The rows come in the same (lead id, field) order both times,
+  // and only decisions change in between.
+  std::vector<ChangeState> before;
   Outcome r;
-  if (action) {
-    std::set<std::string> fields(opts.fields.begin(), opts.fields.end());
-    std::set<std::string> seen;
-    std::vector<DecisionKey> keys;
-    for (const auto& c : before) {
-      seen.insert(c.lead_id);
-      if (!fields.empty() && !fields.count(c.facts.field)) continue;
-      if (by_lead && !leads.count(c.lead_id)) continue;
-      if (opts.ambiguous && !c.ambiguous) continue;
-      if (!states.empty() && std::find(states.begin(), states.end(), c.state) == states.end()) continue;
-      ++r.selected;
-      if (!isDecidable(c.state)) {
-        ++r.skipped;
-        continue;
-      }
-      keys.push_back({c.lead_id, c.facts.field, c.facts.new_value});
+  std::set<std::string> fields(opts.fields.begin(), opts.fields.end());
+  std::set<std::string> seen;
+  std::vector<DecisionKey> keys;
+  store.eachChange(opts.common.client_ids, false, [&](const ChangeRow& c) {
+    before.push_back(c.state);
+    if (!action) return;
+    if (by_lead && leads.count(c.lead_id)) seen.insert(c.lead_id);
+    if (!fields.empty() && !fields.count(c.facts.field)) return;
+    if (by_lead && !leads.count(c.lead_id)) return;
+    if (opts.ambiguous && !c.ambiguous) return;
+    if (!states.empty() && std::find(states.begin(), states.end(), c.state) == states.end()) return;
+    ++r.selected;
+    if (!isDecidable(c.state)) {
+      ++r.skipped;
+      return;
     }
+    keys.push_back({c.lead_id, c.facts.field, c.facts.new_value});
+  });
+  if (action) {
     for (const auto& id : leads) r.unmatched += seen.count(id) ? 0 : 1;
     if (opts.reset)
       store.reset(keys);
     else
       store.set(keys, opts.approve ? Decision::kApproved : Decision::kRejected, isoNowUtc());
   }
-  const auto after = store.loadChanges(opts.common.client_ids);
-  for (size_t i = 0; i < before.size() && i < after.size(); ++i)  // same rows: only decisions changed
-    if (before[i].state != after[i].state) ++r.changed;
-  const StateCounts counts = countStates(after);
+  StateCounts counts;
+  size_t i = 0;
+  store.eachChange(opts.common.client_ids, false, [&](const ChangeRow& c) {
+    if (i < before.size() && before[i] != c.state) ++r.changed;  // same rows: only decisions changed
+    ++i;
+    countState(counts, c);
+  });
   if (action && !opts.dry_run) tx.commit();
 
   if (opts.json)

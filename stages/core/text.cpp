@@ -24,13 +24,22 @@ constexpr std::array<std::string_view, 25> kJsWhitespace = {
     "\xEF\xBB\xBF",                  // U+FEFF
 };
 
+// True when byte C cannot be the first or last byte of a kJsWhitespace entry: ASCII other than
+// the six ASCII entries (every other entry is multi-byte, so it starts and ends with a byte >= 0x80).
+bool plainAscii(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u < 0x80 && u != ' ' && (u < '\t' || u > '\r');
+}
+
 size_t leadingWhitespace(std::string_view s) {
+  if (s.empty() || plainAscii(s.front())) return 0;  // the common case, without 25 comparisons
   for (const auto ws : kJsWhitespace)
     if (s.substr(0, ws.size()) == ws) return ws.size();
   return 0;
 }
 
 size_t trailingWhitespace(std::string_view s) {
+  if (s.empty() || plainAscii(s.back())) return 0;
   for (const auto ws : kJsWhitespace)
     if (s.size() >= ws.size() && s.substr(s.size() - ws.size()) == ws) return ws.size();
   return 0;

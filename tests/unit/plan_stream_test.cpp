@@ -5,10 +5,14 @@
 // And a stop before commit leaves the previous plan standing.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <string>
 
+#include "json_util.h"
 #include "log.h"
 #include "plan.h"
 #include "plan_store.h"
@@ -226,4 +230,150 @@ TEST_CASE("plan: a stop before commit leaves the previous plan standing") {
   CHECK(work.db()
             .execAndGet("SELECT status FROM stage_run WHERE stage = 'plan' ORDER BY id DESC LIMIT 1")
             .getString() == "interrupted");
+}
+
+// The rows plan stores are planLead's, lead for lead, across the planning thread's batches (256
+// leads) and the writer's multi-row statements (32 rows): 700 leads, distinct contacts (no
+// conflict), each with a different mix of fills, reports (a phone with no storage form, a value
+// that is not clean text), ambiguous candidates, not found and no lookup.
+static std::string join(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const auto& s : parts) out += (out.empty() ? "" : ";") + s;
+  return out;
+}
+
+TEST_CASE("plan: the stored rows of many leads are planLead's, lead for lead") {
+  const std::string path = test::freshPath("plan-many.db");
+  constexpr int kLeads = 700;
+  {
+    WorkDb work(path, WorkDb::Mode::kCreate);
+    auto& db = work.db();
+    db.exec(
+        "INSERT INTO stage_run(id, stage, started_at, finished_at, status) VALUES "
+        "(1, 'extract', 'now', 'now', 'done'), (2, 'fetch', 'now', 'now', 'done');"
+        "INSERT INTO client(id, location_id, extract_run, name) VALUES ('c1', 'loc1', 1, 'A'), "
+        "('c2', 'loc2', 1, 'B')");
+    SQLite::Transaction tx(db);
+    SQLite::Statement lead(
+        db,
+        "INSERT INTO lead(id, client_id, location_id, email, phone, first_name, extract_run) "
+        "VALUES (?, ?, ?, ?, ?, ?, 1)");
+    SQLite::Statement fetch(db,
+                            "INSERT INTO fetch_result(lead_id, lookup, lookup_key, outcome, search_body, "
+                            "fetched_at, fetch_run) VALUES (?, ?, ?, ?, ?, 'now', 2)");
+    for (int n = 0; n < kLeads; ++n) {
+      char id[16], cid[24];
+      std::snprintf(id, sizeof id, "L%05d", n);
+      std::snprintf(cid, sizeof cid, "c%015d", n);
+      const std::string loc = n % 3 ? "loc1" : "loc2";
+      const std::string email = "m" + std::to_string(n) + "@x.com";
+      lead.bind(1, id);
+      lead.bind(2, n % 3 ? "c1" : "c2");
+      lead.bind(3, loc);
+      if (n % 11 == 5)
+        lead.bind(4);  // no email: no lookup
+      else
+        lead.bind(4, email);
+      if (n % 4 == 0)
+        lead.bind(5, "+14155550100");
+      else
+        lead.bind(5);
+      if (n % 5 == 0)
+        lead.bind(6, "Known");
+      else
+        lead.bind(6);
+      lead.exec();
+      lead.reset();
+      fetch.bind(1, id);
+      if (n % 11 == 5) {
+        fetch.bind(2, "none");
+        fetch.bind(3);
+        fetch.bind(4, "no_lookup");
+        fetch.bind(5);
+      } else {
+        std::string extra =
+            n % 7 == 0 ? R"(,"phone":"12")" : R"(,"phone":"+1415555)" + std::to_string(1000 + n) + "\"";
+        if (n % 13 == 0) extra += R"(,"lastName":"bad\u0000name")";
+        if (n % 6 == 0) extra += R"(,"companyName":"Co )" + std::to_string(n) + "\"";
+        std::string page;
+        if (n % 9 == 0)
+          page = R"({"contacts":[],"total":0})";
+        else if (n % 10 == 0)  // two contacts of the email: ambiguous
+          page = R"({"contacts":[)" + contact(cid, email, loc, extra) + "," +
+                 contact(std::string(cid) + "b", email, loc) + R"(],"total":2})";
+        else
+          page = R"({"contacts":[)" + contact(cid, email, loc, extra) + R"(],"total":1})";
+        fetch.bind(2, "search");
+        fetch.bind(3, email);
+        fetch.bind(4, n % 9 == 0 ? "not_found" : "found");
+        fetch.bind(5, page);
+      }
+      fetch.exec();
+      fetch.reset();
+    }
+    tx.commit();
+  }
+  std::int64_t rc = 0;
+  runPlanJson(path, rc);
+  WorkDb work(path, WorkDb::Mode::kExisting);
+  auto& db = work.db();
+  // Every lead's rows as one line, from the DB and from planLead over the same inputs.
+  SQLite::Statement in(db, PlanStore::inputsQuery());
+  bindClientScope(in, {});
+  SQLite::Statement lead_row(
+      db,
+      "SELECT lead_id, client_id, status, coalesce(contact_id, '-'), link, ambiguous, note, "
+      "coalesce(other_lead, '-'), coalesce(candidates, '-'), coalesce(claim_key, '-') "
+      "FROM plan_lead ORDER BY lead_id");
+  SQLite::Statement item_rows(
+      db,
+      "SELECT lead_id, group_concat(field || '=' || coalesce(old_value, '~') || '>' || "
+      "new_value, ';') FROM (SELECT * FROM plan_item ORDER BY lead_id, field) "
+      "GROUP BY lead_id");
+  SQLite::Statement report_rows(
+      db,
+      "SELECT lead_id, group_concat(field || ':' || reason, ';') FROM (SELECT * FROM "
+      "plan_report ORDER BY lead_id, field) GROUP BY lead_id");
+  std::map<std::string, std::string> items, reports;
+  while (item_rows.executeStep())
+    items[item_rows.getColumn(0).getString()] = item_rows.getColumn(1).getString();
+  while (report_rows.executeStep())
+    reports[report_rows.getColumn(0).getString()] = report_rows.getColumn(1).getString();
+  int leads = 0, with_items = 0, with_reports = 0, ambiguous = 0;
+  while (in.executeStep()) {
+    const LeadSnapshot l = readLeadSnapshot(in);
+    FetchRecord f;
+    f.lookup = in.getColumn(10).getString();
+    f.lookup_key = in.getColumn(11).getString();
+    f.outcome = fetchOutcomeFromString(in.getColumn(12).getString()).value();
+    f.search_body = optionalText(in.getColumn(13));
+    const LeadPlan p = planLead(l, f);
+    REQUIRE(lead_row.executeStep());
+    std::string want =
+        p.lead_id + "|" + p.client_id + "|" + p.status + "|" + p.contact_id.value_or("-") + "|" +
+        (p.link ? "1" : "0") + "|" + (p.ambiguous ? "1" : "0") + "|" + p.note + "|" +
+        p.other_lead.value_or("-") + "|" + (p.candidates.empty() ? "-" : joinIds(p.candidates)) + "|" +
+        (!p.claim_key.empty() && (p.link || p.status == plan_status::kPending) ? p.claim_key : "-");
+    std::string got;
+    for (int i = 0; i < 10; ++i) got += (i ? "|" : "") + lead_row.getColumn(i).getString();
+    CHECK(got == want);
+    std::vector<std::string> changes, reported;
+    for (const auto& c : p.changes)
+      changes.push_back(c.field + "=" + c.old_value.value_or("~") + ">" + c.new_value);
+    for (const auto& [field, reason] : p.reports) reported.push_back(field + ":" + reason);
+    std::sort(changes.begin(), changes.end());
+    std::sort(reported.begin(), reported.end());
+    CHECK(items[p.lead_id] == join(changes));
+    CHECK(reports[p.lead_id] == join(reported));
+    ++leads;
+    with_items += changes.empty() ? 0 : 1;
+    with_reports += reported.empty() ? 0 : 1;
+    ambiguous += p.ambiguous ? 1 : 0;
+  }
+  CHECK_FALSE(lead_row.executeStep());
+  CHECK(leads == kLeads);
+  // The mix the test means to cover is there.
+  CHECK(with_items > 300);
+  CHECK(with_reports > 50);
+  CHECK(ambiguous > 30);
 }

@@ -17,6 +17,12 @@ TEST_CASE("jsTrim strips both ends only") {
   CHECK(jsTrim("  a b  ") == "a b");
   CHECK(jsTrim("\xE1\x9A\x80x\xE2\x80\xA9") == "x");  // U+1680, U+2029
   CHECK(jsTrim("") == "");
+  // Every ASCII whitespace at either end, next to text (the ASCII fast path must not skip them).
+  for (const char* ws : {"\t", "\n", "\v", "\f", "\r", " "}) {
+    CHECK(jsTrim(std::string(ws) + "a" + ws) == "a");
+    CHECK(jsTrim(std::string("a") + ws + ws + "b" + ws + "\xE3\x80\x80") == std::string("a") + ws + ws + "b");
+  }
+  CHECK(jsTrim("x\xE2\x80\x8A") == "x");  // U+200A after ASCII text
 }
 
 TEST_CASE("emails are trimmed and lower-cased; names trimmed; blank is absent") {
