@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <future>
@@ -42,6 +43,11 @@ constexpr int kOverlapSeconds = 600;
 // since each commit costs, yet often enough that progress is visible to `status` and a killed run
 // loses little. The resume key is saved in the same transaction.
 constexpr std::int64_t kCommitRows = 50000;
+
+// --client-id's refresh of the linked contact ids (refreshLinked): holders looked up per run, and
+// per query (one index probe and one row each, about 10-40 us on the bench's 2M-lead table).
+constexpr std::int64_t kHolderLookups = 20000;
+constexpr std::size_t kHolderGroup = 2000;
 constexpr auto kCommitInterval = std::chrono::seconds(1);
 
 std::string missing(const char* col, int blank_param) {
@@ -255,6 +261,110 @@ struct Extractor {
     wtx.commit();
   }
 
+  // --client-id: brings linked_contact up to date at a cost in proportion to the linked ids, not
+  // to the table. The contact ids alone come from the unique index "Lead_ghlContactId_key" (an
+  // index-only scan: no row of the 80-column table is read while the visibility map is current),
+  // and are compared with the ids already stored. The lead holding an id is looked up (one index
+  // probe and one row each) only where it can matter, at most kHolderLookups per run:
+  //   - a stored holder that is an eligible lead of SCOPE whose snapshot row no longer holds that
+  //     contact (it was unlinked, or moved to another lead): kept, it would let that lead take the
+  //     contact again without a conflict;
+  //   - an id not stored yet.
+  // Past the limit the holder is stored as "" (not known), which no lead id equals, so the
+  // conflict rule still sees the contact as taken by another lead; the next full extract (or a
+  // later --client-id run, kHolderLookups at a time) fills it in.
+  void refreshLinked(pqxx::transaction_base& tx, const std::vector<std::string>& scope) {
+    // 1. Every linked contact id (blank ones are not links), sorted in byte order here (the index
+    //    is in the database's collation): offsets into one buffer, not a string per id.
+    std::string ids;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> at;  // offset, length in ids
+    {
+      Cursor cur(tx, opts.page_size,
+                 std::string("SELECT l.") + names::kLeadContactId + " FROM " + names::kLeadTable +
+                     " l WHERE l." + names::kLeadContactId + " IS NOT NULL ORDER BY l." +
+                     names::kLeadContactId);
+      for (auto rows = cur.next(); !rows.empty(); rows = cur.next())
+        for (const auto& r : rows) {
+          const std::string_view id(r[0].c_str(), r[0].size());
+          if (isMissing(id)) continue;
+          at.emplace_back(static_cast<std::uint32_t>(ids.size()), static_cast<std::uint32_t>(id.size()));
+          ids.append(id);
+        }
+    }
+    const auto view = [&](const std::pair<std::uint32_t, std::uint32_t>& a) {
+      return std::string_view(ids).substr(a.first, a.second);
+    };
+    std::sort(at.begin(), at.end(), [&](const auto& a, const auto& b) { return view(a) < view(b); });
+    c.linked_contacts = static_cast<std::int64_t>(at.size());
+
+    // 2. Merged with the stored ids (same order): what to add, remove, and whose holder to look up.
+    const auto scope_leads = store.eligibleContacts(scope);
+    std::vector<std::string> removed, lookup_first, lookup_then;
+    std::size_t i = 0;
+    store.eachLinked([&](const char* contact, const char* lead) {
+      const std::string_view stored(contact);
+      for (; i < at.size() && view(at[i]) < stored; ++i) lookup_then.emplace_back(view(at[i]));
+      if (i == at.size() || view(at[i]) != stored) {
+        removed.emplace_back(stored);
+        return;
+      }
+      ++i;
+      const auto held = scope_leads.find(std::string_view(lead));
+      if (held != scope_leads.end() && held->second != stored) lookup_first.emplace_back(stored);
+    });
+    for (; i < at.size(); ++i) lookup_then.emplace_back(view(at[i]));
+    const std::int64_t added = static_cast<std::int64_t>(lookup_then.size());
+    ids = std::string();
+    at = {};
+
+    // 3. The holders, by the unique index, in groups.
+    std::map<std::string, std::string, std::less<>> holder;
+    std::int64_t budget = kHolderLookups;
+    for (auto* list : {&lookup_first, &lookup_then})
+      for (std::size_t from = 0; from < list->size() && budget > 0;) {
+        const auto n =
+            std::min<std::size_t>({kHolderGroup, list->size() - from, static_cast<std::size_t>(budget)});
+        const std::vector<std::string> group(list->begin() + static_cast<std::ptrdiff_t>(from),
+                                             list->begin() + static_cast<std::ptrdiff_t>(from + n));
+        for (const auto& r : tx.exec_params(std::string("SELECT l.") + names::kLeadContactId +
+                                                ", l.id FROM " + names::kLeadTable + " l WHERE l." +
+                                                names::kLeadContactId + " = ANY($1::text[])",
+                                            pgTextArray(group)))
+          holder.emplace(r[0].c_str(), r[1].c_str());
+        from += n;
+        budget -= static_cast<std::int64_t>(n);
+      }
+    const auto holderOf = [&](const std::string& contact) {
+      const auto h = holder.find(contact);
+      return h == holder.end() ? std::string() : h->second;
+    };
+
+    // 4. Written in one transaction; the new ids come in order, so they append to the B-tree.
+    SQLite::Transaction wtx(store.db());
+    for (const auto& id : removed) store.removeLinked(id);
+    for (const auto& id : lookup_first) store.setLinked(id, holderOf(id));
+    for (const auto& id : lookup_then) {
+      const std::string lead = holderOf(id);
+      store.addLinked(id.c_str(), lead.c_str());
+    }
+    wtx.commit();
+    log.info("extract_linked_refreshed",
+             {{"linked_contacts", c.linked_contacts},
+              {"added", added},
+              {"removed", static_cast<std::int64_t>(removed.size())},
+              {"holders_rechecked", static_cast<std::int64_t>(lookup_first.size())},
+              {"holders_looked_up", kHolderLookups - budget}});
+  }
+
+  // The linked contact ids after the leads of SCOPE were read in TX: all of them read again, or
+  // with --client-id only refreshed.
+  void linked(pqxx::transaction_base& tx, const std::vector<std::string>& scope) {
+    if (opts.common.client_ids.empty())
+      readLinked(tx);
+    else
+      refreshLinked(tx, scope);
+  }
+
   // Streams the leads of CUR into the snapshot. Columns: leadColumns(), then (with_eligible)
   // whether the lead is eligible. After each committed group, save(last id) records the resume
   // key in the same transaction. Returns false when --max-leads stopped it.
@@ -424,12 +534,12 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
       if (page_tx) page_tx->commit();
     }
     if (whole_tx) {
-      x.readLinked(*whole_tx);
+      x.linked(*whole_tx, participating);
       whole_tx->commit();
     } else {
       ReadTx tx(app.conn());
       beginRead(app, tx);
-      x.readLinked(tx);
+      x.linked(tx, participating);
       tx.commit();
     }
   } else {
@@ -443,6 +553,8 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
     const bool resumed = pass.has_value();
     if (resumed) log.info("extract_pass_continued", {{"first_run", pass->first_run}});
     const std::string scope = pgTextArray(participating);
+    // --client-id refreshes the linked ids it has (refreshLinked) rather than reading every one.
+    const bool refresh = !opts.common.client_ids.empty();
     // Each committed batch of rows stores the last lead read with them: the next run continues after it.
     const auto savePassAt = [&](const std::string& last) {
       pass->lead_id = last;
@@ -457,7 +569,8 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
       // same snapshot (exported), and written to SQLite meanwhile.
       std::unique_ptr<pqxx::connection> linked_conn;
       std::optional<ReadTx> linked_tx;
-      if (participating.empty() || !x.sameSnapshot(tx, linked_conn, linked_tx)) x.readLinked(tx);
+      if (!refresh && (participating.empty() || !x.sameSnapshot(tx, linked_conn, linked_tx)))
+        x.readLinked(tx);
       if (!participating.empty()) {
         Cursor cur(
             tx, opts.page_size,
@@ -470,6 +583,7 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
         }
         complete = x.stream(rows, false, savePassAt);
       }
+      if (refresh) x.refreshLinked(tx, participating);  // after the leads: it compares with them
       tx.commit();
       if (complete) {
         SQLite::Transaction wtx(work.db());
@@ -481,7 +595,7 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
         ReadTx tx(app.conn());
         const std::string since = beginRead(app, tx);
         if (!pass) pass = ExtractPass{scope_key, *kind, run, since, "", ""};
-        x.readLinked(tx);
+        if (!refresh) x.readLinked(tx);
         tx.commit();
       }
       // One short transaction per tenant: each page is one tenant's eligible leads, read
@@ -509,6 +623,12 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
           store.savePass(*pass);
           wtx.commit();
         }
+      }
+      if (refresh) {  // after the leads: it compares with them
+        ReadTx tx(app.conn());
+        beginRead(app, tx);
+        x.refreshLinked(tx, participating);
+        tx.commit();
       }
     }
     if (complete) {

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# extract --client-id refreshes the linked contact ids rather than reading the whole table again
+# (refreshLinked): between two extracts of one tenant, another tenant's leads link, move and unlink
+# contacts, and each time the plan sees the contact ids as the table holds them:
+#   - a contact linked since the last extract by another tenant's lead is a conflict;
+#   - a contact our tenant's lead held, moved to another tenant's lead, is a conflict for our lead
+#     (its stored holder was our own lead, which would have let it take the contact back);
+#   - a contact unlinked since is free again.
+source "$GHLB_SRC/tests/e2e/lib.sh"
+e2e_init extract_client_linked
+e2e_load_sql "$GHLB_SRC/tests/e2e/data/guards.sql"
+e2e_psql "INSERT INTO \"Client\"(id, name, \"ghlLocationId\", \"ghlPrivateKey\", \"userId\", \"createdAt\", \"updatedAt\")
+          VALUES ('client-h', 'Other Inc', 'locOther00000001', 'tok-other-secret-1', 'u1', now(), now());
+          INSERT INTO \"Lead\"(id, \"clientId\", \"ghlContactId\", email, \"createdAt\", \"updatedAt\") VALUES
+            ('lead-h1', 'client-h', NULL, 'h1@example.com', now(), now()),
+            ('lead-h2', 'client-h', NULL, 'h2@example.com', now(), now());
+          UPDATE \"Lead\" SET \"ghlContactId\" = 'cStaleStale00001' WHERE id = 'lead-stale'" >/dev/null
+e2e_start_sim "$GHLB_SRC/tests/e2e/data/guards-sim.json"
+linked='SELECT contact_id || ">" || lead_id FROM linked_contact ORDER BY contact_id'
+plan_of() { e2e_sqlite "SELECT status || ' ' || coalesce(other_lead, '-') FROM plan_lead WHERE lead_id = '$1'"; }
+round() {
+  gb extract --client-id client-g; assert_rc 0 "extract --client-id ($1)"
+  assert_contains "$GB_ERR" "extract_linked_refreshed"
+  gb fetch --client-id client-g; assert_rc 0 "fetch ($1)"
+  gb plan --client-id client-g; assert_rc 0 "plan ($1)"
+}
+
+round "first"
+assert_eq "cStaleStale00001>lead-stale" "$(e2e_sqlite "$linked")" "lead-stale holds its contact"
+assert_eq "fill -" "$(plan_of lead-ok)" "lead-ok takes its contact"
+
+# Another tenant's lead links lead-ok's contact; lead-stale's contact moves to another tenant's lead.
+e2e_psql "UPDATE \"Lead\" SET \"ghlContactId\" = 'cOkOkOkOkOk000001' WHERE id = 'lead-h1';
+          UPDATE \"Lead\" SET \"ghlContactId\" = NULL WHERE id = 'lead-stale';
+          UPDATE \"Lead\" SET \"ghlContactId\" = 'cStaleStale00001' WHERE id = 'lead-h2'" >/dev/null
+round "after the links changed"
+assert_eq "cOkOkOkOkOk000001>lead-h1 cStaleStale00001>lead-h2" "$(e2e_sqlite "$linked" | tr '\n' ' ' | sed 's/ $//')" \
+  "the new link and the moved one, each with its holder"
+assert_eq "conflict lead-h1" "$(plan_of lead-ok)" "a contact linked since by another tenant is a conflict"
+assert_eq "conflict lead-h2" "$(plan_of lead-stale)" "a contact moved away from our lead is a conflict for it"
+
+# Both unlinked: free again.
+e2e_psql "UPDATE \"Lead\" SET \"ghlContactId\" = NULL WHERE id IN ('lead-h1', 'lead-h2')" >/dev/null
+round "after the unlinks"
+assert_eq "" "$(e2e_sqlite "$linked")" "no linked contact left"
+assert_eq "fill -" "$(plan_of lead-ok)" "lead-ok takes its contact again"
+assert_eq "fill -" "$(plan_of lead-stale)" "lead-stale takes its contact again"
+assert_no_pii
+e2e_pass
