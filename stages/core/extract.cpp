@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 
 #include "app_db.h"
 #include "app_identity.h"
@@ -45,9 +46,11 @@ constexpr int kOverlapSeconds = 600;
 constexpr std::int64_t kCommitRows = 50000;
 
 // --client-id's refresh of the linked contact ids (refreshLinked): holders looked up per run, and
-// per query (one index probe and one row each, about 10-40 us on the bench's 2M-lead table).
-constexpr std::int64_t kHolderLookups = 20000;
-constexpr std::size_t kHolderGroup = 2000;
+// per query (one index probe and one row each: about 50 us on the bench's 2M-lead table at load 8).
+constexpr std::int64_t kHolderLookups = 5000;
+constexpr std::size_t kHolderGroup = 1000;
+// Contact ids fetched at a time by its index-only scan (about 23 bytes each).
+constexpr int kLinkedIdsBatch = 100000;
 constexpr auto kCommitInterval = std::chrono::seconds(1);
 
 std::string missing(const char* col, int blank_param) {
@@ -199,6 +202,7 @@ class WalCheckpointer {
 struct LinkedIds {
   std::string buf;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> at;  // offset, length in buf
+  std::int64_t read_ms = 0;                                 // reading and sorting them
   std::string_view view(const std::pair<std::uint32_t, std::uint32_t>& a) const {
     return std::string_view(buf).substr(a.first, a.second);
   }
@@ -270,6 +274,10 @@ struct Extractor {
     wtx.commit();
   }
 
+  std::int64_t msSince(SteadyTime t) const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(clock.now() - t).count();
+  }
+
   // --client-id: brings linked_contact up to date at a cost in proportion to the linked ids, not
   // to the table. The contact ids alone come from the unique index "Lead_ghlContactId_key" (an
   // index-only scan: no row of the 80-column table is read while the visibility map is current),
@@ -287,7 +295,8 @@ struct Extractor {
   //    can run on a second connection while the leads stream in.
   LinkedIds linkedIds(pqxx::transaction_base& tx) const {
     LinkedIds out;
-    Cursor cur(tx, opts.page_size,
+    const auto began = clock.now();
+    Cursor cur(tx, kLinkedIdsBatch,
                std::string("SELECT l.") + names::kLeadContactId + " FROM " + names::kLeadTable +
                    " l WHERE l." + names::kLeadContactId + " IS NOT NULL ORDER BY l." +
                    names::kLeadContactId);
@@ -299,72 +308,106 @@ struct Extractor {
                             static_cast<std::uint32_t>(id.size()));
         out.buf.append(id);
       }
-    std::sort(out.at.begin(), out.at.end(),
-              [&](const auto& a, const auto& b) { return out.view(a) < out.view(b); });
+    const auto less = [&](const auto& a, const auto& b) { return out.view(a) < out.view(b); };
+    if (!std::is_sorted(out.at.begin(), out.at.end(), less))  // ids whose collation order is byte order
+      std::sort(out.at.begin(), out.at.end(), less);
+    out.read_ms = msSince(began);
     return out;
   }
 
   void refreshLinked(pqxx::transaction_base& tx, const std::vector<std::string>& scope, LinkedIds&& linked) {
     const auto& at = linked.at;
-    const auto view = [&](const std::pair<std::uint32_t, std::uint32_t>& a) { return linked.view(a); };
+    const auto view = [&](std::size_t k) { return linked.view(at[k]); };
     c.linked_contacts = static_cast<std::int64_t>(at.size());
 
-    // 2. Merged with the stored ids (same order): what to add, remove, and whose holder to look up.
+    // 2. Merged with the stored ids (same order): what to add (positions in AT), remove, and whose
+    //    holder to look up, in this order: moved away from a lead of SCOPE, new, not known yet.
+    auto began = clock.now();
     const auto scope_leads = store.eligibleContacts(scope);
-    std::vector<std::string> removed, lookup_first, lookup_then;
-    std::size_t i = 0;
-    store.eachLinked([&](const char* contact, const char* lead) {
-      const std::string_view stored(contact);
-      for (; i < at.size() && view(at[i]) < stored; ++i) lookup_then.emplace_back(view(at[i]));
-      if (i == at.size() || view(at[i]) != stored) {
+    std::vector<std::string> removed, moved, unknown;
+    std::vector<std::uint32_t> added;
+    std::int64_t unknown_total = 0;
+    std::size_t k = 0;
+    store.eachLinked([&](std::string_view stored, std::string_view lead) {
+      for (; k < at.size() && view(k) < stored; ++k) added.push_back(static_cast<std::uint32_t>(k));
+      if (k == at.size() || view(k) != stored) {
         removed.emplace_back(stored);
         return;
       }
-      ++i;
-      const auto held = scope_leads.find(std::string_view(lead));
-      if (held != scope_leads.end() && held->second != stored) lookup_first.emplace_back(stored);
-    });
-    for (; i < at.size(); ++i) lookup_then.emplace_back(view(at[i]));
-    const std::int64_t added = static_cast<std::int64_t>(lookup_then.size());
-    linked = LinkedIds();
-
-    // 3. The holders, by the unique index, in groups.
-    std::map<std::string, std::string, std::less<>> holder;
-    std::int64_t budget = kHolderLookups;
-    for (auto* list : {&lookup_first, &lookup_then})
-      for (std::size_t from = 0; from < list->size() && budget > 0;) {
-        const auto n =
-            std::min<std::size_t>({kHolderGroup, list->size() - from, static_cast<std::size_t>(budget)});
-        const std::vector<std::string> group(list->begin() + static_cast<std::ptrdiff_t>(from),
-                                             list->begin() + static_cast<std::ptrdiff_t>(from + n));
-        for (const auto& r : tx.exec_params(std::string("SELECT l.") + names::kLeadContactId +
-                                                ", l.id FROM " + names::kLeadTable + " l WHERE l." +
-                                                names::kLeadContactId + " = ANY($1::text[])",
-                                            pgTextArray(group)))
-          holder.emplace(r[0].c_str(), r[1].c_str());
-        from += n;
-        budget -= static_cast<std::int64_t>(n);
+      ++k;
+      if (lead.empty()) {  // only as many as one run may look up
+        ++unknown_total;
+        if (unknown.size() < static_cast<std::size_t>(kHolderLookups)) unknown.emplace_back(stored);
+        return;
       }
-    const auto holderOf = [&](const std::string& contact) {
-      const auto h = holder.find(contact);
-      return h == holder.end() ? std::string() : h->second;
+      const auto held = scope_leads.find(lead);
+      if (held != scope_leads.end() && held->second != stored) moved.emplace_back(stored);
+    });
+    for (; k < at.size(); ++k) added.push_back(static_cast<std::uint32_t>(k));
+
+    const auto merge_ms = msSince(began);
+    began = clock.now();
+
+    // 3. The holders, by the unique index, in groups, within the run's budget.
+    std::unordered_map<std::string, std::string> holder;
+    std::int64_t budget = kHolderLookups;
+    std::vector<std::string> group;
+    const auto lookUp = [&] {
+      for (const auto& r : tx.exec_params(std::string("SELECT l.") + names::kLeadContactId + ", l.id FROM " +
+                                              names::kLeadTable + " l WHERE l." + names::kLeadContactId +
+                                              " = ANY($1::text[])",
+                                          pgTextArray(group)))
+        holder.emplace(r[0].c_str(), r[1].c_str());
+      budget -= static_cast<std::int64_t>(group.size());
+      group.clear();
     };
+    const auto want = [&](std::string_view id) {
+      if (budget - static_cast<std::int64_t>(group.size()) <= 0) return;
+      group.emplace_back(id);
+      if (group.size() == kHolderGroup) lookUp();
+    };
+    for (const auto& id : moved) want(id);
+    for (const auto a : added) want(view(a));
+    for (const auto& id : unknown) want(id);
+    if (!group.empty()) lookUp();
+    const auto holderOf = [&](const std::string& contact) -> const std::string& {
+      static const std::string kNotKnown;
+      const auto h = holder.find(contact);
+      return h == holder.end() ? kNotKnown : h->second;
+    };
+
+    const auto holders_ms = msSince(began);
+    began = clock.now();
 
     // 4. Written in one transaction; the new ids come in order, so they append to the B-tree.
     SQLite::Transaction wtx(store.db());
+    std::int64_t not_known = unknown_total - static_cast<std::int64_t>(unknown.size());
     for (const auto& id : removed) store.removeLinked(id);
-    for (const auto& id : lookup_first) store.setLinked(id, holderOf(id));
-    for (const auto& id : lookup_then) {
-      const std::string lead = holderOf(id);
-      store.addLinked(id.c_str(), lead.c_str());
+    for (const auto& id : moved) {
+      store.setLinked(id, holderOf(id));
+      not_known += holderOf(id).empty() ? 1 : 0;
+    }
+    for (const auto& id : unknown) {
+      if (!holderOf(id).empty()) store.setLinked(id, holderOf(id));
+      not_known += holderOf(id).empty() ? 1 : 0;
+    }
+    std::string id;
+    for (const auto a : added) {
+      id.assign(view(a));
+      store.addLinked(id.c_str(), holderOf(id).c_str());
+      not_known += holderOf(id).empty() ? 1 : 0;
     }
     wtx.commit();
-    log.info("extract_linked_refreshed",
-             {{"linked_contacts", c.linked_contacts},
-              {"added", added},
-              {"removed", static_cast<std::int64_t>(removed.size())},
-              {"holders_rechecked", static_cast<std::int64_t>(lookup_first.size())},
-              {"holders_looked_up", kHolderLookups - budget}});
+    log.info("extract_linked_refreshed", {{"linked_contacts", c.linked_contacts},
+                                          {"added", static_cast<std::int64_t>(added.size())},
+                                          {"removed", static_cast<std::int64_t>(removed.size())},
+                                          {"moved", static_cast<std::int64_t>(moved.size())},
+                                          {"holders_looked_up", kHolderLookups - budget},
+                                          {"holders_not_known", not_known},
+                                          {"ms_read", linked.read_ms},
+                                          {"ms_merge", merge_ms},
+                                          {"ms_holders", holders_ms},
+                                          {"ms_write", msSince(began)}});
   }
 
   // The linked contact ids after the leads of SCOPE were read in TX: all of them read again, or

@@ -163,12 +163,11 @@ void SnapshotStore::removeLinked(const std::string& contact_id) {
   unlink_.reset();
 }
 
-std::map<std::string, std::string, std::less<>> SnapshotStore::eligibleContacts(
-    const std::vector<std::string>& scope) {
+SnapshotStore::LeadContacts SnapshotStore::eligibleContacts(const std::vector<std::string>& scope) {
   SQLite::Statement st(db_, "SELECT id, coalesce(ghl_contact_id, '') FROM lead WHERE eligible = 1 AND " +
                                 clientScope("client_id"));
   bindClientScope(st, scope);
-  std::map<std::string, std::string, std::less<>> out;
+  LeadContacts out;
   while (st.executeStep()) out.emplace(st.getColumn(0).getString(), st.getColumn(1).getString());
   return out;
 }

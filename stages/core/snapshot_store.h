@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace ghlb {
@@ -65,17 +66,25 @@ class SnapshotStore {
 
   void clearLinked();
   void addLinked(const char* contact_id, const char* lead_id);
-  // linked_contact in contact id order (byte order), each row passed to FN(contact_id, lead_id).
+  // linked_contact in contact id order (byte order), each row passed to FN(contact_id, lead_id),
+  // views valid for the call.
   template <typename Fn>
   void eachLinked(Fn fn) {
     SQLite::Statement st(db_, "SELECT contact_id, lead_id FROM linked_contact ORDER BY contact_id");
-    while (st.executeStep()) fn(st.getColumn(0).getText(), st.getColumn(1).getText());
+    while (st.executeStep())
+      fn(std::string_view(st.getColumn(0).getText(), static_cast<size_t>(st.getColumn(0).getBytes())),
+         std::string_view(st.getColumn(1).getText(), static_cast<size_t>(st.getColumn(1).getBytes())));
   }
   // Sets the lead holding CONTACT_ID ("" = not known: a lead no plan lead can be), adding the row.
   void setLinked(const std::string& contact_id, const std::string& lead_id);
   void removeLinked(const std::string& contact_id);
   // The eligible leads of SCOPE (client ids) in the snapshot: lead id -> contact id ("" = none).
-  std::map<std::string, std::string, std::less<>> eligibleContacts(const std::vector<std::string>& scope);
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  using LeadContacts = std::unordered_map<std::string, std::string, Hash, std::equal_to<>>;
+  LeadContacts eligibleContacts(const std::vector<std::string>& scope);
 
   std::optional<ExtractPass> pass();
   void savePass(const ExtractPass& p);
