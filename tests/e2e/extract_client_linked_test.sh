@@ -5,7 +5,9 @@
 #   - a contact linked since the last extract by another tenant's lead is a conflict;
 #   - a contact our tenant's lead held, moved to another tenant's lead, is a conflict for our lead
 #     (its stored holder was our own lead, which would have let it take the contact back);
-#   - a contact unlinked since is free again.
+#   - a contact unlinked since is free again;
+#   - past the 5,000 holder look-ups of a run, a new link is stored with its holder not known, still
+#     a conflict, and the next run looks the holder up.
 source "$GHLB_SRC/tests/e2e/lib.sh"
 e2e_init extract_client_linked
 e2e_load_sql "$GHLB_SRC/tests/e2e/data/guards.sql"
@@ -45,5 +47,20 @@ round "after the unlinks"
 assert_eq "" "$(e2e_sqlite "$linked")" "no linked contact left"
 assert_eq "fill -" "$(plan_of lead-ok)" "lead-ok takes its contact again"
 assert_eq "fill -" "$(plan_of lead-stale)" "lead-stale takes its contact again"
+
+# More new links than one run looks up (5,000 holders): the rest are stored with no holder, which
+# is still a conflict; the next run looks them up. The 6,000 cFill ids sort before lead-ok's.
+e2e_psql "INSERT INTO \"Lead\"(id, \"clientId\", \"ghlContactId\", \"createdAt\", \"updatedAt\")
+            SELECT 'lead-x' || i, 'client-h', 'cFill' || lpad(i::text, 11, '0'), now(), now()
+            FROM generate_series(1, 6000) i;
+          UPDATE \"Lead\" SET \"ghlContactId\" = 'cOkOkOkOkOk000001' WHERE id = 'lead-h1'" >/dev/null
+gb extract --client-id client-g; assert_rc 0 "extract --client-id (6,001 new links)"
+assert_contains "$GB_ERR" "added=6001 removed=0 moved=0 holders_looked_up=5000 holders_not_known=1001"
+gb plan --client-id client-g; assert_rc 0 "plan (holder not known)"
+assert_eq "conflict " "$(plan_of lead-ok)" "a contact whose holder is not known yet is still a conflict"
+gb extract --client-id client-g; assert_rc 0 "extract --client-id (the holders not known)"
+assert_contains "$GB_ERR" "added=0 removed=0 moved=0 holders_looked_up=1001 holders_not_known=0"
+gb plan --client-id client-g; assert_rc 0 "plan (holder known)"
+assert_eq "conflict lead-h1" "$(plan_of lead-ok)" "the next run found the holder"
 assert_no_pii
 e2e_pass
