@@ -286,10 +286,12 @@ struct Extractor {
   //   - a stored holder that is an eligible lead of SCOPE whose snapshot row no longer holds that
   //     contact (it was unlinked, or moved to another lead): kept, it would let that lead take the
   //     contact again without a conflict;
-  //   - an id not stored yet.
+  //   - an id not stored yet;
+  //   - a stored holder not known yet.
   // Past the limit the holder is stored as "" (not known), which no lead id equals, so the
-  // conflict rule still sees the contact as taken by another lead; the next full extract (or a
-  // later --client-id run, kHolderLookups at a time) fills it in.
+  // conflict rule still sees the contact as taken by another lead; the next --client-id runs
+  // (kHolderLookups at a time) or a full extract fill it in. Steps 2-4 are refreshLinked's.
+  //
   // 1. Every linked contact id (blank ones are not links), from the index alone, sorted in byte
   //    order here (the index is in the database's collation). Touches nothing but TX, so that it
   //    can run on a second connection while the leads stream in.
