@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <future>
@@ -9,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 
 #include "app_db.h"
 #include "app_identity.h"
@@ -42,6 +44,16 @@ constexpr int kOverlapSeconds = 600;
 // since each commit costs, yet often enough that progress is visible to `status` and a killed run
 // loses little. The resume key is saved in the same transaction.
 constexpr std::int64_t kCommitRows = 50000;
+
+// --client-id's refresh of the linked contact ids (refreshLinked): holders looked up per run, and
+// per query (one index probe and one row each: about 50 us on the bench's 2M-lead table at load 8).
+constexpr std::int64_t kHolderLookups = 5000;
+constexpr std::size_t kHolderGroup = 1000;
+// Of which for holders stored as not known: only shown by review ("other lead"), and their rows
+// are the least likely to be in the server's cache (up to 200 us each measured at 2M).
+constexpr std::int64_t kUnknownLookups = 1000;
+// Contact ids fetched at a time by its index-only scan (about 23 bytes each).
+constexpr int kLinkedIdsBatch = 100000;
 constexpr auto kCommitInterval = std::chrono::seconds(1);
 
 std::string missing(const char* col, int blank_param) {
@@ -189,6 +201,16 @@ class WalCheckpointer {
   std::thread thread_;  // last: starts once the members above exist
 };
 
+// Contact ids in one buffer (not a string each: a million of them at 50% linked on 2M leads).
+struct LinkedIds {
+  std::string buf;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> at;  // offset, length in buf
+  std::int64_t read_ms = 0;                                 // reading and sorting them
+  std::string_view view(const std::pair<std::uint32_t, std::uint32_t>& a) const {
+    return std::string_view(buf).substr(a.first, a.second);
+  }
+};
+
 // The run's state shared by the passes below.
 struct Extractor {
   const ExtractOptions& opts;
@@ -253,6 +275,153 @@ struct Extractor {
         ++c.linked_contacts;
       }
     wtx.commit();
+  }
+
+  std::int64_t msSince(SteadyTime t) const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(clock.now() - t).count();
+  }
+
+  // --client-id: brings linked_contact up to date at a cost in proportion to the linked ids, not
+  // to the table. The contact ids alone come from the unique index "Lead_ghlContactId_key" (an
+  // index-only scan: no row of the 80-column table is read while the visibility map is current),
+  // and are compared with the ids already stored. The lead holding an id is looked up (one index
+  // probe and one row each) only where it can matter, at most kHolderLookups per run:
+  //   - a stored holder that is an eligible lead of SCOPE whose snapshot row no longer holds that
+  //     contact (it was unlinked, or moved to another lead): kept, it would let that lead take the
+  //     contact again without a conflict;
+  //   - an id not stored yet;
+  //   - a stored holder not known yet.
+  // Past the limit the holder is stored as "" (not known), which no lead id equals, so the
+  // conflict rule still sees the contact as taken by another lead; the next --client-id runs
+  // (kUnknownLookups at a time) or a full extract fill it in. Steps 2-4 are refreshLinked's.
+  //
+  // 1. Every linked contact id (blank ones are not links), from the index alone, sorted in byte
+  //    order here (the index is in the database's collation). Touches nothing but TX, so that it
+  //    can run on a second connection while the leads stream in.
+  LinkedIds linkedIds(pqxx::transaction_base& tx) const {
+    LinkedIds out;
+    const auto began = clock.now();
+    Cursor cur(tx, kLinkedIdsBatch,
+               std::string("SELECT l.") + names::kLeadContactId + " FROM " + names::kLeadTable +
+                   " l WHERE l." + names::kLeadContactId + " IS NOT NULL ORDER BY l." +
+                   names::kLeadContactId);
+    for (auto rows = cur.next(); !rows.empty(); rows = cur.next())
+      for (const auto& r : rows) {
+        const std::string_view id(r[0].c_str(), r[0].size());
+        if (isMissing(id)) continue;
+        out.at.emplace_back(static_cast<std::uint32_t>(out.buf.size()),
+                            static_cast<std::uint32_t>(id.size()));
+        out.buf.append(id);
+      }
+    const auto less = [&](const auto& a, const auto& b) { return out.view(a) < out.view(b); };
+    if (!std::is_sorted(out.at.begin(), out.at.end(), less))  // ids whose collation order is byte order
+      std::sort(out.at.begin(), out.at.end(), less);
+    out.read_ms = msSince(began);
+    return out;
+  }
+
+  void refreshLinked(pqxx::transaction_base& tx, const std::vector<std::string>& scope, LinkedIds&& linked) {
+    const auto& at = linked.at;
+    const auto view = [&](std::size_t k) { return linked.view(at[k]); };
+    c.linked_contacts = static_cast<std::int64_t>(at.size());
+
+    // 2. Merged with the stored ids (same order): what to add (positions in AT), remove, and whose
+    //    holder to look up, in this order: moved away from a lead of SCOPE, new, not known yet.
+    auto began = clock.now();
+    const auto scope_leads = store.eligibleContacts(scope);
+    std::vector<std::string> removed, moved, unknown;
+    std::vector<std::uint32_t> added;
+    std::int64_t unknown_total = 0;
+    std::size_t k = 0;
+    store.eachLinked([&](std::string_view stored, std::string_view lead) {
+      for (; k < at.size() && view(k) < stored; ++k) added.push_back(static_cast<std::uint32_t>(k));
+      if (k == at.size() || view(k) != stored) {
+        removed.emplace_back(stored);
+        return;
+      }
+      ++k;
+      if (lead.empty()) {  // only as many as one run may look up
+        ++unknown_total;
+        if (unknown.size() < static_cast<std::size_t>(kUnknownLookups)) unknown.emplace_back(stored);
+        return;
+      }
+      const auto held = scope_leads.find(lead);
+      if (held != scope_leads.end() && held->second != stored) moved.emplace_back(stored);
+    });
+    for (; k < at.size(); ++k) added.push_back(static_cast<std::uint32_t>(k));
+
+    const auto merge_ms = msSince(began);
+    began = clock.now();
+
+    // 3. The holders, by the unique index, in groups, within the run's budget.
+    std::unordered_map<std::string, std::string> holder;
+    std::int64_t budget = kHolderLookups;
+    std::vector<std::string> group;
+    const auto lookUp = [&] {
+      for (const auto& r : tx.exec_params(std::string("SELECT l.") + names::kLeadContactId + ", l.id FROM " +
+                                              names::kLeadTable + " l WHERE l." + names::kLeadContactId +
+                                              " = ANY($1::text[])",
+                                          pgTextArray(group)))
+        holder.emplace(r[0].c_str(), r[1].c_str());
+      budget -= static_cast<std::int64_t>(group.size());
+      group.clear();
+    };
+    const auto want = [&](std::string_view id) {
+      if (budget - static_cast<std::int64_t>(group.size()) <= 0) return;
+      group.emplace_back(id);
+      if (group.size() == kHolderGroup) lookUp();
+    };
+    for (const auto& id : moved) want(id);
+    for (const auto a : added) want(view(a));
+    for (const auto& id : unknown) want(id);
+    if (!group.empty()) lookUp();
+    const auto holderOf = [&](const std::string& contact) -> const std::string& {
+      static const std::string kNotKnown;
+      const auto h = holder.find(contact);
+      return h == holder.end() ? kNotKnown : h->second;
+    };
+
+    const auto holders_ms = msSince(began);
+    began = clock.now();
+
+    // 4. Written in one transaction; the new ids come in order, so they append to the B-tree.
+    SQLite::Transaction wtx(store.db());
+    std::int64_t not_known = unknown_total - static_cast<std::int64_t>(unknown.size());
+    for (const auto& id : removed) store.removeLinked(id);
+    for (const auto& id : moved) {
+      store.setLinked(id, holderOf(id));
+      not_known += holderOf(id).empty() ? 1 : 0;
+    }
+    for (const auto& id : unknown) {
+      if (!holderOf(id).empty()) store.setLinked(id, holderOf(id));
+      not_known += holderOf(id).empty() ? 1 : 0;
+    }
+    std::string id;
+    for (const auto a : added) {
+      id.assign(view(a));
+      store.addLinked(id.c_str(), holderOf(id).c_str());
+      not_known += holderOf(id).empty() ? 1 : 0;
+    }
+    wtx.commit();
+    log.info("extract_linked_refreshed", {{"linked_contacts", c.linked_contacts},
+                                          {"added", static_cast<std::int64_t>(added.size())},
+                                          {"removed", static_cast<std::int64_t>(removed.size())},
+                                          {"moved", static_cast<std::int64_t>(moved.size())},
+                                          {"holders_looked_up", kHolderLookups - budget},
+                                          {"holders_not_known", not_known},
+                                          {"ms_read", linked.read_ms},
+                                          {"ms_merge", merge_ms},
+                                          {"ms_holders", holders_ms},
+                                          {"ms_write", msSince(began)}});
+  }
+
+  // The linked contact ids after the leads of SCOPE were read in TX: all of them read again, or
+  // with --client-id only refreshed.
+  void linked(pqxx::transaction_base& tx, const std::vector<std::string>& scope) {
+    if (opts.common.client_ids.empty())
+      readLinked(tx);
+    else
+      refreshLinked(tx, scope, linkedIds(tx));
   }
 
   // Streams the leads of CUR into the snapshot. Columns: leadColumns(), then (with_eligible)
@@ -424,12 +593,12 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
       if (page_tx) page_tx->commit();
     }
     if (whole_tx) {
-      x.readLinked(*whole_tx);
+      x.linked(*whole_tx, participating);
       whole_tx->commit();
     } else {
       ReadTx tx(app.conn());
       beginRead(app, tx);
-      x.readLinked(tx);
+      x.linked(tx, participating);
       tx.commit();
     }
   } else {
@@ -443,6 +612,8 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
     const bool resumed = pass.has_value();
     if (resumed) log.info("extract_pass_continued", {{"first_run", pass->first_run}});
     const std::string scope = pgTextArray(participating);
+    // --client-id refreshes the linked ids it has (refreshLinked) rather than reading every one.
+    const bool refresh = !opts.common.client_ids.empty();
     // Each committed batch of rows stores the last lead read with them: the next run continues after it.
     const auto savePassAt = [&](const std::string& last) {
       pass->lead_id = last;
@@ -457,19 +628,25 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
       // same snapshot (exported), and written to SQLite meanwhile.
       std::unique_ptr<pqxx::connection> linked_conn;
       std::optional<ReadTx> linked_tx;
-      if (participating.empty() || !x.sameSnapshot(tx, linked_conn, linked_tx)) x.readLinked(tx);
+      const bool two = !participating.empty() && x.sameSnapshot(tx, linked_conn, linked_tx);
+      if (!refresh && !two) x.readLinked(tx);
+      std::future<LinkedIds> ids;  // --client-id: the linked ids read and sorted meanwhile
       if (!participating.empty()) {
         Cursor cur(
             tx, opts.page_size,
             x.eligibleLeads("l." + std::string(names::kLeadClientId) + " = ANY($1::text[]) AND " + kAfterKey),
             scope, pass->lead_id, pgBlankPattern());
         Prefetch rows(cur);
-        if (linked_tx) {
+        if (linked_tx && refresh) {
+          ids = std::async(std::launch::async, [&] { return x.linkedIds(*linked_tx); });
+        } else if (linked_tx) {
           x.readLinked(*linked_tx);
           linked_tx->commit();
         }
         complete = x.stream(rows, false, savePassAt);
       }
+      if (refresh)  // after the leads: it compares with them
+        x.refreshLinked(tx, participating, ids.valid() ? ids.get() : x.linkedIds(tx));
       tx.commit();
       if (complete) {
         SQLite::Transaction wtx(work.db());
@@ -481,7 +658,7 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
         ReadTx tx(app.conn());
         const std::string since = beginRead(app, tx);
         if (!pass) pass = ExtractPass{scope_key, *kind, run, since, "", ""};
-        x.readLinked(tx);
+        if (!refresh) x.readLinked(tx);
         tx.commit();
       }
       // One short transaction per tenant: each page is one tenant's eligible leads, read
@@ -509,6 +686,12 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
           store.savePass(*pass);
           wtx.commit();
         }
+      }
+      if (refresh) {  // after the leads: it compares with them
+        ReadTx tx(app.conn());
+        beginRead(app, tx);
+        x.refreshLinked(tx, participating, x.linkedIds(tx));
+        tx.commit();
       }
     }
     if (complete) {

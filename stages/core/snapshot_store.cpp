@@ -41,7 +41,11 @@ SnapshotStore::SnapshotStore(SQLite::Database& db, std::int64_t run)
       drop_(db,
             "UPDATE lead SET eligible = 0, extract_run = ?2 WHERE id = ?1 AND eligible = 1 "
             "AND NOT EXISTS (SELECT 1 FROM apply_log a WHERE a.lead_id = lead.id)"),
-      linked_(db, "INSERT OR IGNORE INTO linked_contact(contact_id, lead_id) VALUES (?, ?)") {
+      linked_(db, "INSERT OR IGNORE INTO linked_contact(contact_id, lead_id) VALUES (?, ?)"),
+      relink_(db,
+              "INSERT INTO linked_contact(contact_id, lead_id) VALUES (?, ?) "
+              "ON CONFLICT(contact_id) DO UPDATE SET lead_id = excluded.lead_id"),
+      unlink_(db, "DELETE FROM linked_contact WHERE contact_id = ?") {
   // Extract writes hundreds of thousands of rows per transaction into two B-trees of lead and
   // one of linked_contact. It reads them in byte order of their keys (id, contact id), so each
   // row lands at the right edge of its table and of the id index, and at one of the tenants'
@@ -144,6 +148,28 @@ void SnapshotStore::addLinked(const char* contact_id, const char* lead_id) {
   linked_.bindNoCopy(2, lead_id);
   linked_.exec();
   linked_.reset();
+}
+
+void SnapshotStore::setLinked(const std::string& contact_id, const std::string& lead_id) {
+  relink_.bindNoCopy(1, contact_id);
+  relink_.bindNoCopy(2, lead_id);
+  relink_.exec();
+  relink_.reset();
+}
+
+void SnapshotStore::removeLinked(const std::string& contact_id) {
+  unlink_.bindNoCopy(1, contact_id);
+  unlink_.exec();
+  unlink_.reset();
+}
+
+SnapshotStore::LeadContacts SnapshotStore::eligibleContacts(const std::vector<std::string>& scope) {
+  SQLite::Statement st(db_, "SELECT id, coalesce(ghl_contact_id, '') FROM lead WHERE eligible = 1 AND " +
+                                clientScope("client_id"));
+  bindClientScope(st, scope);
+  LeadContacts out;
+  while (st.executeStep()) out.emplace(st.getColumn(0).getString(), st.getColumn(1).getString());
+  return out;
 }
 
 std::optional<ExtractPass> SnapshotStore::pass() {

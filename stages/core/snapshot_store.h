@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace ghlb {
@@ -65,6 +66,25 @@ class SnapshotStore {
 
   void clearLinked();
   void addLinked(const char* contact_id, const char* lead_id);
+  // linked_contact in contact id order (byte order), each row passed to FN(contact_id, lead_id),
+  // views valid for the call.
+  template <typename Fn>
+  void eachLinked(Fn fn) {
+    SQLite::Statement st(db_, "SELECT contact_id, lead_id FROM linked_contact ORDER BY contact_id");
+    while (st.executeStep())
+      fn(std::string_view(st.getColumn(0).getText(), static_cast<size_t>(st.getColumn(0).getBytes())),
+         std::string_view(st.getColumn(1).getText(), static_cast<size_t>(st.getColumn(1).getBytes())));
+  }
+  // Sets the lead holding CONTACT_ID ("" = not known: a lead no plan lead can be), adding the row.
+  void setLinked(const std::string& contact_id, const std::string& lead_id);
+  void removeLinked(const std::string& contact_id);
+  // The eligible leads of SCOPE (client ids) in the snapshot: lead id -> contact id ("" = none).
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  using LeadContacts = std::unordered_map<std::string, std::string, Hash, std::equal_to<>>;
+  LeadContacts eligibleContacts(const std::vector<std::string>& scope);
 
   std::optional<ExtractPass> pass();
   void savePass(const ExtractPass& p);
@@ -79,7 +99,7 @@ class SnapshotStore {
   std::int64_t run_;
   bool any_applied_;  // apply_log has rows: only then is each lead checked against it
   std::map<std::string, std::string, std::less<>> locations_;  // client id -> location id
-  SQLite::Statement applied_, touch_, insert_, update_, drop_, linked_;
+  SQLite::Statement applied_, touch_, insert_, update_, drop_, linked_, relink_, unlink_;
 };
 
 }  // namespace ghlb

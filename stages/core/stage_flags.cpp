@@ -405,7 +405,12 @@ void defineExtract(CLI::App& app, ExtractOptions& o) {
       "pooler). Needs SELECT on the columns it reads and no row-level security in the way; uses the indexes "
       "the application has "
       "(\"clientId\" for --client-id, (\"clientId\", \"updatedAt\") for --incremental) and never "
-      "changes the schema. A stopped run (signal, --max-leads, time budget) continues after its last lead "
+      "changes the schema. With --client-id the linked contact ids are refreshed, not read again with their "
+      "rows: the ids alone by an index-only scan of the unique index on \"ghlContactId\" (in proportion to "
+      "the linked ids, not to the table), merged with those the work DB holds; the lead holding an id is "
+      "looked up by that index only for new ids and moved ones, at most 5,000 a run (past that it is "
+      "stored as not known, still a conflict; a full extract fills it in). A stopped run (signal, "
+      "--max-leads, time budget) continues after its last lead "
       "on the next run of the same scope and --snapshot, in a new snapshot.");
   addCommonFlags(app, o.common);
   addTimeBudgetFlag(app, o.common);
