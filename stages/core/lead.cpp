@@ -1,6 +1,5 @@
 #include "lead.h"
 
-#include "fields.h"
 #include "text.h"
 
 namespace ghlb {
@@ -27,13 +26,6 @@ const char* toString(Lookup l) {
       return "invalid_id";
   }
   return "none";
-}
-
-std::vector<std::string> missingFields(const LeadSnapshot& lead) {
-  std::vector<std::string> out;
-  for (const auto& f : kFields)
-    if (f.kind == FieldKind::kFill && isMissing(lead.*f.lead)) out.emplace_back(f.name);
-  return out;
 }
 
 }  // namespace ghlb

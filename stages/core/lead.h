@@ -35,7 +35,4 @@ struct LookupPlan {
 LookupPlan lookupFor(const LeadSnapshot& lead);
 const char* toString(Lookup l);
 
-// The fillable fields (names::kField*) the lead is missing, contact id excluded.
-std::vector<std::string> missingFields(const LeadSnapshot& lead);
-
 }  // namespace ghlb

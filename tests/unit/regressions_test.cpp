@@ -1,7 +1,7 @@
 // Regression tests, each named after the bug it pins. Every bug here is a mutation of
 // tests/mutants/mutations.txt that the rest of the unit suite let through (tools/mutants showed
 // it). They go through public interfaces only (RateLimiter, fetchLeads, ResultStore,
-// chooseContact, lacksFieldLeadMisses, planLead, resolveConflicts, lookupFor, missingFields), so
+// chooseContact, lacksFieldLeadMisses, planLead, resolveConflicts, lookupFor), so
 // the code behind them may change.
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
@@ -368,20 +368,27 @@ TEST_CASE("regression: the GET fallback ignored a lacking field (each field on i
   }
 }
 
-TEST_CASE("regression: missingFields listed present fields or skipped missing ones") {
-  ghlb::LeadSnapshot lead;
-  lead.email = " ";
+TEST_CASE("regression: plan filled present fields or skipped missing ones (blank and NBSP are missing)") {
+  const std::string body =
+      R"({"contacts":[{"id":"ccccccccccccccc1","email":"a@example.com","phone":"+14155550134",)"
+      R"("firstName":"Ann","lastName":"Lee","companyName":"Lee Co"}],"total":1})";
+  const auto fields = [&](const ghlb::LeadSnapshot& lead) {
+    std::vector<std::string> out;
+    for (const auto& c : ghlb::planLead(lead, searchFound("a@example.com", body)).changes)
+      out.push_back(c.field);
+    return out;
+  };
+  auto lead = emailLead("lead-a", "a@example.com");
   lead.phone = "+14155550134";
   lead.last_name = "";
   lead.company_name = "Acme";
-  CHECK(ghlb::missingFields(lead) == std::vector<std::string>{"email", "firstName", "lastName"});
-  lead.email = "a@example.com";
+  CHECK(fields(lead) == std::vector<std::string>{"ghlContactId", "firstName", "lastName"});
   lead.first_name = "Ann";
   lead.last_name = "Lee";
-  CHECK(ghlb::missingFields(lead).empty());
+  CHECK(fields(lead) == std::vector<std::string>{"ghlContactId"});
   lead.company_name = "\xC2\xA0";  // NBSP only: missing
-  lead.phone.reset();
-  CHECK(ghlb::missingFields(lead) == std::vector<std::string>{"phone", "companyName"});
+  lead.first_name = " ";
+  CHECK(fields(lead) == std::vector<std::string>{"ghlContactId", "firstName", "companyName"});
 }
 
 TEST_CASE("regression: normalizeEmail folded A-Y but left Z upper-case") {
