@@ -6,8 +6,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "contact.h"
+#include "error.h"
 #include "lead.h"
 #include "names.h"
 
@@ -69,6 +71,15 @@ inline const FieldSpec* findField(std::string_view name) {
     if (name == f.name) return &f;
   return nullptr;
 }
+
+// Every field's name, in kFields' order.
+std::vector<std::string> fieldNames();
+
+// The usage error (exit 2, one line) for `--field NAME` when NAME is not one of VALID: the name
+// (control characters escaped), the closest valid one when close, and the valid ones. WHAT says
+// what the flag takes ("a field", "a field apply writes").
+FatalError unknownFieldError(std::string_view name, const std::vector<std::string>& valid,
+                             std::string_view what = "a field");
 
 // The value plan shows for "enrichedAt": apply writes the time of the write.
 inline constexpr const char* kNowValue = "(time of write)";

@@ -43,12 +43,6 @@ std::string joined(const std::vector<std::string>& v, const char* sep) {
   return out;
 }
 
-std::vector<std::string> fieldNames() {
-  std::vector<std::string> out;
-  for (const auto& f : kFields) out.emplace_back(f.name);
-  return out;
-}
-
 std::optional<std::string> optionalColumn(SQLite::Statement& q, int i) {
   if (q.getColumn(i).isNull()) return std::nullopt;
   return q.getColumn(i).getString();
@@ -85,9 +79,7 @@ const std::vector<std::string>& reviewOutcomes() {
 
 void checkReviewFilter(const ReviewFilter& f) {
   for (const auto& field : f.fields)
-    if (!findField(field))
-      throw usageError("--field " + escapeControl(field) +
-                       ": unknown field; valid: " + joined(fieldNames(), ", "));
+    if (!findField(field)) throw unknownFieldError(field, fieldNames());
   for (const auto& o : f.outcomes)
     if (!contains(reviewOutcomes(), o))
       throw usageError("--outcome " + escapeControl(o) +

@@ -27,12 +27,6 @@ namespace {
 constexpr size_t kMaxLeadIdBytes = 200;
 constexpr size_t kMaxLeadsFileBytes = size_t{64} << 20;
 
-std::string validFieldNames() {
-  std::string out;
-  for (const auto& f : kFields) out += std::string(out.empty() ? "" : ", ") + f.name;
-  return out;
-}
-
 std::string stateNames() {
   std::string out;
   for (const auto s : kChangeStates) out += std::string(out.empty() ? "" : ", ") + std::string(toString(s));
@@ -205,9 +199,7 @@ ExitCode runReview(const ReviewOptions& opts, const Log& log, std::ostream& out)
   const char* action = actionName(opts);
   // Usage first, before opening anything.
   for (const auto& f : opts.fields)
-    if (!findField(f))
-      throw usageError("unknown field '" + escapeControl(f) + "' for --field: valid fields are " +
-                       validFieldNames());
+    if (!findField(f)) throw unknownFieldError(f, fieldNames());
   std::vector<ChangeState> states;
   for (const auto& s : opts.states) {
     const auto st = changeStateFromString(s);

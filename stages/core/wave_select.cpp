@@ -6,7 +6,6 @@
 
 #include "error.h"
 #include "fields.h"
-#include "stage_flags.h"
 
 namespace ghlb {
 
@@ -17,11 +16,7 @@ void validateSelection(const WaveSelection& sel) {
       std::vector<std::string> known;
       for (const auto& k : kFields)
         if (k.kind != FieldKind::kEnrichment) known.push_back(k.name);
-      const auto near = closest(name, known);
-      std::string list;
-      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-      throw usageError("--field " + name + " is not a field apply writes" +
-                       (near ? "; did you mean " + *near + "?" : std::string()) + " (fields: " + list + ")");
+      throw unknownFieldError(name, known, "a field apply writes");
     }
     if (f->kind == FieldKind::kEnrichment)
       throw usageError("--field " + name +

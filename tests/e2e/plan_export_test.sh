@@ -115,7 +115,7 @@ assert_eq "$(awk -F'\t' 'NR > 1 && $14 == "phone" {print $1}' "$expected" | LC_A
 gb plan --outcome conflicts; assert_rc 2 "unknown outcome"
 assert_contains "$GB_ERR" "--outcome conflicts: unknown outcome; valid: fill, nothing_to_fill"
 gb plan --field phones; assert_rc 2 "unknown field"
-assert_contains "$GB_ERR" "--field phones: unknown field; valid: ghlContactId, email, phone"
+assert_contains "$GB_ERR" "--field phones is not a field; did you mean phone? (fields: ghlContactId, email, phone"
 # --lead shows the lead in detail, values included: that is the reviewer's terminal (stdout),
 # so this one run's stdout is kept out of the checked output; its stderr is checked.
 detail="$E2E_DIR/detail.txt"

@@ -48,8 +48,8 @@ TEST_CASE("--field and --outcome are checked against the known values") {
     checkReviewFilter({{}, {"phones"}, {}});
     FAIL("no usage error");
   } catch (const FatalError& e) {
-    CHECK(std::string(e.what()).find("--field phones: unknown field; valid: ghlContactId, email, phone") ==
-          0);
+    CHECK(std::string(e.what()).find(
+              "--field phones is not a field; did you mean phone? (fields: ghlContactId, email, phone") == 0);
   }
   try {
     checkReviewFilter({{}, {}, {"conflicts"}});
