@@ -185,6 +185,24 @@ SQL
             "enriched leads"
 }
 
+# e2e_revert_mismatches WAVE LEAD FIELD AFTER "COLS" [SQL]: after `revert WAVE`, the number of
+# "Lead" rows l that differ from what revert must leave: each column of COLS (quoted names) back
+# to its value in table snap0 where the wave journaled it (but LEAD's FIELD, left changed by the
+# application), else as in table AFTER (aliased sa); and "updatedAt" moved exactly on the rows
+# restored. SQL adds OR conditions. Leaves the restored (lead_id, field) pairs in table w1.
+e2e_revert_mismatches() {
+  local wave=$1 lead=$2 field=$3 after=$4 cols=$5 extra=${6:-} cond="" c
+  e2e_psql "DROP TABLE IF EXISTS w1; CREATE TABLE w1 (lead_id text, field text)" >/dev/null
+  e2e_psql "INSERT INTO w1 VALUES $(e2e_sqlite "SELECT group_concat('(''' || lead_id || ''', ''' || field || ''')', ', ')
+                                     FROM journal WHERE wave = $wave AND NOT (lead_id = '$lead' AND field = '$field')")" >/dev/null
+  for c in $cols; do
+    cond+=" OR l.$c IS DISTINCT FROM CASE WHEN EXISTS (SELECT 1 FROM w1 WHERE w1.lead_id = l.id AND w1.field = '${c//\"/}')
+                                     THEN s0.$c ELSE sa.$c END"
+  done
+  e2e_psql "SELECT count(*) FROM \"Lead\" l JOIN snap0 s0 USING (id) JOIN $after sa USING (id) WHERE false $cond
+            OR (l.\"updatedAt\" = sa.\"updatedAt\") = EXISTS (SELECT 1 FROM w1 WHERE w1.lead_id = l.id) $extra"
+}
+
 # e2e_loc C: tenant C's GHL location id (locCCCCCCCCCCCC01).
 e2e_loc() {
   local up=${1^^} i out=loc
