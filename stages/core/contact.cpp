@@ -56,11 +56,8 @@ std::optional<Contact> contactFromJson(const rapidjson::Value& v) {
   if (const auto loc = v.FindMember("locationId"); loc != v.MemberEnd() && !loc->value.IsNull())
     c.location_id = loc->value.IsString() ? std::string(loc->value.GetString(), loc->value.GetStringLength())
                                           : std::string();
-  c.email = stringField(v, "email", c.has_email);
-  c.phone = stringField(v, "phone", c.has_phone);
-  c.first_name = stringField(v, "firstName", c.has_first_name);
-  c.last_name = stringField(v, "lastName", c.has_last_name);
-  c.company_name = stringField(v, "companyName", c.has_company_name);
+  for (const auto& f : kFields)
+    if (f.contact) c.*f.contact = stringField(v, f.ghl_key, c.*f.has_key);
   bool has_date = false;
   if (const auto d = stringField(v, "dateAdded", has_date)) c.date_added_ms = parseIsoMillis(*d);
   return c;
@@ -203,9 +200,9 @@ class ContactScanner : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Co
       if (shape_ == Shape::kGet && key_ == "contact" && !seen_contact_) root_key_ = RootKey::kContact;
     } else if (contact_ && depth_ == contact_depth_) {
       field_ = fieldOf(key_);
-      if (field_ != Field::kNone) {
-        const unsigned bit = 1u << static_cast<unsigned>(field_);
-        if (seen_fields_ & bit) field_ = Field::kNone;  // a repeated key: the first one counts
+      if (field_ != kNone) {
+        const unsigned bit = 1u << field_;
+        if (seen_fields_ & bit) field_ = kNone;  // a repeated key: the first one counts
         seen_fields_ |= bit;
       }
     }
@@ -239,42 +236,25 @@ class ContactScanner : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Co
  private:
   enum class Kind { kNull, kOther };
   enum class RootKey { kOther, kContacts, kTotal, kContact };
-  enum class Field : unsigned { kId, kLocation, kEmail, kPhone, kFirst, kLast, kCompany, kDate, kNone };
+  // What a contact's key holds: its id, its location, dateAdded, or (kValue + i) the contact value
+  // of kFields[i]; kNone for any other key. Also the key's bit in seen_fields_.
+  enum Field : unsigned { kId, kLocation, kDate, kValue, kNone = 31 };
 
-  static Field fieldOf(std::string_view k) {
-    if (k == "id") return Field::kId;
-    if (k == "locationId") return Field::kLocation;
-    if (k == "email") return Field::kEmail;
-    if (k == "phone") return Field::kPhone;
-    if (k == "firstName") return Field::kFirst;
-    if (k == "lastName") return Field::kLast;
-    if (k == "companyName") return Field::kCompany;
-    if (k == "dateAdded") return Field::kDate;
-    return Field::kNone;
+  static unsigned fieldOf(std::string_view k) {
+    if (k == "id") return kId;
+    if (k == "locationId") return kLocation;
+    if (k == "dateAdded") return kDate;
+    for (unsigned i = 0; i < std::size(kFields); ++i)
+      if (kFields[i].contact && k == kFields[i].ghl_key) return kValue + i;
+    return kNone;
   }
 
-  // The member of the current contact that field F reads into, with its "key present" flag.
-  std::optional<std::string>* slot(Field f, bool*& present) {
-    switch (f) {
-      case Field::kEmail:
-        present = &contact_->has_email;
-        return &contact_->email;
-      case Field::kPhone:
-        present = &contact_->has_phone;
-        return &contact_->phone;
-      case Field::kFirst:
-        present = &contact_->has_first_name;
-        return &contact_->first_name;
-      case Field::kLast:
-        present = &contact_->has_last_name;
-        return &contact_->last_name;
-      case Field::kCompany:
-        present = &contact_->has_company_name;
-        return &contact_->company_name;
-      default:
-        present = nullptr;
-        return nullptr;
-    }
+  // The member of the current contact that value field F (kValue + i) reads into, with its "key
+  // present" flag.
+  std::optional<std::string>* slot(unsigned f, bool*& present) {
+    const FieldSpec& spec = kFields[f - kValue];
+    present = &(contact_->*spec.has_key);
+    return &(contact_->*spec.contact);
   }
 
   // A value that is not a string (or a container, Kind::kOther) for the current key.
@@ -314,17 +294,17 @@ class ContactScanner : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Co
 
   bool contactString(std::string_view v) {
     switch (field_) {
-      case Field::kId:
+      case kId:
         id_ok_ = !v.empty();
         contact_->id.assign(v);
         return true;
-      case Field::kLocation:
+      case kLocation:
         contact_->location_id.emplace(v);
         return true;
-      case Field::kDate:
+      case kDate:
         contact_->date_added_ms = parseIsoMillis(v);
         return true;
-      case Field::kNone:
+      case kNone:
         return true;
       default: {
         bool* present = nullptr;
@@ -341,13 +321,13 @@ class ContactScanner : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Co
 
   bool contactOther(Kind kind) {
     switch (field_) {
-      case Field::kId:
+      case kId:
         return false;  // an "id" that is not a string: contactFromJson refuses the contact
-      case Field::kLocation:
+      case kLocation:
         if (kind != Kind::kNull) contact_->location_id.emplace();  // neither string nor null: ""
         return true;
-      case Field::kDate:
-      case Field::kNone:
+      case kDate:
+      case kNone:
         return true;
       default: {
         bool* present = nullptr;
@@ -397,18 +377,17 @@ class ContactScanner : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Co
   void beginContact(Contact& c) {
     c.id.clear();
     c.location_id.reset();
-    c.email.reset();
-    c.phone.reset();
-    c.first_name.reset();
-    c.last_name.reset();
-    c.company_name.reset();
     c.date_added_ms.reset();
-    c.has_email = c.has_phone = c.has_first_name = c.has_last_name = c.has_company_name = false;
+    for (const auto& f : kFields)
+      if (f.contact) {
+        (c.*f.contact).reset();
+        c.*f.has_key = false;
+      }
     contact_ = &c;
     contact_depth_ = depth_ + (shape_ == Shape::kSearch ? 0 : 1);
     seen_fields_ = 0;
     id_ok_ = false;
-    field_ = Field::kNone;
+    field_ = kNone;
   }
 
   Shape shape_;
@@ -426,7 +405,7 @@ class ContactScanner : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Co
   int contact_depth_ = -1;
   unsigned seen_fields_ = 0;
   bool id_ok_ = false;
-  Field field_ = Field::kNone;
+  unsigned field_ = kNone;  // Field
 };
 
 bool scanBody(std::string_view body, ContactScanner& h) {

@@ -41,6 +41,8 @@ struct FieldSpec {
   LeadMember lead;           // the snapshot's value; nullptr when the snapshot does not hold it
   ContactMember contact;     // the contact's value; nullptr for the link and enrichment
   ContactHasMember has_key;  // the payload has the key (even null); nullptr when not a contact value
+  const char* ghl_key =
+      nullptr;  // the key of a GHL contact it is read from; nullptr when not a contact value
 };
 
 // In the order plan lists changes and apply's statement takes parameters.
@@ -48,15 +50,15 @@ inline constexpr FieldSpec kFields[] = {
     {names::kFieldContactId, names::kLeadContactId, FieldKind::kLink, Normalizer::kNone,
      &LeadSnapshot::ghl_contact_id, nullptr, nullptr},
     {names::kFieldEmail, names::kLeadEmail, FieldKind::kFill, Normalizer::kEmail, &LeadSnapshot::email,
-     &Contact::email, &Contact::has_email},
+     &Contact::email, &Contact::has_email, "email"},
     {names::kFieldPhone, names::kLeadPhone, FieldKind::kFill, Normalizer::kPhone, &LeadSnapshot::phone,
-     &Contact::phone, &Contact::has_phone},
+     &Contact::phone, &Contact::has_phone, "phone"},
     {names::kFieldFirstName, names::kLeadFirstName, FieldKind::kFill, Normalizer::kText,
-     &LeadSnapshot::first_name, &Contact::first_name, &Contact::has_first_name},
+     &LeadSnapshot::first_name, &Contact::first_name, &Contact::has_first_name, "firstName"},
     {names::kFieldLastName, names::kLeadLastName, FieldKind::kFill, Normalizer::kText,
-     &LeadSnapshot::last_name, &Contact::last_name, &Contact::has_last_name},
+     &LeadSnapshot::last_name, &Contact::last_name, &Contact::has_last_name, "lastName"},
     {names::kFieldCompany, names::kLeadCompany, FieldKind::kFill, Normalizer::kText,
-     &LeadSnapshot::company_name, &Contact::company_name, &Contact::has_company_name},
+     &LeadSnapshot::company_name, &Contact::company_name, &Contact::has_company_name, "companyName"},
     {names::kFieldEnrichmentStatus, names::kLeadEnrichmentStatus, FieldKind::kEnrichment,
      Normalizer::kEnrichment, &LeadSnapshot::enrichment_status, nullptr, nullptr},
     {names::kFieldEnrichmentSource, names::kLeadEnrichmentSource, FieldKind::kEnrichment,
