@@ -57,7 +57,8 @@ std::optional<Contact> contactFromJson(const rapidjson::Value& v) {
     c.location_id = loc->value.IsString() ? std::string(loc->value.GetString(), loc->value.GetStringLength())
                                           : std::string();
   for (const auto& f : kFields)
-    if (f.contact) c.*f.contact = stringField(v, f.ghl_key, c.*f.has_key);
+    if (f.contact)
+      c.*f.contact = stringField(v, f.ghl_key.data(), c.*f.has_key);  // a literal: NUL-terminated
   bool has_date = false;
   if (const auto d = stringField(v, "dateAdded", has_date)) c.date_added_ms = parseIsoMillis(*d);
   return c;

@@ -38,11 +38,10 @@ struct FieldSpec {
   const char* column;  // names::kLead*: quoted SQL identifier of "Lead"
   FieldKind kind;
   Normalizer normalize;
-  LeadMember lead;           // the snapshot's value; nullptr when the snapshot does not hold it
-  ContactMember contact;     // the contact's value; nullptr for the link and enrichment
-  ContactHasMember has_key;  // the payload has the key (even null); nullptr when not a contact value
-  const char* ghl_key =
-      nullptr;  // the key of a GHL contact it is read from; nullptr when not a contact value
+  LeadMember lead;                // the snapshot's value; nullptr when the snapshot does not hold it
+  ContactMember contact;          // the contact's value; nullptr for the link and enrichment
+  ContactHasMember has_key;       // the payload has the key (even null); nullptr when not a contact value
+  std::string_view ghl_key = {};  // the GHL contact's key it is read from; empty when not a contact value
 };
 
 // In the order plan lists changes and apply's statement takes parameters.
