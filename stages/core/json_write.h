@@ -25,6 +25,10 @@ void value(Writer& w, std::int64_t v) {
   w.Int64(v);
 }
 template <class Writer>
+void value(Writer& w, std::uint64_t v) {
+  w.Uint64(v);
+}
+template <class Writer>
 void value(Writer& w, double v) {
   w.Double(v);
 }

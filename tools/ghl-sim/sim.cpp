@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "json_write.h"
 #include "sim_search.h"
 #include "sim_text.h"
 
@@ -14,6 +15,9 @@ namespace ghlsim {
 namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using ghlb::json::key;
+using ghlb::json::member;
+using ghlb::json::value;
 
 std::vector<std::string> locationIds(const SimData& data) {
   std::vector<std::string> ids;
@@ -26,10 +30,8 @@ std::string plainError(int status, std::string_view message) {
   rapidjson::StringBuffer buf;
   Writer w(buf);
   w.StartObject();
-  w.Key("statusCode");
-  w.Int(status);
-  w.Key("message");
-  w.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
+  member(w, "statusCode", status);
+  member(w, "message", message);
   w.EndObject();
   return {buf.GetString(), buf.GetSize()};
 }
@@ -39,15 +41,12 @@ std::string validationBody(int status, const std::vector<std::string>& messages)
   rapidjson::StringBuffer buf;
   Writer w(buf);
   w.StartObject();
-  w.Key("statusCode");
-  w.Int(status);
-  w.Key("message");
+  member(w, "statusCode", status);
+  key(w, "message");
   w.StartArray();
-  for (const std::string& m : messages) w.String(m.data(), static_cast<rapidjson::SizeType>(m.size()));
+  for (const std::string& m : messages) value(w, m);
   w.EndArray();
-  w.Key("error");
-  const std::string reason = reasonPhrase(status);
-  w.String(reason.data(), static_cast<rapidjson::SizeType>(reason.size()));
+  member(w, "error", reasonPhrase(status));
   w.EndObject();
   return {buf.GetString(), buf.GetSize()};
 }
@@ -194,13 +193,9 @@ std::string errorBody(int status, const std::string& message) {
   rapidjson::StringBuffer buf;
   Writer w(buf);
   w.StartObject();
-  w.Key("statusCode");
-  w.Int(status);
-  w.Key("message");
-  w.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
-  w.Key("error");
-  const std::string reason = reasonPhrase(status);
-  w.String(reason.data(), static_cast<rapidjson::SizeType>(reason.size()));
+  member(w, "statusCode", status);
+  member(w, "message", message);
+  member(w, "error", reasonPhrase(status));
   w.EndObject();
   return {buf.GetString(), buf.GetSize()};
 }

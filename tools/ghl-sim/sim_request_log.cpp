@@ -3,6 +3,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "json_write.h"
 #include "sim_text.h"
 
 namespace ghlsim {
@@ -10,30 +11,15 @@ namespace ghlsim {
 std::string formatLogLine(const LogEntry& entry) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  const auto str = [&](const std::string& s) {
-    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-  };
+  using ghlb::json::member;
   w.StartObject();
-  w.Key("ts_ms");
-  w.Int64(entry.tsMs);
-  w.Key("method");
-  str(entry.method);
-  w.Key("path");
-  str(redactPath(entry.path));
-  w.Key("location");
-  if (entry.location) {
-    str(*entry.location);
-  } else {
-    w.Null();
-  }
-  w.Key("status");
-  w.Int(entry.status);
-  w.Key("emails");
-  w.Int(entry.emails);
-  if (!entry.fault.empty()) {
-    w.Key("fault");
-    str(entry.fault);
-  }
+  member(w, "ts_ms", entry.tsMs);
+  member(w, "method", entry.method);
+  member(w, "path", redactPath(entry.path));
+  member(w, "location", entry.location);
+  member(w, "status", entry.status);
+  member(w, "emails", entry.emails);
+  if (!entry.fault.empty()) member(w, "fault", entry.fault);
   w.EndObject();
   return {buf.GetString(), buf.GetSize()};
 }

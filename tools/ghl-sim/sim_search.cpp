@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "json_write.h"
 #include "sim_text.h"
 
 namespace ghlsim {
@@ -14,6 +15,9 @@ namespace {
 
 using Value = rapidjson::Value;
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using ghlb::json::key;
+using ghlb::json::member;
+using ghlb::json::value;
 
 constexpr int kMaxPageLimit = 500;
 constexpr std::int64_t kMaxPageDepth = 10000;
@@ -148,14 +152,6 @@ int compareKeys(const OrderKey& a, const OrderKey& b, const std::vector<SortKey>
   return raw < 0 ? -1 : raw > 0 ? 1 : 0;
 }
 
-void writeKey(Writer& w, std::string_view key) {
-  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-}
-
-void writeString(Writer& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
-
 // additionalEmails entries as plain strings (search form) or {"email": ...} objects (GET form).
 void writeAdditionalEmails(Writer& w, const Value& list, bool asObjects) {
   if (!list.IsArray()) {
@@ -169,7 +165,7 @@ void writeAdditionalEmails(Writer& w, const Value& list, bool asObjects) {
         e.Accept(w);
       } else {
         w.StartObject();
-        writeKey(w, "email");
+        key(w, "email");
         e.Accept(w);
         w.EndObject();
       }
@@ -193,37 +189,27 @@ std::string joinNames(const Contact& c) {
 void writeSearchContact(Writer& w, const Contact& c) {
   w.StartObject();
   for (const auto& m : c.raw->GetObject()) {
-    const std::string_view key = view(m.name);
-    if (key == "searchOmitNames" || key == "locationId" || key == "firstNameLowerCase" ||
-        key == "lastNameLowerCase" || key == "contactName" || key == "searchAfter") {
+    const std::string_view name = view(m.name);
+    if (name == "searchOmitNames" || name == "locationId" || name == "firstNameLowerCase" ||
+        name == "lastNameLowerCase" || name == "contactName" || name == "searchAfter") {
       continue;
     }
-    if (c.searchOmitNames && (key == "firstName" || key == "lastName")) continue;
-    writeKey(w, key);
-    if (key == "additionalEmails") {
+    if (c.searchOmitNames && (name == "firstName" || name == "lastName")) continue;
+    key(w, name);
+    if (name == "additionalEmails") {
       writeAdditionalEmails(w, m.value, false);
     } else {
       m.value.Accept(w);
     }
   }
-  writeKey(w, "locationId");
-  writeString(w, c.locationId);
-  if (c.firstName) {
-    writeKey(w, "firstNameLowerCase");
-    writeString(w, toLower(*c.firstName));
-  }
-  if (c.lastName) {
-    writeKey(w, "lastNameLowerCase");
-    writeString(w, toLower(*c.lastName));
-  }
-  if ((c.firstName || c.lastName) && !c.searchOmitNames) {
-    writeKey(w, "contactName");
-    writeString(w, toLower(joinNames(c)));
-  }
-  writeKey(w, "searchAfter");
+  member(w, "locationId", c.locationId);
+  if (c.firstName) member(w, "firstNameLowerCase", toLower(*c.firstName));
+  if (c.lastName) member(w, "lastNameLowerCase", toLower(*c.lastName));
+  if ((c.firstName || c.lastName) && !c.searchOmitNames) member(w, "contactName", toLower(joinNames(c)));
+  key(w, "searchAfter");
   w.StartArray();
   w.Int64(c.dateAddedMs);
-  writeString(w, c.id);
+  value(w, c.id);
   w.EndArray();
   w.EndObject();
 }
@@ -422,14 +408,12 @@ std::string renderSearchBody(const SearchPage& page, std::string_view traceId) {
   rapidjson::StringBuffer buf;
   Writer w(buf);
   w.StartObject();
-  writeKey(w, "contacts");
+  key(w, "contacts");
   w.StartArray();
   for (const Contact* c : page.contacts) writeSearchContact(w, *c);
   w.EndArray();
-  writeKey(w, "total");
-  w.Uint64(page.total);
-  writeKey(w, "traceId");
-  writeString(w, traceId);
+  member(w, "total", std::uint64_t{page.total});
+  member(w, "traceId", traceId);
   w.EndObject();
   return {buf.GetString(), buf.GetSize()};
 }
@@ -438,24 +422,20 @@ std::string renderContactBody(const Contact& contact) {
   rapidjson::StringBuffer buf;
   Writer w(buf);
   w.StartObject();
-  writeKey(w, "contact");
+  key(w, "contact");
   w.StartObject();
   for (const auto& m : contact.raw->GetObject()) {
-    const std::string_view key = view(m.name);
-    if (key == "searchOmitNames" || key == "locationId" || key == "name") continue;
-    writeKey(w, key);
-    if (key == "additionalEmails") {
+    const std::string_view name = view(m.name);
+    if (name == "searchOmitNames" || name == "locationId" || name == "name") continue;
+    key(w, name);
+    if (name == "additionalEmails") {
       writeAdditionalEmails(w, m.value, true);
     } else {
       m.value.Accept(w);
     }
   }
-  writeKey(w, "locationId");
-  writeString(w, contact.locationId);
-  if (contact.firstName || contact.lastName) {
-    writeKey(w, "name");
-    writeString(w, joinNames(contact));
-  }
+  member(w, "locationId", contact.locationId);
+  if (contact.firstName || contact.lastName) member(w, "name", joinNames(contact));
   w.EndObject();
   w.EndObject();
   return {buf.GetString(), buf.GetSize()};

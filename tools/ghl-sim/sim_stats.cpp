@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "json_write.h"
+
 namespace ghlsim {
 
 Stats::Stats(const std::vector<std::string>& locationIds) {
@@ -34,50 +36,36 @@ void Stats::record(const RequestRecord& r) {
 }
 
 std::string Stats::json() const {
+  using ghlb::json::key;
+  using ghlb::json::member;
   const std::lock_guard lock(mu_);
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
   w.StartObject();
-  w.Key("requests");
-  w.Int64(requests_);
-  w.Key("by_location");
+  member(w, "requests", requests_);
+  key(w, "by_location");
   w.StartObject();
   for (const auto& [id, loc] : byLocation_) {
-    w.Key(id.c_str(), static_cast<rapidjson::SizeType>(id.size()));
+    key(w, id);
     w.StartObject();
-    w.Key("requests");
-    w.Int64(loc.requests);
-    w.Key("rate_limited");
-    w.Int64(loc.rateLimited);
-    w.Key("max_in_window");
-    w.Int64(loc.maxInWindow);
-    w.Key("max_seen_in_window");
-    w.Int64(loc.maxSeenInWindow);
-    w.Key("search");
-    w.Int64(loc.search);
-    w.Key("get");
-    w.Int64(loc.get);
+    member(w, "requests", loc.requests);
+    member(w, "rate_limited", loc.rateLimited);
+    member(w, "max_in_window", loc.maxInWindow);
+    member(w, "max_seen_in_window", loc.maxSeenInWindow);
+    member(w, "search", loc.search);
+    member(w, "get", loc.get);
     w.EndObject();
   }
   w.EndObject();
-  w.Key("write_attempts");
-  w.Int64(writeAttempts_);
-  w.Key("status_counts");
+  member(w, "write_attempts", writeAttempts_);
+  key(w, "status_counts");
   w.StartObject();
-  for (const auto& [status, count] : statusCounts_) {
-    const std::string key = std::to_string(status);
-    w.Key(key.c_str(), static_cast<rapidjson::SizeType>(key.size()));
-    w.Int64(count);
-  }
+  for (const auto& [status, count] : statusCounts_) member(w, std::to_string(status), count);
   w.EndObject();
-  w.Key("resets");
-  w.Int64(resets_);
-  w.Key("faults_injected");
-  w.Int64(faults_);
-  w.Key("unexpected_requests");
-  w.Int64(unexpected_);
-  w.Key("bad_auth_header");
-  w.Int64(badAuth_);
+  member(w, "resets", resets_);
+  member(w, "faults_injected", faults_);
+  member(w, "unexpected_requests", unexpected_);
+  member(w, "bad_auth_header", badAuth_);
   w.EndObject();
   return {buf.GetString(), buf.GetSize()};
 }
