@@ -537,12 +537,19 @@ struct Extractor {
       if (!holderOf(id).empty()) store.setLinked(id, std::string(holderOf(id)));
       not_known += holderOf(id).empty() ? 1 : 0;
     }
+    // The holders known, in the order of ADDED (byte order): one merge, not a hash probe per id.
+    std::vector<std::pair<std::string_view, std::string_view>> known(holder.begin(), holder.end());
+    std::sort(known.begin(), known.end());
+    auto next_known = known.cbegin();
     for (const auto a : added) {
       const auto id = view(a);
-      const auto lead = holder.empty() ? std::string_view() : holderOf(id);
-      store.addLinked(id, lead);
-      not_known += lead.empty() ? 1 : 0;
+      for (; next_known != known.cend() && next_known->first < id; ++next_known) {
+      }
+      const bool found = next_known != known.cend() && next_known->first == id;
+      store.addLinked(id, found ? next_known->second : std::string_view());
+      not_known += found ? 0 : 1;
     }
+    store.flushLinked();
     store.setLinkedSync({since, c.linked_contacts, not_known});
     wtx.commit();
     logRefreshed(linked, static_cast<std::int64_t>(added.size()), static_cast<std::int64_t>(removed.size()),

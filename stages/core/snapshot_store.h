@@ -68,7 +68,12 @@ class SnapshotStore {
   // Empties linked_contact, and forgets linked_sync (the next --client-id compares every id).
   void clearLinked();
   void addLinked(const char* contact_id, const char* lead_id);
+  // The same from views. A contact id with no holder known ("") and only printable ASCII waits in
+  // a batch written many to a statement (a JSON array through json_each: a third of the CPU of
+  // one INSERT each, at a million ids); flushLinked() writes the batch, before the transaction
+  // commits.
   void addLinked(std::string_view contact_id, std::string_view lead_id);
+  void flushLinked();
   // The lead stored as holding CONTACT_ID ("" = not known); nullopt when it is not stored.
   std::optional<std::string> linkedHolder(std::string_view contact_id);
   // Up to LIMIT contact ids stored with their holder not known.
@@ -115,7 +120,10 @@ class SnapshotStore {
   bool any_applied_;  // apply_log has rows: only then is each lead checked against it
   std::map<std::string, std::string, std::less<>> locations_;  // client id -> location id
   std::string contact_buf_, lead_buf_;  // addLinked's and linkedHolder's values, NUL-terminated
-  SQLite::Statement applied_, touch_, insert_, update_, drop_, linked_, relink_, unlink_, holder_;
+  std::string batch_;                   // addLinked's batch: a JSON array being written, "[" when empty
+  std::size_t batched_ = 0;
+  SQLite::Statement applied_, touch_, insert_, update_, drop_, linked_, relink_, unlink_, holder_,
+      linked_batch_;
 };
 
 }  // namespace ghlb

@@ -96,6 +96,8 @@ TEST_CASE("snapshot store: linked ids, their holders and linked_sync") {
   s.addLinked(std::string_view(buf).substr(0, 4), std::string_view("lead-1|", 6));
   s.addLinked(std::string_view(buf).substr(5, 4), std::string_view());
   s.addLinked(std::string_view(buf).substr(10, 4), std::string_view());
+  CHECK(text(db, "SELECT count(*) FROM linked_contact") == "1");  // the ids with no holder wait in the batch
+  s.flushLinked();
   CHECK(text(db, "SELECT group_concat(contact_id || '>' || lead_id) FROM linked_contact") ==
         "cAAA>lead-1,cBBB>,cCCC>");
   CHECK(s.linkedHolder(std::string_view(buf).substr(0, 4)) == std::optional<std::string>("lead-1"));
@@ -117,4 +119,17 @@ TEST_CASE("snapshot store: linked ids, their holders and linked_sync") {
   s.clearLinked();
   CHECK_FALSE(s.linkedSync().has_value());
   CHECK(text(db, "SELECT count(*) FROM linked_contact") == "0");
+
+  // Ids JSON would have to escape are written one by one, in order, each as it came; the batch
+  // keeps the rest, and writes them 10,000 to a statement.
+  const std::vector<std::string> odd = {"a\"b", "a\\b", "a\nb", "caf\xc3\xa9", "x\x7f"};
+  s.addLinked(std::string_view("c0"), std::string_view());
+  for (const auto& id : odd) s.addLinked(std::string_view(id), std::string_view());
+  for (int i = 0; i < 10001; ++i) s.addLinked(std::string_view("d" + std::to_string(i)), std::string_view());
+  CHECK(text(db, "SELECT count(*) FROM linked_contact") == "10006");  // c0, the odd ones, one batch
+  s.flushLinked();
+  s.flushLinked();  // nothing left: no-op
+  CHECK(text(db, "SELECT count(*) FROM linked_contact WHERE lead_id = ''") == "10007");
+  for (const auto& id : odd) CHECK(s.linkedHolder(id) == std::optional<std::string>(""));
+  CHECK(s.linkedHolder("d10000") == std::optional<std::string>(""));
 }
