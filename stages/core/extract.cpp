@@ -55,6 +55,13 @@ constexpr std::size_t kHolderGroup = 1000;
 constexpr std::int64_t kUnknownLookups = 1000;
 // Contact ids fetched at a time by its index-only scan (about 23 bytes each).
 constexpr int kLinkedIdsBatch = 100000;
+// It reads the leads changed since its last refresh instead of every linked id while there are at
+// most (linked ids / kLinkedPerChange + kChangesAlways) of them: each costs a heap fetch on the
+// server (about 10 us at 2M: 99,800 changed leads in 0.97 s, load 7) and a look-up in the work DB,
+// against about 3 us per linked id to read and merge every one. kChangesBatch at a time.
+constexpr std::int64_t kLinkedPerChange = 5;
+constexpr std::int64_t kChangesAlways = 1000;
+constexpr int kChangesBatch = 10000;
 constexpr auto kCommitInterval = std::chrono::seconds(1);
 
 std::string missing(const char* col, int blank_param) {
@@ -307,7 +314,8 @@ struct Extractor {
   // unlinked and another linked by hand); `extract --client-id --full` and a full extract compare
   // every id.
   //
-  // Every id (a new work DB, after a full extract, --full, or the counts differ): at a cost in
+  // Every id (a new work DB, after a full extract, --full, the counts differ, or more changed leads
+  // than kLinkedPerChange and kChangesAlways allow): at a cost in
   // proportion to the linked ids, not to the table. The contact ids alone come from the unique
   // index "Lead_ghlContactId_key" (an index-only scan: no row of the 80-column table is read while
   // the visibility map is current), and are compared with the ids already stored. The lead holding
@@ -363,17 +371,28 @@ struct Extractor {
   void readChanges(pqxx::transaction_base& tx, LinkedIds& out) const {
     using namespace names;
     out.all = false;
-    Cursor cur(tx, kLinkedIdsBatch,
-               std::string("SELECT l.id, l.") + kLeadContactId + " FROM " + kLeadTable + " l WHERE l." +
-                   kLeadClientId + " = ANY(ARRAY(SELECT c.id FROM " + kClientTable + " c)) AND l." +
-                   kUpdatedAt + " >= $1::timestamp - make_interval(secs => $2)",
-               sync->since, kOverlapSeconds);
-    for (auto rows = cur.next(); !rows.empty(); rows = cur.next())
-      for (const auto& r : rows) {
-        const std::string_view id(r[1].is_null() ? std::string_view()
-                                                 : std::string_view(r[1].c_str(), r[1].size()));
-        out.changes.emplace_back(r[0].c_str(), isMissing(id) ? std::string_view() : id);
+    const std::int64_t most = sync->linked / kLinkedPerChange + kChangesAlways;
+    bool too_many = false;
+    {
+      Cursor cur(tx, kChangesBatch,
+                 std::string("SELECT l.id, l.") + kLeadContactId + " FROM " + kLeadTable + " l WHERE l." +
+                     kLeadClientId + " = ANY(ARRAY(SELECT c.id FROM " + kClientTable + " c)) AND l." +
+                     kUpdatedAt + " >= $1::timestamp - make_interval(secs => $2)",
+                 sync->since, kOverlapSeconds);
+      for (auto rows = cur.next(); !rows.empty(); rows = cur.next()) {
+        for (const auto& r : rows) {
+          const std::string_view id(r[1].is_null() ? std::string_view()
+                                                   : std::string_view(r[1].c_str(), r[1].size()));
+          out.changes.emplace_back(r[0].c_str(), isMissing(id) ? std::string_view() : id);
+        }
+        too_many = static_cast<std::int64_t>(out.changes.size()) > most;
+        if (too_many) break;
       }
+    }
+    if (too_many) {  // every id costs less; the changes read so far still give their holders
+      readAll(tx, out);
+      return;
+    }
     const std::string contact = std::string("l.") + kLeadContactId;
     out.server_linked = tx.exec_params(std::string("SELECT count(*) FROM ") + kLeadTable + " l WHERE " +
                                            contact + " IS NOT NULL AND (ascii(" + contact +

@@ -11,7 +11,8 @@
 # Application writes move "updatedAt" (app_sql): the next run reads only the leads changed since
 # the last one (read=changes), as long as the number of linked ids matches; writes that leave
 # "updatedAt" alone (raw_sql) and change that number, and deleted leads, make it compare every id
-# (read=all); so do --full and a full extract in between. Blank contact ids (a space, U+3000) are
+# (read=all); so do --full, a full extract in between, and more changed leads than a fifth of the
+# linked ids and 1,000. Blank contact ids (a space, U+3000) are
 # no links, in the count as in the ids.
 source "$GHLB_SRC/tests/e2e/lib.sh"
 e2e_init extract_client_linked
@@ -102,6 +103,13 @@ round "--full" --full
 assert_eq "all" "$(read_by)" "--full compares every id"
 assert_contains "$XERR" "linked_contacts=5500 added=1 removed=1"
 assert_eq "conflict lead-x1" "$(plan_of lead-ok)" "--full sees the raw write"
+
+# The application touched many leads (5,500, more than a fifth of the linked ids and 1,000):
+# reading every id costs less than the changes.
+app_sql "UPDATE \"Lead\" SET \"updatedAt\" = now() WHERE id LIKE 'lead-x%'"
+extract_g; assert_rc 0 "extract --client-id (5,500 changed leads)"
+assert_eq "all" "$(read_by)" "many changed leads: every id compared"
+assert_contains "$XERR" "linked_contacts=5500 added=0 removed=0 moved=0 holders_looked_up=0 holders_not_known=0"
 
 # A full extract rewrites linked_contact and forgets linked_sync: the next one compares every id.
 gb extract; assert_rc 0 "full extract"
