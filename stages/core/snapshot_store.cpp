@@ -1,9 +1,13 @@
 #include "snapshot_store.h"
 
+#include <algorithm>
+
 #include "work_db.h"
 
 namespace ghlb {
 namespace {
+
+constexpr std::size_t kLinkedBatch = 10000;  // contact ids per statement of addLinked's batch
 
 void bindText(SQLite::Statement& st, int i, const char* v) {
   if (v)
@@ -45,7 +49,11 @@ SnapshotStore::SnapshotStore(SQLite::Database& db, std::int64_t run)
       relink_(db,
               "INSERT INTO linked_contact(contact_id, lead_id) VALUES (?, ?) "
               "ON CONFLICT(contact_id) DO UPDATE SET lead_id = excluded.lead_id"),
-      unlink_(db, "DELETE FROM linked_contact WHERE contact_id = ?") {
+      unlink_(db, "DELETE FROM linked_contact WHERE contact_id = ?"),
+      holder_(db, "SELECT lead_id FROM linked_contact WHERE contact_id = ?"),
+      linked_batch_(
+          db,
+          "INSERT OR IGNORE INTO linked_contact(contact_id, lead_id) SELECT value, '' FROM json_each(?)") {
   // Extract writes hundreds of thousands of rows per transaction into two B-trees of lead and
   // one of linked_contact. It reads them in byte order of their keys (id, contact id), so each
   // row lands at the right edge of its table and of the id index, and at one of the tenants'
@@ -141,13 +149,76 @@ std::int64_t SnapshotStore::markUnseen(const std::vector<std::string>& scope, st
   return gone.exec();
 }
 
-void SnapshotStore::clearLinked() { db_.exec("DELETE FROM linked_contact"); }
+void SnapshotStore::clearLinked() {
+  db_.exec("DELETE FROM linked_contact");
+  db_.exec("DELETE FROM linked_sync");
+}
 
 void SnapshotStore::addLinked(const char* contact_id, const char* lead_id) {
   linked_.bindNoCopy(1, contact_id);
   linked_.bindNoCopy(2, lead_id);
   linked_.exec();
   linked_.reset();
+}
+
+void SnapshotStore::addLinked(std::string_view contact_id, std::string_view lead_id) {
+  // Printable ASCII other than '"' and '\\' is the same text inside a JSON string: nothing to escape.
+  const bool plain = lead_id.empty() && std::all_of(contact_id.begin(), contact_id.end(), [](char ch) {
+                       return ch >= 0x20 && ch <= 0x7e && ch != '"' && ch != '\\';
+                     });
+  if (plain) {
+    batch_ += batched_ == 0 ? "[\"" : ",\"";
+    batch_ += contact_id;
+    batch_ += '"';
+    if (++batched_ == kLinkedBatch) flushLinked();
+    return;
+  }
+  flushLinked();                    // in order: the ids come sorted, and append to the B-tree
+  contact_buf_.assign(contact_id);  // NUL-terminated for bindNoCopy
+  lead_buf_.assign(lead_id);
+  addLinked(contact_buf_.c_str(), lead_buf_.c_str());
+}
+
+void SnapshotStore::flushLinked() {
+  if (batched_ == 0) return;
+  batch_ += ']';
+  linked_batch_.bindNoCopy(1, batch_);
+  linked_batch_.exec();
+  linked_batch_.reset();
+  batch_.clear();
+  batched_ = 0;
+}
+
+std::optional<std::string> SnapshotStore::linkedHolder(std::string_view contact_id) {
+  contact_buf_.assign(contact_id);
+  holder_.bindNoCopy(1, contact_buf_.c_str());
+  std::optional<std::string> out;
+  if (holder_.executeStep()) out = holder_.getColumn(0).getString();
+  holder_.reset();
+  return out;
+}
+
+std::vector<std::string> SnapshotStore::linkedNotKnown(std::int64_t limit) {
+  SQLite::Statement st(db_, "SELECT contact_id FROM linked_contact WHERE lead_id = '' LIMIT ?");
+  st.bind(1, static_cast<std::int64_t>(limit));
+  std::vector<std::string> out;
+  while (st.executeStep()) out.push_back(st.getColumn(0).getString());
+  return out;
+}
+
+std::optional<SnapshotStore::LinkedSync> SnapshotStore::linkedSync() {
+  SQLite::Statement st(db_, "SELECT since, linked, not_known FROM linked_sync WHERE id = 1");
+  if (!st.executeStep()) return std::nullopt;
+  return LinkedSync{st.getColumn(0).getString(), st.getColumn(1).getInt64(), st.getColumn(2).getInt64()};
+}
+
+void SnapshotStore::setLinkedSync(const LinkedSync& s) {
+  SQLite::Statement st(
+      db_, "INSERT OR REPLACE INTO linked_sync(id, since, linked, not_known) VALUES (1, ?, ?, ?)");
+  st.bind(1, s.since);
+  st.bind(2, static_cast<std::int64_t>(s.linked));
+  st.bind(3, static_cast<std::int64_t>(s.not_known));
+  st.exec();
 }
 
 void SnapshotStore::setLinked(const std::string& contact_id, const std::string& lead_id) {

@@ -1,4 +1,5 @@
-// The snapshot tables of the work DB (lead, linked_contact, extract_pass, extract_watermark): the
+// The snapshot tables of the work DB (lead, linked_contact, linked_sync, extract_pass,
+// extract_watermark): the
 // one class that writes their SQL for extract (STYLE.md point 17). Built for millions of rows:
 // prepared statements held for the store's life, values bound without copies, the caller groups
 // calls in large transactions (SQLite::Transaction on db()).
@@ -64,8 +65,27 @@ class SnapshotStore {
   // not seen since are no longer eligible, unless applied. Returns how many.
   std::int64_t markUnseen(const std::vector<std::string>& scope, std::int64_t first_run);
 
+  // Empties linked_contact, and forgets linked_sync (the next --client-id compares every id).
   void clearLinked();
   void addLinked(const char* contact_id, const char* lead_id);
+  // The same from views. A contact id with no holder known ("") and only printable ASCII waits in
+  // a batch written many to a statement (a JSON array through json_each: a third of the CPU of
+  // one INSERT each, at a million ids); flushLinked() writes the batch, before the transaction
+  // commits.
+  void addLinked(std::string_view contact_id, std::string_view lead_id);
+  void flushLinked();
+  // The lead stored as holding CONTACT_ID ("" = not known); nullopt when it is not stored.
+  std::optional<std::string> linkedHolder(std::string_view contact_id);
+  // Up to LIMIT contact ids stored with their holder not known.
+  std::vector<std::string> linkedNotKnown(std::int64_t limit);
+  // linked_contact's state after the --client-id refresh that last made it exact (linked_sync).
+  struct LinkedSync {
+    std::string since;           // start of that snapshot, server clock, UTC
+    std::int64_t linked = 0;     // rows of linked_contact
+    std::int64_t not_known = 0;  // of which with the holder not known
+  };
+  std::optional<LinkedSync> linkedSync();
+  void setLinkedSync(const LinkedSync& s);
   // linked_contact in contact id order (byte order), each row passed to FN(contact_id, lead_id),
   // views valid for the call.
   template <typename Fn>
@@ -99,7 +119,11 @@ class SnapshotStore {
   std::int64_t run_;
   bool any_applied_;  // apply_log has rows: only then is each lead checked against it
   std::map<std::string, std::string, std::less<>> locations_;  // client id -> location id
-  SQLite::Statement applied_, touch_, insert_, update_, drop_, linked_, relink_, unlink_;
+  std::string contact_buf_, lead_buf_;  // addLinked's and linkedHolder's values, NUL-terminated
+  std::string batch_;                   // addLinked's batch: a JSON array being written, "[" when empty
+  std::size_t batched_ = 0;
+  SQLite::Statement applied_, touch_, insert_, update_, drop_, linked_, relink_, unlink_, holder_,
+      linked_batch_;
 };
 
 }  // namespace ghlb

@@ -265,7 +265,8 @@ void addExtractFlags(CLI::App& app, ExtractOptions& o) {
                            "read in full is read in full");
   auto* full = app.add_flag("--full", o.full,
                             "read every lead of the scope (the default); run it now and then "
-                            "beside --incremental, which cannot see deleted leads");
+                            "beside --incremental, which cannot see deleted leads; with --client-id, also "
+                            "compare every linked contact id rather than the changed leads'");
   inc->excludes(full);
 }
 
@@ -406,9 +407,15 @@ void defineExtract(CLI::App& app, ExtractOptions& o) {
       "the application has "
       "(\"clientId\" for --client-id, (\"clientId\", \"updatedAt\") for --incremental) and never "
       "changes the schema. With --client-id the linked contact ids are refreshed, not read again with their "
-      "rows: the ids alone by an index-only scan of the unique index on \"ghlContactId\" (in proportion to "
-      "the linked ids, not to the table), merged with those the work DB holds; the lead holding an id is "
-      "looked up by that index only for new ids and moved ones, at most 5,000 a run (past that it is "
+      "rows: from the leads whose \"updatedAt\" moved since the last --client-id extract (less 10 minutes; "
+      "the (\"clientId\", \"updatedAt\") index) and an index-only count of the unique index on "
+      "\"ghlContactId\", relying on the application setting \"updatedAt\" on every write; when the count "
+      "says more changed (a lead deleted, a contact unlinked, a write that left \"updatedAt\" alone), on a "
+      "new work DB, after a full extract, and with --full: every id by an index-only scan of that index (in "
+      "proportion to the linked ids, not to the table), merged with those the work DB holds; the lead "
+      "holding "
+      "an id is looked up by that index only for new ids and moved ones, at most 5,000 a run (past that it "
+      "is "
       "stored as not known, still a conflict; a full extract fills it in). A stopped run (signal, "
       "--max-leads, time budget) continues after its last lead "
       "on the next run of the same scope and --snapshot, in a new snapshot.");

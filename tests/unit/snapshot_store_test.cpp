@@ -1,5 +1,6 @@
 // snapshot_store: a lead is new, then refreshed, never duplicated; an applied lead's snapshot is
-// kept; drop and markUnseen spare applied leads; the pass and the watermarks round-trip.
+// kept; drop and markUnseen spare applied leads; the pass and the watermarks round-trip; the
+// linked ids by view, their holders, and linked_sync, forgotten when linked_contact is rewritten.
 #include "snapshot_store.h"
 
 #include <doctest/doctest.h>
@@ -84,4 +85,51 @@ TEST_CASE("snapshot store: the pass and the watermarks round-trip") {
   CHECK(*s.watermark("c1") == "2026-01-02 00:00:00");
   CHECK(parseSnapshotKind("pages") == SnapshotKind::kPages);
   CHECK_FALSE(parseSnapshotKind("Pages"));
+}
+
+TEST_CASE("snapshot store: linked ids, their holders and linked_sync") {
+  WorkDb work(test::freshPath("snapshot-linked.db"));
+  auto& db = work.db();
+  SnapshotStore s(db, work.beginRun("extract", "{}"));
+  CHECK_FALSE(s.linkedSync().has_value());
+  const std::string buf = "cAAA|cBBB|cCCC";  // views not NUL-terminated, as extract passes them
+  s.addLinked(std::string_view(buf).substr(0, 4), std::string_view("lead-1|", 6));
+  s.addLinked(std::string_view(buf).substr(5, 4), std::string_view());
+  s.addLinked(std::string_view(buf).substr(10, 4), std::string_view());
+  CHECK(text(db, "SELECT count(*) FROM linked_contact") == "1");  // the ids with no holder wait in the batch
+  s.flushLinked();
+  CHECK(text(db, "SELECT group_concat(contact_id || '>' || lead_id) FROM linked_contact") ==
+        "cAAA>lead-1,cBBB>,cCCC>");
+  CHECK(s.linkedHolder(std::string_view(buf).substr(0, 4)) == std::optional<std::string>("lead-1"));
+  CHECK(s.linkedHolder("cBBB") == std::optional<std::string>(""));
+  CHECK_FALSE(s.linkedHolder("cAA").has_value());
+  CHECK(s.linkedNotKnown(10) == std::vector<std::string>{"cBBB", "cCCC"});
+  CHECK(s.linkedNotKnown(1).size() == 1);
+  s.setLinked("cBBB", "lead-2");
+  CHECK(s.linkedNotKnown(10) == std::vector<std::string>{"cCCC"});
+
+  s.setLinkedSync({"2026-01-02 03:04:05.678", 3, 1});
+  s.setLinkedSync({"2026-01-02 03:04:06", 3, 1});  // one row: replaced
+  const auto sync = s.linkedSync();
+  REQUIRE(sync.has_value());
+  CHECK(sync->since == "2026-01-02 03:04:06");
+  CHECK(sync->linked == 3);
+  CHECK(sync->not_known == 1);
+  // A full extract's rewrite forgets it: the next --client-id compares every id.
+  s.clearLinked();
+  CHECK_FALSE(s.linkedSync().has_value());
+  CHECK(text(db, "SELECT count(*) FROM linked_contact") == "0");
+
+  // Ids JSON would have to escape are written one by one, in order, each as it came; the batch
+  // keeps the rest, and writes them 10,000 to a statement.
+  const std::vector<std::string> odd = {"a\"b", "a\\b", "a\nb", "caf\xc3\xa9", "x\x7f"};
+  s.addLinked(std::string_view("c0"), std::string_view());
+  for (const auto& id : odd) s.addLinked(std::string_view(id), std::string_view());
+  for (int i = 0; i < 10001; ++i) s.addLinked(std::string_view("d" + std::to_string(i)), std::string_view());
+  CHECK(text(db, "SELECT count(*) FROM linked_contact") == "10006");  // c0, the odd ones, one batch
+  s.flushLinked();
+  s.flushLinked();  // nothing left: no-op
+  CHECK(text(db, "SELECT count(*) FROM linked_contact WHERE lead_id = ''") == "10007");
+  for (const auto& id : odd) CHECK(s.linkedHolder(id) == std::optional<std::string>(""));
+  CHECK(s.linkedHolder("d10000") == std::optional<std::string>(""));
 }
