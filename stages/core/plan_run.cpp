@@ -328,6 +328,12 @@ std::optional<Stored> storePlan(SQLite::Database& db, const std::string& path,
   // RSS grow with the plan's size until the cache was full (63 MB at 89k leads, 97 MB at 892k).
   // SQLite's sorter (the conflict rule's GROUP BYs, the index build) also spills past it.
   db.exec("PRAGMA cache_size = -8192");
+  // Debian's SQLite zeroes every freed page (secure_delete = 1): replacing the plan then wrote the
+  // whole old plan once more as zeros, into the WAL and again at the checkpoint. FAST zeroes
+  // deleted rows only where that costs no extra page write; the freed pages are reused by the new
+  // plan in the same transaction, and the work DB holds the same values in lead and fetch_result.
+  // Measured at 177k leads: clearing the old plan 1.17 s -> 0.08 s, its commit 1.04 s -> 0.55 s.
+  db.exec("PRAGMA secure_delete = FAST");
   SQLite::Transaction tx(db);
   PlanStore store(db);
   store.clearScope(ids);
