@@ -5,7 +5,8 @@
 -- append), with the written fields of fields.h (kFields) as columns: <field>_old and <field>_new,
 -- the value to write (NULL: nothing to write), and <field>_reason, why the value is reported but not
 -- written (plan.h: invalid_value, no_storage_form; NULL: not reported).
--- plan_lead, plan_item and plan_report stay as views of the same names and columns over plan_row,
+-- plan_lead, plan_item and plan_report stay as views of the same names and columns over plan_row
+-- (plan_value: plan_item with the lead's columns),
 -- so the readers' SQL, and any operator's sqlite3 query, read the plan as before; plan_item and
 -- plan_report cross plan_row with plan_field, the fields in name order, which keeps plan_item's old
 -- (lead_id, field) order. INSTEAD OF triggers keep the views writable row by row (tests, by hand).
@@ -140,6 +141,46 @@ WHERE CASE f.name
     WHEN 'enrichmentStatus' THEN r.enrichmentStatus_reason
     WHEN 'enrichmentSource' THEN r.enrichmentSource_reason
     WHEN 'enrichedAt' THEN r.enrichedAt_reason
+  END IS NOT NULL;
+
+-- plan_item with its lead's columns from the same row, for the readers that filter or show both
+-- (apply's cursor and counts): no second lookup of plan_row per value, as a join of plan_item and
+-- plan_lead has (measured at 887k leads: apply's count of undecided values 4.4 s -> 2.8 s of CPU).
+CREATE VIEW plan_value AS
+SELECT r.lead_id AS lead_id, f.name AS field, r.client_id AS client_id, r.status AS status,
+  r.link AS link, r.contact_id AS contact_id, r.ambiguous AS ambiguous, CASE f.name
+    WHEN 'ghlContactId' THEN r.ghlContactId_old
+    WHEN 'email' THEN r.email_old
+    WHEN 'phone' THEN r.phone_old
+    WHEN 'firstName' THEN r.firstName_old
+    WHEN 'lastName' THEN r.lastName_old
+    WHEN 'companyName' THEN r.companyName_old
+    WHEN 'enrichmentStatus' THEN r.enrichmentStatus_old
+    WHEN 'enrichmentSource' THEN r.enrichmentSource_old
+    WHEN 'enrichedAt' THEN r.enrichedAt_old
+  END AS old_value,
+  CASE f.name
+    WHEN 'ghlContactId' THEN r.ghlContactId_new
+    WHEN 'email' THEN r.email_new
+    WHEN 'phone' THEN r.phone_new
+    WHEN 'firstName' THEN r.firstName_new
+    WHEN 'lastName' THEN r.lastName_new
+    WHEN 'companyName' THEN r.companyName_new
+    WHEN 'enrichmentStatus' THEN r.enrichmentStatus_new
+    WHEN 'enrichmentSource' THEN r.enrichmentSource_new
+    WHEN 'enrichedAt' THEN r.enrichedAt_new
+  END AS new_value
+FROM plan_row r CROSS JOIN plan_field f
+WHERE CASE f.name
+    WHEN 'ghlContactId' THEN r.ghlContactId_new
+    WHEN 'email' THEN r.email_new
+    WHEN 'phone' THEN r.phone_new
+    WHEN 'firstName' THEN r.firstName_new
+    WHEN 'lastName' THEN r.lastName_new
+    WHEN 'companyName' THEN r.companyName_new
+    WHEN 'enrichmentStatus' THEN r.enrichmentStatus_new
+    WHEN 'enrichmentSource' THEN r.enrichmentSource_new
+    WHEN 'enrichedAt' THEN r.enrichedAt_new
   END IS NOT NULL;
 
 -- The views' rows written one at a time, as the tables were.

@@ -89,6 +89,13 @@ TEST_CASE("plan_row: migration 014 carries a plan over, the views show it as the
   CHECK(
       rowsOf(db, "SELECT type FROM sqlite_master WHERE name IN ('plan_lead', 'plan_item', 'plan_report')") ==
       std::vector<std::string>{"view", "view", "view"});
+  // plan_value is plan_item with its lead's columns, in the same order.
+  CHECK(
+      rowsOf(db, "SELECT * FROM plan_value") ==
+      rowsOf(
+          db,
+          "SELECT i.lead_id, i.field, p.client_id, p.status, p.link, p.contact_id, p.ambiguous, i.old_value, "
+          "i.new_value FROM plan_item i JOIN plan_lead p USING (lead_id) ORDER BY i.lead_id, i.field"));
   // Written through the views, as the tables were (INSTEAD OF triggers).
   db.exec(
       "UPDATE plan_item SET new_value = 'Anna' WHERE lead_id = 'lead-a' AND field = 'firstName';"
