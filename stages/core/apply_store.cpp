@@ -5,16 +5,15 @@
 
 namespace ghlb {
 
-// Rows of plan_item in (lead_id, field) order from its primary key (CROSS JOIN: plan_item is the
-// outer loop), no sort, so each batch's run of the statement reads only the rows it returns (?3:
-// the last lead of the previous batch).
+// The planned values (plan_value: plan_item with its lead's columns, one plan_row row per lead) in
+// (lead_id, field) order from plan_row's primary key and plan_field's, no sort, so each batch's run
+// of the statement reads only the rows it returns (?3: the last lead of the previous batch).
 PlanCursor::PlanCursor(SQLite::Database& db, const std::vector<std::string>& client_ids)
     : query_(
           db,
-          "SELECT i.lead_id, p.client_id, i.field, i.new_value, CASE WHEN p.link = 1 THEN p.contact_id END "
-          "FROM plan_item i CROSS JOIN plan_lead p ON p.lead_id = i.lead_id WHERE i.lead_id > ?3 "
-          "AND p.status = 'fill' AND " +
-              clientScope("p.client_id") +
+          "SELECT i.lead_id, i.client_id, i.field, i.new_value, CASE WHEN i.link = 1 THEN i.contact_id END "
+          "FROM plan_value i WHERE i.lead_id > ?3 AND i.status = 'fill' AND " +
+              clientScope("i.client_id") +
               " AND NOT EXISTS (SELECT 1 FROM apply_log a WHERE a.lead_id = i.lead_id AND a.field = i.field) "
               "ORDER BY i.lead_id, i.field") {
   bindClientScope(query_, client_ids);
@@ -45,14 +44,14 @@ bool PlanCursor::next(std::vector<PlannedLead>& out, std::size_t max) {
 }
 
 // The same rows as PlanCursor's query, of the leads with a decision only (the decision table's
-// leads first: a few rows, each looked up in plan_item by its primary key).
+// leads first: a few rows, each looked up in plan_row by its primary key).
 std::vector<PlannedLead> decidedLeads(SQLite::Database& db, const std::vector<std::string>& client_ids) {
   SQLite::Statement q(
       db,
-      "SELECT i.lead_id, p.client_id, i.field, i.new_value, CASE WHEN p.link = 1 THEN p.contact_id END "
-      "FROM (SELECT DISTINCT lead_id FROM decision) d CROSS JOIN plan_item i ON i.lead_id = d.lead_id "
-      "JOIN plan_lead p ON p.lead_id = i.lead_id WHERE p.status = 'fill' AND " +
-          clientScope("p.client_id") +
+      "SELECT i.lead_id, i.client_id, i.field, i.new_value, CASE WHEN i.link = 1 THEN i.contact_id END "
+      "FROM (SELECT DISTINCT lead_id FROM decision) d CROSS JOIN plan_value i ON i.lead_id = d.lead_id "
+      "WHERE i.status = 'fill' AND " +
+          clientScope("i.client_id") +
           " AND NOT EXISTS (SELECT 1 FROM apply_log a WHERE a.lead_id = i.lead_id AND a.field = i.field) "
           "ORDER BY i.lead_id, i.field");
   bindClientScope(q, client_ids);
@@ -68,12 +67,9 @@ std::vector<PlannedLead> decidedLeads(SQLite::Database& db, const std::vector<st
 
 std::int64_t countUndecidedValues(SQLite::Database& db, const std::vector<std::string>& client_ids) {
   SQLite::Statement q(
-      db,
-      "SELECT count(*) FROM plan_lead p CROSS JOIN plan_item i ON i.lead_id = p.lead_id WHERE p.status = "
-      "'fill' AND " +
-          clientScope("p.client_id") +
-          " AND NOT EXISTS (SELECT 1 FROM apply_log a WHERE a.lead_id = i.lead_id AND a.field = i.field) "
-          "AND NOT EXISTS (SELECT 1 FROM decision x WHERE x.lead_id = i.lead_id)");
+      db, "SELECT count(*) FROM plan_value i WHERE i.status = 'fill' AND " + clientScope("i.client_id") +
+              " AND NOT EXISTS (SELECT 1 FROM apply_log a WHERE a.lead_id = i.lead_id AND a.field = i.field) "
+              "AND NOT EXISTS (SELECT 1 FROM decision x WHERE x.lead_id = i.lead_id)");
   bindClientScope(q, client_ids);
   q.executeStep();
   return q.getColumn(0).getInt64();

@@ -31,9 +31,9 @@
 namespace ghlb {
 namespace {
 
-// Foreign keys off while plan replaces its rows, on again after: plan writes each plan_item after
-// its plan_lead, and with no foreign key to check SQLite empties a whole table page by page
-// (PlanStore::clearScope) and inserts without a parent lookup per row. A pragma outside any
+// Foreign keys off while plan replaces its rows, on again after: with no foreign key to check
+// SQLite empties the whole plan_row table page by page (PlanStore::clearScope) and inserts without
+// a parent lookup (stage_run) per row. A pragma outside any
 // transaction, as SQLite requires.
 class ForeignKeysOff {
  public:
@@ -323,15 +323,21 @@ std::optional<Stored> storePlan(SQLite::Database& db, const std::string& path,
                                 PlanCounts& counts, ConflictCounts& taken) {
   ForeignKeysOff fk(db);
   // A page cache of 8 MiB for this connection (SQLite's default is 2 MiB). The rows are appended
-  // in lead id order (plan_lead's tenant index is built after the load), so inserts touch the
+  // in lead id order (plan_row's indexes are built after the load), so inserts touch the
   // right edge of each B-tree only: 64 MiB measured no faster at 89k leads, and made the peak
   // RSS grow with the plan's size until the cache was full (63 MB at 89k leads, 97 MB at 892k).
   // SQLite's sorter (the conflict rule's GROUP BYs, the index build) also spills past it.
   db.exec("PRAGMA cache_size = -8192");
+  // Debian's SQLite zeroes every freed page (secure_delete = 1): replacing the plan then wrote the
+  // whole old plan once more as zeros, into the WAL and again at the checkpoint. FAST zeroes
+  // deleted rows only where that costs no extra page write; the freed pages are reused by the new
+  // plan in the same transaction, and the work DB holds the same values in lead and fetch_result.
+  // Measured at 177k leads: clearing the old plan 1.17 s -> 0.08 s, its commit 1.04 s -> 0.55 s.
+  db.exec("PRAGMA secure_delete = FAST");
   SQLite::Transaction tx(db);
   PlanStore store(db);
   store.clearScope(ids);
-  if (ids.empty()) store.dropTenantIndex();  // every row is new: one sort after the load
+  if (ids.empty()) store.dropIndexes();  // every row is new: one sort after the load
   PlanRows rows(db, run);
   bool pending_claims = false;
   std::string fingerprint;

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <iterator>
+#include <stdexcept>
 
+#include "fields.h"
 #include "json_util.h"
 #include "work_db.h"
 
@@ -111,31 +114,18 @@ std::string PlanStore::inputFingerprint(const std::vector<std::string>& scope) {
   return d.hex();
 }
 
-PlanRows::PlanRows(SQLite::Database& db, std::int64_t run)
-    : db_(db),
-      leads_{
-          "INSERT INTO plan_lead(lead_id, client_id, status, contact_id, link, ambiguous, note, plan_run, "
-          "other_lead, candidates, claim_key) VALUES ",
-          "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-          {}},
-      items_{"INSERT INTO plan_item(lead_id, field, old_value, new_value) VALUES ", "(?, ?, ?, ?)", {}},
-      reports_{"INSERT INTO plan_report(lead_id, field, reason) VALUES ", "(?, ?, ?)", {}},
-      run_(run) {}
+namespace {
+// The column of plan_row (schema/work_db/014_plan_row.sql) that holds SUFFIX ("old", "new" or
+// "reason") of the written field F.
+std::string fieldColumn(const FieldSpec& f, const char* suffix) { return std::string(f.name) + "_" + suffix; }
 
-SQLite::Statement& PlanRows::insert(Inserts& table, size_t n) {
-  if (table.by_rows.size() <= n) table.by_rows.resize(n + 1);
-  if (!table.by_rows[n]) {
-    std::string sql = table.head;
-    for (size_t i = 0; i < n; ++i) {
-      if (i) sql += ", ";
-      sql += table.values;
-    }
-    table.by_rows[n] = std::make_unique<SQLite::Statement>(db_, sql);
-  }
-  return *table.by_rows[n];
+// Index in kFields of the field NAME of a change or report (planLead writes only those).
+size_t fieldIndex(const std::string& name) {
+  for (size_t i = 0; i < std::size(kFields); ++i)
+    if (name == kFields[i].name) return i;
+  throw std::logic_error("plan: a change or report of a field the tool does not write");
 }
 
-namespace {
 // Bound without a copy (SQLITE_STATIC): every value outlives the statement's step.
 void bindText(SQLite::Statement& st, int i, const std::string& v) { st.bindNoCopy(i, v); }
 void bindOptionalText(SQLite::Statement& st, int i, const std::optional<std::string>& v) {
@@ -145,6 +135,35 @@ void bindOptionalText(SQLite::Statement& st, int i, const std::optional<std::str
     st.bind(i);
 }
 }  // namespace
+
+std::string planRowColumns() {
+  std::string cols =
+      "lead_id, client_id, status, contact_id, link, ambiguous, note, plan_run, other_lead, candidates, "
+      "claim_key";
+  for (const auto& f : kFields)
+    for (const char* suffix : {"old", "new", "reason"}) cols += ", " + fieldColumn(f, suffix);
+  return cols;
+}
+
+PlanRows::PlanRows(SQLite::Database& db, std::int64_t run)
+    : db_(db), head_("INSERT INTO plan_row(" + planRowColumns() + ") VALUES "), run_(run) {
+  values_ = "(?";
+  for (int i = 1; i < kParams; ++i) values_ += ", ?";
+  values_ += ")";
+}
+
+SQLite::Statement& PlanRows::insert(size_t n) {
+  if (by_rows_.size() <= n) by_rows_.resize(n + 1);
+  if (!by_rows_[n]) {
+    std::string sql = head_;
+    for (size_t i = 0; i < n; ++i) {
+      if (i) sql += ", ";
+      sql += values_;
+    }
+    by_rows_[n] = std::make_unique<SQLite::Statement>(db_, sql);
+  }
+  return *by_rows_[n];
+}
 
 int PlanRows::bindLead(SQLite::Statement& st, int i, const LeadPlan& p) {
   bindText(st, i, p.lead_id);
@@ -167,85 +186,59 @@ int PlanRows::bindLead(SQLite::Statement& st, int i, const LeadPlan& p) {
     bindText(st, i + 10, p.claim_key);
   else
     st.bind(i + 10);
-  return i + 11;
-}
-
-int PlanRows::bindItem(SQLite::Statement& st, int i, const LeadPlan& p, const FieldChange& c) {
-  bindText(st, i, p.lead_id);
-  bindText(st, i + 1, c.field);
-  bindOptionalText(st, i + 2, c.old_value);
-  bindText(st, i + 3, c.new_value);
-  return i + 4;
-}
-
-int PlanRows::bindReport(SQLite::Statement& st, int i, const LeadPlan& p,
-                         const std::pair<std::string, std::string>& r) {
-  bindText(st, i, p.lead_id);
-  bindText(st, i + 1, r.first);
-  bindText(st, i + 2, r.second);
-  return i + 3;
+  i += 11;
+  // Each written field's three columns (kFields' order): only the lead's changes and reports are
+  // bound, the other columns stay NULL (add clears the bindings before each statement).
+  for (const auto& c : p.changes) {
+    const int at = i + 3 * static_cast<int>(fieldIndex(c.field));
+    if (c.old_value) bindText(st, at, *c.old_value);
+    bindText(st, at + 1, c.new_value);
+  }
+  for (const auto& [field, reason] : p.reports)
+    bindText(st, i + 3 * static_cast<int>(fieldIndex(field)) + 2, reason);
+  return i + 3 * static_cast<int>(std::size(kFields));
 }
 
 void PlanRows::add(const LeadPlan& p) { add(std::vector<LeadPlan>{p}); }
 
 void PlanRows::add(const std::vector<LeadPlan>& plans) {
-  // Rows of one table, kChunk per statement, then one statement for the rest. EACH(f) calls f(row
-  // binder) for every row of the table in order; a binder binds its row from a parameter on.
-  const auto write = [this](Inserts& table, size_t rows, const auto& each) {
-    size_t done = 0;
+  // kChunk rows per statement, then one statement for the rest.
+  size_t done = 0;
+  while (done < plans.size()) {
+    const size_t n = std::min(kChunk, plans.size() - done);
+    SQLite::Statement& st = insert(n);
+    st.clearBindings();  // every parameter NULL: one call, instead of a bind per column left empty
     int next = 1;
-    SQLite::Statement* st = nullptr;
-    each([&](const auto& bind) {
-      if (!st) st = &insert(table, std::min(kChunk, rows - done));
-      next = bind(*st, next);
-      ++done;
-      if (next > st->getBindParameterCount()) {
-        st->exec();
-        st->reset();
-        st = nullptr;
-        next = 1;
-        candidates_.clear();
-      }
-    });
-  };
-  write(leads_, plans.size(), [&](const auto& row) {
-    for (const auto& p : plans) row([&](SQLite::Statement& st, int i) { return bindLead(st, i, p); });
-  });
-  size_t items = 0, reports = 0;
-  for (const auto& p : plans) {
-    items += p.changes.size();
-    reports += p.reports.size();
+    for (size_t k = 0; k < n; ++k) next = bindLead(st, next, plans[done + k]);
+    st.exec();
+    st.reset();
+    candidates_.clear();
+    done += n;
   }
-  write(items_, items, [&](const auto& row) {
-    for (const auto& p : plans)
-      for (const auto& c : p.changes)
-        row([&](SQLite::Statement& st, int i) { return bindItem(st, i, p, c); });
-  });
-  write(reports_, reports, [&](const auto& row) {
-    for (const auto& p : plans)
-      for (const auto& r : p.reports)
-        row([&](SQLite::Statement& st, int i) { return bindReport(st, i, p, r); });
-  });
 }
 
 void PlanStore::clearScope(const std::vector<std::string>& scope) {
-  for (const char* table : {"plan_item", "plan_report", "plan_lead"}) {
-    if (scope.empty()) {  // no WHERE: SQLite empties the table page by page
-      db_.exec(std::string("DELETE FROM ") + table);
-      continue;
-    }
-    SQLite::Statement del(db_, std::string("DELETE FROM ") + table +
-                                   " WHERE lead_id IN (SELECT l.id FROM lead l WHERE " +
-                                   clientScope("l.client_id") + ")");
-    bindClientScope(del, scope);
-    del.exec();
+  if (scope.empty()) {  // no WHERE: SQLite empties the table page by page, no index work per row
+    db_.exec("DELETE FROM plan_row");
+    return;
   }
+  SQLite::Statement del(db_, "DELETE FROM plan_row WHERE lead_id IN (SELECT l.id FROM lead l WHERE " +
+                                 clientScope("l.client_id") + ")");
+  bindClientScope(del, scope);
+  del.exec();
 }
 
-void PlanStore::dropTenantIndex() { db_.exec("DROP INDEX IF EXISTS plan_lead_client"); }
+void PlanStore::dropIndexes() {
+  db_.exec("DROP INDEX IF EXISTS plan_row_client");
+  db_.exec("DROP INDEX IF EXISTS plan_row_link");
+}
+
+void PlanStore::buildLinkIndex() {
+  db_.exec("CREATE INDEX IF NOT EXISTS plan_row_link ON plan_row(contact_id, plan_run, link) WHERE link = 1");
+}
 
 void PlanStore::buildTenantIndex() {
-  db_.exec("CREATE INDEX IF NOT EXISTS plan_lead_client ON plan_lead(client_id, status)");
+  db_.exec("CREATE INDEX IF NOT EXISTS plan_row_client ON plan_row(client_id, status)");
 }
 
 ConflictCounts PlanStore::resolveConflicts(std::int64_t run, bool pending_claims) {
@@ -253,33 +246,36 @@ ConflictCounts PlanStore::resolveConflicts(std::int64_t run, bool pending_claims
       "CREATE TEMP TABLE IF NOT EXISTS plan_loss(lead_id TEXT PRIMARY KEY, reason TEXT NOT NULL, "
       "other_lead TEXT NOT NULL) WITHOUT ROWID");
   db_.exec("DELETE FROM temp.plan_loss");
+  buildLinkIndex();
   const auto run_sql = [&](const std::string& sql) {
     SQLite::Statement st(db_, sql);
     st.bind(1, static_cast<std::int64_t>(run));
     if (st.getBindParameterCount() >= 2) st.bind(2, plan_status::kPending);
     st.exec();
   };
-  // In the order of the rule's cases; INSERT OR IGNORE keeps a lead's first reason.
+  // In the order of the rule's cases; INSERT OR IGNORE keeps a lead's first reason. The leads
+  // that would link a contact are read through plan_row_link (link = 1), in contact id order.
   // 1. The contact is linked to another lead in the application table.
   run_sql(
-      "INSERT INTO temp.plan_loss SELECT p.lead_id, 'contact_already_linked', c.lead_id FROM plan_lead p "
-      "JOIN linked_contact c ON c.contact_id = p.contact_id "
+      "INSERT INTO temp.plan_loss SELECT p.lead_id, 'contact_already_linked', c.lead_id FROM plan_row p "
+      "INDEXED BY plan_row_link JOIN linked_contact c ON c.contact_id = p.contact_id "
       "WHERE p.plan_run = ?1 AND p.link = 1 AND c.lead_id <> p.lead_id");
   // 2. Nobody holds it, and a smaller lead (byte order: BINARY, as PostgreSQL's "C") links it too.
   run_sql(
-      "WITH dup AS MATERIALIZED (SELECT contact_id, min(lead_id) AS first FROM plan_lead "
+      "WITH dup AS MATERIALIZED (SELECT contact_id, min(lead_id) AS first FROM plan_row INDEXED BY "
+      "plan_row_link "
       "WHERE plan_run = ?1 AND link = 1 GROUP BY contact_id HAVING count(*) > 1) "
       "INSERT OR IGNORE INTO temp.plan_loss SELECT p.lead_id, 'contact_taken_by_smaller_lead_id', dup.first "
-      "FROM dup JOIN plan_lead p ON p.contact_id = dup.contact_id "
+      "FROM dup JOIN plan_row p INDEXED BY plan_row_link ON p.contact_id = dup.contact_id "
       "WHERE p.plan_run = ?1 AND p.link = 1 AND p.lead_id <> dup.first "
       "AND NOT EXISTS (SELECT 1 FROM linked_contact c WHERE c.contact_id = p.contact_id)");
   // 3. It would keep it, but a smaller lead that could take it has no final lookup yet.
   if (pending_claims)
     run_sql(
-        "WITH first AS MATERIALIZED (SELECT claim_key, min(lead_id) AS lead_id FROM plan_lead "
+        "WITH first AS MATERIALIZED (SELECT claim_key, min(lead_id) AS lead_id FROM plan_row "
         "WHERE plan_run = ?1 AND status = ?2 AND claim_key IS NOT NULL GROUP BY claim_key) "
         "INSERT OR IGNORE INTO temp.plan_loss SELECT p.lead_id, 'smaller_lead_pending', first.lead_id "
-        "FROM first JOIN plan_lead p ON p.claim_key = first.claim_key "
+        "FROM first JOIN plan_row p ON p.claim_key = first.claim_key "
         "WHERE p.plan_run = ?1 AND p.link = 1 AND first.lead_id < p.lead_id "
         "AND NOT EXISTS (SELECT 1 FROM linked_contact c WHERE c.contact_id = p.contact_id)");
   ConflictCounts out;
@@ -288,7 +284,7 @@ ConflictCounts PlanStore::resolveConflicts(std::int64_t run, bool pending_claims
   {
     SQLite::Statement q(db_,
                         "SELECT p.client_id, p.status, x.reason, count(*), sum(p.link) FROM temp.plan_loss x "
-                        "JOIN plan_lead p USING (lead_id) GROUP BY 1, 2, 3");
+                        "JOIN plan_row p USING (lead_id) GROUP BY 1, 2, 3");
     while (q.executeStep()) {
       const std::string reason = q.getColumn(2).getString();
       out.leads.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(),
@@ -297,26 +293,28 @@ ConflictCounts PlanStore::resolveConflicts(std::int64_t run, bool pending_claims
     }
   }
   for (const auto& [list, sql] :
-       {std::pair{
-            &out.items,
-            "SELECT p.client_id, i.field, count(*) FROM temp.plan_loss x JOIN plan_lead p USING (lead_id) "
-            "JOIN plan_item i USING (lead_id) GROUP BY 1, 2"},
+       {std::pair{&out.items,
+                  "SELECT p.client_id, i.field, count(*) FROM temp.plan_loss x CROSS JOIN plan_row p "
+                  "ON p.lead_id = x.lead_id CROSS JOIN plan_item i ON i.lead_id = x.lead_id GROUP BY 1, 2"},
         std::pair{&out.reports,
-                  "SELECT p.client_id, r.field || ':' || r.reason, count(*) FROM temp.plan_loss x "
-                  "JOIN plan_lead p USING (lead_id) JOIN plan_report r USING (lead_id) GROUP BY 1, 2"}}) {
+                  "SELECT p.client_id, r.field || ':' || r.reason, count(*) FROM temp.plan_loss x CROSS JOIN "
+                  "plan_row p ON p.lead_id = x.lead_id CROSS JOIN plan_report r ON r.lead_id = x.lead_id "
+                  "GROUP BY 1, 2"}}) {
     SQLite::Statement q(db_, sql);
     while (q.executeStep())
       list->push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt64()});
   }
+  // A loser keeps no change and no report: every field's columns cleared.
+  std::string clear;
+  for (const auto& f : kFields)
+    for (const char* suffix : {"old", "new", "reason"}) clear += ", " + fieldColumn(f, suffix) + " = NULL";
   SQLite::Statement mark(db_,
-                         "UPDATE plan_lead SET status = CASE x.reason WHEN 'smaller_lead_pending' THEN ?1 "
-                         "ELSE ?2 END, note = x.reason, other_lead = x.other_lead, link = 0 "
-                         "FROM temp.plan_loss x WHERE plan_lead.lead_id = x.lead_id");
+                         "UPDATE plan_row SET status = CASE x.reason WHEN 'smaller_lead_pending' THEN ?1 "
+                         "ELSE ?2 END, note = x.reason, other_lead = x.other_lead, link = 0" +
+                             clear + " FROM temp.plan_loss x WHERE plan_row.lead_id = x.lead_id");
   mark.bind(1, plan_status::kWaiting);
   mark.bind(2, plan_status::kConflict);
   mark.exec();
-  db_.exec("DELETE FROM plan_item WHERE lead_id IN (SELECT lead_id FROM temp.plan_loss)");
-  db_.exec("DELETE FROM plan_report WHERE lead_id IN (SELECT lead_id FROM temp.plan_loss)");
   db_.exec("DELETE FROM temp.plan_loss");
   return out;
 }

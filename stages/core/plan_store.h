@@ -2,19 +2,22 @@
 // Each completed plan run records an id, the tenants it covers and a fingerprint of the inputs it
 // was computed from, so that apply writes only a plan whose inputs are still those reviewed.
 // This class owns every SQL statement on table "plan" and the fingerprint's query, and plan's
-// statements on its rows (plan_lead, plan_item, plan_report): PlanRows writes them lead by lead,
+// statements on its rows (plan_row, one per lead; plan_lead, plan_item and plan_report are views of
+// it, schema/work_db/014_plan_row.sql): PlanRows writes them lead by lead,
 // PlanStore::clearScope and PlanStore::resolveConflicts replace and settle them.
 #pragma once
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <cstdint>
 #include <deque>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "fields.h"
 #include "plan.h"
 
 namespace ghlb {
@@ -66,34 +69,32 @@ struct ConflictCounts {
   std::int64_t losers = 0;
 };
 
-// The rows of one plan run, written lead by lead with prepared statements (inside the caller's
-// transaction). The plan of each lead as planLead and dropApplied left it: the conflict rule runs
-// afterwards over the stored rows (PlanStore::resolveConflicts).
+// The columns of plan_row (schema/work_db/014_plan_row.sql) in the order PlanRows binds them: the
+// lead's own, then <field>_old, <field>_new, <field>_reason of each field of kFields.
+std::string planRowColumns();
+
+// The rows of one plan run, one plan_row row per lead, written with prepared statements (inside the
+// caller's transaction). The plan of each lead as planLead and dropApplied left it: the conflict
+// rule runs afterwards over the stored rows (PlanStore::resolveConflicts).
 class PlanRows {
  public:
   PlanRows(SQLite::Database& db, std::int64_t run);
   void add(const LeadPlan& p);
-  // The same rows as add for each plan of PLANS, in fewer statements: up to kChunk rows of a
-  // table per INSERT (a statement's step, reset and binding cost more than one row's B-tree insert).
+  // The same rows as add for each plan of PLANS, in fewer statements: up to kChunk rows per INSERT
+  // (a statement's step, reset and binding cost more than one row's B-tree insert).
   void add(const std::vector<LeadPlan>& plans);
 
  private:
   static constexpr std::size_t kChunk = 32;
-  // The INSERT of N rows of a table (plan_lead, plan_item or plan_report), prepared on first use.
-  struct Inserts {
-    const char* head;                                         // "INSERT INTO table(columns) VALUES "
-    const char* values;                                       // "(?, ?, ...)": one row
-    std::vector<std::unique_ptr<SQLite::Statement>> by_rows;  // [n]: n rows
-  };
-  SQLite::Statement& insert(Inserts& table, size_t n);
-  // Binds one row of each table from parameter I on; returns the next free parameter.
+  static constexpr int kParams = 11 + 3 * static_cast<int>(std::size(kFields));  // per row
+  // The INSERT of N rows, prepared on first use.
+  SQLite::Statement& insert(size_t n);
+  // Binds one lead's row from parameter I on; returns the next free parameter.
   int bindLead(SQLite::Statement& st, int i, const LeadPlan& p);
-  static int bindItem(SQLite::Statement& st, int i, const LeadPlan& p, const FieldChange& c);
-  static int bindReport(SQLite::Statement& st, int i, const LeadPlan& p,
-                        const std::pair<std::string, std::string>& r);
 
   SQLite::Database& db_;
-  Inserts leads_, items_, reports_;
+  std::string head_, values_;                                // "INSERT ... VALUES ", "(?, ...)"
+  std::vector<std::unique_ptr<SQLite::Statement>> by_rows_;  // [n]: n rows
   std::deque<std::string> candidates_;  // joined candidate ids of the rows being bound (stable)
   std::int64_t run_;
 };
@@ -121,16 +122,18 @@ class PlanStore {
   void digestLinks(InputDigest& d);
 
   // Deletes the plan rows of the leads of scope (every tenant: every row), before a plan run writes
-  // the scope's again; leads no longer eligible lose theirs. Run with foreign keys off (plan writes
-  // plan_item after its plan_lead): the whole tables are then emptied at the cost of freeing
-  // their pages.
+  // the scope's again; leads no longer eligible lose theirs. Run with foreign keys off: the whole
+  // table is then emptied at the cost of freeing its pages.
   void clearScope(const std::vector<std::string>& scope);
 
-  // plan_lead's index by tenant (schema/work_db/001_init.sql, plan_lead_client), dropped before a
-  // plan of every tenant writes its rows and built again after them: one sort of the rows instead
-  // of a B-tree insert per lead in tenant order (measured: a quarter of plan's CPU at 89k leads,
-  // against 0.16 s for the sort). Inside plan's transaction: a stop rolls the drop back too.
-  void dropTenantIndex();
+  // plan_row's indexes (schema/work_db/014_plan_row.sql), dropped before a plan of every tenant
+  // writes its rows and built again after them: one sort of the rows instead of a B-tree insert per
+  // lead out of lead id order (measured: a quarter of plan's CPU at 89k leads, against 0.16 s for
+  // the sort). Inside plan's transaction: a stop rolls the drop back too. plan_row_link (the leads
+  // that would link a contact) is built by resolveConflicts, which reads it; plan_row_client (by
+  // tenant, for the readers) by buildTenantIndex.
+  void dropIndexes();
+  void buildLinkIndex();
   void buildTenantIndex();
 
   // The "ghlContactId is unique" rule (plan.h) over the rows plan run RUN
@@ -138,8 +141,8 @@ class PlanStore {
   // (contact_already_linked); else one that a smaller lead of the run would link too is a conflict
   // (contact_taken_by_smaller_lead_id); else one with a smaller pending lead of the same claim_key
   // waits (smaller_lead_pending; only looked for when PENDING_CLAIMS). Each such lead gets status
-  // conflict or waiting, its note and other_lead, link 0, and loses its plan_item and plan_report
-  // rows. Decided from the rows as written, then applied; returns what it took back.
+  // conflict or waiting, its note and other_lead, link 0, and loses its changes and reports (every
+  // field's columns NULL). Decided from the rows as written, then applied; returns what it took back.
   ConflictCounts resolveConflicts(std::int64_t run, bool pending_claims);
 
   std::int64_t add(const PlanRecord& r);  // returns the new plan id
