@@ -20,6 +20,7 @@
 #include "export.h"
 #include "json_util.h"
 #include "plan.h"
+#include "plan_inputs.h"
 #include "plan_store.h"
 #include "progress.h"
 #include "report_html.h"
@@ -230,7 +231,7 @@ void planInputs(const std::string& path, const std::vector<std::string>& ids, Pl
   SQLite::Database db(path, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX);
   db.exec("PRAGMA busy_timeout = 5000");
   AppliedFields applied(db);
-  SQLite::Statement q(db, PlanStore::inputsQuery());
+  SQLite::Statement q(db, PlanInputs::query());
   bindClientScope(q, ids);
   InputDigest digest;
   digest.add(kInputDigestTag);
@@ -240,7 +241,7 @@ void planInputs(const std::string& path, const std::vector<std::string>& ids, Pl
   batch.reserve(kBatchLeads);
   std::int64_t n = 0;
   while (q.executeStep()) {
-    PlanStore::digestRow(digest, q);
+    PlanInputs::digestRow(digest, q);
     assignText(lead.id, q.getColumn(0));
     assignText(lead.client_id, q.getColumn(1));
     assignText(lead.location_id, q.getColumn(2));
@@ -278,7 +279,7 @@ void planInputs(const std::string& path, const std::vector<std::string>& ids, Pl
     if (++n % kStopCheckEvery == 0 && stopRequested()) return;  // the writer sees the flag too
   }
   if (!batch.empty() && !feed.push(std::move(batch))) return;
-  PlanStore(db).digestLinks(digest);
+  PlanInputs(db).digestLinks(digest);
   fingerprint = digest.hex();
 }
 

@@ -318,7 +318,7 @@ TEST_CASE("plan: the stored rows of many leads are planLead's, lead for lead") {
   WorkDb work(path, WorkDb::Mode::kExisting);
   auto& db = work.db();
   // Every lead's rows as one line, from the DB and from planLead over the same inputs.
-  SQLite::Statement in(db, PlanStore::inputsQuery());
+  SQLite::Statement in(db, PlanInputs::query());
   bindClientScope(in, {});
   SQLite::Statement lead_row(
       db,
