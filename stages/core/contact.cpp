@@ -434,6 +434,200 @@ bool scanGetBody(std::string_view body, Contact& out) {
   return scanBody(body, h);
 }
 
+void parseAnswer(std::optional<std::string_view> search_body, std::optional<std::string_view> contact_body,
+                 ParsedAnswer& out) {
+  using Part = ParsedAnswer::Part;
+  out.search = !search_body                             ? Part::kAbsent
+               : scanSearchBody(*search_body, out.page) ? Part::kParsed
+                                                        : Part::kRefused;
+  out.get = !contact_body                             ? Part::kAbsent
+            : scanGetBody(*contact_body, out.contact) ? Part::kParsed
+                                                      : Part::kRefused;
+}
+
+namespace {
+
+// The header of a compact answer: 'A', the version, the number of contact fields and a hash of
+// their GHL keys in kFields' order (a form written before kFields changed is never read).
+constexpr std::uint32_t contactKeysHash() {
+  std::uint32_t h = 2166136261u;
+  for (const auto& f : kFields)
+    if (f.contact) {
+      for (const char ch : f.ghl_key) h = (h ^ static_cast<unsigned char>(ch)) * 16777619u;
+      h = (h ^ 0xffu) * 16777619u;
+    }
+  return h;
+}
+constexpr unsigned contactFieldCount() {
+  unsigned n = 0;
+  for (const auto& f : kFields) n += f.contact ? 1 : 0;
+  return n;
+}
+constexpr std::uint32_t kKeysHash = contactKeysHash();
+constexpr char kAnswerHeader[] = {'A',
+                                  static_cast<char>(kAnswerFormVersion),
+                                  static_cast<char>(contactFieldCount()),
+                                  static_cast<char>(kKeysHash & 0xff),
+                                  static_cast<char>((kKeysHash >> 8) & 0xff),
+                                  static_cast<char>((kKeysHash >> 16) & 0xff),
+                                  static_cast<char>(kKeysHash >> 24)};
+constexpr std::string_view kHeader(kAnswerHeader, sizeof kAnswerHeader);
+
+// A contact field's state in the form: key absent, key present without a string, a string.
+enum : std::uint8_t { kKeyAbsent, kKeyNoString, kKeyString };
+// The contact's flags byte.
+enum : std::uint8_t { kHasLocation = 1, kHasDate = 2 };
+
+void putVarint(std::string& out, std::uint64_t v) {
+  while (v >= 0x80) {
+    out += static_cast<char>((v & 0x7f) | 0x80);
+    v >>= 7;
+  }
+  out += static_cast<char>(v);
+}
+void putFixed64(std::string& out, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
+}
+void putString(std::string& out, std::string_view s) {
+  putVarint(out, s.size());
+  out.append(s);
+}
+
+void putContact(std::string& out, const Contact& c) {
+  putString(out, c.id);
+  out += static_cast<char>((c.location_id ? kHasLocation : 0) | (c.date_added_ms ? kHasDate : 0));
+  if (c.location_id) putString(out, *c.location_id);
+  if (c.date_added_ms) putFixed64(out, static_cast<std::uint64_t>(*c.date_added_ms));
+  for (const auto& f : kFields)
+    if (f.contact) {
+      const auto& v = c.*f.contact;
+      out += static_cast<char>(v ? kKeyString : c.*f.has_key ? kKeyNoString : kKeyAbsent);
+      if (v) putString(out, *v);
+    }
+}
+
+// Reads a form front to back; every read is bounds-checked (ok() false once one fails).
+class FormReader {
+ public:
+  explicit FormReader(std::string_view s) : s_(s) {}
+  bool ok() const { return ok_; }
+  bool atEnd() const { return pos_ == s_.size(); }
+  std::size_t left() const { return s_.size() - pos_; }
+  std::uint8_t byte() {
+    if (pos_ >= s_.size()) return fail();
+    return static_cast<std::uint8_t>(s_[pos_++]);
+  }
+  std::uint64_t varint() {
+    std::uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      const std::uint8_t b = byte();
+      if (!ok_) return 0;
+      v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
+      if (!(b & 0x80)) return v;
+    }
+    return fail();
+  }
+  std::uint64_t fixed64() {
+    if (left() < 8) return fail();
+    std::uint64_t v = 0;
+    for (int i = 0; i < 8; ++i)
+      v |= static_cast<std::uint64_t>(static_cast<unsigned char>(s_[pos_ + i])) << (8 * i);
+    pos_ += 8;
+    return v;
+  }
+  std::string_view string() {
+    const std::uint64_t n = varint();
+    if (!ok_ || n > left()) return fail(), std::string_view();
+    const std::string_view v = s_.substr(pos_, n);
+    pos_ += n;
+    return v;
+  }
+
+ private:
+  std::uint8_t fail() {
+    ok_ = false;
+    pos_ = s_.size();
+    return 0;
+  }
+  std::string_view s_;
+  std::size_t pos_ = 0;
+  bool ok_ = true;
+};
+
+void assignOptional(std::optional<std::string>& o, std::string_view v) {
+  if (o)
+    o->assign(v);
+  else
+    o.emplace(v);
+}
+
+bool readContact(FormReader& r, Contact& c) {
+  c.id.assign(r.string());
+  const std::uint8_t flags = r.byte();
+  if (flags & kHasLocation)
+    assignOptional(c.location_id, r.string());
+  else
+    c.location_id.reset();
+  if (flags & kHasDate)
+    c.date_added_ms = static_cast<std::int64_t>(r.fixed64());
+  else
+    c.date_added_ms.reset();
+  for (const auto& f : kFields)
+    if (f.contact) {
+      const std::uint8_t state = r.byte();
+      c.*f.has_key = state != kKeyAbsent;
+      if (state == kKeyString)
+        assignOptional(c.*f.contact, r.string());
+      else
+        (c.*f.contact).reset();
+      if (state > kKeyString) return false;
+    }
+  return r.ok() && flags <= (kHasLocation | kHasDate);
+}
+
+bool readPart(FormReader& r, ParsedAnswer::Part& part) {
+  const std::uint8_t p = r.byte();
+  if (p > static_cast<std::uint8_t>(ParsedAnswer::Part::kParsed)) return false;
+  part = static_cast<ParsedAnswer::Part>(p);
+  return r.ok();
+}
+
+}  // namespace
+
+void encodeAnswer(const ParsedAnswer& a, std::string& out) {
+  using Part = ParsedAnswer::Part;
+  out.assign(kHeader);
+  out += static_cast<char>(a.search);
+  if (a.search == Part::kParsed) {
+    putFixed64(out, static_cast<std::uint64_t>(a.page.total));
+    putVarint(out, a.page.contacts.size());
+    for (const auto& c : a.page.contacts) putContact(out, c);
+  }
+  out += static_cast<char>(a.get);
+  if (a.get == Part::kParsed) putContact(out, a.contact);
+}
+
+bool answerFormCurrent(std::string_view form) { return form.substr(0, kHeader.size()) == kHeader; }
+
+bool decodeAnswer(std::string_view form, ParsedAnswer& out) {
+  using Part = ParsedAnswer::Part;
+  if (!answerFormCurrent(form)) return false;
+  FormReader r(form.substr(kHeader.size()));
+  if (!readPart(r, out.search)) return false;
+  if (out.search == Part::kParsed) {
+    out.page.total = static_cast<std::int64_t>(r.fixed64());
+    const std::uint64_t n = r.varint();
+    if (!r.ok() || n > r.left()) return false;  // each contact takes at least one byte
+    out.page.contacts.resize(n);
+    for (auto& c : out.page.contacts)
+      if (!readContact(r, c)) return false;
+  }
+  out.page.next_cursor.clear();
+  if (!readPart(r, out.get)) return false;
+  if (out.get == Part::kParsed && !readContact(r, out.contact)) return false;
+  return r.ok() && r.atEnd();
+}
+
 std::string mergeSearchBodies(const std::vector<std::string>& bodies, std::int64_t total) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);

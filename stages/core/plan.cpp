@@ -49,16 +49,14 @@ struct Resolved {
 // untrustedReason(): a work DB written by an older fetch can never make an untrusted contact used.
 Resolved resolveContact(const FetchRecord& f, std::string_view location_id) {
   Resolved r;
-  // Parsed into storage kept from lead to lead (plan reads every stored body on each run).
-  thread_local Contact get_payload;
-  thread_local SearchPage page;
+  // Decoded or parsed into storage kept from lead to lead (plan reads every lead's on each run).
+  thread_local ParsedAnswer answer;
+  if (!f.answer || !decodeAnswer(*f.answer, answer)) parseAnswer(f.search_body, f.contact_body, answer);
   const Contact* from_get = nullptr;
-  if (f.contact_body) {
-    if (scanGetBody(*f.contact_body, get_payload))
-      from_get = &get_payload;
-    else
-      r.error = "bad_contact_payload";
-  }
+  if (answer.get == ParsedAnswer::Part::kParsed)
+    from_get = &answer.contact;
+  else if (answer.get == ParsedAnswer::Part::kRefused)
+    r.error = "bad_contact_payload";
   if (f.lookup == "get") {
     if (!from_get && r.error.empty()) r.error = "no_contact_payload";
     if (from_get)
@@ -69,10 +67,11 @@ Resolved resolveContact(const FetchRecord& f, std::string_view location_id) {
     if (from_get) r.contact = *from_get;
     return r;
   }
-  if (!f.search_body || !scanSearchBody(*f.search_body, page)) {
+  if (answer.search != ParsedAnswer::Part::kParsed) {
     r.error = "bad_search_payload";
     return r;
   }
+  const SearchPage& page = answer.page;
   for (const auto& c : page.contacts)
     if (c.location_id && *c.location_id != location_id) {
       r.error = "wrong_location";

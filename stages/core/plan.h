@@ -26,6 +26,9 @@ struct FetchRecord {
   FetchOutcome outcome = FetchOutcome::kTransient;
   std::optional<std::string> search_body;
   std::optional<std::string> contact_body;
+  // The bodies' compact form (contact.h encodeAnswer) as fetch stored it: planLead reads it instead
+  // of the bodies when it decodes (they may then be left out), and parses the bodies otherwise.
+  std::optional<std::string> answer;
 };
 
 // Plan status of a lead (plan_lead.status).

@@ -153,19 +153,6 @@ class PlanCounts {
   std::int64_t leads_ = 0, to_write_ = 0;
 };
 
-// Copies column I into V (kept storage: no allocation once it is large enough).
-void assignText(std::string& v, const SQLite::Column& c) {
-  v.assign(c.getText(), static_cast<size_t>(c.getBytes()));
-}
-void assignOptional(std::optional<std::string>& v, const SQLite::Column& c) {
-  if (c.isNull()) {
-    v.reset();
-    return;
-  }
-  if (!v) v.emplace();
-  assignText(*v, c);
-}
-
 constexpr std::int64_t kStopCheckEvery = 1024;  // leads between two looks at the stop flag
 constexpr std::size_t kBatchLeads = 256;        // planned leads handed over at once
 
@@ -231,43 +218,15 @@ void planInputs(const std::string& path, const std::vector<std::string>& ids, Pl
   SQLite::Database db(path, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX);
   db.exec("PRAGMA busy_timeout = 5000");
   AppliedFields applied(db);
-  SQLite::Statement q(db, PlanInputs::query());
-  bindClientScope(q, ids);
-  InputDigest digest;
+  PlanInputs::Reader in(db, ids);
+  InputHash digest;
   digest.add(kInputDigestTag);
-  LeadSnapshot lead;
-  std::optional<FetchRecord> fetch;
   PlanFeed::Batch batch;
   batch.reserve(kBatchLeads);
   std::int64_t n = 0;
-  while (q.executeStep()) {
-    PlanInputs::digestRow(digest, q);
-    assignText(lead.id, q.getColumn(0));
-    assignText(lead.client_id, q.getColumn(1));
-    assignText(lead.location_id, q.getColumn(2));
-    assignOptional(lead.ghl_contact_id, q.getColumn(3));
-    assignOptional(lead.email, q.getColumn(4));
-    assignOptional(lead.phone, q.getColumn(5));
-    assignOptional(lead.first_name, q.getColumn(6));
-    assignOptional(lead.last_name, q.getColumn(7));
-    assignOptional(lead.company_name, q.getColumn(8));
-    assignOptional(lead.enrichment_status, q.getColumn(9));
-    constexpr int f0 = kLeadSnapshotColumnCount;  // first fetch_result column
-    if (q.getColumn(f0).isNull()) {
-      fetch.reset();
-    } else {
-      if (!fetch) fetch.emplace();
-      FetchRecord& f = *fetch;
-      assignText(f.lookup, q.getColumn(f0));
-      assignText(f.lookup_key, q.getColumn(f0 + 1));
-      const auto outcome = q.getColumn(f0 + 2);
-      f.outcome =
-          fetchOutcomeFromString(std::string_view(outcome.getText(), static_cast<size_t>(outcome.getBytes())))
-              .value_or(FetchOutcome::kTransient);
-      assignOptional(f.search_body, q.getColumn(f0 + 3));
-      assignOptional(f.contact_body, q.getColumn(f0 + 4));
-    }
-    LeadPlan& p = batch.emplace_back(planLead(lead, fetch));
+  while (in.next()) {
+    in.digest(digest);
+    LeadPlan& p = batch.emplace_back(planLead(in.lead(), in.fetch()));
     // What apply already settled is applied, never again to write (its snapshot is kept as it was).
     // Before the conflict rule, which only ever clears a loser's changes: the same outcome.
     dropApplied(p, applied.of(p.lead_id));

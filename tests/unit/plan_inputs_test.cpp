@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include "fetch_store.h"
 #include "temp_path.h"
 #include "work_db.h"
 
@@ -74,6 +75,58 @@ TEST_CASE("the input fingerprint changes when the snapshot, a fetch result or a 
   }
 }
 
+TEST_CASE("the fingerprint reads the answer fetch stored, and is the same when plan parses the bodies") {
+  WorkDb work(test::freshPath("fingerprint-answer.db"));
+  auto& db = work.db();
+  seed(db);
+  PlanInputs store(db);
+  const std::vector<std::string> a = {"client-a"};
+  const auto answers = [&db] { return db.execAndGet("SELECT count(*) FROM fetch_answer").getInt64(); };
+  const std::string parsed = store.fingerprint(a);  // no stored answer: the bodies are parsed
+  CHECK(storeMissingAnswers(db) == 1);
+  CHECK(answers() == 1);
+  CHECK(store.fingerprint(a) == parsed);
+  CHECK(storeMissingAnswers(db) == 0);
+
+  // What plan reads is the stored form: another one changes the fingerprint.
+  std::string form;
+  REQUIRE(answerFormOf(FetchOutcome::kFound,
+                       R"({"contacts":[{"id":"ccccccccccccccc1","email":"a@example.com"}]})", std::nullopt,
+                       form));
+  SQLite::Statement set(db, "UPDATE fetch_answer SET form = ?");
+  set.bind(1, form.data(), static_cast<int>(form.size()));
+  set.exec();
+  CHECK(store.fingerprint(a) != parsed);
+
+  // Any write to fetch_result drops the stored answer; a body that differs only in what plan does
+  // not read gives the same fingerprint.
+  db.exec(R"(UPDATE fetch_result SET search_body = '{"contacts":[],"total":0,"tags":["x"]}')");
+  CHECK(answers() == 0);
+  CHECK(store.fingerprint(a) == parsed);
+
+  // fetch's own write stores the answer with the row; the fingerprint is the parsed one.
+  {
+    const auto t0 = SteadyTime{};
+    ResultStore results(db, 1, 1, Millis(1000), t0);
+    FetchResultRow r;
+    r.lead_id = "lead-1";
+    r.lookup = Lookup::kSearch;
+    r.key = "a@example.com";
+    r.outcome = FetchOutcome::kFound;
+    r.search_body =
+        R"({"contacts":[{"id":"ccccccccccccccc1","email":"a@example.com","firstName":"Ann"}],"total":1})";
+    results.add(r, t0);
+    results.flush(t0);
+  }
+  CHECK(answers() == 1);
+  const std::string stored = store.fingerprint(a);
+  CHECK(stored != parsed);
+  db.exec("DELETE FROM fetch_answer");
+  CHECK(store.fingerprint(a) == stored);
+  db.exec("DELETE FROM fetch_result");
+  CHECK(store.fingerprint(a) != stored);
+}
+
 TEST_CASE("InputDigest: field boundaries and NULL count") {
   const auto digest = [](std::initializer_list<std::optional<std::string_view>> fields) {
     InputDigest d;
@@ -85,14 +138,39 @@ TEST_CASE("InputDigest: field boundaries and NULL count") {
   CHECK(digest({"x"}) == digest({"x"}));
 }
 
-TEST_CASE("InputDigest: the same bytes as ever, so that a reviewed plan's fingerprint stays valid") {
-  // FNV-1a 64 over "v<length>:" and the bytes of each field, "n:" for NULL: computed apart (the
-  // plan's identity must not change when the digest's code does).
+TEST_CASE("InputDigest: the same bytes as ever, so that the report's sample keys stay the same") {
+  // FNV-1a 64 over "v<length>:" and the bytes of each field, "n:" for NULL: computed apart.
   InputDigest d;
-  d.add(kInputDigestTag);
+  d.add("ghlb-plan-inputs-v1");
   d.add(std::nullopt);
   d.add(std::string_view("abc"));
   d.add(std::string_view(""));
   d.add(std::string(300, 'x'));
   CHECK(d.hex() == "2a579b69d7d82bc4");
+}
+
+TEST_CASE("InputHash: the same bytes as ever, so that a reviewed plan's fingerprint stays valid") {
+  // Each field's length then its bytes as little-endian words (the last one zero-padded), NULL as
+  // the length 2^64-1, each word folded in by wyhash's mum: computed apart (in Python), so that the
+  // plan's identity does not change when the hash's code does.
+  InputHash h;
+  h.add(kInputDigestTag);
+  h.add(std::nullopt);
+  h.add(std::string_view("abc"));
+  h.add(std::string_view(""));
+  h.add(std::string(300, 'x'));
+  CHECK(h.hex() == "0b3c8cb131a23343");
+}
+
+TEST_CASE("InputHash: field boundaries and NULL count") {
+  const auto hash = [](std::initializer_list<std::optional<std::string_view>> fields) {
+    InputHash h;
+    for (const auto& f : fields) h.add(f);
+    return h.hex();
+  };
+  CHECK(hash({"ab", "c"}) != hash({"a", "bc"}));
+  CHECK(hash({"abcdefgh", ""}) != hash({"abcdefg", "h"}));
+  CHECK(hash({std::nullopt}) != hash({""}));
+  CHECK(hash({std::string_view("a\0", 2)}) != hash({"a"}));  // the padding is not a byte of the value
+  CHECK(hash({"x"}) == hash({"x"}));
 }
