@@ -88,15 +88,33 @@ void InputHash::add(std::optional<std::string_view> field) {
 
 std::string InputHash::hex() const { return hex16(h_); }
 
+namespace {
+
+constexpr const char* kAnswerColumns = "a.lookup, a.lookup_key, a.outcome, a.form";
+
+std::string leadsQuery(bool join_answers) {
+  return std::string("SELECT ") + kLeadSnapshotColumns +
+         (join_answers ? std::string(", ") + kAnswerColumns +
+                             " FROM lead l LEFT JOIN fetch_answer a ON a.lead_id = l.id"
+                       : std::string(" FROM lead l")) +
+         " WHERE l.eligible = 1 AND " + clientScope("l.client_id") + " ORDER BY l.id";
+}
+
+std::string_view textOf(const SQLite::Column& c) { return {c.getText(), static_cast<size_t>(c.getBytes())}; }
+
+}  // namespace
+
 PlanInputs::Reader::Reader(SQLite::Database& db, const std::vector<std::string>& scope)
-    : q_(db, std::string("SELECT ") + kLeadSnapshotColumns +
-                 ", a.lookup, a.lookup_key, a.outcome, a.form "
-                 "FROM lead l LEFT JOIN fetch_answer a ON a.lead_id = l.id WHERE l.eligible = 1 AND " +
-                 clientScope("l.client_id") + " ORDER BY l.id"),
+    : merge_(scope.empty()),
+      q_(db, leadsQuery(!merge_)),
+      answers_(db, merge_ ? std::string("SELECT a.lead_id, ") + kAnswerColumns +
+                                " FROM fetch_answer a ORDER BY a.lead_id"
+                          : std::string("SELECT 1")),
       result_(db,
               "SELECT lookup, lookup_key, outcome, search_body, contact_body FROM fetch_result "
               "WHERE lead_id = ?") {
   bindClientScope(q_, scope);
+  if (merge_) answers_more_ = answers_.executeStep();
 }
 
 bool PlanInputs::Reader::next() {
@@ -111,24 +129,37 @@ bool PlanInputs::Reader::next() {
   assignOptional(lead_.last_name, q_.getColumn(7));
   assignOptional(lead_.company_name, q_.getColumn(8));
   assignOptional(lead_.enrichment_status, q_.getColumn(9));
-  constexpr int a0 = kLeadSnapshotColumnCount;  // first fetch_answer column
-  const auto lookup = q_.getColumn(a0);
-  const auto outcome = q_.getColumn(a0 + 2);
-  const auto form = q_.getColumn(a0 + 3);
-  const auto found =
-      fetchOutcomeFromString(std::string_view(outcome.getText(), static_cast<size_t>(outcome.getBytes())));
-  // No row, or one whose form this build cannot read (another version) or lacks: the bodies.
-  if (lookup.isNull() ||
-      (found == FetchOutcome::kFound &&
-       (form.isNull() || !answerFormCurrent(std::string_view(static_cast<const char*>(form.getBlob()),
-                                                             static_cast<size_t>(form.getBytes())))))) {
-    readResult();
+  if (!merge_) {
+    readAnswer(q_.getColumn(kLeadSnapshotColumnCount).isNull() ? nullptr : &q_, kLeadSnapshotColumnCount);
     return true;
+  }
+  // Both in lead id order (BINARY: byte order, as string_view compares): skip the answers of
+  // leads that are not eligible, take the lead's own.
+  const std::string_view id = lead_.id;
+  while (answers_more_ && textOf(answers_.getColumn(0)) < id) answers_more_ = answers_.executeStep();
+  readAnswer(answers_more_ && textOf(answers_.getColumn(0)) == id ? &answers_ : nullptr, 1);
+  return true;
+}
+
+void PlanInputs::Reader::readAnswer(SQLite::Statement* q, int at) {
+  if (!q) {
+    readResult();
+    return;
+  }
+  const auto outcome = q->getColumn(at + 2);
+  const auto form = q->getColumn(at + 3);
+  const auto found = fetchOutcomeFromString(textOf(outcome));
+  // A found lookup whose form this build cannot read (another version) or lacks: the bodies.
+  if (found == FetchOutcome::kFound &&
+      (form.isNull() || !answerFormCurrent(std::string_view(static_cast<const char*>(form.getBlob()),
+                                                            static_cast<size_t>(form.getBytes()))))) {
+    readResult();
+    return;
   }
   if (!fetch_) fetch_.emplace();
   FetchRecord& f = *fetch_;
-  assignText(f.lookup, lookup);
-  assignText(f.lookup_key, q_.getColumn(a0 + 1));
+  assignText(f.lookup, q->getColumn(at));
+  assignText(f.lookup_key, q->getColumn(at + 1));
   f.outcome = found.value_or(FetchOutcome::kTransient);
   f.search_body.reset();
   f.contact_body.reset();
@@ -138,7 +169,6 @@ bool PlanInputs::Reader::next() {
     if (!f.answer) f.answer.emplace();
     f.answer->assign(static_cast<const char*>(form.getBlob()), static_cast<size_t>(form.getBytes()));
   }
-  return true;
 }
 
 void PlanInputs::Reader::readResult() {

@@ -67,9 +67,11 @@ class PlanInputs {
   std::string fingerprint(const std::vector<std::string>& scope);
 
   // Every eligible lead of SCOPE in lead id order, with its fetch result as plan reads it (the
-  // lookup, key and outcome; a found one's compact answer in FetchRecord::answer, no body). One
-  // statement over lead and fetch_answer; a lead without a current fetch_answer row reads its
-  // fetch_result row by its key and parses its bodies (answerFormOf).
+  // lookup, key and outcome; a found one's compact answer in FetchRecord::answer, no body). Every
+  // tenant: lead and fetch_answer each scanned once in lead id order side by side (a merge: no
+  // B-tree descent per lead); a scope of tenants: lead LEFT JOIN fetch_answer. A lead without a
+  // current fetch_answer row reads its fetch_result row by its key and parses its bodies
+  // (answerFormOf).
   class Reader {
    public:
     Reader(SQLite::Database& db, const std::vector<std::string>& scope);
@@ -80,8 +82,13 @@ class PlanInputs {
     void digest(InputHash& h) const;
 
    private:
+    // The current lead's fetch_answer row: columns AT.. of Q (lookup, lookup_key, outcome, form),
+    // or none (Q null).
+    void readAnswer(SQLite::Statement* q, int at);
     void readResult();  // the current lead's fetch_result row, when it has no fetch_answer row
-    SQLite::Statement q_, result_;
+    bool merge_;        // every tenant: answers_ scanned beside q_
+    SQLite::Statement q_, answers_, result_;
+    bool answers_more_ = false;
     LeadSnapshot lead_;
     std::optional<FetchRecord> fetch_;
   };

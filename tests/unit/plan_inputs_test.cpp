@@ -82,26 +82,50 @@ TEST_CASE("the fingerprint reads the answer fetch stored, and is the same when p
   PlanInputs store(db);
   const std::vector<std::string> a = {"client-a"};
   const auto answers = [&db] { return db.execAndGet("SELECT count(*) FROM fetch_answer").getInt64(); };
+  // Every tenant is read by a merge of lead and fetch_answer, a scope by a join: the same inputs.
+  // lead-0 is not eligible (its answer is skipped), lead-9 (client-b) has a found answer too.
+  db.exec(
+      "INSERT INTO lead(id, client_id, location_id, email, eligible, extract_run) VALUES "
+      " ('lead-0', 'client-a', 'loc-a', 'z@example.com', 0, 1);"
+      "INSERT INTO fetch_result(lead_id, lookup, lookup_key, outcome, search_body, fetched_at, fetch_run) "
+      "VALUES "
+      " ('lead-0', 'search', 'z@example.com', 'found', '{\"contacts\":[]}', 't', 1),"
+      " ('lead-9', 'search', 'b@example.com', 'found', '{\"contacts\":[{\"id\":\"ccccccccccccccc9\"}]}', "
+      "'t', 1)");
+  const auto same_both_ways = [&store] {
+    return store.fingerprint({}) == store.fingerprint({"client-a", "client-b"});
+  };
   const std::string parsed = store.fingerprint(a);  // no stored answer: the bodies are parsed
-  CHECK(storeMissingAnswers(db) == 1);
-  CHECK(answers() == 1);
+  const std::string parsed_all = store.fingerprint({});
+  CHECK(same_both_ways());
+  CHECK(storeMissingAnswers(db) == 3);
+  CHECK(answers() == 3);
   CHECK(store.fingerprint(a) == parsed);
+  CHECK(store.fingerprint({}) == parsed_all);
+  CHECK(same_both_ways());
   CHECK(storeMissingAnswers(db) == 0);
+  db.exec("DELETE FROM fetch_answer WHERE lead_id = 'lead-1'");  // one stored, one parsed, in a merge
+  CHECK(store.fingerprint({}) == parsed_all);
+  CHECK(same_both_ways());
+  CHECK(storeMissingAnswers(db) == 1);
 
   // What plan reads is the stored form: another one changes the fingerprint.
   std::string form;
   REQUIRE(answerFormOf(FetchOutcome::kFound,
                        R"({"contacts":[{"id":"ccccccccccccccc1","email":"a@example.com"}]})", std::nullopt,
                        form));
-  SQLite::Statement set(db, "UPDATE fetch_answer SET form = ?");
+  SQLite::Statement set(db, "UPDATE fetch_answer SET form = ? WHERE lead_id = 'lead-1'");
   set.bind(1, form.data(), static_cast<int>(form.size()));
   set.exec();
   CHECK(store.fingerprint(a) != parsed);
+  CHECK(store.fingerprint({}) != parsed_all);
+  CHECK(same_both_ways());
 
   // Any write to fetch_result drops the stored answer; a body that differs only in what plan does
   // not read gives the same fingerprint.
-  db.exec(R"(UPDATE fetch_result SET search_body = '{"contacts":[],"total":0,"tags":["x"]}')");
-  CHECK(answers() == 0);
+  db.exec(
+      R"(UPDATE fetch_result SET search_body = '{"contacts":[],"total":0,"tags":["x"]}' WHERE lead_id = 'lead-1')");
+  CHECK(answers() == 2);
   CHECK(store.fingerprint(a) == parsed);
 
   // fetch's own write stores the answer with the row; the fingerprint is the parsed one.
@@ -118,12 +142,14 @@ TEST_CASE("the fingerprint reads the answer fetch stored, and is the same when p
     results.add(r, t0);
     results.flush(t0);
   }
-  CHECK(answers() == 1);
+  CHECK(answers() == 3);
   const std::string stored = store.fingerprint(a);
   CHECK(stored != parsed);
+  CHECK(same_both_ways());
   db.exec("DELETE FROM fetch_answer");
   CHECK(store.fingerprint(a) == stored);
-  db.exec("DELETE FROM fetch_result");
+  CHECK(same_both_ways());
+  db.exec("DELETE FROM fetch_result WHERE lead_id = 'lead-1'");
   CHECK(store.fingerprint(a) != stored);
 }
 
