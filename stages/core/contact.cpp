@@ -686,27 +686,61 @@ std::optional<std::string_view> untrustedReason(const Contact& c, std::string_vi
   return std::nullopt;
 }
 
-ContactChoice chooseContact(const SearchPage& page, std::string_view normalized_email) {
-  std::vector<const Contact*> matches;
-  for (const auto& c : page.contacts) {
-    const auto email = normalizeEmail(c.email ? *c.email : std::string());
-    if (email && *email == normalized_email) matches.push_back(&c);  // primary email only
+namespace {
+
+// normalizeEmail(RAW) == NORMALIZED, without building the normalized text when RAW is ASCII.
+bool emailIs(std::string_view raw, std::string_view normalized) {
+  const auto t = jsTrim(raw);
+  bool ascii = true;
+  for (const char c : t) ascii = ascii && static_cast<unsigned char>(c) < 0x80 && c != '\0';
+  if (!ascii) {
+    const auto email = normalizeEmail(raw);
+    return email && *email == normalized;
   }
+  // ASCII without NUL is clean text: normalizeEmail is then the trimmed text lower-cased (and
+  // nothing for an empty one).
+  if (t.empty() || t.size() != normalized.size()) return false;
+  for (size_t i = 0; i < t.size(); ++i) {
+    char c = t[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != normalized[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+ContactPick pickContact(const SearchPage& page, std::string_view normalized_email,
+                        std::vector<const Contact*>& matches) {
+  matches.clear();
+  for (const auto& c : page.contacts)
+    if (emailIs(c.email ? std::string_view(*c.email) : std::string_view(), normalized_email))
+      matches.push_back(&c);  // primary email only
   // Oldest first; unknown dates sort after every known one, ties by smaller id. Stable: of two
   // entries for the same contact the first seen is taken.
   const auto key = [](const Contact* x) {
     return std::tuple<bool, std::int64_t, const std::string&>(!x->date_added_ms.has_value(),
                                                               x->date_added_ms.value_or(0), x->id);
   };
-  std::stable_sort(matches.begin(), matches.end(),
-                   [&key](const Contact* a, const Contact* b) { return key(a) < key(b); });
+  if (matches.size() > 1)
+    std::stable_sort(matches.begin(), matches.end(),
+                     [&key](const Contact* a, const Contact* b) { return key(a) < key(b); });
+  ContactPick pick;
+  pick.matches = static_cast<int>(matches.size());
+  // total counts matches on pages not fetched; only trust it when every contact matched.
+  const bool all_matched = pick.matches == static_cast<int>(page.contacts.size());
+  pick.ambiguous = pick.matches > 1 || (all_matched && pick.matches > 0 && page.total > 1);
+  return pick;
+}
+
+ContactChoice chooseContact(const SearchPage& page, std::string_view normalized_email) {
+  std::vector<const Contact*> matches;
+  const ContactPick pick = pickContact(page, normalized_email, matches);
   ContactChoice choice;
-  choice.matches = static_cast<int>(matches.size());
+  choice.matches = pick.matches;
+  choice.ambiguous = pick.ambiguous;
   if (!matches.empty()) choice.contact = *matches.front();
   for (const Contact* c : matches) choice.ids.push_back(c->id);
-  // total counts matches on pages not fetched; only trust it when every contact matched.
-  const bool all_matched = choice.matches == static_cast<int>(page.contacts.size());
-  choice.ambiguous = choice.matches > 1 || (all_matched && choice.matches > 0 && page.total > 1);
   return choice;
 }
 
@@ -725,13 +759,18 @@ bool getAddsField(const Contact& from_search, const Contact& from_get, const Lea
 }
 
 Contact mergeContact(const Contact& from_search, const Contact& from_get) {
-  Contact out = from_search;
+  Contact out;
+  mergeContact(from_search, from_get, out);
+  return out;
+}
+
+void mergeContact(const Contact& from_search, const Contact& from_get, Contact& out) {
+  out = from_search;             // copy-assigned: OUT's strings keep their storage
   for (const auto& f : kFields)  // values the search lacked are taken from the GET
     if (f.kind == FieldKind::kFill && !(out.*f.has_key) && from_get.*f.has_key) {
       out.*f.contact = from_get.*f.contact;
       out.*f.has_key = true;
     }
-  return out;
 }
 
 }  // namespace ghlb

@@ -124,6 +124,15 @@ struct ContactChoice {
 // never count), then takes the oldest by dateAdded, ties and unknown dates broken by smaller id.
 ContactChoice chooseContact(const SearchPage& page, std::string_view normalized_email);
 
+// chooseContact without copies: MATCHES (storage reused) gets the matching contacts of PAGE in
+// ContactChoice::ids' order (the taken one first); the counts as chooseContact has them.
+struct ContactPick {
+  int matches = 0;
+  bool ambiguous = false;
+};
+ContactPick pickContact(const SearchPage& page, std::string_view normalized_email,
+                        std::vector<const Contact*>& matches);
+
 // True when the payload lacks (key absent) a field that the lead is missing.
 bool lacksFieldLeadMisses(const Contact& c, const LeadSnapshot& lead);
 
@@ -133,6 +142,7 @@ bool getAddsField(const Contact& from_search, const Contact& from_get, const Lea
 
 // Merges a GET payload into a search payload: values the search lacked are taken from the GET.
 Contact mergeContact(const Contact& from_search, const Contact& from_get);
+void mergeContact(const Contact& from_search, const Contact& from_get, Contact& out);  // into OUT
 
 // "2024-01-02T03:04:05.678Z" (or with +hh:mm offset) to epoch milliseconds.
 std::optional<std::int64_t> parseIsoMillis(std::string_view s);
