@@ -2,7 +2,8 @@
 // answerFormOf) against the raw bodies it stands for: decoded, it is what scan*Body read, field by
 // field; and planLead on the stored form alone gives exactly planLead on the raw bodies, for the
 // hostile bodies of contact_scan_test, the answers of plan_test and plan_trust_test, and thousands
-// of mutations of real-shaped bodies, each planned for leads of every lookup and missing field.
+// of mutations of real-shaped bodies, each planned for leads of every lookup and missing field,
+// into a fresh LeadPlan and into one reused from lead to lead.
 #include <doctest/doctest.h>
 
 #include <random>
@@ -80,6 +81,7 @@ std::vector<LeadSnapshot> leads() {
 }
 
 ParsedAnswer g_parsed, g_decoded;  // reused, as plan reuses them: nothing stale may leak
+LeadPlan g_reused;
 
 // BODY as a search answer, as a GET answer and as both; each round-tripped through the form and
 // planned from it alone and from the raw bodies, for each lead.
@@ -108,7 +110,11 @@ void checkBody(const std::string& body) {
       stored.search_body.reset();
       stored.contact_body.reset();
       stored.answer = form;
-      CHECK(show(planLead(lead, stored)) == show(planLead(lead, raw)));
+      const std::string from_raw = show(planLead(lead, raw));
+      CHECK(show(planLead(lead, stored)) == from_raw);
+      // Into a LeadPlan that held another lead's plan, as plan's planning thread reuses them.
+      planLead(lead, stored, g_reused);
+      CHECK(show(g_reused) == from_raw);
     }
   }
 }
