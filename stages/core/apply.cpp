@@ -425,7 +425,7 @@ PlanRecord choosePlan(SQLite::Database& db, const ApplyOptions& opts) {
   }
   // The fingerprint reads every input of the scope (each lead and its GHL answers): only when
   // extract or fetch has run since the plan can it differ.
-  if (inputsWrittenSince(db, plan->plan_run) && store.inputFingerprint(plan->scope) != plan->fingerprint)
+  if (inputsWrittenSince(db, plan->plan_run) && PlanInputs(db).fingerprint(plan->scope) != plan->fingerprint)
     throw FatalError("the plan is older than its inputs: run plan again (plan " + std::to_string(plan->id) +
                      "; extract or fetch changed the snapshot or the GHL results since)");
   return *plan;

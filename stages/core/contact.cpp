@@ -434,6 +434,200 @@ bool scanGetBody(std::string_view body, Contact& out) {
   return scanBody(body, h);
 }
 
+void parseAnswer(std::optional<std::string_view> search_body, std::optional<std::string_view> contact_body,
+                 ParsedAnswer& out) {
+  using Part = ParsedAnswer::Part;
+  out.search = !search_body                             ? Part::kAbsent
+               : scanSearchBody(*search_body, out.page) ? Part::kParsed
+                                                        : Part::kRefused;
+  out.get = !contact_body                             ? Part::kAbsent
+            : scanGetBody(*contact_body, out.contact) ? Part::kParsed
+                                                      : Part::kRefused;
+}
+
+namespace {
+
+// The header of a compact answer: 'A', the version, the number of contact fields and a hash of
+// their GHL keys in kFields' order (a form written before kFields changed is never read).
+constexpr std::uint32_t contactKeysHash() {
+  std::uint32_t h = 2166136261u;
+  for (const auto& f : kFields)
+    if (f.contact) {
+      for (const char ch : f.ghl_key) h = (h ^ static_cast<unsigned char>(ch)) * 16777619u;
+      h = (h ^ 0xffu) * 16777619u;
+    }
+  return h;
+}
+constexpr unsigned contactFieldCount() {
+  unsigned n = 0;
+  for (const auto& f : kFields) n += f.contact ? 1 : 0;
+  return n;
+}
+constexpr std::uint32_t kKeysHash = contactKeysHash();
+constexpr char kAnswerHeader[] = {'A',
+                                  static_cast<char>(kAnswerFormVersion),
+                                  static_cast<char>(contactFieldCount()),
+                                  static_cast<char>(kKeysHash & 0xff),
+                                  static_cast<char>((kKeysHash >> 8) & 0xff),
+                                  static_cast<char>((kKeysHash >> 16) & 0xff),
+                                  static_cast<char>(kKeysHash >> 24)};
+constexpr std::string_view kHeader(kAnswerHeader, sizeof kAnswerHeader);
+
+// A contact field's state in the form: key absent, key present without a string, a string.
+enum : std::uint8_t { kKeyAbsent, kKeyNoString, kKeyString };
+// The contact's flags byte.
+enum : std::uint8_t { kHasLocation = 1, kHasDate = 2 };
+
+void putVarint(std::string& out, std::uint64_t v) {
+  while (v >= 0x80) {
+    out += static_cast<char>((v & 0x7f) | 0x80);
+    v >>= 7;
+  }
+  out += static_cast<char>(v);
+}
+void putFixed64(std::string& out, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
+}
+void putString(std::string& out, std::string_view s) {
+  putVarint(out, s.size());
+  out.append(s);
+}
+
+void putContact(std::string& out, const Contact& c) {
+  putString(out, c.id);
+  out += static_cast<char>((c.location_id ? kHasLocation : 0) | (c.date_added_ms ? kHasDate : 0));
+  if (c.location_id) putString(out, *c.location_id);
+  if (c.date_added_ms) putFixed64(out, static_cast<std::uint64_t>(*c.date_added_ms));
+  for (const auto& f : kFields)
+    if (f.contact) {
+      const auto& v = c.*f.contact;
+      out += static_cast<char>(v ? kKeyString : c.*f.has_key ? kKeyNoString : kKeyAbsent);
+      if (v) putString(out, *v);
+    }
+}
+
+// Reads a form front to back; every read is bounds-checked (ok() false once one fails).
+class FormReader {
+ public:
+  explicit FormReader(std::string_view s) : s_(s) {}
+  bool ok() const { return ok_; }
+  bool atEnd() const { return pos_ == s_.size(); }
+  std::size_t left() const { return s_.size() - pos_; }
+  std::uint8_t byte() {
+    if (pos_ >= s_.size()) return fail();
+    return static_cast<std::uint8_t>(s_[pos_++]);
+  }
+  std::uint64_t varint() {
+    std::uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      const std::uint8_t b = byte();
+      if (!ok_) return 0;
+      v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
+      if (!(b & 0x80)) return v;
+    }
+    return fail();
+  }
+  std::uint64_t fixed64() {
+    if (left() < 8) return fail();
+    std::uint64_t v = 0;
+    for (int i = 0; i < 8; ++i)
+      v |= static_cast<std::uint64_t>(static_cast<unsigned char>(s_[pos_ + i])) << (8 * i);
+    pos_ += 8;
+    return v;
+  }
+  std::string_view string() {
+    const std::uint64_t n = varint();
+    if (!ok_ || n > left()) return fail(), std::string_view();
+    const std::string_view v = s_.substr(pos_, n);
+    pos_ += n;
+    return v;
+  }
+
+ private:
+  std::uint8_t fail() {
+    ok_ = false;
+    pos_ = s_.size();
+    return 0;
+  }
+  std::string_view s_;
+  std::size_t pos_ = 0;
+  bool ok_ = true;
+};
+
+void assignOptional(std::optional<std::string>& o, std::string_view v) {
+  if (o)
+    o->assign(v);
+  else
+    o.emplace(v);
+}
+
+bool readContact(FormReader& r, Contact& c) {
+  c.id.assign(r.string());
+  const std::uint8_t flags = r.byte();
+  if (flags & kHasLocation)
+    assignOptional(c.location_id, r.string());
+  else
+    c.location_id.reset();
+  if (flags & kHasDate)
+    c.date_added_ms = static_cast<std::int64_t>(r.fixed64());
+  else
+    c.date_added_ms.reset();
+  for (const auto& f : kFields)
+    if (f.contact) {
+      const std::uint8_t state = r.byte();
+      c.*f.has_key = state != kKeyAbsent;
+      if (state == kKeyString)
+        assignOptional(c.*f.contact, r.string());
+      else
+        (c.*f.contact).reset();
+      if (state > kKeyString) return false;
+    }
+  return r.ok() && flags <= (kHasLocation | kHasDate);
+}
+
+bool readPart(FormReader& r, ParsedAnswer::Part& part) {
+  const std::uint8_t p = r.byte();
+  if (p > static_cast<std::uint8_t>(ParsedAnswer::Part::kParsed)) return false;
+  part = static_cast<ParsedAnswer::Part>(p);
+  return r.ok();
+}
+
+}  // namespace
+
+void encodeAnswer(const ParsedAnswer& a, std::string& out) {
+  using Part = ParsedAnswer::Part;
+  out.assign(kHeader);
+  out += static_cast<char>(a.search);
+  if (a.search == Part::kParsed) {
+    putFixed64(out, static_cast<std::uint64_t>(a.page.total));
+    putVarint(out, a.page.contacts.size());
+    for (const auto& c : a.page.contacts) putContact(out, c);
+  }
+  out += static_cast<char>(a.get);
+  if (a.get == Part::kParsed) putContact(out, a.contact);
+}
+
+bool answerFormCurrent(std::string_view form) { return form.substr(0, kHeader.size()) == kHeader; }
+
+bool decodeAnswer(std::string_view form, ParsedAnswer& out) {
+  using Part = ParsedAnswer::Part;
+  if (!answerFormCurrent(form)) return false;
+  FormReader r(form.substr(kHeader.size()));
+  if (!readPart(r, out.search)) return false;
+  if (out.search == Part::kParsed) {
+    out.page.total = static_cast<std::int64_t>(r.fixed64());
+    const std::uint64_t n = r.varint();
+    if (!r.ok() || n > r.left()) return false;  // each contact takes at least one byte
+    out.page.contacts.resize(n);
+    for (auto& c : out.page.contacts)
+      if (!readContact(r, c)) return false;
+  }
+  out.page.next_cursor.clear();
+  if (!readPart(r, out.get)) return false;
+  if (out.get == Part::kParsed && !readContact(r, out.contact)) return false;
+  return r.ok() && r.atEnd();
+}
+
 std::string mergeSearchBodies(const std::vector<std::string>& bodies, std::int64_t total) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
@@ -492,27 +686,61 @@ std::optional<std::string_view> untrustedReason(const Contact& c, std::string_vi
   return std::nullopt;
 }
 
-ContactChoice chooseContact(const SearchPage& page, std::string_view normalized_email) {
-  std::vector<const Contact*> matches;
-  for (const auto& c : page.contacts) {
-    const auto email = normalizeEmail(c.email ? *c.email : std::string());
-    if (email && *email == normalized_email) matches.push_back(&c);  // primary email only
+namespace {
+
+// normalizeEmail(RAW) == NORMALIZED, without building the normalized text when RAW is ASCII.
+bool emailIs(std::string_view raw, std::string_view normalized) {
+  const auto t = jsTrim(raw);
+  bool ascii = true;
+  for (const char c : t) ascii = ascii && static_cast<unsigned char>(c) < 0x80 && c != '\0';
+  if (!ascii) {
+    const auto email = normalizeEmail(raw);
+    return email && *email == normalized;
   }
+  // ASCII without NUL is clean text: normalizeEmail is then the trimmed text lower-cased (and
+  // nothing for an empty one).
+  if (t.empty() || t.size() != normalized.size()) return false;
+  for (size_t i = 0; i < t.size(); ++i) {
+    char c = t[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != normalized[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+ContactPick pickContact(const SearchPage& page, std::string_view normalized_email,
+                        std::vector<const Contact*>& matches) {
+  matches.clear();
+  for (const auto& c : page.contacts)
+    if (emailIs(c.email ? std::string_view(*c.email) : std::string_view(), normalized_email))
+      matches.push_back(&c);  // primary email only
   // Oldest first; unknown dates sort after every known one, ties by smaller id. Stable: of two
   // entries for the same contact the first seen is taken.
   const auto key = [](const Contact* x) {
     return std::tuple<bool, std::int64_t, const std::string&>(!x->date_added_ms.has_value(),
                                                               x->date_added_ms.value_or(0), x->id);
   };
-  std::stable_sort(matches.begin(), matches.end(),
-                   [&key](const Contact* a, const Contact* b) { return key(a) < key(b); });
+  if (matches.size() > 1)
+    std::stable_sort(matches.begin(), matches.end(),
+                     [&key](const Contact* a, const Contact* b) { return key(a) < key(b); });
+  ContactPick pick;
+  pick.matches = static_cast<int>(matches.size());
+  // total counts matches on pages not fetched; only trust it when every contact matched.
+  const bool all_matched = pick.matches == static_cast<int>(page.contacts.size());
+  pick.ambiguous = pick.matches > 1 || (all_matched && pick.matches > 0 && page.total > 1);
+  return pick;
+}
+
+ContactChoice chooseContact(const SearchPage& page, std::string_view normalized_email) {
+  std::vector<const Contact*> matches;
+  const ContactPick pick = pickContact(page, normalized_email, matches);
   ContactChoice choice;
-  choice.matches = static_cast<int>(matches.size());
+  choice.matches = pick.matches;
+  choice.ambiguous = pick.ambiguous;
   if (!matches.empty()) choice.contact = *matches.front();
   for (const Contact* c : matches) choice.ids.push_back(c->id);
-  // total counts matches on pages not fetched; only trust it when every contact matched.
-  const bool all_matched = choice.matches == static_cast<int>(page.contacts.size());
-  choice.ambiguous = choice.matches > 1 || (all_matched && choice.matches > 0 && page.total > 1);
   return choice;
 }
 
@@ -531,13 +759,18 @@ bool getAddsField(const Contact& from_search, const Contact& from_get, const Lea
 }
 
 Contact mergeContact(const Contact& from_search, const Contact& from_get) {
-  Contact out = from_search;
+  Contact out;
+  mergeContact(from_search, from_get, out);
+  return out;
+}
+
+void mergeContact(const Contact& from_search, const Contact& from_get, Contact& out) {
+  out = from_search;             // copy-assigned: OUT's strings keep their storage
   for (const auto& f : kFields)  // values the search lacked are taken from the GET
     if (f.kind == FieldKind::kFill && !(out.*f.has_key) && from_get.*f.has_key) {
       out.*f.contact = from_get.*f.contact;
       out.*f.has_key = true;
     }
-  return out;
 }
 
 }  // namespace ghlb

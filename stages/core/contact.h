@@ -57,6 +57,33 @@ std::optional<Contact> parseGetBody(std::string_view body);
 bool scanSearchBody(std::string_view body, SearchPage& out);
 bool scanGetBody(std::string_view body, Contact& out);
 
+// What plan reads of a lookup's answer: the contacts of its search body and of its GET body, as
+// scanSearchBody and scanGetBody leave them. fetch stores it in a compact form (encodeAnswer)
+// beside the raw bodies, so that plan decodes a few hundred bytes per lead instead of parsing
+// bodies of a kilobyte or more on each run; a work DB without it is planned from the bodies.
+struct ParsedAnswer {
+  // A body: absent, refused by scan*Body (not JSON, too deep, not the documented shape), parsed.
+  enum class Part : std::uint8_t { kAbsent, kRefused, kParsed };
+  Part search = Part::kAbsent;
+  SearchPage page;  // kParsed: the page's contacts and total (next_cursor empty)
+  Part get = Part::kAbsent;
+  Contact contact;  // kParsed: the GET body's contact
+};
+
+// Scans each body that is present into OUT (its storage reused): exactly scanSearchBody and
+// scanGetBody.
+void parseAnswer(std::optional<std::string_view> search_body, std::optional<std::string_view> contact_body,
+                 ParsedAnswer& out);
+
+// The compact form of A into OUT (replaced): a versioned binary string (kAnswerFormVersion, and
+// the number of contact fields of kFields), a pure function of A. decodeAnswer reads it back into
+// OUT (its storage reused): false when FORM is not this version's form or is damaged (OUT is then
+// unspecified: parse the bodies instead). answerFormCurrent: FORM has this version's header.
+inline constexpr std::uint8_t kAnswerFormVersion = 1;
+void encodeAnswer(const ParsedAnswer& a, std::string& out);
+bool decodeAnswer(std::string_view form, ParsedAnswer& out);
+bool answerFormCurrent(std::string_view form);
+
 // One search body {"contacts":[...],"total":TOTAL} holding every contact object of BODIES (search
 // pages, each already accepted by parseSearchBody) in order, as GHL sent them.
 std::string mergeSearchBodies(const std::vector<std::string>& bodies, std::int64_t total);
@@ -97,6 +124,15 @@ struct ContactChoice {
 // never count), then takes the oldest by dateAdded, ties and unknown dates broken by smaller id.
 ContactChoice chooseContact(const SearchPage& page, std::string_view normalized_email);
 
+// chooseContact without copies: MATCHES (storage reused) gets the matching contacts of PAGE in
+// ContactChoice::ids' order (the taken one first); the counts as chooseContact has them.
+struct ContactPick {
+  int matches = 0;
+  bool ambiguous = false;
+};
+ContactPick pickContact(const SearchPage& page, std::string_view normalized_email,
+                        std::vector<const Contact*>& matches);
+
 // True when the payload lacks (key absent) a field that the lead is missing.
 bool lacksFieldLeadMisses(const Contact& c, const LeadSnapshot& lead);
 
@@ -106,6 +142,7 @@ bool getAddsField(const Contact& from_search, const Contact& from_get, const Lea
 
 // Merges a GET payload into a search payload: values the search lacked are taken from the GET.
 Contact mergeContact(const Contact& from_search, const Contact& from_get);
+void mergeContact(const Contact& from_search, const Contact& from_get, Contact& out);  // into OUT
 
 // "2024-01-02T03:04:05.678Z" (or with +hh:mm offset) to epoch milliseconds.
 std::optional<std::int64_t> parseIsoMillis(std::string_view s);

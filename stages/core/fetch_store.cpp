@@ -3,7 +3,57 @@
 #include <algorithm>
 #include <utility>
 
+#include "contact.h"
+
 namespace ghlb {
+namespace {
+
+constexpr const char* kInsertAnswer =
+    "INSERT OR REPLACE INTO fetch_answer(lead_id, lookup, lookup_key, outcome, form) VALUES (?, ?, ?, ?, ?)";
+
+}  // namespace
+
+bool answerFormOf(FetchOutcome outcome, std::optional<std::string_view> search_body,
+                  std::optional<std::string_view> contact_body, std::string& form) {
+  form.clear();
+  if (outcome != FetchOutcome::kFound) return false;
+  thread_local ParsedAnswer answer;  // storage kept from row to row
+  parseAnswer(search_body, contact_body, answer);
+  encodeAnswer(answer, form);
+  return true;
+}
+
+std::int64_t storeMissingAnswers(SQLite::Database& db) {
+  SQLite::Transaction tx(db);
+  SQLite::Statement q(
+      db,
+      "SELECT f.lead_id, f.lookup, f.lookup_key, f.outcome, f.search_body, f.contact_body "
+      "FROM fetch_result f WHERE NOT EXISTS (SELECT 1 FROM fetch_answer a WHERE a.lead_id = f.lead_id)");
+  SQLite::Statement ins(db, kInsertAnswer);
+  const auto text = [](const SQLite::Column& c) -> std::optional<std::string_view> {
+    if (c.isNull()) return std::nullopt;
+    return std::string_view(c.getText(), static_cast<std::size_t>(c.getBytes()));
+  };
+  std::string form;
+  std::int64_t n = 0;
+  while (q.executeStep()) {
+    const auto outcome = fetchOutcomeFromString(*text(q.getColumn(3))).value_or(FetchOutcome::kTransient);
+    for (int i = 0; i < 4; ++i)
+      if (q.getColumn(i).isNull())
+        ins.bind(i + 1);
+      else
+        ins.bind(i + 1, q.getColumn(i).getString());
+    if (answerFormOf(outcome, text(q.getColumn(4)), text(q.getColumn(5)), form))
+      ins.bindNoCopy(5, form.data(), static_cast<int>(form.size()));
+    else
+      ins.bind(5);
+    ins.exec();
+    ins.reset();
+    ++n;
+  }
+  tx.commit();
+  return n;
+}
 
 ResultStore::ResultStore(SQLite::Database& db, std::int64_t run, int flush_every, Millis flush_interval,
                          SteadyTime now)
@@ -17,6 +67,7 @@ ResultStore::ResultStore(SQLite::Database& db, std::int64_t run, int flush_every
               "search_body = excluded.search_body, contact_body = excluded.contact_body, "
               "attempts = excluded.attempts, fetched_at = excluded.fetched_at, "
               "fetch_run = excluded.fetch_run"),
+      answer_(db, kInsertAnswer),
       run_(run),
       every_(static_cast<std::size_t>(std::max(1, flush_every))),
       interval_(flush_interval),
@@ -66,6 +117,24 @@ void ResultStore::write(const FetchResultRow& r) {
   upsert_.bind(11, run_);
   upsert_.exec();
   upsert_.reset();
+  // What plan reads of it, after it (fetch_result's triggers drop the lead's older row).
+  answer_.bind(1, r.lead_id);
+  answer_.bind(2, toString(r.lookup));
+  if (r.key.empty())
+    answer_.bind(3);  // NULL, as in fetch_result
+  else
+    answer_.bind(3, r.key);
+  answer_.bind(4, std::string(toString(r.outcome)));
+  const auto body = [](const std::string& b) -> std::optional<std::string_view> {
+    if (b.empty()) return std::nullopt;  // stored as NULL
+    return b;
+  };
+  if (answerFormOf(r.outcome, body(r.search_body), body(r.contact_body), form_))
+    answer_.bindNoCopy(5, form_.data(), static_cast<int>(form_.size()));
+  else
+    answer_.bind(5);
+  answer_.exec();
+  answer_.reset();
 }
 
 }  // namespace ghlb

@@ -2,13 +2,17 @@
 // fetch_result (keyed by lead id, so a re-run replaces the older answer) and stamped with the
 // run's id and the time of writing. Rows are buffered and written in batches, one SQLite
 // transaction each, so a run does not pay a commit per lead and a crash loses at most the
-// batch not yet flushed. A row holds GHL's answer bodies, never a token.
+// batch not yet flushed. A row holds GHL's answer bodies, never a token. Beside each row fetch
+// stores what plan reads of it (fetch_answer, schema/work_db/015_fetch_answer.sql): the bodies'
+// contacts in a compact form, so that plan does not parse the bodies on each run.
 #pragma once
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "clock.h"
@@ -31,6 +35,18 @@ struct FetchResultRow {
   int attempts = 0;
   std::string fetched_at;  // ISO UTC, from the caller's clock ("" : the wall clock now)
 };
+
+// The compact form plan reads of a stored result (contact.h encodeAnswer of its parsed bodies) into
+// FORM: true for a found lookup, false (FORM cleared) for any other outcome, whose bodies plan does
+// not read. A body is absent when it is NULL (fetch stores an empty body as NULL). The one function
+// fetch, plan (for a result stored without the form) and the bench's generator use.
+bool answerFormOf(FetchOutcome outcome, std::optional<std::string_view> search_body,
+                  std::optional<std::string_view> contact_body, std::string& form);
+
+// Stores the compact form of every fetch_result row that has none (a work DB fetched before
+// fetch stored it, or rows written by the bench's generator), in one transaction; returns how
+// many rows it stored. plan reads such rows from their bodies anyway: this only spares the parse.
+std::int64_t storeMissingAnswers(SQLite::Database& db);
 
 // The batched writer of fetch_result. Rows added are written once FLUSH_EVERY (at least 1) are
 // pending (or their bodies pass kMaxPendingBytes), or by flushIfDue() once FLUSH_INTERVAL has passed since
@@ -58,6 +74,8 @@ class ResultStore {
 
   SQLite::Database& db_;
   SQLite::Statement upsert_;
+  SQLite::Statement answer_;  // the row's fetch_answer, after it
+  std::string form_;          // kept storage for the form being written
   std::int64_t run_;
   std::size_t every_;
   Millis interval_;

@@ -37,59 +37,67 @@ const char* statusForFailure(FetchOutcome o) {
 }
 
 // The contact a found lead is filled from: the GET payload, or the chosen search result merged
-// with the GET payload fetch made because the search payload lacked a field.
+// with the GET payload fetch made because the search payload lacked a field. CONTACT points into
+// storage kept by resolveContact until its next call.
 struct Resolved {
-  std::optional<Contact> contact;
+  const Contact* contact = nullptr;
   bool ambiguous = false;
-  std::vector<std::string> candidates;  // ambiguous: the matching ids, the taken one first
-  std::string error;                    // reason code when the stored payload cannot be used
+  std::string_view error;  // reason code when the stored payload cannot be used (a literal)
 };
-
 // The contact a found lookup of a lead of LOCATION_ID stands for, re-checked with the rules of
 // untrustedReason(): a work DB written by an older fetch can never make an untrusted contact used.
-Resolved resolveContact(const FetchRecord& f, std::string_view location_id) {
+Resolved resolveContact(const FetchRecord& f, std::string_view location_id,
+                        std::vector<std::string>& candidates) {
   Resolved r;
-  // Parsed into storage kept from lead to lead (plan reads every stored body on each run).
-  thread_local Contact get_payload;
-  thread_local SearchPage page;
+  // Decoded or parsed into storage kept from lead to lead (plan reads every lead's on each run).
+  thread_local ParsedAnswer answer;
+  thread_local std::vector<const Contact*> matches;
+  thread_local Contact merged;
+  if (!f.answer || !decodeAnswer(*f.answer, answer)) parseAnswer(f.search_body, f.contact_body, answer);
   const Contact* from_get = nullptr;
-  if (f.contact_body) {
-    if (scanGetBody(*f.contact_body, get_payload))
-      from_get = &get_payload;
-    else
-      r.error = "bad_contact_payload";
-  }
+  if (answer.get == ParsedAnswer::Part::kParsed)
+    from_get = &answer.contact;
+  else if (answer.get == ParsedAnswer::Part::kRefused)
+    r.error = "bad_contact_payload";
   if (f.lookup == "get") {
     if (!from_get && r.error.empty()) r.error = "no_contact_payload";
     if (from_get)
       if (const auto bad = untrustedReason(*from_get, location_id, f.lookup_key)) {
-        r.error = std::string(*bad);
+        r.error = *bad;
         return r;
       }
-    if (from_get) r.contact = *from_get;
+    r.contact = from_get;
     return r;
   }
-  if (!f.search_body || !scanSearchBody(*f.search_body, page)) {
+  if (answer.search != ParsedAnswer::Part::kParsed) {
     r.error = "bad_search_payload";
     return r;
   }
+  const SearchPage& page = answer.page;
   for (const auto& c : page.contacts)
     if (c.location_id && *c.location_id != location_id) {
       r.error = "wrong_location";
       return r;
     }
-  auto choice = chooseContact(page, f.lookup_key);
-  r.ambiguous = choice.ambiguous;
+  const ContactPick pick = pickContact(page, f.lookup_key, matches);
+  r.ambiguous = pick.ambiguous;
   if (r.ambiguous)  // an id that cannot be a GHL id could never be linked: not a candidate
-    std::copy_if(choice.ids.begin(), choice.ids.end(), std::back_inserter(r.candidates), isValidGhlId);
-  if (!choice.contact) return r;  // no primary-email match: not found
-  if (const auto bad = untrustedReason(*choice.contact, location_id, "")) {
-    r.error = std::string(*bad);
+    for (const Contact* c : matches)
+      if (isValidGhlId(c->id)) candidates.push_back(c->id);
+  if (matches.empty()) return r;  // no primary-email match: not found
+  const Contact& chosen = *matches.front();
+  if (const auto bad = untrustedReason(chosen, location_id, "")) {
+    r.error = *bad;
     return r;
   }
-  const bool use_get = from_get && from_get->id == choice.contact->id &&
-                       !untrustedReason(*from_get, location_id, choice.contact->id);
-  r.contact = use_get ? mergeContact(*choice.contact, *from_get) : std::move(*choice.contact);
+  const bool use_get =
+      from_get && from_get->id == chosen.id && !untrustedReason(*from_get, location_id, chosen.id);
+  if (!use_get) {
+    r.contact = &chosen;
+    return r;
+  }
+  mergeContact(chosen, *from_get, merged);
+  r.contact = &merged;
   return r;
 }
 
@@ -129,57 +137,68 @@ void fill(LeadPlan& p, const FieldSpec& f, const LeadSnapshot& lead, const Conta
   }
 }
 
-std::string claimKey(const LeadSnapshot& lead, const LookupPlan& want) {
-  switch (want.kind) {
-    case Lookup::kSearch:
-      return lead.location_id + "\x1f" + "email\x1f" + want.key;
-    case Lookup::kGet:
-      return lead.location_id + "\x1f" + "id\x1f" + want.key;
-    default:
-      return {};
-  }
+// Leads that could take the same contact share this key (LeadPlan::claim_key), into OUT.
+void claimKey(const LeadSnapshot& lead, const LookupPlan& want, std::string& out) {
+  out.clear();
+  const char* kind = want.kind == Lookup::kSearch ? "email" : want.kind == Lookup::kGet ? "id" : nullptr;
+  if (!kind) return;
+  out.append(lead.location_id).append("\x1f").append(kind).append("\x1f").append(want.key);
 }
 
 }  // namespace
 
 LeadPlan planLead(const LeadSnapshot& lead, const std::optional<FetchRecord>& fetch) {
   LeadPlan p;
-  p.lead_id = lead.id;
-  p.client_id = lead.client_id;
+  planLead(lead, fetch, p);
+  return p;
+}
+
+void planLead(const LeadSnapshot& lead, const std::optional<FetchRecord>& fetch, LeadPlan& p) {
+  p.lead_id.assign(lead.id);
+  p.client_id.assign(lead.client_id);
+  p.status = plan_status::kPending;
+  p.contact_id.reset();
+  p.link = false;
+  p.ambiguous = false;
+  p.note.clear();
+  p.changes.clear();
+  p.reports.clear();
+  p.other_lead.reset();
+  p.candidates.clear();
   const LookupPlan want = lookupFor(lead);
-  p.claim_key = claimKey(lead, want);
+  claimKey(lead, want, p.claim_key);
   if (!fetch) {
     p.note = "not_fetched";
-    return p;
+    return;
   }
   if (fetch->lookup != toString(want.kind) || fetch->lookup_key != want.key) {
     p.note = "snapshot_changed";  // the lead changed since fetch: fetch it again
-    return p;
+    return;
   }
   if (fetch->outcome != FetchOutcome::kFound) {
     p.status = statusForFailure(fetch->outcome);
-    p.note = std::string(toString(fetch->outcome));
-    return p;
+    p.note = toString(fetch->outcome);
+    return;
   }
-  const Resolved r = resolveContact(*fetch, lead.location_id);
+  const Resolved r = resolveContact(*fetch, lead.location_id, p.candidates);
   if (!r.error.empty()) {
     p.status = plan_status::kError;
     p.note = r.error;
-    return p;
+    p.candidates.clear();
+    return;
   }
   p.ambiguous = r.ambiguous;
-  p.candidates = r.candidates;
   if (!r.contact) {
     p.status = plan_status::kNotFound;
     p.note = "no_primary_email_match";
-    return p;
+    return;
   }
   const Contact& c = *r.contact;
   if (!isCleanText(c.id)) {  // fetch only trusts valid ids; never link or fill from such a contact
     p.status = plan_status::kError;
     p.note = kInvalidValue;
     p.reports.emplace_back(names::kFieldContactId, kInvalidValue);
-    return p;
+    return;
   }
   p.contact_id = c.id;
   if (want.kind == Lookup::kSearch) {
@@ -190,7 +209,6 @@ LeadPlan planLead(const LeadSnapshot& lead, const std::optional<FetchRecord>& fe
     if (f.kind == FieldKind::kFill) fill(p, f, lead, c);
   p.status = p.changes.empty() ? plan_status::kNothing : plan_status::kFill;
   if (p.ambiguous) p.note = "ambiguous_email";
-  return p;
 }
 
 void dropApplied(LeadPlan& plan, const std::set<std::string>& applied_fields) {

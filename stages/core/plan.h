@@ -26,6 +26,9 @@ struct FetchRecord {
   FetchOutcome outcome = FetchOutcome::kTransient;
   std::optional<std::string> search_body;
   std::optional<std::string> contact_body;
+  // The bodies' compact form (contact.h encodeAnswer) as fetch stored it: planLead reads it instead
+  // of the bodies when it decodes (they may then be left out), and parses the bodies otherwise.
+  std::optional<std::string> answer;
 };
 
 // Plan status of a lead (plan_lead.status).
@@ -74,6 +77,9 @@ struct LeadPlan {
 // The per-lead rules. fetch is nullopt when the lead has no fetch result yet. A GHL value that is
 // not clean text (isCleanText) is never a change: it is reported as invalid_value.
 LeadPlan planLead(const LeadSnapshot& lead, const std::optional<FetchRecord>& fetch);
+// The same plan into OUT, whatever it held before, reusing its storage (plan's planning thread
+// plans every lead into recycled LeadPlans: no allocation per lead once they have grown).
+void planLead(const LeadSnapshot& lead, const std::optional<FetchRecord>& fetch, LeadPlan& out);
 
 // The "ghlContactId is unique" rule across leads runs in SQL over the stored plan rows:
 // PlanStore::resolveConflicts (plan_store.h). Leads that would link the same contact: the smallest

@@ -20,6 +20,7 @@
 #include "export.h"
 #include "json_util.h"
 #include "plan.h"
+#include "plan_inputs.h"
 #include "plan_store.h"
 #include "progress.h"
 #include "report_html.h"
@@ -152,34 +153,30 @@ class PlanCounts {
   std::int64_t leads_ = 0, to_write_ = 0;
 };
 
-// Copies column I into V (kept storage: no allocation once it is large enough).
-void assignText(std::string& v, const SQLite::Column& c) {
-  v.assign(c.getText(), static_cast<size_t>(c.getBytes()));
-}
-void assignOptional(std::optional<std::string>& v, const SQLite::Column& c) {
-  if (c.isNull()) {
-    v.reset();
-    return;
-  }
-  if (!v) v.emplace();
-  assignText(*v, c);
-}
-
 constexpr std::int64_t kStopCheckEvery = 1024;  // leads between two looks at the stop flag
 constexpr std::size_t kBatchLeads = 256;        // planned leads handed over at once
 
 // The planned leads on their way from the planning thread to the writing one: at most kDepth
-// batches wait, so memory stays that of a few hundred leads whatever the plan's size.
+// batches wait, so memory stays that of a few hundred leads whatever the plan's size. Batches go
+// round: the one the consumer had goes back to the producer at its next pop, so that the
+// producer plans into LeadPlans whose strings and vectors have already grown (no allocation per
+// lead).
 class PlanFeed {
  public:
   using Batch = std::vector<LeadPlan>;
-  // Producer. push: false once the consumer gave up (cancel). finish: no more batches; ERROR, if
-  // set, is rethrown by pop.
-  bool push(Batch&& b) {
+  // Producer. push: B is queued and replaced by a used batch to fill again (or an empty one);
+  // false once the consumer gave up (cancel). finish: no more batches; ERROR, if set, is rethrown
+  // by pop.
+  bool push(Batch& b) {
     std::unique_lock lock(m_);
     room_.wait(lock, [this] { return q_.size() < kDepth || cancelled_; });
     if (cancelled_) return false;
     q_.push_back(std::move(b));
+    b = {};
+    if (!used_.empty()) {
+      b = std::move(used_.back());
+      used_.pop_back();
+    }
     ready_.notify_one();
     return true;
   }
@@ -189,7 +186,9 @@ class PlanFeed {
     error_ = error;
     ready_.notify_one();
   }
-  // Consumer. pop: the next batch, false at the end. cancel: the producer stops at its next push.
+  // Consumer. pop: the next batch into B, false at the end; what B held before goes back to the
+  // producer (the consumer must not keep pointers into it). cancel: the producer stops at its next
+  // push.
   bool pop(Batch& b) {
     std::unique_lock lock(m_);
     ready_.wait(lock, [this] { return !q_.empty() || done_; });
@@ -197,6 +196,7 @@ class PlanFeed {
       if (error_) std::rethrow_exception(error_);
       return false;
     }
+    if (!b.empty() && used_.size() < kDepth) used_.push_back(std::move(b));
     b = std::move(q_.front());
     q_.pop_front();
     room_.notify_one();
@@ -213,6 +213,7 @@ class PlanFeed {
   std::mutex m_;
   std::condition_variable ready_, room_;
   std::deque<Batch> q_;
+  std::vector<Batch> used_;  // consumed batches, for the producer to fill again
   bool done_ = false, cancelled_ = false;
   std::exception_ptr error_;
 };
@@ -230,55 +231,33 @@ void planInputs(const std::string& path, const std::vector<std::string>& ids, Pl
   SQLite::Database db(path, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX);
   db.exec("PRAGMA busy_timeout = 5000");
   AppliedFields applied(db);
-  SQLite::Statement q(db, PlanStore::inputsQuery());
-  bindClientScope(q, ids);
-  InputDigest digest;
+  PlanInputs::Reader in(db, ids);
+  InputHash digest;
   digest.add(kInputDigestTag);
-  LeadSnapshot lead;
-  std::optional<FetchRecord> fetch;
-  PlanFeed::Batch batch;
-  batch.reserve(kBatchLeads);
+  PlanFeed::Batch batch;  // its first USED plans are this batch's; the rest are kept storage
+  std::size_t used = 0;
   std::int64_t n = 0;
-  while (q.executeStep()) {
-    PlanStore::digestRow(digest, q);
-    assignText(lead.id, q.getColumn(0));
-    assignText(lead.client_id, q.getColumn(1));
-    assignText(lead.location_id, q.getColumn(2));
-    assignOptional(lead.ghl_contact_id, q.getColumn(3));
-    assignOptional(lead.email, q.getColumn(4));
-    assignOptional(lead.phone, q.getColumn(5));
-    assignOptional(lead.first_name, q.getColumn(6));
-    assignOptional(lead.last_name, q.getColumn(7));
-    assignOptional(lead.company_name, q.getColumn(8));
-    assignOptional(lead.enrichment_status, q.getColumn(9));
-    constexpr int f0 = kLeadSnapshotColumnCount;  // first fetch_result column
-    if (q.getColumn(f0).isNull()) {
-      fetch.reset();
-    } else {
-      if (!fetch) fetch.emplace();
-      FetchRecord& f = *fetch;
-      assignText(f.lookup, q.getColumn(f0));
-      assignText(f.lookup_key, q.getColumn(f0 + 1));
-      const auto outcome = q.getColumn(f0 + 2);
-      f.outcome =
-          fetchOutcomeFromString(std::string_view(outcome.getText(), static_cast<size_t>(outcome.getBytes())))
-              .value_or(FetchOutcome::kTransient);
-      assignOptional(f.search_body, q.getColumn(f0 + 3));
-      assignOptional(f.contact_body, q.getColumn(f0 + 4));
+  const auto push = [&] {
+    batch.resize(used);
+    used = 0;
+    return feed.push(batch);
+  };
+  while (in.next()) {
+    in.digest(digest);
+    if (used == batch.size()) {
+      if (batch.capacity() < kBatchLeads) batch.reserve(kBatchLeads);
+      batch.emplace_back();
     }
-    LeadPlan& p = batch.emplace_back(planLead(lead, fetch));
+    LeadPlan& p = batch[used++];
+    planLead(in.lead(), in.fetch(), p);
     // What apply already settled is applied, never again to write (its snapshot is kept as it was).
     // Before the conflict rule, which only ever clears a loser's changes: the same outcome.
     dropApplied(p, applied.of(p.lead_id));
-    if (batch.size() == kBatchLeads) {
-      if (!feed.push(std::move(batch))) return;
-      batch = {};
-      batch.reserve(kBatchLeads);
-    }
+    if (used == kBatchLeads && !push()) return;
     if (++n % kStopCheckEvery == 0 && stopRequested()) return;  // the writer sees the flag too
   }
-  if (!batch.empty() && !feed.push(std::move(batch))) return;
-  PlanStore(db).digestLinks(digest);
+  if (used > 0 && !push()) return;
+  PlanInputs(db).digestLinks(digest);
   fingerprint = digest.hex();
 }
 

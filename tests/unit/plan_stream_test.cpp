@@ -318,7 +318,11 @@ TEST_CASE("plan: the stored rows of many leads are planLead's, lead for lead") {
   WorkDb work(path, WorkDb::Mode::kExisting);
   auto& db = work.db();
   // Every lead's rows as one line, from the DB and from planLead over the same inputs.
-  SQLite::Statement in(db, PlanStore::inputsQuery());
+  SQLite::Statement in(
+      db, std::string("SELECT ") + kLeadSnapshotColumns +
+              ", f.lookup, f.lookup_key, f.outcome, f.search_body, f.contact_body "
+              "FROM lead l LEFT JOIN fetch_result f ON f.lead_id = l.id WHERE l.eligible = 1 AND " +
+              clientScope("l.client_id") + " ORDER BY l.id");
   bindClientScope(in, {});
   SQLite::Statement lead_row(
       db,
