@@ -223,6 +223,9 @@ struct Extractor {
   const Clock& clock;
   ExtractCounts c;
   std::int64_t taken = 0;  // eligible leads read this run (for --max-leads)
+  // A first extract's load (SnapshotStore::prepareBulk): from the second batch on, lead_client is
+  // dropped; the stream's last commit (its end, a stop, --max-leads) builds it again.
+  bool bulk = false;
 
   // Between batches: the interrupted run is recorded, then the stop goes up.
   void checkStop() {
@@ -433,9 +436,11 @@ struct Extractor {
     std::int64_t in_tx = 0;
     std::string last;
     auto began = clock.now();
-    bool first = true;
-    const auto commit = [&] {
+    bool first = true, bulk_on = false;
+    // LAST: the stream ends here (its end, a stop, --max-leads): lead_client is built again.
+    const auto commit = [&](bool last_one) {
       if (!wtx) return;
+      if (bulk_on && last_one) store.endBulk(), bulk_on = false, bulk = false;
       save(last);
       wtx->commit();
       wtx.reset();
@@ -444,7 +449,11 @@ struct Extractor {
     for (;;) {
       const pqxx::result rows = cur.next();
       if (rows.empty()) break;
-      if (!wtx) wtx.emplace(store.db()), began = clock.now();
+      if (!wtx) {
+        wtx.emplace(store.db());
+        began = clock.now();
+        if (bulk && !first && !bulk_on) store.beginBulk(), bulk_on = true;
+      }
       for (const auto& r : rows) {
         const bool eligible = !with_eligible || r[kLeadColumnCount].as<bool>();
         if (!eligible) {
@@ -452,7 +461,7 @@ struct Extractor {
         } else {
           if (opts.max_leads > 0 && taken >= opts.max_leads) {
             c.capped = true;
-            commit();
+            commit(true);
             cur.settle();  // the caller commits the read transaction next
             return false;
           }
@@ -474,14 +483,22 @@ struct Extractor {
       }
       meter.add(static_cast<std::int64_t>(rows.size()));
       // The first batch is committed at once (progress shows straight away), then in groups.
-      if (first || in_tx >= kCommitRows || clock.now() - began >= kCommitInterval || stopRequested()) {
-        commit();
+      const bool stop = stopRequested();
+      if (first || in_tx >= kCommitRows || clock.now() - began >= kCommitInterval || stop) {
+        commit(stop);
         testPausePoint();
       }
       first = false;
-      checkStop();
+      if (stopRequested()) {  // also one raised after the commit above: what was read is kept
+        if (wtx || bulk_on) {
+          if (!wtx) wtx.emplace(store.db());
+          commit(true);
+        }
+        checkStop();
+      }
     }
-    commit();
+    if (!wtx && bulk_on) wtx.emplace(store.db());
+    commit(true);
     return true;
   }
 
@@ -623,6 +640,7 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
       ReadTx tx(app.conn());
       const std::string since = beginRead(app, tx);
       if (!pass) pass = ExtractPass{scope_key, *kind, run, since, "", ""};
+      x.bulk = store.prepareBulk(pass->first_run);
       // The leads' query is declared first: while the server scans and sorts them (no row comes
       // before the sort ends), the linked contact ids are read on a second connection inside the
       // same snapshot (exported), and written to SQLite meanwhile.
