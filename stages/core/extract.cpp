@@ -437,6 +437,11 @@ struct Extractor {
     std::string last;
     auto began = clock.now();
     bool first = true, bulk_on = false;
+    std::vector<SnapshotRow> batch;  // bulk: the batch's leads, views into ROWS
+    const auto putBatch = [&] {
+      store.putMany(batch, c.leads_new, c.leads_refreshed, c.leads_kept_applied);
+      batch.clear();
+    };
     // LAST: the stream ends here (its end, a stop, --max-leads): lead_client is built again.
     const auto commit = [&](bool last_one) {
       if (!wtx) return;
@@ -461,26 +466,32 @@ struct Extractor {
         } else {
           if (opts.max_leads > 0 && taken >= opts.max_leads) {
             c.capped = true;
+            putBatch();
             commit(true);
             cur.settle();  // the caller commits the read transaction next
             return false;
           }
           ++taken;
-          switch (store.put(snapshotRow(r))) {
-            case SnapshotStore::Put::kNew:
-              ++c.leads_new;
-              break;
-            case SnapshotStore::Put::kRefreshed:
-              ++c.leads_refreshed;
-              break;
-            case SnapshotStore::Put::kKeptApplied:
-              ++c.leads_kept_applied;
-              break;
+          if (bulk_on) {  // new leads, kNewPerStatement to a statement
+            batch.push_back(snapshotRow(r));
+          } else {
+            switch (store.put(snapshotRow(r))) {
+              case SnapshotStore::Put::kNew:
+                ++c.leads_new;
+                break;
+              case SnapshotStore::Put::kRefreshed:
+                ++c.leads_refreshed;
+                break;
+              case SnapshotStore::Put::kKeptApplied:
+                ++c.leads_kept_applied;
+                break;
+            }
           }
         }
         last = r[0].c_str();
         ++in_tx;
       }
+      putBatch();
       meter.add(static_cast<std::int64_t>(rows.size()));
       // The first batch is committed at once (progress shows straight away), then in groups.
       const bool stop = stopRequested();

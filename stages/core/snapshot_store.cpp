@@ -96,6 +96,79 @@ void SnapshotStore::putClient(const std::string& id, const std::string& location
   locations_[id] = location_id;
 }
 
+// The tenant's location: putClient's, or the client table's once per tenant, not a look-up per
+// lead (a tenant in neither: NULL, which the NOT NULL column refuses).
+const char* SnapshotStore::location(const char* client_id) {
+  auto loc = locations_.find(std::string_view(client_id));
+  if (loc == locations_.end()) {
+    SQLite::Statement st(db_, "SELECT location_id FROM client WHERE id = ?");
+    st.bind(1, client_id);
+    if (st.executeStep()) loc = locations_.emplace(client_id, st.getColumn(0).getString()).first;
+  }
+  return loc == locations_.end() ? nullptr : loc->second.c_str();
+}
+
+void SnapshotStore::putMany(const std::vector<SnapshotRow>& rows, std::int64_t& added,
+                            std::int64_t& refreshed, std::int64_t& kept_applied) {
+  constexpr int kColumns = 10;  // bound per lead; eligible is 1, extract_run the last parameter
+  if (!insert_many_) {
+    std::string sql =
+        "INSERT OR IGNORE INTO lead(id, client_id, location_id, ghl_contact_id, email, phone, first_name, "
+        "last_name, company_name, enrichment_status, eligible, extract_run) VALUES ";
+    for (int i = 0; i < kNewPerStatement; ++i) {
+      sql += i ? ",(" : "(";
+      for (int k = 1; k <= kColumns; ++k)
+        sql += "?" + std::to_string(i * kColumns + k) + (k < kColumns ? "," : "");
+      sql += ",1,?" + std::to_string(kNewPerStatement * kColumns + 1) + ")";
+    }
+    insert_many_.emplace(db_, sql);
+    insert_many_->bind(kNewPerStatement * kColumns + 1, static_cast<std::int64_t>(run_));
+  }
+  const auto one = [&](const SnapshotRow& r) {
+    switch (put(r)) {
+      case Put::kNew:
+        ++added;
+        break;
+      case Put::kRefreshed:
+        ++refreshed;
+        break;
+      case Put::kKeptApplied:
+        ++kept_applied;
+        break;
+    }
+  };
+  size_t i = 0;
+  for (; i + kNewPerStatement <= rows.size(); i += kNewPerStatement) {
+    auto& st = *insert_many_;
+    for (int j = 0; j < kNewPerStatement; ++j) {
+      const auto& r = rows[i + j];
+      const int b = j * kColumns;
+      bindText(st, b + 1, r.id);
+      bindText(st, b + 2, r.client_id);
+      bindText(st, b + 3, location(r.client_id));
+      bindText(st, b + 4, r.contact_id);
+      bindText(st, b + 5, r.email);
+      bindText(st, b + 6, r.phone);
+      bindText(st, b + 7, r.first_name);
+      bindText(st, b + 8, r.last_name);
+      bindText(st, b + 9, r.company_name);
+      bindText(st, b + 10, r.enrichment_status);
+    }
+    const int n = st.exec();
+    st.reset();
+    if (n == kNewPerStatement) {
+      added += n;
+      continue;
+    }
+    // Some were there: each goes through put(), which refreshes the ones just added (not applied:
+    // counted as refreshed, moved back to new here) and keeps applied ones.
+    for (int j = 0; j < kNewPerStatement; ++j) one(rows[i + j]);
+    added += n;
+    refreshed -= n;
+  }
+  for (; i < rows.size(); ++i) one(rows[i]);
+}
+
 SnapshotStore::Put SnapshotStore::put(const SnapshotRow& r) {
   if (any_applied_) {
     applied_.bindNoCopy(1, r.id);
@@ -110,15 +183,7 @@ SnapshotStore::Put SnapshotStore::put(const SnapshotRow& r) {
       return Put::kKeptApplied;
     }
   }
-  // The tenant's location: putClient's, or the client table's once per tenant, not a look-up
-  // per lead (a tenant in neither: NULL, which the NOT NULL column refuses).
-  auto loc = locations_.find(std::string_view(r.client_id));
-  if (loc == locations_.end()) {
-    SQLite::Statement st(db_, "SELECT location_id FROM client WHERE id = ?");
-    st.bind(1, r.client_id);
-    if (st.executeStep()) loc = locations_.emplace(r.client_id, st.getColumn(0).getString()).first;
-  }
-  const char* location = loc == locations_.end() ? nullptr : loc->second.c_str();
+  const char* location = this->location(r.client_id);
   for (auto* st : {&insert_, &same_client_, &update_}) {
     bindText(*st, 1, r.id);
     bindText(*st, 11, location);

@@ -57,6 +57,13 @@ class SnapshotStore {
   // An eligible lead: inserted or refreshed (eligible = 1, extract_run = run), unless it was
   // applied, whose snapshot is kept as it was (only marked seen).
   Put put(const SnapshotRow& row);
+  // put() of ROWS, counted into the three counters: new leads kNewPerStatement to an INSERT
+  // statement (a first extract's load: a statement per lead cost as much as the row itself), then
+  // put() of each row of a group where some lead was there already (its counts stay right: a row
+  // the group's INSERT added is not applied, so put()'s kRefreshed for it counts as new).
+  static constexpr int kNewPerStatement = 32;
+  void putMany(const std::vector<SnapshotRow>& rows, std::int64_t& added, std::int64_t& refreshed,
+               std::int64_t& kept_applied);
   // A lead read that is not eligible (incremental): marked eligible = 0 unless applied or not in
   // the snapshot. True when it was eligible before.
   bool drop(const char* lead_id);
@@ -111,6 +118,8 @@ class SnapshotStore {
   bool any_applied_;  // apply_log has rows: only then is each lead checked against it
   std::map<std::string, std::string, std::less<>> locations_;  // client id -> location id
   SQLite::Statement applied_, touch_, insert_, same_client_, update_, drop_, linked_, relink_, unlink_;
+  std::optional<SQLite::Statement> insert_many_;  // putMany's, made on first use
+  const char* location(const char* client_id);
 };
 
 }  // namespace ghlb
