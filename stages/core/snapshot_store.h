@@ -75,7 +75,7 @@ class SnapshotStore {
   // loads without lead_client and builds it again at the end by one sort (endBulk, in the last
   // transaction) instead of an insert per lead at its tenant's place in the index: at 2M leads
   // those inserts wandered over a 160 MB index through a 16 MB cache and held the load to
-  // 20-28k leads/s, against 65-90k without. Between the two, lead has no lead_client (readers
+  // 20-28k leads/s, against 65-96k without. Between the two, lead has no lead_client (readers
   // are slower, not wrong); a run that dies there leaves it to the next extract to build
   // (the constructor). prepareBulk() comes outside any transaction.
   bool prepareBulk(std::int64_t first_run);
