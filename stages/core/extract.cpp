@@ -241,6 +241,9 @@ struct Extractor {
   std::int64_t taken = 0;  // eligible leads read this run (for --max-leads)
   // linked_sync as the run began (read before any thread starts; linkedIds may run on one).
   std::optional<SnapshotStore::LinkedSync> sync = store.linkedSync();
+  // A first extract's load (SnapshotStore::prepareBulk): from the second batch on, lead_client is
+  // dropped; the stream's last commit (its end, a stop, --max-leads) builds it again.
+  bool bulk = false;
 
   // Between batches: the interrupted run is recorded, then the stop goes up.
   void checkStop() {
@@ -595,9 +598,16 @@ struct Extractor {
     std::int64_t in_tx = 0;
     std::string last;
     auto began = clock.now();
-    bool first = true;
-    const auto commit = [&] {
+    bool first = true, bulk_on = false;
+    std::vector<SnapshotRow> batch;  // bulk: the batch's leads, views into ROWS
+    const auto putBatch = [&] {
+      store.putMany(batch, c.leads_new, c.leads_refreshed, c.leads_kept_applied);
+      batch.clear();
+    };
+    // LAST: the stream ends here (its end, a stop, --max-leads): lead_client is built again.
+    const auto commit = [&](bool last_one) {
       if (!wtx) return;
+      if (bulk_on && last_one) store.endBulk(), bulk_on = false, bulk = false;
       save(last);
       wtx->commit();
       wtx.reset();
@@ -606,7 +616,11 @@ struct Extractor {
     for (;;) {
       const pqxx::result rows = cur.next();
       if (rows.empty()) break;
-      if (!wtx) wtx.emplace(store.db()), began = clock.now();
+      if (!wtx) {
+        wtx.emplace(store.db());
+        began = clock.now();
+        if (bulk && !first && !bulk_on) store.beginBulk(), bulk_on = true;
+      }
       for (const auto& r : rows) {
         const bool eligible = !with_eligible || r[kLeadColumnCount].as<bool>();
         if (!eligible) {
@@ -614,36 +628,50 @@ struct Extractor {
         } else {
           if (opts.max_leads > 0 && taken >= opts.max_leads) {
             c.capped = true;
-            commit();
+            putBatch();
+            commit(true);
             cur.settle();  // the caller commits the read transaction next
             return false;
           }
           ++taken;
-          switch (store.put(snapshotRow(r))) {
-            case SnapshotStore::Put::kNew:
-              ++c.leads_new;
-              break;
-            case SnapshotStore::Put::kRefreshed:
-              ++c.leads_refreshed;
-              break;
-            case SnapshotStore::Put::kKeptApplied:
-              ++c.leads_kept_applied;
-              break;
+          if (bulk_on) {  // new leads, kNewPerStatement to a statement
+            batch.push_back(snapshotRow(r));
+          } else {
+            switch (store.put(snapshotRow(r))) {
+              case SnapshotStore::Put::kNew:
+                ++c.leads_new;
+                break;
+              case SnapshotStore::Put::kRefreshed:
+                ++c.leads_refreshed;
+                break;
+              case SnapshotStore::Put::kKeptApplied:
+                ++c.leads_kept_applied;
+                break;
+            }
           }
         }
         last = r[0].c_str();
         ++in_tx;
       }
+      putBatch();
       meter.add(static_cast<std::int64_t>(rows.size()));
       // The first batch is committed at once (progress shows straight away), then in groups.
-      if (first || in_tx >= kCommitRows || clock.now() - began >= kCommitInterval || stopRequested()) {
-        commit();
+      const bool stop = stopRequested();
+      if (first || in_tx >= kCommitRows || clock.now() - began >= kCommitInterval || stop) {
+        commit(stop);
         testPausePoint();
       }
       first = false;
-      checkStop();
+      if (stopRequested()) {  // also one raised after the commit above: what was read is kept
+        if (wtx || bulk_on) {
+          if (!wtx) wtx.emplace(store.db());
+          commit(true);
+        }
+        checkStop();
+      }
     }
-    commit();
+    if (!wtx && bulk_on) wtx.emplace(store.db());
+    commit(true);
     return true;
   }
 
@@ -784,6 +812,7 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
       ReadTx tx(app.conn());
       const std::string since = beginRead(app, tx);
       if (!pass) pass = ExtractPass{scope_key, *kind, run, since, "", ""};
+      x.bulk = store.prepareBulk(pass->first_run);
       // The leads' query is declared first: while the server scans and sorts them (no row comes
       // before the sort ends), the linked contact ids are read on a second connection inside the
       // same snapshot (exported), and written to SQLite meanwhile.

@@ -133,3 +133,73 @@ TEST_CASE("snapshot store: linked ids, their holders and linked_sync") {
   for (const auto& id : odd) CHECK(s.linkedHolder(id) == std::optional<std::string>(""));
   CHECK(s.linkedHolder("d10000") == std::optional<std::string>(""));
 }
+
+TEST_CASE("snapshot store: putMany writes and counts what put() would, in groups and around them") {
+  // 75 leads: two full groups and a remainder of 11; in the second group two leads are there
+  // already (one of them applied) and one id comes twice.
+  WorkDb work(test::freshPath("snapshot-many.db"));
+  auto& db = work.db();
+  const auto run1 = work.beginRun("extract", "{}");
+  {
+    SnapshotStore s(db, run1);
+    s.putClient("c1", "loc1", std::nullopt);
+    s.put(row("id40", "old40@x.example"));
+    s.put(row("id41", "old41@x.example"));
+  }
+  db.exec(
+      "INSERT INTO apply_log(lead_id, field, outcome, applied_at, apply_run) VALUES ('id41', 'phone', "
+      "'written', 'x', 1)");
+  const auto run2 = work.beginRun("extract", "{}");
+  SnapshotStore s(db, run2);
+  std::vector<std::string> ids, emails;
+  for (int i = 0; i < 75; ++i) ids.push_back("id" + std::to_string(i)), emails.push_back("e" + ids.back());
+  ids[50] = "id49";  // the second group holds id49 twice
+  std::vector<SnapshotRow> rows;
+  for (int i = 0; i < 75; ++i) rows.push_back(row(ids[i].c_str(), emails[i].c_str()));
+  rows[3].phone = "+15550000003";
+  std::int64_t added = 0, refreshed = 0, kept = 0;
+  s.putMany(rows, added, refreshed, kept);
+  // What put() one by one would count: 72 new (75, less id40 and id41 there already, less id49's
+  // second read), id40 and id49's second read refreshed, id41 applied.
+  CHECK(added == 72);
+  CHECK(refreshed == 2);
+  CHECK(kept == 1);
+  CHECK(text(db, "SELECT count(*) FROM lead") == "74");                              // 75 reads of 74 ids
+  CHECK(text(db, "SELECT email FROM lead WHERE id = 'id40'") == "eid40");            // refreshed
+  CHECK(text(db, "SELECT email FROM lead WHERE id = 'id41'") == "old41@x.example");  // applied: kept
+  CHECK(text(db, "SELECT email FROM lead WHERE id = 'id49'") == "eid50");            // the later read
+  CHECK(text(db, "SELECT email FROM lead WHERE id = 'id74'") == "eid74");            // the remainder
+  CHECK(text(db,
+             "SELECT email || '|' || phone || '|' || location_id || '|' || client_id || '|' || eligible FROM "
+             "lead WHERE id = "
+             "'id3'") == "eid3|+15550000003|loc1|c1|1");
+  CHECK(text(db, "SELECT count(*) FROM lead WHERE extract_run = " + std::to_string(run2)) == "74");
+  CHECK(text(db, "SELECT count(*) FROM lead WHERE first_name IS NOT NULL OR ghl_contact_id IS NOT NULL") ==
+        "0");
+}
+
+TEST_CASE("snapshot store: a first extract's load drops lead_client and builds it again") {
+  WorkDb work(test::freshPath("snapshot-bulk.db"));
+  auto& db = work.db();
+  const auto index = "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = 'lead_client'";
+  const auto run1 = work.beginRun("extract", "{}");
+  {
+    SnapshotStore s(db, run1);
+    CHECK(s.prepareBulk(run1));  // nothing there
+    s.putClient("c1", "loc1", std::nullopt);
+    s.put(row("a", "a@x.example"));
+    CHECK(s.prepareBulk(run1));  // only this pass's leads
+    s.beginBulk();
+    CHECK(text(db, index) == "0");
+    s.put(row("b", "b@x.example"));
+    s.endBulk();
+    CHECK(text(db, index) == "1");
+    CHECK(text(db, "SELECT group_concat(id) FROM lead INDEXED BY lead_client WHERE client_id = 'c1'") ==
+          "a,b");
+    s.beginBulk();  // and the run dies here
+  }
+  const auto run2 = work.beginRun("extract", "{}");
+  SnapshotStore s(db, run2);  // the next extract builds it
+  CHECK(text(db, index) == "1");
+  CHECK_FALSE(s.prepareBulk(run2));  // leads of an earlier pass: no bulk load
+}
