@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "error.h"
+#include "migrations.h"
 #include "names.h"
 #include "temp_path.h"
 
@@ -25,6 +26,19 @@ TEST_CASE("a new work DB is created 0600, in WAL mode, at the latest version") {
   CHECK((st.st_mode & 0777) == 0600);
   WorkDb again(path);  // reopening migrates nothing and keeps the version
   CHECK(again.version() == WorkDb::latestVersion());
+}
+
+// A work DB's user_version counts the migrations applied, in file-name order: a file numbered
+// apart from its place (a gap left by a branch that added none) would become another version
+// once the gap is filled, and a DB migrated in between would skip or repeat a migration.
+TEST_CASE("each work-DB migration is numbered by its place: NNN is the version it moves to") {
+  const auto& all = workDbMigrations();
+  for (size_t i = 0; i < all.size(); ++i) {
+    char want[24];
+    std::snprintf(want, sizeof want, "%03zu_", i + 1);
+    INFO(all[i].name);
+    CHECK(all[i].name.substr(0, 4) == want);
+  }
 }
 
 TEST_CASE("a file that is not SQLite is refused with a message") {

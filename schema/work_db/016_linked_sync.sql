@@ -1,4 +1,4 @@
--- ghl-backfill work database, version 17: what `extract --client-id` knows about linked_contact,
+-- ghl-backfill work database, version 16: what `extract --client-id` knows about linked_contact,
 -- so that the next one reads only the leads changed since instead of every linked contact id
 -- (issue 12). A row exists only while linked_contact holds exactly the contact ids linked in
 -- "Lead" as of `since`; a full extract's rewrite of linked_contact deletes it.
