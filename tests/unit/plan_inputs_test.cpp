@@ -4,30 +4,16 @@
 #include <doctest/doctest.h>
 
 #include "fetch_store.h"
+#include "plan_seed.h"
 #include "temp_path.h"
 #include "work_db.h"
 
 using namespace ghlb;
 
-namespace {
-
-void seed(SQLite::Database& db) {
-  db.exec(
-      "INSERT INTO stage_run(id, stage, started_at, status) VALUES (1, 'extract', 't', 'done');"
-      "INSERT INTO lead(id, client_id, location_id, email, extract_run) VALUES "
-      " ('lead-1', 'client-a', 'loc-a', 'a@example.com', 1), ('lead-2', 'client-a', 'loc-a', NULL, 1),"
-      " ('lead-9', 'client-b', 'loc-b', 'b@example.com', 1);"
-      "INSERT INTO fetch_result(lead_id, lookup, lookup_key, outcome, search_body, fetched_at, fetch_run) "
-      " VALUES ('lead-1', 'search', 'a@example.com', 'found', '{\"contacts\":[]}', 't', 1);"
-      "INSERT INTO linked_contact(contact_id, lead_id) VALUES ('ccccccccccccccc1', 'lead-0');");
-}
-
-}  // namespace
-
 TEST_CASE("the input fingerprint changes when the snapshot, a fetch result or a link changes, not else") {
   WorkDb work(test::freshPath("fingerprint.db"));
   auto& db = work.db();
-  seed(db);
+  test::seedPlanInputs(db);
   PlanInputs store(db);
   const std::vector<std::string> a = {"client-a"};
   const std::string base = store.fingerprint(a);
@@ -78,7 +64,7 @@ TEST_CASE("the input fingerprint changes when the snapshot, a fetch result or a 
 TEST_CASE("the fingerprint reads the answer fetch stored, and is the same when plan parses the bodies") {
   WorkDb work(test::freshPath("fingerprint-answer.db"));
   auto& db = work.db();
-  seed(db);
+  test::seedPlanInputs(db);
   PlanInputs store(db);
   const std::vector<std::string> a = {"client-a"};
   const auto answers = [&db] { return db.execAndGet("SELECT count(*) FROM fetch_answer").getInt64(); };

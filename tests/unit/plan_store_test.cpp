@@ -6,25 +6,11 @@
 
 #include <filesystem>
 
+#include "plan_seed.h"
 #include "temp_path.h"
 #include "work_db.h"
 
 using namespace ghlb;
-
-namespace {
-
-void seed(SQLite::Database& db) {
-  db.exec(
-      "INSERT INTO stage_run(id, stage, started_at, status) VALUES (1, 'extract', 't', 'done');"
-      "INSERT INTO lead(id, client_id, location_id, email, extract_run) VALUES "
-      " ('lead-1', 'client-a', 'loc-a', 'a@example.com', 1), ('lead-2', 'client-a', 'loc-a', NULL, 1),"
-      " ('lead-9', 'client-b', 'loc-b', 'b@example.com', 1);"
-      "INSERT INTO fetch_result(lead_id, lookup, lookup_key, outcome, search_body, fetched_at, fetch_run) "
-      " VALUES ('lead-1', 'search', 'a@example.com', 'found', '{\"contacts\":[]}', 't', 1);"
-      "INSERT INTO linked_contact(contact_id, lead_id) VALUES ('ccccccccccccccc1', 'lead-0');");
-}
-
-}  // namespace
 
 TEST_CASE("the plan apply takes: the newest that covers the tenants asked") {
   CHECK(planCovers({}, {}));
@@ -35,7 +21,7 @@ TEST_CASE("the plan apply takes: the newest that covers the tenants asked") {
 
   WorkDb work(test::freshPath("plans.db"));
   auto& db = work.db();
-  seed(db);
+  test::seedPlanInputs(db);
   PlanStore store(db);
   const auto add = [&](std::vector<std::string> scope) {
     PlanRecord r;
