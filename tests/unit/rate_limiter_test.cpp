@@ -250,7 +250,7 @@ struct MiniGhl {
               {"x-ratelimit-interval-milliseconds", std::to_string(window.count())}};
     if (static_cast<int>(accepted.size()) >= limit) {
       ++rejected;
-      h["x-ratelimit-remaining"] = "0";
+      h.emplace("x-ratelimit-remaining", "0");  // not h[...] = "0": GCC 12 -Wrestrict false positive
       return {429, h};
     }
     accepted.push_back(t);
