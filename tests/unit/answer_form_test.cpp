@@ -20,23 +20,14 @@ using namespace ghlb;
 
 namespace {
 
-std::string show(const Contact& c) {
-  const auto opt = [](const std::optional<std::string>& v) { return v ? "[" + *v + "]" : std::string("-"); };
-  return c.id + "|" + opt(c.location_id) + "|" + opt(c.email) + "|" + opt(c.phone) + "|" + opt(c.first_name) +
-         "|" + opt(c.last_name) + "|" + opt(c.company_name) + "|" +
-         (c.date_added_ms ? std::to_string(*c.date_added_ms) : "-") + "|" + std::to_string(c.has_email) +
-         std::to_string(c.has_phone) + std::to_string(c.has_first_name) + std::to_string(c.has_last_name) +
-         std::to_string(c.has_company_name);
-}
-
 std::string show(const ParsedAnswer& a) {
   std::string out = "search=" + std::to_string(static_cast<int>(a.search));
   if (a.search == ParsedAnswer::Part::kParsed) {
     out += " total=" + std::to_string(a.page.total);
-    for (const auto& c : a.page.contacts) out += "\n  " + show(c);
+    for (const auto& c : a.page.contacts) out += "\n  " + test::showContact(c);
   }
   out += "\nget=" + std::to_string(static_cast<int>(a.get));
-  if (a.get == ParsedAnswer::Part::kParsed) out += "\n  " + show(a.contact);
+  if (a.get == ParsedAnswer::Part::kParsed) out += "\n  " + test::showContact(a.contact);
   return out;
 }
 

@@ -1,11 +1,23 @@
-// GHL answers on the edge, shared by the tests that read one answer two ways and compare the
-// readings: contact_scan_test (the SAX scanner against the DOM parser) and answer_form_test (the
+// GHL answers on the edge, and a contact as one string, shared by the tests that read one answer two ways and
+// compare the readings: contact_scan_test (the SAX scanner against the DOM parser) and answer_form_test (the
 // stored form against the raw bodies).
 #pragma once
 #include <string>
 #include <vector>
 
+#include "contact.h"
+
 namespace ghlb::test {
+
+// Every member of a contact, as one comparable string.
+inline std::string showContact(const Contact& c) {
+  const auto opt = [](const std::optional<std::string>& v) { return v ? "[" + *v + "]" : std::string("-"); };
+  return c.id + "|" + opt(c.location_id) + "|" + opt(c.email) + "|" + opt(c.phone) + "|" + opt(c.first_name) +
+         "|" + opt(c.last_name) + "|" + opt(c.company_name) + "|" +
+         (c.date_added_ms ? std::to_string(*c.date_added_ms) : "-") + "|" + std::to_string(c.has_email) +
+         std::to_string(c.has_phone) + std::to_string(c.has_first_name) + std::to_string(c.has_last_name) +
+         std::to_string(c.has_company_name);
+}
 
 // OBJ: a real-shaped contact object, spliced into the first few.
 inline std::vector<std::string> edgeCaseBodies(const std::string& obj) {

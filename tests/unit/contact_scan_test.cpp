@@ -16,20 +16,10 @@ using namespace ghlb;
 
 namespace {
 
-// Every member of a contact, as one comparable string.
-std::string show(const Contact& c) {
-  const auto opt = [](const std::optional<std::string>& v) { return v ? "[" + *v + "]" : std::string("-"); };
-  return c.id + "|" + opt(c.location_id) + "|" + opt(c.email) + "|" + opt(c.phone) + "|" + opt(c.first_name) +
-         "|" + opt(c.last_name) + "|" + opt(c.company_name) + "|" +
-         (c.date_added_ms ? std::to_string(*c.date_added_ms) : "-") + "|" + std::to_string(c.has_email) +
-         std::to_string(c.has_phone) + std::to_string(c.has_first_name) + std::to_string(c.has_last_name) +
-         std::to_string(c.has_company_name);
-}
-
 std::string showSearch(const std::optional<SearchPage>& p) {
   if (!p) return "refused";
   std::string out = "total=" + std::to_string(p->total);
-  for (const auto& c : p->contacts) out += "\n" + show(c);
+  for (const auto& c : p->contacts) out += "\n" + test::showContact(c);
   return out;
 }
 
@@ -45,7 +35,7 @@ void checkSame(const std::string& body) {
   const auto get = parseGetBody(body);
   const bool get_ok = scanGetBody(body, g_contact);
   CHECK(get_ok == get.has_value());
-  if (get_ok && get) CHECK(show(g_contact) == show(*get));
+  if (get_ok && get) CHECK(test::showContact(g_contact) == test::showContact(*get));
 }
 
 const char* kObject =
