@@ -89,16 +89,14 @@ int runBody(const std::string& program, const Log& log, const std::function<Exit
             const std::function<std::string(const std::string&)>& origin) {
   try {
     return toInt(body(log));
-  } catch (const StopRequested&) {
+  } catch (const StopRequested& stop) {
     if (stopReason() == StopReason::kTimeBudget) {
       // Not a failure: the unattended unit of work ends here; the scheduler runs it again.
-      log.warn(
-          "time budget spent: stopped cleanly; what was done is kept and the next run continues "
-          "where this one stopped",
-          {{"exit", static_cast<std::int64_t>(toInt(ExitCode::kRetryable))}});
+      log.warn(std::string("time budget spent: stopped cleanly; ") + stop.kept(),
+               {{"exit", static_cast<std::int64_t>(toInt(ExitCode::kRetryable))}});
       return toInt(ExitCode::kRetryable);
     }
-    log.warn("stopped on request; what was done is kept: run the same command again to continue",
+    log.warn(std::string("stopped on request; ") + stop.kept() + ": run the same command again",
              {{"exit", static_cast<std::int64_t>(signalExitCode())}});
     return signalExitCode() ? signalExitCode() : 130;
   } catch (const FatalError& e) {

@@ -381,7 +381,7 @@ ExitCode runPlan(const PlanOptions& opts, const Log& log) {
   meter.finish();
   if (!stored) {  // rolled back: the previous plan stands
     work.finishRun(run, "interrupted", "{}");
-    throw StopRequested();
+    throw StopRequested("nothing of this plan is kept and the previous plan stands");
   }
   const std::int64_t plan_id = stored->plan_id;
   const std::string& fingerprint = stored->fingerprint;

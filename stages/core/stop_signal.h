@@ -36,9 +36,17 @@ void startTimeBudget(Millis budget);
 void endTimeBudget();
 
 // Thrown by a stage that stopped on request after recording where it stopped.
+// KEPT says what the stopped run leaves behind, for the one line the process prints; a stage whose
+// work is one transaction (plan) says that nothing of it is kept.
 class StopRequested : public std::exception {
  public:
+  StopRequested() = default;
+  explicit StopRequested(const char* kept) : kept_(kept) {}
   const char* what() const noexcept override { return "stopped on request"; }
+  const char* kept() const noexcept { return kept_; }
+
+ private:
+  const char* kept_ = "what was done is kept and the next run continues where this one stopped";
 };
 
 // Test hook, a no-op in normal runs: when $GHLB_TEST_PAUSE_MS is set, waits that long (or until a

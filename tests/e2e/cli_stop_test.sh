@@ -96,6 +96,7 @@ paused "$WORK_DB" plan
 wait_until "$WORK_DB" "SELECT status = 'running' FROM stage_run WHERE stage = 'plan' ORDER BY id DESC LIMIT 1"
 stop TERM 143
 assert_eq interrupted "$(last_status "$WORK_DB" plan)" "plan recorded as interrupted"
+assert_contains "$E2E_DIR/bg.$BG_N.err" "nothing of this plan is kept and the previous plan stands"
 assert_eq 0 "$(e2e_sqlite 'SELECT count(*) FROM plan_lead')" "an interrupted plan stores nothing"
 gb plan; assert_rc 0 "plan continues"
 fill=$(e2e_sqlite "SELECT count(*) FROM plan_lead WHERE status = 'fill'")
