@@ -4,9 +4,8 @@
 
 int main(int argc, char** argv) {
   ghlb::ApplyOptions opts;
-  CLI::App app;
-  ghlb::defineApply(app, opts);
-  return ghlb::runStageMain(app, argc, argv, "ghl-backfill apply", opts.common, [&](const ghlb::Log& log) {
+  const auto define = [&](CLI::App& app) { ghlb::defineApply(app, opts); };
+  return ghlb::runStageMain(define, argc, argv, "ghl-backfill apply", opts.common, [&](const ghlb::Log& log) {
     ghlb::requireWorkDb(opts.common);
     return ghlb::runApply(opts, log);
   });

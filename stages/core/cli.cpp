@@ -2,6 +2,7 @@
 
 #include <SQLiteCpp/Exception.h>
 
+#include <CLI/CLI.hpp>
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
@@ -159,6 +160,14 @@ int runStageMain(CLI::App& app, int argc, char** argv, const std::string& progra
     }
   }
   return outcome.exit_code;
+}
+
+int runStageMain(const std::function<void(CLI::App&)>& define, int argc, char** argv,
+                 const std::string& program, const CommonOptions& common,
+                 const std::function<ExitCode(const Log&)>& body) {
+  CLI::App app;
+  define(app);
+  return runStageMain(app, argc, argv, program, common, body);
 }
 
 }  // namespace ghlb

@@ -2,7 +2,6 @@
 // stage_flags.h), clean stops (stop_signal.h), and the one place that turns exceptions into a
 // one-line message and an exit code.
 #pragma once
-#include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
 
@@ -19,6 +18,11 @@ namespace ghlb {
 // and a stop at the end of common.time_budget 3 (work remains; the next run continues).
 int runStageMain(CLI::App& app, int argc, char** argv, const std::string& program,
                  const CommonOptions& common, const std::function<ExitCode(const Log&)>& body);
+// The same for a stage's own main: the app is built here by define (e.g. definePlan), so that
+// the stage's main.cpp compiles without CLI11.
+int runStageMain(const std::function<void(CLI::App&)>& define, int argc, char** argv,
+                 const std::string& program, const CommonOptions& common,
+                 const std::function<ExitCode(const Log&)>& body);
 
 // For the stages after extract: FatalError naming the absolute path looked at, and how to point
 // at another work DB, when there is no work DB at common.work_db.

@@ -1,5 +1,6 @@
 #include "run.h"
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "apply.h"

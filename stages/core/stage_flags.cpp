@@ -1,5 +1,6 @@
 #include "stage_flags.h"
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>

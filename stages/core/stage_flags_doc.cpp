@@ -1,4 +1,5 @@
 // ghl-backfill(1) and the bash completion, generated from the commands' CLI11 definitions.
+#include <CLI/CLI.hpp>
 #include <functional>
 #include <set>
 #include <sstream>

@@ -11,12 +11,12 @@ int main(int argc, char** argv) {
   sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
   sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   ghlb::ExtractOptions opts;
-  CLI::App app;
-  ghlb::defineExtract(app, opts);
-  return ghlb::runStageMain(app, argc, argv, "ghl-backfill extract", opts.common, [&](const ghlb::Log& log) {
-    const bool created = ghlb::workDbMissing(opts.common);
-    const auto code = ghlb::runExtract(opts, log);
-    if (created) ghlb::noteNewWorkDb(opts.common, log);
-    return code;
-  });
+  const auto define = [&](CLI::App& app) { ghlb::defineExtract(app, opts); };
+  return ghlb::runStageMain(define, argc, argv, "ghl-backfill extract", opts.common,
+                            [&](const ghlb::Log& log) {
+                              const bool created = ghlb::workDbMissing(opts.common);
+                              const auto code = ghlb::runExtract(opts, log);
+                              if (created) ghlb::noteNewWorkDb(opts.common, log);
+                              return code;
+                            });
 }

@@ -5,9 +5,8 @@
 
 int main(int argc, char** argv) {
   ghlb::FetchOptions opts;
-  CLI::App app;
-  ghlb::defineFetch(app, opts);
-  return ghlb::runStageMain(app, argc, argv, "ghl-backfill fetch", opts.common, [&](const ghlb::Log& log) {
+  const auto define = [&](CLI::App& app) { ghlb::defineFetch(app, opts); };
+  return ghlb::runStageMain(define, argc, argv, "ghl-backfill fetch", opts.common, [&](const ghlb::Log& log) {
     ghlb::hardenProcess();  // tokens live in this process: no core file, no ptrace
     ghlb::requireWorkDb(opts.common);
     return ghlb::runFetch(opts, log);

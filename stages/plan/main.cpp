@@ -4,9 +4,8 @@
 
 int main(int argc, char** argv) {
   ghlb::PlanOptions opts;
-  CLI::App app;
-  ghlb::definePlan(app, opts);
-  return ghlb::runStageMain(app, argc, argv, "ghl-backfill plan", opts.common, [&](const ghlb::Log& log) {
+  const auto define = [&](CLI::App& app) { ghlb::definePlan(app, opts); };
+  return ghlb::runStageMain(define, argc, argv, "ghl-backfill plan", opts.common, [&](const ghlb::Log& log) {
     ghlb::requireWorkDb(opts.common);
     return ghlb::runPlan(opts, log);
   });

@@ -4,10 +4,10 @@
 
 int main(int argc, char** argv) {
   ghlb::RevertOptions opts;
-  CLI::App app;
-  ghlb::defineRevert(app, opts);
-  return ghlb::runStageMain(app, argc, argv, "ghl-backfill revert", opts.common, [&](const ghlb::Log& log) {
-    ghlb::requireWorkDb(opts.common);
-    return ghlb::runRevert(opts, log);
-  });
+  const auto define = [&](CLI::App& app) { ghlb::defineRevert(app, opts); };
+  return ghlb::runStageMain(define, argc, argv, "ghl-backfill revert", opts.common,
+                            [&](const ghlb::Log& log) {
+                              ghlb::requireWorkDb(opts.common);
+                              return ghlb::runRevert(opts, log);
+                            });
 }
