@@ -194,6 +194,9 @@ TEST_CASE("snapshot store: a first extract's load drops lead_client and builds i
     s.put(row("b", "b@x.example"));
     s.endBulk();
     CHECK(text(db, index) == "1");
+    // The build's own page cache and sorter thread are the load's again afterwards.
+    CHECK(text(db, "PRAGMA cache_size") == "-16384");
+    CHECK(text(db, "PRAGMA threads") == "0");
     CHECK(text(db, "SELECT group_concat(id) FROM lead INDEXED BY lead_client WHERE client_id = 'c1'") ==
           "a,b");
     s.beginBulk();  // and the run dies here
