@@ -1,5 +1,7 @@
 #include "review.h"
 
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <functional>
 #include <iomanip>
@@ -356,6 +358,11 @@ ReviewSummary countedReview(SQLite::Database& db, const std::vector<std::string>
   for (const auto& [id, t] : s.tenants) s.leads_in_plan += t.leads;
   completeReview(db, ids, s);
   return s;
+}
+
+void sqliteWithoutCallMutex() {
+  sqlite3_config(SQLITE_CONFIG_MULTITHREAD);  // SQLITE_MISUSE once initialized: nothing changes
+  sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
 std::string displayText(std::string_view s, size_t max_chars) {

@@ -171,6 +171,7 @@ void printJson(const std::string& path, int version, const std::vector<StageRow>
 }  // namespace
 
 ExitCode runStatus(const StatusOptions& opts, std::ostream& out) {
+  sqliteWithoutCallMutex();
   WorkDb work(opts.common.work_db, WorkDb::Mode::kReadOnly);
   auto& db = work.db();
   checkKnownClients(db, opts.common.client_ids);
