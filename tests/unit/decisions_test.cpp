@@ -11,6 +11,7 @@
 
 #include "decision_store.h"
 #include "error.h"
+#include "random_plan.h"
 #include "review_cmd.h"
 #include "temp_path.h"
 #include "work_db.h"
@@ -352,69 +353,11 @@ std::vector<std::string> mergedChanges(SQLite::Database& db, const std::vector<s
 }  // namespace
 
 TEST_CASE("eachChange's merged pass yields exactly the rows of the SQL join it replaced") {
-  // Random plans over three tenants: leads planned or not, with decisions (on the planned value or
-  // another), apply_log rows for planned and unplanned fields, leads that moved tenant since the
-  // plan, apply_log rows of leads the plan or the snapshot no longer holds; ids that sort by byte.
+  // Random plans (random_plan.h): moved leads, apply_log rows of leads the plan or the snapshot no
+  // longer holds, decisions on other values, ids that sort by byte.
   WorkDb work(test::freshPath("decisions-merge.db"));
   auto& db = work.db();
-  db.exec("INSERT INTO stage_run(id, stage, started_at, status) VALUES (1, 'plan', 't', 'done')");
-  const char* fields[] = {
-      "ghlContactId",     "email",     "phone", "firstName", "lastName", "companyName", "enrichmentStatus",
-      "enrichmentSource", "enrichedAt"};
-  const char* statuses[] = {"fill", "fill", "fill", "conflict", "waiting", "applied", "nothing_to_fill"};
-  const char* outcomes[] = {"written",  "already_set", "stale",        "gone",
-                            "conflict", "reverted",    "invalid_value"};
-  const char* tenants[] = {"client-a", "client-b", "client-c"};
-  std::uint64_t seed = 88172645463325252ull;
-  const auto rnd = [&seed](std::uint64_t n) {
-    seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
-    return static_cast<size_t>(seed % n);
-  };
-  SQLite::Statement lead(db,
-                         "INSERT INTO lead(id, client_id, location_id, extract_run) VALUES (?, ?, 'loc', 1)");
-  SQLite::Statement plan(
-      db,
-      "INSERT INTO plan_lead(lead_id, client_id, status, link, ambiguous, plan_run) VALUES "
-      "(?, ?, ?, 0, ?, 1)");
-  SQLite::Statement item(db, "INSERT INTO plan_item(lead_id, field, new_value) VALUES (?, ?, ?)");
-  SQLite::Statement decide(
-      db, "INSERT INTO decision(lead_id, field, new_value, decision, decided_at) VALUES (?, ?, ?, ?, 't')");
-  SQLite::Statement applied(
-      db,
-      "INSERT INTO apply_log(lead_id, field, outcome, new_value, applied_at, apply_run) "
-      "VALUES (?, ?, ?, ?, 't', 1)");
-  const auto run = [](SQLite::Statement& st, std::vector<std::optional<std::string>> values) {
-    for (size_t i = 0; i < values.size(); ++i) bindOptional(st, static_cast<int>(i + 1), values[i]);
-    st.exec();
-    st.reset();
-  };
-  for (int n = 0; n < 400; ++n) {
-    // Ids whose byte order differs from their number's ("lead-10" < "lead-9", "lead-\xc3\xa9").
-    const std::string id = "lead-" + std::to_string(n * 7919 % 1000) + (rnd(9) == 0 ? "\xc3\xa9" : "");
-    const std::string tenant = tenants[rnd(3)];
-    if (rnd(20) != 0) run(lead, {id, tenant});  // 1 in 20: the snapshot no longer holds it
-    const bool planned = rnd(5) != 0;
-    std::map<std::string, std::string> values;
-    if (planned) {
-      const std::string plan_tenant = rnd(15) == 0 ? tenants[rnd(3)] : tenant;  // moved since the plan
-      run(plan, {id, plan_tenant, std::string(statuses[rnd(std::size(statuses))]), std::to_string(rnd(2))});
-      for (const char* f : fields)
-        if (rnd(3) == 0) {
-          values[f] = std::string("v-") + f + std::to_string(rnd(3));
-          run(item, {id, std::string(f), values[f]});
-        }
-    }
-    for (const char* f : fields) {
-      if (rnd(4) == 0) {  // a decision, on the planned value or another
-        const auto it = values.find(f);
-        const std::string on = it != values.end() && rnd(4) != 0 ? it->second : "other";
-        run(decide, {id, std::string(f), on, std::string(rnd(2) ? "approved" : "rejected")});
-      }
-      if (rnd(5) == 0)
-        run(applied, {id, std::string(f), std::string(outcomes[rnd(std::size(outcomes))]),
-                      rnd(6) == 0 ? std::nullopt : std::optional<std::string>("w-" + std::string(f))});
-    }
-  }
+  test::seedRandomPlan(db);
   for (const std::vector<std::string>& scope :
        std::vector<std::vector<std::string>>{{}, {"client-a"}, {"client-b", "client-c"}, {"client-none"}})
     for (const bool decided_only : {false, true}) {

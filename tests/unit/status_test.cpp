@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "decision_store.h"
+#include "random_plan.h"
 #include "temp_path.h"
 #include "work_db.h"
 
@@ -81,64 +82,7 @@ TEST_CASE("status: the per-tenant table of the merged pass equals the SQL join's
   const std::string path = test::freshPath("status-merge.db");
   {
     WorkDb work(path);
-    auto& db = work.db();
-    db.exec(
-        "INSERT INTO stage_run(id, stage, started_at, status) VALUES (1, 'plan', 't', 'done');"
-        "INSERT INTO client(id, location_id, extract_run, name) VALUES ('client-a', 'loc', 1, 'Alpha'),"
-        " ('client-b', 'loc', 1, NULL), ('client-c', 'loc', 1, 'Gamma')");
-    const char* fields[] = {
-        "ghlContactId",     "email",     "phone", "firstName", "lastName", "companyName", "enrichmentStatus",
-        "enrichmentSource", "enrichedAt"};
-    const char* statuses[] = {"fill", "fill", "conflict", "waiting", "waiting", "applied"};
-    const char* fetch_outcomes[] = {"found",        "not_found",        "auth_failed", "daily_limit",
-                                    "bad_response", "failed_transient", "no_lookup"};
-    const char* apply_outcomes[] = {"written", "written", "stale", "gone", "conflict", "reverted"};
-    const char* tenants[] = {"client-a", "client-b", "client-c"};
-    std::uint64_t seed = 0x9E3779B97F4A7C15ull;
-    const auto rnd = [&seed](std::uint64_t n) {
-      seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
-      return static_cast<size_t>(seed % n);
-    };
-    const auto run = [&db](const std::string& sql, std::vector<std::string> values) {
-      SQLite::Statement st(db, sql);
-      for (size_t i = 0; i < values.size(); ++i) st.bind(static_cast<int>(i + 1), values[i]);
-      st.exec();
-    };
-    for (int n = 0; n < 300; ++n) {
-      const std::string id = "lead-" + std::to_string(n * 7919 % 1000) + (rnd(9) == 0 ? "\xc3\xa9" : "");
-      const std::string tenant = tenants[rnd(3)];
-      const bool in_snapshot = rnd(20) != 0;
-      if (in_snapshot)
-        run("INSERT INTO lead(id, client_id, location_id, eligible, extract_run) VALUES (?, ?, 'loc', ?, 1)",
-            {id, tenant, rnd(8) == 0 ? "0" : "1"});
-      if (rnd(6) != 0)
-        run("INSERT INTO fetch_result(lead_id, lookup, outcome, fetched_at, fetch_run) VALUES (?, 'search', "
-            "?, "
-            "'t', 1)",
-            {id, fetch_outcomes[rnd(std::size(fetch_outcomes))]});
-      std::map<std::string, std::string> values;
-      if (rnd(5) != 0) {
-        const std::string plan_tenant = rnd(15) == 0 ? tenants[rnd(3)] : tenant;  // moved since the plan
-        run("INSERT INTO plan_lead(lead_id, client_id, status, plan_run) VALUES (?, ?, ?, 1)",
-            {id, plan_tenant, statuses[rnd(std::size(statuses))]});
-        for (const char* f : fields)
-          if (rnd(3) == 0) {
-            values[f] = std::string("v-") + f;
-            run("INSERT INTO plan_item(lead_id, field, new_value) VALUES (?, ?, ?)", {id, f, values[f]});
-          }
-      }
-      for (const char* f : fields) {
-        if (rnd(4) == 0)
-          run("INSERT INTO decision(lead_id, field, new_value, decision, decided_at) VALUES (?, ?, ?, ?, "
-              "'t')",
-              {id, f, values.count(f) ? values[f] : "other", rnd(3) == 0 ? "approved" : "rejected"});
-        if (rnd(5) == 0)
-          run("INSERT INTO apply_log(lead_id, field, outcome, new_value, applied_at, apply_run) VALUES (?, "
-              "?, ?, "
-              "'w', 't', 1)",
-              {id, f, apply_outcomes[rnd(std::size(apply_outcomes))]});
-      }
-    }
+    test::seedRandomPlan(work.db(), 300, 0x9E3779B97F4A7C15ull);
   }
   WorkDb work(path);
   for (const std::vector<std::string>& scope :
