@@ -9,9 +9,11 @@
 
 #include "error.h"
 #include "fields.h"
+#include "json_util.h"
 #include "plan.h"
 #include "plan_store.h"
 #include "private_file.h"
+#include "raw_query.h"
 #include "text.h"
 #include "work_db.h"
 
@@ -109,53 +111,90 @@ Capped<ReportLead> leadList(SQLite::Database& db, const std::vector<std::string>
   return out;
 }
 
+// kFields' indexes in name order (BINARY): plan_report's order within a lead (ORDER BY lead, field).
+std::vector<std::size_t> fieldsByName() {
+  std::vector<std::size_t> v(std::size(kFields));
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = i;
+  std::sort(v.begin(), v.end(), [](std::size_t a, std::size_t b) {
+    return std::string_view(kFields[a].name) < std::string_view(kFields[b].name);
+  });
+  return v;
+}
+
+// ", <field><suffix>" for every field of kFields, in its order: plan_row's columns (migration 014).
+std::string fieldColumns(const char* suffix) {
+  std::string out;
+  for (const auto& f : kFields) out += std::string(", ") + f.name + suffix;
+  return out;
+}
+
+// The scope on plan_row (no alias): every row, or those of the tenants bound to ?1 as a JSON array.
+std::string planRowScope(const std::vector<std::string>& ids) {
+  return ids.empty() ? std::string("1") : std::string("client_id IN (SELECT value FROM json_each(?1))");
+}
+
+// The values plan reports but does not write, read from plan_row's <field>_reason columns (one pass
+// over the plan's rows, only those with a report returned: the plan_report view crossed every row
+// with every field, 3 s of CPU per query at 887k leads).
 Capped<ReportLead> reportedList(SQLite::Database& db, const std::vector<std::string>& ids, std::size_t cap) {
   Capped<ReportLead> out;
-  const std::string from =
-      " FROM plan_report r JOIN plan_lead p USING (lead_id) WHERE " + clientScope("p.client_id");
-  out.total = countOf(db, "SELECT count(*)" + from, ids);
-  SQLite::Statement q(db, "SELECT r.lead_id, p.client_id, r.field, r.reason" + from +
-                              " ORDER BY r.lead_id, r.field LIMIT ?3");
-  q.bind(3, static_cast<std::int64_t>(cap));
-  each(q, ids, [&](SQLite::Statement& r) {
-    ReportLead l;
-    l.lead_id = r.getColumn(0).getString();
-    l.client_id = r.getColumn(1).getString();
-    l.field = r.getColumn(2).getString();
-    l.reason = r.getColumn(3).getString();
-    out.rows.push_back(std::move(l));
-  });
+  std::string any;
+  for (const auto& f : kFields)
+    any += std::string(any.empty() ? "" : " OR ") + f.name + "_reason IS NOT NULL";
+  RawQuery q(db, "SELECT lead_id, client_id" + fieldColumns("_reason") + " FROM plan_row WHERE " +
+                     planRowScope(ids) + " AND (" + any + ") ORDER BY lead_id");
+  if (!ids.empty()) q.bind(1, jsonStringArray(ids));
+  const auto order = fieldsByName();
+  while (q.step())
+    for (const std::size_t i : order) {
+      const auto reason = q.text(2 + static_cast<int>(i));
+      if (!reason) continue;
+      if (out.rows.size() < cap) {
+        ReportLead l;
+        l.lead_id = q.textOr(0);
+        l.client_id = q.textOr(1);
+        l.field = kFields[i].name;
+        l.reason = *reason;
+        out.rows.push_back(std::move(l));
+      }
+      ++out.total;
+    }
   return out;
 }
 
 // The leads with a change whose sampleKey is smallest, plus for each field the lead of smallest
 // sampleKey that changes it (a rare field is never missing from the sample): one pass over
-// plan_item, memory bounded by n and the number of fields.
+// plan_row (a lead's changes are its non-NULL <field>_new), memory bounded by n and the number of
+// fields. Every lead is hashed: the sample is the smallest keys of the whole plan.
 Capped<ReportDiff> sampleDiffs(SQLite::Database& db, const std::vector<std::string>& ids, std::size_t n,
                                std::int64_t& sampled) {
   Capped<ReportDiff> out;
   using Keyed = std::pair<std::string, std::string>;  // (sampleKey, lead id)
   std::set<Keyed> chosen;                             // at most n
   std::map<std::string, Keyed> per_field;
-  SQLite::Statement q(db,
-                      "SELECT i.lead_id, i.field FROM plan_item i JOIN plan_lead p USING (lead_id) WHERE " +
-                          clientScope("p.client_id") + " ORDER BY i.lead_id");
+  RawQuery q(db, "SELECT lead_id" + fieldColumns("_new") + " FROM plan_row WHERE " + planRowScope(ids));
+  if (!ids.empty()) q.bind(1, jsonStringArray(ids));
   Keyed current;
-  each(q, ids, [&](SQLite::Statement& r) {
-    std::string id = r.getColumn(0).getString();
-    if (out.total == 0 || id != current.second) {  // a new lead
-      ++out.total;
-      current = {sampleKey(id), std::move(id)};
-      if (chosen.size() < n) {
-        chosen.insert(current);
-      } else if (!chosen.empty() && current < *chosen.rbegin()) {
-        chosen.erase(std::prev(chosen.end()));
-        chosen.insert(current);
-      }
+  while (q.step()) {
+    bool changes = false;
+    for (std::size_t i = 0; i < std::size(kFields) && !changes; ++i)
+      changes = !q.isNull(1 + static_cast<int>(i));
+    if (!changes) continue;
+    ++out.total;
+    current.second.assign(q.textOr(0));
+    current.first = sampleKey(current.second);
+    if (chosen.size() < n) {
+      chosen.insert(current);
+    } else if (!chosen.empty() && current < *chosen.rbegin()) {
+      chosen.erase(std::prev(chosen.end()));
+      chosen.insert(current);
     }
-    const auto [it, added] = per_field.try_emplace(r.getColumn(1).getString(), current);
-    if (!added && current < it->second) it->second = current;
-  });
+    for (std::size_t i = 0; i < std::size(kFields); ++i) {
+      if (q.isNull(1 + static_cast<int>(i))) continue;
+      const auto [it, added] = per_field.try_emplace(kFields[i].name, current);
+      if (!added && current < it->second) it->second = current;
+    }
+  }
   for (const auto& [field, keyed] : per_field)
     if (n) chosen.insert(keyed);  // n = 0: no sample at all
   std::set<std::string> leads;

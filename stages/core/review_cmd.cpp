@@ -242,21 +242,22 @@ ExitCode runReview(const ReviewOptions& opts, const Log& log, std::ostream& out)
   std::set<std::string> fields(opts.fields.begin(), opts.fields.end());
   std::set<std::string> seen;
   std::vector<DecisionKey> keys;
-  store.eachChange(opts.common.client_ids, false, [&](const ChangeRow& c) {
-    before.push_back(c.state);
-    if (!action) return;
-    if (by_lead && leads.count(c.lead_id)) seen.insert(c.lead_id);
-    if (!fields.empty() && !fields.count(c.facts.field)) return;
-    if (by_lead && !leads.count(c.lead_id)) return;
-    if (opts.ambiguous && !c.ambiguous) return;
-    if (!states.empty() && std::find(states.begin(), states.end(), c.state) == states.end()) return;
-    ++r.selected;
-    if (!isDecidable(c.state)) {
-      ++r.skipped;
-      return;
-    }
-    keys.push_back({c.lead_id, c.facts.field, c.facts.new_value});
-  });
+  // Without a decision to make, nothing changes state: one pass (the second) counts.
+  if (action)
+    store.eachChange(opts.common.client_ids, false, [&](const ChangeRow& c) {
+      before.push_back(c.state);
+      if (by_lead && leads.count(c.lead_id)) seen.insert(c.lead_id);
+      if (!fields.empty() && !fields.count(c.facts.field)) return;
+      if (by_lead && !leads.count(c.lead_id)) return;
+      if (opts.ambiguous && !c.ambiguous) return;
+      if (!states.empty() && std::find(states.begin(), states.end(), c.state) == states.end()) return;
+      ++r.selected;
+      if (!isDecidable(c.state)) {
+        ++r.skipped;
+        return;
+      }
+      keys.push_back({c.lead_id, c.facts.field, c.facts.new_value});
+    });
   if (action) {
     for (const auto& id : leads) r.unmatched += seen.count(id) ? 0 : 1;
     if (opts.reset)
@@ -264,13 +265,14 @@ ExitCode runReview(const ReviewOptions& opts, const Log& log, std::ostream& out)
     else
       store.set(keys, opts.approve ? Decision::kApproved : Decision::kRejected, isoNowUtc());
   }
-  StateCounts counts;
+  StateTally tally;
   size_t i = 0;
   store.eachChange(opts.common.client_ids, false, [&](const ChangeRow& c) {
     if (i < before.size() && before[i] != c.state) ++r.changed;  // same rows: only decisions changed
     ++i;
-    countState(counts, c);
+    tally.add(c);
   });
+  const StateCounts counts = tally.counts();
   if (action && !opts.dry_run) tx.commit();
 
   if (opts.json)
@@ -289,6 +291,7 @@ ExitCode runReview(const ReviewOptions& opts, const Log& log, std::ostream& out)
 }
 
 int reviewMain(int argc, char** argv) {
+  sqliteWithoutCallMutex();
   ReviewOptions o;
   CLI::App app;
   defineReview(app, o);

@@ -11,6 +11,7 @@
 
 #include "decision_store.h"
 #include "error.h"
+#include "random_plan.h"
 #include "review_cmd.h"
 #include "temp_path.h"
 #include "work_db.h"
@@ -295,4 +296,90 @@ TEST_CASE("--leads-file: one id per line, # comments and blank lines ignored, ho
   CHECK((parseLeadIds("").empty()));
   CHECK_THROWS_AS(parseLeadIds("lead-1\nbad\x01id\n"), FatalError);
   CHECK_THROWS_AS(parseLeadIds(std::string(201, 'a')), FatalError);
+}
+
+namespace {
+
+// The query eachChange ran before its merged pass (session 9), kept as the reference it must equal:
+// plan_item's changes in scope by plan_lead's tenant, then apply_log's rows plan_item does not hold,
+// in scope by lead's tenant, ordered by lead and field.
+std::vector<std::string> referenceChanges(SQLite::Database& db, const std::vector<std::string>& scope,
+                                          bool decided_only) {
+  const auto decided = [decided_only](const char* lead) {
+    return decided_only ? std::string(" AND ") + lead + " IN (SELECT x.lead_id FROM decision x)"
+                        : std::string();
+  };
+  SQLite::Statement q(
+      db,
+      "SELECT i.lead_id, p.client_id, p.status, p.ambiguous, i.field, i.new_value, d.decision, "
+      "d.new_value, a.outcome FROM plan_item i JOIN plan_lead p ON p.lead_id = i.lead_id "
+      "LEFT JOIN decision d ON d.lead_id = i.lead_id AND d.field = i.field "
+      "LEFT JOIN apply_log a ON a.lead_id = i.lead_id AND a.field = i.field WHERE " +
+          clientScope("p.client_id") + decided("i.lead_id") +
+          " UNION ALL "
+          "SELECT a.lead_id, l.client_id, coalesce(p.status, ''), coalesce(p.ambiguous, 0), a.field, "
+          "coalesce(a.new_value, ''), d.decision, d.new_value, a.outcome FROM apply_log a "
+          "JOIN lead l ON l.id = a.lead_id LEFT JOIN plan_lead p ON p.lead_id = a.lead_id "
+          "LEFT JOIN decision d ON d.lead_id = a.lead_id AND d.field = a.field "
+          "WHERE NOT EXISTS (SELECT 1 FROM plan_item i WHERE i.lead_id = a.lead_id AND i.field = a.field) "
+          "AND " +
+          clientScope("l.client_id") + decided("a.lead_id") + " ORDER BY 1, 5");
+  bindClientScope(q, scope);
+  std::vector<std::string> out;
+  while (q.executeStep()) {
+    std::string row;
+    for (int i = 0; i < 9; ++i)
+      row += (q.getColumn(i).isNull() ? "<null>" : q.getColumn(i).getString()) + "|";
+    out.push_back(row);
+  }
+  return out;
+}
+
+// eachChange's rows in the reference's columns, with the derived state and effective decision.
+std::vector<std::string> mergedChanges(SQLite::Database& db, const std::vector<std::string>& scope,
+                                       bool decided_only, std::vector<ChangeState>* states = nullptr) {
+  std::vector<std::string> out;
+  DecisionStore(db).eachChange(scope, decided_only, [&](const ChangeRow& r) {
+    const auto opt = [](const std::optional<std::string>& v) { return v ? *v : std::string("<null>"); };
+    out.push_back(r.lead_id + "|" + r.client_id + "|" + r.plan_status + "|" + (r.ambiguous ? "1" : "0") +
+                  "|" + r.facts.field + "|" + r.facts.new_value + "|" +
+                  (r.facts.decision ? std::string(toString(*r.facts.decision)) : "<null>") + "|" +
+                  opt(r.facts.decision_value) + "|" + opt(r.facts.apply_outcome) + "|");
+    if (states) states->push_back(r.state);
+  });
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("eachChange's merged pass yields exactly the rows of the SQL join it replaced") {
+  // Random plans (random_plan.h): moved leads, apply_log rows of leads the plan or the snapshot no
+  // longer holds, decisions on other values, ids that sort by byte.
+  WorkDb work(test::freshPath("decisions-merge.db"));
+  auto& db = work.db();
+  test::seedRandomPlan(db);
+  for (const std::vector<std::string>& scope :
+       std::vector<std::vector<std::string>>{{}, {"client-a"}, {"client-b", "client-c"}, {"client-none"}})
+    for (const bool decided_only : {false, true}) {
+      CAPTURE(scope.size());
+      CAPTURE(decided_only);
+      const auto want = referenceChanges(db, scope, decided_only);
+      if (scope.empty() && !decided_only) CHECK((want.size() > 900));  // the random plan has every case
+      CHECK((mergedChanges(db, scope, decided_only) == want));
+    }
+  // The states the rows get are those of the linkage rule over each lead's rows (decisions.h).
+  std::vector<ChangeState> states;
+  const auto rows = mergedChanges(db, {}, false, &states);
+  const auto all = DecisionStore(db).loadChanges({});
+  REQUIRE(all.size() == rows.size());
+  std::map<ChangeState, int> seen;
+  for (size_t i = 0; i < all.size(); ++i) ++seen[all[i].state];
+  CHECK((seen.size() == std::size(kChangeStates)));  // every state occurs
+  const StateCounts by_row = countStates(all);
+  StateTally tally;
+  for (const auto& r : all) tally.add(r);
+  const StateCounts tallied = tally.counts();
+  CHECK((tallied.totals == by_row.totals));
+  CHECK((tallied.by_tenant == by_row.by_tenant));
+  CHECK((tallied.by_field == by_row.by_field));
 }

@@ -7,9 +7,13 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include "error.h"
+#include "random_plan.h"
+#include "temp_path.h"
 #include "work_db.h"
 
 using namespace ghlb;
@@ -324,4 +328,58 @@ TEST_CASE("the sample shows every field that changes, even a rare one outside th
   const ReportData none = loadReportData(work.db(), {}, loadReview(work.db(), {}), opts);
   CHECK(none.sample.rows.empty());
   CHECK(none.sample.total == 100);
+}
+
+TEST_CASE(
+    "the report's reported values and sample of diffs from plan_row equal the plan_report/plan_item "
+    "queries") {
+  WorkDb work(test::freshPath("report-merge.db"));
+  auto& db = work.db();
+  test::seedRandomPlan(db);
+  for (const auto& ids : std::vector<std::vector<std::string>>{{}, {"client-a"}, {"client-b", "client-c"}}) {
+    CAPTURE(ids.size());
+    ReportOptions opts;
+    opts.list_cap = 25;
+    opts.sample_leads = 10;
+    const ReportData d = loadReportData(db, ids, ReviewSummary{}, opts);
+    // Reported: the view's rows in (lead, field) order, capped, and their count.
+    SQLite::Statement rep(
+        db,
+        "SELECT r.lead_id, p.client_id, r.field, r.reason FROM plan_report r JOIN plan_lead p "
+        "USING (lead_id) WHERE " +
+            clientScope("p.client_id") + " ORDER BY r.lead_id, r.field");
+    bindClientScope(rep, ids);
+    std::vector<std::string> want, got;
+    while (rep.executeStep())
+      want.push_back(rep.getColumn(0).getString() + "|" + rep.getColumn(1).getString() + "|" +
+                     rep.getColumn(2).getString() + "|" + rep.getColumn(3).getString());
+    CHECK((d.reported.total == static_cast<std::int64_t>(want.size())));
+    CHECK((want.size() > opts.list_cap));
+    want.resize(std::min(want.size(), opts.list_cap));
+    for (const auto& l : d.reported.rows)
+      got.push_back(l.lead_id + "|" + l.client_id + "|" + l.field + "|" + l.reason);
+    CHECK((got == want));
+    // Sample: the leads with a change of smallest sampleKey, plus each field's first by that key.
+    SQLite::Statement items(
+        db, "SELECT i.lead_id, i.field FROM plan_item i JOIN plan_lead p USING (lead_id) WHERE " +
+                clientScope("p.client_id"));
+    bindClientScope(items, ids);
+    std::set<std::pair<std::string, std::string>> keyed;
+    std::map<std::string, std::pair<std::string, std::string>> first;
+    while (items.executeStep()) {
+      const std::string lead = items.getColumn(0).getString();
+      const auto k = std::make_pair(sampleKey(lead), lead);
+      keyed.insert(k);
+      auto [it, added] = first.try_emplace(items.getColumn(1).getString(), k);
+      if (!added && k < it->second) it->second = k;
+    }
+    CHECK((d.sample.total == static_cast<std::int64_t>(keyed.size())));
+    std::set<std::string> want_leads, got_leads;
+    for (const auto& k : keyed)
+      if (want_leads.size() < opts.sample_leads) want_leads.insert(k.second);
+    for (const auto& [field, k] : first) want_leads.insert(k.second);
+    for (const auto& r : d.sample.rows) got_leads.insert(r.lead_id);
+    CHECK((got_leads == want_leads));
+    CHECK((d.sample_leads == static_cast<std::int64_t>(want_leads.size())));
+  }
 }
