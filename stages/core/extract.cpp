@@ -346,10 +346,10 @@ struct Extractor {
     return out;
   }
 
-  // Every linked contact id (blank ones are not links), from the index alone, sorted in byte
-  // order here (the index is in the database's collation).
-  void readAll(pqxx::transaction_base& tx, LinkedIds& out) const {
-    out.all = true;
+  // Every linked contact id (blank ones are not links), from the index alone, in the index's
+  // order (the database's collation), passed to ADD(id view) until it returns false.
+  template <typename Add>
+  void eachLinkedId(pqxx::transaction_base& tx, Add add) const {
     Cursor cur(tx, kLinkedIdsBatch,
                std::string("SELECT l.") + names::kLeadContactId + " FROM " + names::kLeadTable +
                    " l WHERE l." + names::kLeadContactId + " IS NOT NULL ORDER BY l." +
@@ -357,11 +357,59 @@ struct Extractor {
     for (auto rows = cur.next(); !rows.empty(); rows = cur.next())
       for (const auto& r : rows) {
         const std::string_view id(r[0].c_str(), r[0].size());
-        if (isMissing(id)) continue;
-        out.at.emplace_back(static_cast<std::uint32_t>(out.buf.size()),
-                            static_cast<std::uint32_t>(id.size()));
-        out.buf.append(id);
+        if (!isMissing(id) && !add(id)) return;
       }
+  }
+
+  // What readAllInto gives beside the ids.
+  struct ReadAllInto {
+    std::int64_t read_ms = 0;
+    LinkedHolders holders;
+  };
+  // eachLinkedId into QUEUE, opts.page_size ids to a batch sorted in byte order; the end or the
+  // failure last. The holders of the first batch's first kHolderLookups ids are looked up on TX
+  // right after it (a cursor leaves the connection free between its fetches), while it is written.
+  ReadAllInto readAllInto(pqxx::transaction_base& tx, IdQueue& queue) const {
+    const auto began = clock.now();
+    ReadAllInto out;
+    try {
+      IdBatch batch;
+      bool open = true;
+      const auto push = [&] {
+        sortContactIds(batch.buf, batch.at);
+        std::vector<std::string> ask;
+        if (out.holders.asked == 0)
+          for (std::size_t i = 0; i < batch.at.size() && i < static_cast<std::size_t>(kHolderLookups); ++i)
+            ask.emplace_back(batch.view(batch.at[i]));
+        open = queue.push(std::move(batch));
+        batch = IdBatch();
+        if (open && !ask.empty()) {
+          holdersOf(tx, ask, out.holders.of);
+          out.holders.asked = static_cast<std::int64_t>(ask.size());
+        }
+        return open;
+      };
+      eachLinkedId(tx, [&](std::string_view id) {
+        batch.add(id);
+        return batch.at.size() < static_cast<std::size_t>(opts.page_size) || push();
+      });
+      if (open && !batch.at.empty()) push();
+      queue.finish();
+    } catch (...) {
+      queue.finish(std::current_exception());
+    }
+    out.read_ms = msSince(began);
+    return out;
+  }
+
+  // Every linked contact id, sorted in byte order here (the index is in the database's collation).
+  void readAll(pqxx::transaction_base& tx, LinkedIds& out) const {
+    out.all = true;
+    eachLinkedId(tx, [&](std::string_view id) {
+      out.at.emplace_back(static_cast<std::uint32_t>(out.buf.size()), static_cast<std::uint32_t>(id.size()));
+      out.buf.append(id);
+      return true;
+    });
     const auto began = clock.now();
     sortContactIds(out.buf, out.at);
     out.sort_ms = msSince(began);
@@ -421,7 +469,7 @@ struct Extractor {
 
   void logRefreshed(const LinkedIds& linked, std::int64_t added, std::int64_t removed, std::int64_t moved,
                     std::int64_t looked_up, std::int64_t not_known, std::int64_t merge_ms,
-                    std::int64_t holders_ms, std::int64_t write_ms) const {
+                    std::int64_t holders_ms, std::int64_t write_ms, std::int64_t wait_ms = 0) const {
     log.info("extract_linked_refreshed", {{"read", std::string(linked.all ? "all" : "changes")},
                                           {"changed_leads", static_cast<std::int64_t>(linked.changes.size())},
                                           {"linked_contacts", c.linked_contacts},
@@ -434,7 +482,8 @@ struct Extractor {
                                           {"ms_sort", linked.sort_ms},
                                           {"ms_merge", merge_ms},
                                           {"ms_holders", holders_ms},
-                                          {"ms_write", write_ms}});
+                                          {"ms_write", write_ms},
+                                          {"ms_wait", wait_ms}});
   }
 
   // 2. From the changes: false when they are not enough (the counts differ, or a stored id whose
@@ -580,13 +629,66 @@ struct Extractor {
                  merge_ms, holders_ms, msSince(began));
   }
 
+  // A new work DB (linked_contact empty, nothing to compare with) reads every id as ever, but
+  // writes each batch while the next ones are read (freshLinked), rather than after the read.
+  bool newLinked() const { return (!sync || opts.full) && store.noLinked(); }
+
+  // Reads every linked id into a queue on its own thread (on TX, which nothing else may use until
+  // the reader ends); the destructor stops the read and waits for it, on every way out.
+  class LinkedReader {
+   public:
+    LinkedReader(const Extractor& x, pqxx::transaction_base& tx)
+        : done_(std::async(std::launch::async, [&x, &tx, this] { return x.readAllInto(tx, queue); })) {}
+    LinkedReader(const LinkedReader&) = delete;
+    LinkedReader& operator=(const LinkedReader&) = delete;
+    ~LinkedReader() {
+      queue.cancel();
+      if (done_.valid()) done_.wait();
+    }
+    // After the queue's end.
+    ReadAllInto result() { return done_.valid() ? done_.get() : ReadAllInto(); }
+    // About 23 bytes an id: at the default 20,000 ids a batch, up to 15 MB waiting.
+    IdQueue queue{32};
+
+   private:
+    std::future<ReadAllInto> done_;
+  };
+
+  // 2-4 for a new work DB: every id of READER written as it comes (writeNewLinked), in one
+  // transaction of its own.
+  void freshLinked(const std::string& since, LinkedReader& reader) {
+    const auto began = clock.now();
+    bool announced = false;
+    const auto between = [&](std::int64_t written) {
+      if (!announced) linkedTestPause([&] { log.info("extract_linked_paused", {{"ids_written", written}}); });
+      announced = true;
+    };
+    LinkedIds read;
+    const auto out = writeNewLinked(
+        store, reader.queue,
+        [&] {
+          auto r = reader.result();
+          read.read_ms = r.read_ms;
+          return std::move(r.holders);
+        },
+        since, between);
+    if (!out) checkStop();  // rolled back: records the stop and throws
+    c.linked_contacts = out->written;
+    logRefreshed(read, out->written, 0, 0, out->looked_up, out->not_known, 0, 0, msSince(began),
+                 out->wait_ms);
+  }
+
   // The linked contact ids after the leads of SCOPE were read in TX (whose snapshot began at
   // SINCE): all of them read again, or with --client-id only refreshed.
   void linked(pqxx::transaction_base& tx, const std::vector<std::string>& scope, const std::string& since) {
-    if (opts.common.client_ids.empty())
+    if (opts.common.client_ids.empty()) {
       readLinked(tx);
-    else
+    } else if (newLinked()) {
+      LinkedReader reader(*this, tx);
+      freshLinked(since, reader);
+    } else {
       refreshLinked(tx, scope, since, linkedIds(tx));
+    }
   }
 
   // Streams the leads of CUR into the snapshot. Columns: leadColumns(), then (with_eligible)
@@ -821,13 +923,19 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
       const bool two = !participating.empty() && x.sameSnapshot(tx, linked_conn, linked_tx);
       if (!refresh && !two) x.readLinked(tx);
       std::future<LinkedIds> ids;  // --client-id: the linked ids read and sorted meanwhile
+      std::optional<Extractor::LinkedReader> new_ids;  // or, on a new work DB, read into a queue
       if (!participating.empty()) {
         Cursor cur(
             tx, opts.page_size,
             x.eligibleLeads("l." + std::string(names::kLeadClientId) + " = ANY($1::text[]) AND " + kAfterKey),
             scope, pass->lead_id, pgBlankPattern());
         Prefetch rows(cur);
-        if (linked_tx && refresh) {
+        if (linked_tx && refresh && x.newLinked()) {
+          // A new work DB: the ids are written as they come in, before the leads (they need no
+          // comparison with them), while the server sorts the leads and the first page waits.
+          new_ids.emplace(x, *linked_tx);
+          x.freshLinked(since, *new_ids);
+        } else if (linked_tx && refresh) {
           ids = std::async(std::launch::async, [&] { return x.linkedIds(*linked_tx); });
         } else if (linked_tx) {
           x.readLinked(*linked_tx);
@@ -835,8 +943,10 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
         }
         complete = x.stream(rows, false, savePassAt);
       }
-      if (refresh)  // after the leads: it compares with them
-        x.refreshLinked(tx, participating, since, ids.valid() ? ids.get() : x.linkedIds(tx));
+      if (refresh && ids.valid())  // after the leads: it compares with them
+        x.refreshLinked(tx, participating, since, ids.get());
+      else if (refresh && !new_ids)
+        x.linked(tx, participating, since);
       tx.commit();
       if (complete) {
         SQLite::Transaction wtx(work.db());
@@ -879,8 +989,7 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
       }
       if (refresh) {  // after the leads: it compares with them
         ReadTx tx(app.conn());
-        const std::string since = beginRead(app, tx);
-        x.refreshLinked(tx, participating, since, x.linkedIds(tx));
+        x.linked(tx, participating, beginRead(app, tx));
         tx.commit();
       }
     }

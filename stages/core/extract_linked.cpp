@@ -1,6 +1,11 @@
 #include "extract_linked.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+#include "stop_signal.h"
 
 namespace ghlb {
 
@@ -26,6 +31,89 @@ void sortContactIds(std::string_view buf, std::vector<IdSpan>& at) {
     return a.prefix != b.prefix ? a.prefix < b.prefix : view(a.at) < view(b.at);
   });
   for (std::size_t i = 0; i < keys.size(); ++i) at[i] = keys[i].at;
+}
+
+bool IdQueue::push(IdBatch&& b) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [&] { return cancelled_ || batches_.size() < capacity_; });
+  if (cancelled_) return false;
+  batches_.push_back(std::move(b));
+  changed_.notify_all();
+  return true;
+}
+
+void IdQueue::finish(std::exception_ptr failure) {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  finished_ = true;
+  failure_ = std::move(failure);
+  changed_.notify_all();
+}
+
+std::optional<IdBatch> IdQueue::pop() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [&] { return finished_ || !batches_.empty(); });
+  if (failure_) std::rethrow_exception(failure_);  // what was read before it is not written
+  if (batches_.empty()) return std::nullopt;
+  IdBatch b = std::move(batches_.front());
+  batches_.pop_front();
+  changed_.notify_all();
+  return b;
+}
+
+void IdQueue::cancel() {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  cancelled_ = true;
+  batches_.clear();
+  changed_.notify_all();
+}
+
+namespace {
+using Steady = std::chrono::steady_clock;
+std::int64_t ms(Steady::duration d) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
+}  // namespace
+
+std::optional<NewLinked> writeNewLinked(SnapshotStore& store, IdQueue& queue,
+                                        const std::function<LinkedHolders()>& holders,
+                                        const std::string& since,
+                                        const std::function<void(std::int64_t)>& between) {
+  NewLinked out;
+  Steady::duration waited{};
+  SQLite::Transaction wtx(store.db());
+  for (;;) {
+    const auto began = Steady::now();
+    auto batch = queue.pop();
+    waited += Steady::now() - began;
+    if (!batch) break;
+    for (const auto& a : batch->at) store.addLinked(batch->view(a), std::string_view());
+    store.flushLinked();
+    out.written += static_cast<std::int64_t>(batch->at.size());
+    for (int check = 0; check < 2; ++check) {
+      if (stopRequested()) {
+        queue.cancel();
+        return std::nullopt;  // WTX rolls back
+      }
+      if (check == 0) between(out.written);
+    }
+  }
+  const auto held = holders();
+  for (const auto& [contact, lead] : held.of) store.setLinked(contact, lead);
+  out.looked_up = held.asked;
+  out.not_known = out.written - static_cast<std::int64_t>(held.of.size());
+  out.wait_ms = ms(waited);
+  store.setLinkedSync({since, out.written, out.not_known});
+  wtx.commit();
+  return out;
+}
+
+void linkedTestPause(const std::function<void()>& announce) {
+  const char* env = std::getenv("GHLB_TEST_LINKED_PAUSE_MS");
+  if (!env || !*env) return;
+  announce();
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::atoi(env));
+  while (!stopRequested() && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
 }
 
 }  // namespace ghlb

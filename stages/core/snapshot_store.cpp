@@ -242,6 +242,10 @@ void SnapshotStore::beginBulk() { db_.exec("DROP INDEX IF EXISTS lead_client"); 
 
 void SnapshotStore::endBulk() { db_.exec(kLeadClientIndex); }
 
+bool SnapshotStore::noLinked() {
+  return db_.execAndGet("SELECT NOT EXISTS (SELECT 1 FROM linked_contact)").getInt() != 0;
+}
+
 void SnapshotStore::clearLinked() {
   db_.exec("DELETE FROM linked_contact");
   db_.exec("DELETE FROM linked_sync");

@@ -83,6 +83,8 @@ class SnapshotStore {
   void beginBulk();
   void endBulk();
 
+  // linked_contact has no row (a new work DB).
+  bool noLinked();
   // Empties linked_contact, and forgets linked_sync (the next --client-id compares every id).
   void clearLinked();
   void addLinked(const char* contact_id, const char* lead_id);
