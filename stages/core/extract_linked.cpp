@@ -33,6 +33,61 @@ void sortContactIds(std::string_view buf, std::vector<IdSpan>& at) {
   for (std::size_t i = 0; i < keys.size(); ++i) at[i] = keys[i].at;
 }
 
+std::string_view decodeCopyText(std::string_view line, std::string& scratch) {
+  if (line.find('\\') == std::string_view::npos) return line;
+  scratch.clear();
+  const auto digit = [](char ch, int base) {
+    if (ch >= '0' && ch <= '9' && ch - '0' < base) return ch - '0';
+    if (base == 16 && ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+    if (base == 16 && ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+    return -1;
+  };
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    if (line[i] != '\\' || i + 1 == line.size()) {
+      scratch += line[i];
+      continue;
+    }
+    const char ch = line[++i];
+    const int base = ch == 'x' ? 16 : digit(ch, 8) >= 0 ? 8 : 0;
+    if (base != 0) {  // up to 3 octal digits, or x and up to 2 hex digits
+      std::size_t k = base == 16 ? i + 1 : i;
+      const std::size_t most = base == 16 ? 2 : 3;
+      int v = 0;
+      std::size_t n = 0;
+      for (; n < most && k < line.size() && digit(line[k], base) >= 0; ++n, ++k)
+        v = v * base + digit(line[k], base);
+      if (n > 0) {
+        scratch += static_cast<char>(v & 0xff);
+        i = k - 1;
+        continue;
+      }
+    }
+    switch (ch) {
+      case 'b':
+        scratch += '\b';
+        break;
+      case 'f':
+        scratch += '\f';
+        break;
+      case 'n':
+        scratch += '\n';
+        break;
+      case 'r':
+        scratch += '\r';
+        break;
+      case 't':
+        scratch += '\t';
+        break;
+      case 'v':
+        scratch += '\v';
+        break;
+      default:
+        scratch += ch;  // \\ and any other character stand for themselves
+    }
+  }
+  return scratch;
+}
+
 bool IdQueue::push(IdBatch&& b) {
   std::unique_lock<std::mutex> lock(mutex_);
   changed_.wait(lock, [&] { return cancelled_ || batches_.size() < capacity_; });

@@ -25,6 +25,11 @@ using IdSpan = std::pair<std::uint32_t, std::uint32_t>;
 // are one integer's, in the array, rather than two memcmp far apart in the buffer.
 void sortContactIds(std::string_view buf, std::vector<IdSpan>& at);
 
+// One value of a COPY ... TO STDOUT line in text format (LINE, its newline removed): LINE itself
+// when it holds no backslash, else its escapes (\b \f \n \r \t \v \\, octal \ddd, hex \xhh,
+// any other \c is c) decoded into SCRATCH.
+std::string_view decodeCopyText(std::string_view line, std::string& scratch);
+
 // Contact ids read together: one buffer, not a string each.
 struct IdBatch {
   std::string buf;
