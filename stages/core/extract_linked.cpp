@@ -135,30 +135,52 @@ std::optional<NewLinked> writeNewLinked(SnapshotStore& store, IdQueue& queue,
                                         const std::function<void(std::int64_t)>& between) {
   NewLinked out;
   Steady::duration waited{};
-  SQLite::Transaction wtx(store.db());
-  for (;;) {
-    const auto began = Steady::now();
-    auto batch = queue.pop();
-    waited += Steady::now() - began;
-    if (!batch) break;
-    for (const auto& a : batch->at) store.addLinked(batch->view(a), std::string_view());
-    store.flushLinked();
-    out.written += static_cast<std::int64_t>(batch->at.size());
-    for (int check = 0; check < 2; ++check) {
-      if (stopRequested()) {
-        queue.cancel();
-        return std::nullopt;  // WTX rolls back
+  std::optional<SQLite::Transaction> wtx;
+  int in_tx = 0;  // batches in WTX
+  const auto stopped = [&] {
+    if (!stopRequested()) return false;
+    queue.cancel();
+    wtx.reset();  // rolled back, then the committed part goes
+    store.dropNewLinked();
+    return true;
+  };
+  store.beginNewLinked();
+  try {
+    for (;;) {
+      const auto began = Steady::now();
+      auto batch = queue.pop();
+      waited += Steady::now() - began;
+      if (!batch) break;
+      if (!wtx) wtx.emplace(store.db());
+      for (const auto& a : batch->at) store.addNewLinked(batch->view(a));
+      store.flushNewLinked();
+      out.written += static_cast<std::int64_t>(batch->at.size());
+      if (++in_tx == kNewLinkedBatchesPerCommit) {
+        wtx->commit();
+        wtx.reset();
+        in_tx = 0;
+        if (stopped()) return std::nullopt;
+        between(out.written);
       }
-      if (check == 0) between(out.written);
+      if (stopped()) return std::nullopt;
     }
+    if (!wtx) wtx.emplace(store.db());
+    const auto held = holders();
+    for (const auto& [contact, lead] : held.of) store.setNewLinked(contact, lead);
+    out.looked_up = held.asked;
+    out.not_known = out.written - static_cast<std::int64_t>(held.of.size());
+    out.wait_ms = ms(waited);
+    store.swapNewLinked({since, out.written, out.not_known});
+    wtx->commit();
+  } catch (...) {  // what was committed goes too
+    queue.cancel();
+    wtx.reset();
+    try {
+      store.dropNewLinked();
+    } catch (const std::exception&) {  // the next new work DB's write drops it first
+    }
+    throw;
   }
-  const auto held = holders();
-  for (const auto& [contact, lead] : held.of) store.setLinked(contact, lead);
-  out.looked_up = held.asked;
-  out.not_known = out.written - static_cast<std::int64_t>(held.of.size());
-  out.wait_ms = ms(waited);
-  store.setLinkedSync({since, out.written, out.not_known});
-  wtx.commit();
   return out;
 }
 
