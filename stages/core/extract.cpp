@@ -374,8 +374,8 @@ struct Extractor {
     LinkedHolders holders;
   };
   // eachLinkedId into QUEUE, opts.page_size ids to a batch sorted in byte order; the end or the
-  // failure last. Then (TX is free once the COPY ends) the holders of the first batch's first
-  // kHolderLookups ids are looked up on TX, before the end is queued.
+  // failure last. Then (TX is free once the COPY ends) the holders of the first kHolderLookups ids
+  // are looked up on TX, before the end is queued.
   ReadAllInto readAllInto(pqxx::transaction_base& tx, IdQueue& queue) const {
     const auto began = clock.now();
     ReadAllInto out;
@@ -385,9 +385,9 @@ struct Extractor {
       std::vector<std::string> ask;
       const auto push = [&] {
         sortContactIds(batch.buf, batch.at);
-        if (ask.empty())
-          for (std::size_t i = 0; i < batch.at.size() && i < static_cast<std::size_t>(kHolderLookups); ++i)
-            ask.emplace_back(batch.view(batch.at[i]));
+        for (std::size_t i = 0; i < batch.at.size() && ask.size() < static_cast<std::size_t>(kHolderLookups);
+             ++i)
+          ask.emplace_back(batch.view(batch.at[i]));
         open = queue.push(std::move(batch));
         batch = IdBatch();
         return open;
