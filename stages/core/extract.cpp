@@ -370,7 +370,7 @@ struct Extractor {
 
   // What readAllInto gives beside the ids.
   struct ReadAllInto {
-    std::int64_t read_ms = 0;
+    std::int64_t read_ms = 0, holders_ms = 0;  // of which looking up the holders
     LinkedHolders holders;
   };
   // eachLinkedId into QUEUE, opts.page_size ids to a batch sorted in byte order; the end or the
@@ -399,7 +399,9 @@ struct Extractor {
       eachLinkedId(tx, addId);
       if (open && !batch.at.empty()) push();
       if (open) {
+        const auto looking = clock.now();
         holdersOf(tx, ask, out.holders.of);
+        out.holders_ms = msSince(looking);
         out.holders.asked = static_cast<std::int64_t>(ask.size());
       }
       queue.finish();
@@ -662,8 +664,9 @@ struct Extractor {
     std::future<ReadAllInto> done_;
   };
 
-  // 2-4 for a new work DB: every id of READER written as it comes (writeNewLinked), in one
-  // transaction of its own.
+  // 2-4 for a new work DB: every id of READER written as it comes (writeNewLinked), in
+  // transactions of its own (linked_new, which replaces linked_contact in the last one). A stop
+  // leaves linked_contact and linked_sync as they were, records the run as interrupted and throws.
   void freshLinked(const std::string& since, LinkedReader& reader) {
     const auto began = clock.now();
     bool announced = false;
@@ -672,17 +675,19 @@ struct Extractor {
       announced = true;
     };
     LinkedIds read;
+    std::int64_t holders_ms = 0;
     const auto out = writeNewLinked(
         store, reader.queue,
         [&] {
           auto r = reader.result();
           read.read_ms = r.read_ms;
+          holders_ms = r.holders_ms;
           return std::move(r.holders);
         },
         since, between);
     if (!out) checkStop();  // rolled back: records the stop and throws
     c.linked_contacts = out->written;
-    logRefreshed(read, out->written, 0, 0, out->looked_up, out->not_known, 0, 0, msSince(began),
+    logRefreshed(read, out->written, 0, 0, out->looked_up, out->not_known, 0, holders_ms, msSince(began),
                  out->wait_ms);
   }
 
