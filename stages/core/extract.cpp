@@ -667,28 +667,33 @@ struct Extractor {
   // 2-4 for a new work DB: every id of READER written as it comes (writeNewLinked), in
   // transactions of its own (linked_new, which replaces linked_contact in the last one). A stop
   // leaves linked_contact and linked_sync as they were, records the run as interrupted and throws.
-  void freshLinked(const std::string& since, LinkedReader& reader) {
+  // Returns the ids written; freshHolders follows.
+  std::int64_t freshLinked(const std::string& since, LinkedReader& reader) {
     const auto began = clock.now();
     bool announced = false;
     const auto between = [&](std::int64_t written) {
       if (!announced) linkedTestPause([&] { log.info("extract_linked_paused", {{"ids_written", written}}); });
       announced = true;
     };
-    LinkedIds read;
-    std::int64_t holders_ms = 0;
-    const auto out = writeNewLinked(
-        store, reader.queue,
-        [&] {
-          auto r = reader.result();
-          read.read_ms = r.read_ms;
-          holders_ms = r.holders_ms;
-          return std::move(r.holders);
-        },
-        since, between);
+    const auto out = writeNewLinked(store, reader.queue, since, between);
     if (!out) checkStop();  // rolled back: records the stop and throws
     c.linked_contacts = out->written;
-    logRefreshed(read, out->written, 0, 0, out->looked_up, out->not_known, 0, holders_ms, msSince(began),
-                 out->wait_ms);
+    fresh_write_ms = msSince(began);
+    fresh_wait_ms = out->wait_ms;
+    return out->written;
+  }
+  std::int64_t fresh_write_ms = 0, fresh_wait_ms = 0;
+
+  // The holders READER looked up once its COPY ended (on its own connection, while the leads
+  // streamed in when they come after freshLinked), stored in a transaction of their own.
+  void freshHolders(const std::string& since, LinkedReader& reader, std::int64_t written) {
+    auto r = reader.result();
+    const auto began = clock.now();
+    const auto not_known = storeHolders(store, r.holders, since, written);
+    LinkedIds read;
+    read.read_ms = r.read_ms;
+    logRefreshed(read, written, 0, 0, r.holders.asked, not_known, 0, r.holders_ms,
+                 fresh_write_ms + msSince(began), fresh_wait_ms);
   }
 
   // The linked contact ids after the leads of SCOPE were read in TX (whose snapshot began at
@@ -698,7 +703,7 @@ struct Extractor {
       readLinked(tx);
     } else if (newLinked()) {
       LinkedReader reader(*this, tx);
-      freshLinked(since, reader);
+      freshHolders(since, reader, freshLinked(since, reader));
     } else {
       refreshLinked(tx, scope, since, linkedIds(tx));
     }
@@ -937,6 +942,7 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
       if (!refresh && !two) x.readLinked(tx);
       std::future<LinkedIds> ids;  // --client-id: the linked ids read and sorted meanwhile
       std::optional<Extractor::LinkedReader> new_ids;  // or, on a new work DB, read into a queue
+      std::int64_t new_written = 0;
       if (!participating.empty()) {
         Cursor cur(
             tx, opts.page_size,
@@ -947,7 +953,7 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
           // A new work DB: the ids are written as they come in, before the leads (they need no
           // comparison with them), while the server sorts the leads and the first page waits.
           new_ids.emplace(x, *linked_tx);
-          x.freshLinked(since, *new_ids);
+          new_written = x.freshLinked(since, *new_ids);
         } else if (linked_tx && refresh) {
           ids = std::async(std::launch::async, [&] { return x.linkedIds(*linked_tx); });
         } else if (linked_tx) {
@@ -956,9 +962,11 @@ ExitCode runExtract(const ExtractOptions& opts, const Log& log) {
         }
         complete = x.stream(rows, false, savePassAt);
       }
-      if (refresh && ids.valid())  // after the leads: it compares with them
+      if (new_ids)  // the holders its reader looked up while the leads streamed in
+        x.freshHolders(since, *new_ids, new_written);
+      else if (refresh && ids.valid())  // after the leads: it compares with them
         x.refreshLinked(tx, participating, since, ids.get());
-      else if (refresh && !new_ids)
+      else if (refresh)
         x.linked(tx, participating, since);
       tx.commit();
       if (complete) {

@@ -129,9 +129,7 @@ std::int64_t ms(Steady::duration d) {
 }
 }  // namespace
 
-std::optional<NewLinked> writeNewLinked(SnapshotStore& store, IdQueue& queue,
-                                        const std::function<LinkedHolders()>& holders,
-                                        const std::string& since,
+std::optional<NewLinked> writeNewLinked(SnapshotStore& store, IdQueue& queue, const std::string& since,
                                         const std::function<void(std::int64_t)>& between) {
   NewLinked out;
   Steady::duration waited{};
@@ -165,12 +163,8 @@ std::optional<NewLinked> writeNewLinked(SnapshotStore& store, IdQueue& queue,
       if (stopped()) return std::nullopt;
     }
     if (!wtx) wtx.emplace(store.db());
-    const auto held = holders();
-    for (const auto& [contact, lead] : held.of) store.setNewLinked(contact, lead);
-    out.looked_up = held.asked;
-    out.not_known = out.written - static_cast<std::int64_t>(held.of.size());
     out.wait_ms = ms(waited);
-    store.swapNewLinked({since, out.written, out.not_known});
+    store.swapNewLinked({since, out.written, out.written});
     wtx->commit();
   } catch (...) {  // what was committed goes too
     queue.cancel();
@@ -182,6 +176,16 @@ std::optional<NewLinked> writeNewLinked(SnapshotStore& store, IdQueue& queue,
     throw;
   }
   return out;
+}
+
+std::int64_t storeHolders(SnapshotStore& store, const LinkedHolders& held, const std::string& since,
+                          std::int64_t written) {
+  SQLite::Transaction wtx(store.db());
+  for (const auto& [contact, lead] : held.of) store.setLinked(contact, lead);
+  const std::int64_t not_known = written - static_cast<std::int64_t>(held.of.size());
+  store.setLinkedSync({since, written, not_known});
+  wtx.commit();
+  return not_known;
 }
 
 void linkedTestPause(const std::function<void()>& announce) {

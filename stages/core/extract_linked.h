@@ -66,10 +66,8 @@ class IdQueue {
 
 // What writeNewLinked wrote.
 struct NewLinked {
-  std::int64_t written = 0;    // contact ids
-  std::int64_t looked_up = 0;  // holders looked up
-  std::int64_t not_known = 0;  // of the ids written, stored with the holder not known ("")
-  std::int64_t wait_ms = 0;    // waiting for the reader
+  std::int64_t written = 0;  // contact ids
+  std::int64_t wait_ms = 0;  // waiting for the reader
 };
 // The holders the reader looked up for some of the ids it read: contact id -> lead id, and how
 // many ids it asked about (those linked no more by then are absent).
@@ -80,20 +78,22 @@ struct LinkedHolders {
 
 // Fills an EMPTY linked_contact (a new work DB) with the ids of QUEUE, each batch as it comes in
 // while the next ones are read, in the batch's order (byte order: appended to the B-tree when the
-// batches come in that order, as from an index in "C" or a collation that agrees), with the holder
-// not known; after the last batch, the holders HOLDERS() gives are set. The ids go to linked_new
-// (SnapshotStore::beginNewLinked), committed every kNewLinkedBatchesPerCommit batches (100,000 ids
-// at extract's default 20,000 a batch), so that the checkpointer copies them meanwhile (the
-// close's checkpoint took 0.35-0.59 s after a single transaction, 0.18-0.29 s so, at load 6); the last
-// transaction makes it linked_contact, with linked_sync (SINCE, the number of ids, of which not known). A
-// stop request seen between batches (and after each commit, around BETWEEN(ids written so far)) cancels the
-// read, drops linked_new and returns nullopt; so does an error, thrown on: linked_contact and linked_sync as
-// they were.
+// batches come in that order, as from an index in "C" or a collation that agrees), every holder
+// not known (storeHolders sets some next). The ids go to linked_new (SnapshotStore::
+// beginNewLinked), committed every kNewLinkedBatchesPerCommit batches (100,000 ids at extract's
+// default 20,000 a batch), so that the checkpointer copies them meanwhile (the close's checkpoint
+// took 0.35-0.59 s after a single transaction, 0.18-0.29 s so, at load 6); the last transaction
+// makes it linked_contact, with linked_sync (SINCE, the number of ids, all not known). A stop
+// request seen between batches (and after each commit, around BETWEEN(ids written so far)) cancels
+// the read, drops linked_new and returns nullopt; so does an error, thrown on: linked_contact and
+// linked_sync stay as they were.
 constexpr int kNewLinkedBatchesPerCommit = 5;
-std::optional<NewLinked> writeNewLinked(SnapshotStore& store, IdQueue& queue,
-                                        const std::function<LinkedHolders()>& holders,
-                                        const std::string& since,
+std::optional<NewLinked> writeNewLinked(SnapshotStore& store, IdQueue& queue, const std::string& since,
                                         const std::function<void(std::int64_t)>& between);
+// Then, in one transaction, the holders HELD of the WRITTEN ids writeNewLinked wrote as of SINCE,
+// and linked_sync's count of those not known, which it returns.
+std::int64_t storeHolders(SnapshotStore& store, const LinkedHolders& held, const std::string& since,
+                          std::int64_t written);
 
 // Test hook, a no-op in normal runs: when $GHLB_TEST_LINKED_PAUSE_MS is set, calls ANNOUNCE (a
 // log line the test waits for), then waits that long or until a stop request: writeNewLinked's

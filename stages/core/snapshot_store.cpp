@@ -299,7 +299,6 @@ void SnapshotStore::beginNewLinked() {
   new_one_.emplace(db_, "INSERT OR IGNORE INTO linked_new(contact_id, lead_id) VALUES (?, '')");
   new_many_.emplace(
       db_, "INSERT OR IGNORE INTO linked_new(contact_id, lead_id) SELECT value, '' FROM json_each(?)");
-  new_set_.emplace(db_, "UPDATE linked_new SET lead_id = ? WHERE contact_id = ?");
 }
 
 void SnapshotStore::addNewLinked(std::string_view contact_id) {
@@ -327,23 +326,16 @@ void SnapshotStore::flushNewLinked() {
   new_batched_ = 0;
 }
 
-void SnapshotStore::setNewLinked(const std::string& contact_id, const std::string& lead_id) {
-  new_set_->bindNoCopy(1, lead_id);
-  new_set_->bindNoCopy(2, contact_id);
-  new_set_->exec();
-  new_set_->reset();
-}
-
 void SnapshotStore::swapNewLinked(const LinkedSync& s) {
   flushNewLinked();
-  new_one_.reset(), new_many_.reset(), new_set_.reset();  // no statement on linked_new is left
+  new_one_.reset(), new_many_.reset();  // no statement on linked_new is left
   db_.exec("DROP TABLE linked_contact");
   db_.exec("ALTER TABLE linked_new RENAME TO linked_contact");
   setLinkedSync(s);
 }
 
 void SnapshotStore::dropNewLinked() {
-  new_one_.reset(), new_many_.reset(), new_set_.reset();
+  new_one_.reset(), new_many_.reset();
   new_batch_.clear();
   new_batched_ = 0;
   db_.exec("DROP TABLE IF EXISTS linked_new");

@@ -115,7 +115,6 @@ class SnapshotStore {
   // Holder not known ("": a lead no plan lead can be), batched as addLinked's.
   void addNewLinked(std::string_view contact_id);
   void flushNewLinked();
-  void setNewLinked(const std::string& contact_id, const std::string& lead_id);  // its holder
   // In the caller's transaction: linked_new becomes linked_contact (which must be empty: its rows
   // would go), with linked_sync S.
   void swapNewLinked(const LinkedSync& s);
@@ -162,7 +161,7 @@ class SnapshotStore {
   std::optional<SQLite::Statement> insert_many_;  // putMany's, made on first use
   std::string new_batch_;                         // addNewLinked's, as batch_
   std::size_t new_batched_ = 0;
-  std::optional<SQLite::Statement> new_one_, new_many_, new_set_;  // on linked_new, while it exists
+  std::optional<SQLite::Statement> new_one_, new_many_;  // on linked_new, while it exists
   const char* location(const char* client_id);
 };
 

@@ -1,9 +1,9 @@
 // extract_linked: the linked contact ids sorted in byte order, as a plain sort of the views would,
 // whatever their lengths, shared prefixes (of 8 bytes and more), case and bytes above 0x7f; COPY's
 // text escapes decoded; the queue between the reader and the writer; a new work DB's write of the
-// ids (writeNewLinked): whole with its holders and linked_sync, or, stopped in the middle or after
-// the reader failed, nothing (no linked_contact row, no linked_sync, no linked_new), and a second
-// write after it right.
+// ids (writeNewLinked, then storeHolders): whole with linked_sync, then its holders, or, stopped
+// in the middle or after the reader failed, nothing (no linked_contact row, no linked_sync, no
+// linked_new), and a second write after it right.
 #include "extract_linked.h"
 
 #include <doctest/doctest.h>
@@ -124,15 +124,6 @@ TEST_CASE("linked contact ids: a new work DB's write, whole, stopped in the midd
       REQUIRE(q.push(std::move(b)));
     }
   };
-  int holder_calls = 0;
-  const auto holders = [&] {
-    ++holder_calls;
-    LinkedHolders h;
-    h.of.emplace("c0000000", "lead-a");
-    h.of.emplace("c0000001", "lead-b");
-    h.asked = 5;
-    return h;
-  };
   std::int64_t between_at = 0;
   const auto noPause = [&](std::int64_t written) { between_at = between_at ? between_at : written; };
   const auto linkedNew = [&] {
@@ -143,11 +134,10 @@ TEST_CASE("linked contact ids: a new work DB's write, whole, stopped in the midd
     IdQueue q(16);
     fill(q, 12);
     q.finish();
-    const auto out = writeNewLinked(store, q, holders, "2026-01-01 00:00:00",
+    const auto out = writeNewLinked(store, q, "2026-01-01 00:00:00",
                                     [&](std::int64_t) { raiseStopForTesting(StopReason::kSignal); });
     resetStopForTesting();
     CHECK_FALSE(out.has_value());
-    CHECK(holder_calls == 0);
     CHECK(one(db, "SELECT count(*) FROM linked_contact") == "0");
     CHECK(one(db, "SELECT count(*) FROM linked_sync") == "0");
     CHECK(linkedNew() == "0");
@@ -157,7 +147,7 @@ TEST_CASE("linked contact ids: a new work DB's write, whole, stopped in the midd
     IdQueue q(16);
     fill(q, 11);
     q.finish(std::make_exception_ptr(std::runtime_error("server gone")));
-    CHECK_THROWS_WITH(writeNewLinked(store, q, holders, "2026-01-01 00:00:00", noPause), "server gone");
+    CHECK_THROWS_WITH(writeNewLinked(store, q, "2026-01-01 00:00:00", noPause), "server gone");
     CHECK(one(db, "SELECT count(*) FROM linked_contact") == "0");
     CHECK(one(db, "SELECT count(*) FROM linked_sync") == "0");
     CHECK(linkedNew() == "0");
@@ -168,13 +158,18 @@ TEST_CASE("linked contact ids: a new work DB's write, whole, stopped in the midd
     fill(q, 12);
     q.finish();
   });
-  const auto out = writeNewLinked(store, q, holders, "2026-01-01 00:00:00", noPause);
+  const auto out = writeNewLinked(store, q, "2026-01-01 00:00:00", noPause);
   reader.join();
   REQUIRE(out.has_value());
   CHECK(out->written == 12000);
-  CHECK(out->looked_up == 5);
-  CHECK(out->not_known == 11998);
   CHECK(between_at == 5000);  // after the first commit
+  CHECK(one(db, "SELECT count(*) FROM linked_contact WHERE lead_id = ''") == "12000");
+  CHECK(one(db, "SELECT linked || ' ' || not_known FROM linked_sync") == "12000 12000");
+  LinkedHolders held;  // then the holders the reader looked up
+  held.of.emplace("c0000000", "lead-a");
+  held.of.emplace("c0000001", "lead-b");
+  held.asked = 5;
+  CHECK(storeHolders(store, held, "2026-01-01 00:00:00", out->written) == 11998);
   CHECK(one(db, "SELECT count(*) || ' ' || count(DISTINCT contact_id) FROM linked_contact") == "12000 12000");
   CHECK(
       one(db,
