@@ -139,12 +139,13 @@ rc=0; wait "$pid" || rc=$?
 cat "$E2E_DIR/paused.out" "$E2E_DIR/paused.err" >>"$E2E_DIR/all-output.log"
 assert_eq "143" "$rc" "SIGTERM in the middle of the write"
 assert_contains "$E2E_DIR/paused.err" "stopped on request"
-assert_eq "0 0 0 interrupted" "$(e2e_sqlite "SELECT (SELECT count(*) FROM linked_contact), (SELECT count(*) FROM linked_sync),
-  (SELECT count(*) FROM sqlite_master WHERE name = 'linked_new'),
+assert_eq "0 0 0 interrupted" "$(e2e_sqlite "SELECT (SELECT count(*) FROM linked_contact),
+  (SELECT count(*) FROM linked_sync), (SELECT count(*) FROM sqlite_master WHERE name = 'linked_new'),
   (SELECT status FROM stage_run ORDER BY id DESC LIMIT 1)" | tr '|' ' ')" "a stopped write leaves nothing"
 extract_g --page-size 1000; assert_rc 0 "extract --client-id (after the stop)"
 assert_eq "all" "$(read_by)" "still a new work DB: every id"
-assert_contains "$XERR" "linked_contacts=5500 added=5500 removed=0 moved=0 holders_looked_up=5000 holders_not_known=500"
+assert_contains "$XERR" \
+  "linked_contacts=5500 added=5500 removed=0 moved=0 holders_looked_up=5000 holders_not_known=500"
 server_ids=$(e2e_psql "SELECT encode(convert_to(\"ghlContactId\", 'UTF8'), 'hex') FROM \"Lead\"
   WHERE btrim(\"ghlContactId\", ' ' || chr(12288)) <> '' ORDER BY 1" | md5sum)
 assert_eq "$server_ids" "$(e2e_sqlite "SELECT lower(hex(contact_id)) FROM linked_contact ORDER BY 1" | md5sum)" \
