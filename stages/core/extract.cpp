@@ -648,7 +648,8 @@ struct Extractor {
   class LinkedReader {
    public:
     LinkedReader(const Extractor& x, pqxx::transaction_base& tx)
-        : done_(std::async(std::launch::async, [&x, &tx, this] { return x.readAllInto(tx, queue); })) {}
+        : queue(std::max<std::size_t>(2, kQueuedIds / static_cast<std::size_t>(x.opts.page_size))),
+          done_(std::async(std::launch::async, [&x, &tx, this] { return x.readAllInto(tx, queue); })) {}
     LinkedReader(const LinkedReader&) = delete;
     LinkedReader& operator=(const LinkedReader&) = delete;
     ~LinkedReader() {
@@ -657,8 +658,9 @@ struct Extractor {
     }
     // After the queue's end.
     ReadAllInto result() { return done_.valid() ? done_.get() : ReadAllInto(); }
-    // About 23 bytes an id: at the default 20,000 ids a batch, up to 15 MB waiting.
-    IdQueue queue{32};
+    // At most kQueuedIds ids waiting (about 23 bytes each: 15 MB), whatever --page-size.
+    static constexpr std::size_t kQueuedIds = 640000;
+    IdQueue queue;
 
    private:
     std::future<ReadAllInto> done_;
