@@ -13,7 +13,9 @@
 # "updatedAt" alone (raw_sql) and change that number, and deleted leads, make it compare every id
 # (read=all); so do --full, a full extract in between, and more changed leads than a fifth of the
 # linked ids and 1,000. Blank contact ids (a space, U+3000) are
-# no links, in the count as in the ids.
+# no links, in the count as in the ids. A new work DB writes the ids while it reads them: stopped
+# in the middle it leaves nothing, and the next run (and one with --snapshot pages, on one
+# connection) writes every id byte for byte.
 source "$GHLB_SRC/tests/e2e/lib.sh"
 e2e_init extract_client_linked
 e2e_load_sql "$GHLB_SRC/tests/e2e/data/guards.sql"
@@ -153,6 +155,16 @@ assert_eq "$server_ids" "$(e2e_sqlite "SELECT lower(hex(contact_id)) FROM linked
 assert_eq "1 1" "$(e2e_sqlite "SELECT count(*), (SELECT not_known = 500 AND linked = 5500 FROM linked_sync)
   FROM linked_contact WHERE contact_id = 'cEsc' || char(92) || 'b' || char(9) || '02'" | tr '|' ' ')" \
   "the escaped id as it is; linked_sync"
+# The same with --snapshot pages: one connection, the ids read on a thread over the transaction
+# the leads were read in, written meanwhile.
+WORK_DB="$E2E_DIR/fresh-pages.db"
+extract_g --snapshot pages; assert_rc 0 "extract --client-id --snapshot pages (a new work DB)"
+assert_contains "$XERR" \
+  "read=all changed_leads=0 linked_contacts=5500 added=5500 removed=0 moved=0 holders_looked_up=5000 holders_not_known=500"
+assert_eq "$server_ids" "$(e2e_sqlite "SELECT lower(hex(contact_id)) FROM linked_contact ORDER BY 1" | md5sum)" \
+  "every linked id, byte for byte (pages)"
+assert_eq "5500 500 5000" "$(e2e_sqlite "SELECT linked, not_known, (SELECT count(*) FROM linked_contact WHERE lead_id LIKE 'lead-x%')
+  FROM linked_sync" | tr '|' ' ')" "linked_sync and the holders looked up (pages)"
 WORK_DB=$main_db
 
 assert_no_pii
