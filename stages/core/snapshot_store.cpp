@@ -14,6 +14,17 @@ constexpr const char* kLeadClientIndex = "CREATE INDEX IF NOT EXISTS lead_client
 // The load's page cache (see the constructor); endBulk halves it for the index build, then sets it back.
 constexpr const char* kLoadCache = "PRAGMA cache_size = -16384";
 
+// linked_contact as migration 001 makes it (keep in step), under the name linked_new: a new work
+// DB's linked ids are written there, then it is renamed (beginNewLinked, swapNewLinked).
+constexpr const char* kLinkedNewTable =
+    "CREATE TABLE linked_new (contact_id TEXT PRIMARY KEY, lead_id TEXT NOT NULL) WITHOUT ROWID";
+
+// Printable ASCII other than '"' and '\\' is the same text inside a JSON string: nothing to escape.
+bool jsonPlain(std::string_view s) {
+  return std::all_of(s.begin(), s.end(),
+                     [](char ch) { return ch >= 0x20 && ch <= 0x7e && ch != '"' && ch != '\\'; });
+}
+
 void bindText(SQLite::Statement& st, int i, const char* v) {
   if (v)
     st.bindNoCopy(i, v);
@@ -255,6 +266,10 @@ void SnapshotStore::endBulk() {
   db_.exec("PRAGMA threads = 0");
 }
 
+bool SnapshotStore::noLinked() {
+  return db_.execAndGet("SELECT NOT EXISTS (SELECT 1 FROM linked_contact)").getInt() != 0;
+}
+
 void SnapshotStore::clearLinked() {
   db_.exec("DELETE FROM linked_contact");
   db_.exec("DELETE FROM linked_sync");
@@ -268,11 +283,7 @@ void SnapshotStore::addLinked(const char* contact_id, const char* lead_id) {
 }
 
 void SnapshotStore::addLinked(std::string_view contact_id, std::string_view lead_id) {
-  // Printable ASCII other than '"' and '\\' is the same text inside a JSON string: nothing to escape.
-  const bool plain = lead_id.empty() && std::all_of(contact_id.begin(), contact_id.end(), [](char ch) {
-                       return ch >= 0x20 && ch <= 0x7e && ch != '"' && ch != '\\';
-                     });
-  if (plain) {
+  if (lead_id.empty() && jsonPlain(contact_id)) {
     batch_ += batched_ == 0 ? "[\"" : ",\"";
     batch_ += contact_id;
     batch_ += '"';
@@ -293,6 +304,54 @@ void SnapshotStore::flushLinked() {
   linked_batch_.reset();
   batch_.clear();
   batched_ = 0;
+}
+
+void SnapshotStore::beginNewLinked() {
+  dropNewLinked();
+  db_.exec(kLinkedNewTable);
+  new_one_.emplace(db_, "INSERT OR IGNORE INTO linked_new(contact_id, lead_id) VALUES (?, '')");
+  new_many_.emplace(
+      db_, "INSERT OR IGNORE INTO linked_new(contact_id, lead_id) SELECT value, '' FROM json_each(?)");
+}
+
+void SnapshotStore::addNewLinked(std::string_view contact_id) {
+  if (jsonPlain(contact_id)) {
+    new_batch_ += new_batched_ == 0 ? "[\"" : ",\"";
+    new_batch_ += contact_id;
+    new_batch_ += '"';
+    if (++new_batched_ == kLinkedBatch) flushNewLinked();
+    return;
+  }
+  flushNewLinked();  // in order
+  contact_buf_.assign(contact_id);
+  new_one_->bindNoCopy(1, contact_buf_.c_str());
+  new_one_->exec();
+  new_one_->reset();
+}
+
+void SnapshotStore::flushNewLinked() {
+  if (new_batched_ == 0) return;
+  new_batch_ += ']';
+  new_many_->bindNoCopy(1, new_batch_);
+  new_many_->exec();
+  new_many_->reset();
+  new_batch_.clear();
+  new_batched_ = 0;
+}
+
+void SnapshotStore::swapNewLinked(const LinkedSync& s) {
+  flushNewLinked();
+  new_one_.reset(), new_many_.reset();  // no statement on linked_new is left
+  db_.exec("DROP TABLE linked_contact");
+  db_.exec("ALTER TABLE linked_new RENAME TO linked_contact");
+  setLinkedSync(s);
+}
+
+void SnapshotStore::dropNewLinked() {
+  new_one_.reset(), new_many_.reset();
+  new_batch_.clear();
+  new_batched_ = 0;
+  db_.exec("DROP TABLE IF EXISTS linked_new");
 }
 
 std::optional<std::string> SnapshotStore::linkedHolder(std::string_view contact_id) {

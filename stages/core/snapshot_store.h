@@ -83,6 +83,8 @@ class SnapshotStore {
   void beginBulk();
   void endBulk();
 
+  // linked_contact has no row (a new work DB).
+  bool noLinked();
   // Empties linked_contact, and forgets linked_sync (the next --client-id compares every id).
   void clearLinked();
   void addLinked(const char* contact_id, const char* lead_id);
@@ -104,6 +106,20 @@ class SnapshotStore {
   };
   std::optional<LinkedSync> linkedSync();
   void setLinkedSync(const LinkedSync& s);
+  // A new work DB's linked ids (extract_linked's writeNewLinked) go into linked_new, a table of
+  // linked_contact's shape, over several transactions (which the checkpointer copies into the file
+  // meanwhile, instead of 40 MB at the close for a million ids), and replace linked_contact in
+  // one at the end: a reader sees the old linked_contact or the whole new one, never a part.
+  // beginNewLinked (outside a transaction): an empty linked_new, a leftover of a killed run gone.
+  void beginNewLinked();
+  // Holder not known ("": a lead no plan lead can be), batched as addLinked's.
+  void addNewLinked(std::string_view contact_id);
+  void flushNewLinked();
+  // In the caller's transaction: linked_new becomes linked_contact (which must be empty: its rows
+  // would go), with linked_sync S.
+  void swapNewLinked(const LinkedSync& s);
+  // Outside a transaction: a stopped write's linked_new goes.
+  void dropNewLinked();
   // linked_contact in contact id order (byte order), each row passed to FN(contact_id, lead_id),
   // views valid for the call.
   template <typename Fn>
@@ -143,6 +159,9 @@ class SnapshotStore {
   SQLite::Statement applied_, touch_, insert_, same_client_, update_, drop_, linked_, relink_, unlink_,
       holder_, linked_batch_;
   std::optional<SQLite::Statement> insert_many_;  // putMany's, made on first use
+  std::string new_batch_;                         // addNewLinked's, as batch_
+  std::size_t new_batched_ = 0;
+  std::optional<SQLite::Statement> new_one_, new_many_;  // on linked_new, while it exists
   const char* location(const char* client_id);
 };
 

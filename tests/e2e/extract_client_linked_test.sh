@@ -13,7 +13,9 @@
 # "updatedAt" alone (raw_sql) and change that number, and deleted leads, make it compare every id
 # (read=all); so do --full, a full extract in between, and more changed leads than a fifth of the
 # linked ids and 1,000. Blank contact ids (a space, U+3000) are
-# no links, in the count as in the ids.
+# no links, in the count as in the ids. A new work DB writes the ids while it reads them: stopped
+# in the middle it leaves nothing, and the next run (and one with --snapshot pages, on one
+# connection) writes every id byte for byte.
 source "$GHLB_SRC/tests/e2e/lib.sh"
 e2e_init extract_client_linked
 e2e_load_sql "$GHLB_SRC/tests/e2e/data/guards.sql"
@@ -117,5 +119,53 @@ assert_eq "0" "$(e2e_sqlite 'SELECT count(*) FROM linked_sync')" "a full extract
 extract_g; assert_rc 0 "extract --client-id (after a full extract)"
 assert_eq "all" "$(read_by)" "after a full extract: every id compared"
 assert_contains "$XERR" "linked_contacts=5500 added=0 removed=0 moved=0"
+# A new work DB: the ids are written while they are read (COPY), into linked_new, 5 batches of
+# --page-size to a transaction, which replaces linked_contact at the end. SIGTERM after the first
+# commit (the test hook pauses there) leaves nothing: no linked_contact row, no linked_sync, no
+# linked_new. The next run writes every id, the same as the server's; one that COPY escapes (a
+# backslash, a tab) comes back as it is.
+raw_sql "UPDATE \"Lead\" SET \"ghlContactId\" = 'cEsc' || chr(92) || 'b' || chr(9) || '02' WHERE id = 'lead-x2'"
+main_db=$WORK_DB
+WORK_DB="$E2E_DIR/fresh.db"
+GHLB_TEST_LINKED_PAUSE_MS=120000 "$GHLB_BIN/ghl-backfill" extract --client-id client-g --page-size 1000 \
+  --work-db "$WORK_DB" >"$E2E_DIR/paused.out" 2>"$E2E_DIR/paused.err" &
+pid=$!
+for ((i = 0; i < 1200; i++)); do
+  grep -q extract_linked_paused "$E2E_DIR/paused.err" && break
+  kill -0 "$pid" 2>/dev/null || e2e_fail "extract ended before its pause: $(tail -n 2 "$E2E_DIR/paused.err")"
+  sleep 0.05
+done
+assert_contains "$E2E_DIR/paused.err" "extract_linked_paused ids_written=5000"
+kill -TERM "$pid"
+rc=0; wait "$pid" || rc=$?
+cat "$E2E_DIR/paused.out" "$E2E_DIR/paused.err" >>"$E2E_DIR/all-output.log"
+assert_eq "143" "$rc" "SIGTERM in the middle of the write"
+assert_contains "$E2E_DIR/paused.err" "stopped on request"
+assert_eq "0 0 0 interrupted" "$(e2e_sqlite "SELECT (SELECT count(*) FROM linked_contact),
+  (SELECT count(*) FROM linked_sync), (SELECT count(*) FROM sqlite_master WHERE name = 'linked_new'),
+  (SELECT status FROM stage_run ORDER BY id DESC LIMIT 1)" | tr '|' ' ')" "a stopped write leaves nothing"
+extract_g --page-size 1000; assert_rc 0 "extract --client-id (after the stop)"
+assert_eq "all" "$(read_by)" "still a new work DB: every id"
+assert_contains "$XERR" \
+  "linked_contacts=5500 added=5500 removed=0 moved=0 holders_looked_up=5000 holders_not_known=500"
+server_ids=$(e2e_psql "SELECT encode(convert_to(\"ghlContactId\", 'UTF8'), 'hex') FROM \"Lead\"
+  WHERE btrim(\"ghlContactId\", ' ' || chr(12288)) <> '' ORDER BY 1" | md5sum)
+assert_eq "$server_ids" "$(e2e_sqlite "SELECT lower(hex(contact_id)) FROM linked_contact ORDER BY 1" | md5sum)" \
+  "every linked id, byte for byte"
+assert_eq "1 1" "$(e2e_sqlite "SELECT count(*), (SELECT not_known = 500 AND linked = 5500 FROM linked_sync)
+  FROM linked_contact WHERE contact_id = 'cEsc' || char(92) || 'b' || char(9) || '02'" | tr '|' ' ')" \
+  "the escaped id as it is; linked_sync"
+# The same with --snapshot pages: one connection, the ids read on a thread over the transaction
+# the leads were read in, written meanwhile.
+WORK_DB="$E2E_DIR/fresh-pages.db"
+extract_g --snapshot pages; assert_rc 0 "extract --client-id --snapshot pages (a new work DB)"
+assert_contains "$XERR" \
+  "read=all changed_leads=0 linked_contacts=5500 added=5500 removed=0 moved=0 holders_looked_up=5000 holders_not_known=500"
+assert_eq "$server_ids" "$(e2e_sqlite "SELECT lower(hex(contact_id)) FROM linked_contact ORDER BY 1" | md5sum)" \
+  "every linked id, byte for byte (pages)"
+assert_eq "5500 500 5000" "$(e2e_sqlite "SELECT linked, not_known, (SELECT count(*) FROM linked_contact WHERE lead_id LIKE 'lead-x%')
+  FROM linked_sync" | tr '|' ' ')" "linked_sync and the holders looked up (pages)"
+WORK_DB=$main_db
+
 assert_no_pii
 e2e_pass
