@@ -325,14 +325,7 @@ std::vector<std::string> referenceChanges(SQLite::Database& db, const std::vecto
           "AND " +
           clientScope("l.client_id") + decided("a.lead_id") + " ORDER BY 1, 5");
   bindClientScope(q, scope);
-  std::vector<std::string> out;
-  while (q.executeStep()) {
-    std::string row;
-    for (int i = 0; i < 9; ++i)
-      row += (q.getColumn(i).isNull() ? "<null>" : q.getColumn(i).getString()) + "|";
-    out.push_back(row);
-  }
-  return out;
+  return test::rowsOf(q, 9);
 }
 
 // eachChange's rows in the reference's columns, with the derived state and effective decision.

@@ -85,4 +85,17 @@ inline void seedRandomPlan(SQLite::Database& db, int leads = 400, std::uint64_t 
   }
 }
 
+// Every row of Q, each as its first COLUMNS columns joined by '|' ("<null>" for NULL): the
+// reference queries' rows, compared with what the readers under test produce.
+inline std::vector<std::string> rowsOf(SQLite::Statement& q, int columns) {
+  std::vector<std::string> out;
+  while (q.executeStep()) {
+    std::string row;
+    for (int i = 0; i < columns; ++i)
+      row += (q.getColumn(i).isNull() ? "<null>" : q.getColumn(i).getString()) + "|";
+    out.push_back(row);
+  }
+  return out;
+}
+
 }  // namespace ghlb::test

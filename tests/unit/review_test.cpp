@@ -243,14 +243,7 @@ std::vector<std::string> referenceLeadReviews(SQLite::Database& db, const std::v
   bindClientScope(q, ids);
   q.bind(3, leads.empty() ? 0 : 1);
   q.bind(4, jsonStringArray(leads));
-  std::vector<std::string> out;
-  while (q.executeStep()) {
-    std::string row;
-    for (int i = 0; i < 11; ++i)
-      row += (q.getColumn(i).isNull() ? "<null>" : q.getColumn(i).getString()) + "|";
-    out.push_back(row);
-  }
-  return out;
+  return test::rowsOf(q, 11);
 }
 
 // The same rows from forEachLeadReview's LeadReviews (fields by name within a kind, as the reference).
