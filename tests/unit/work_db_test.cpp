@@ -20,6 +20,7 @@ TEST_CASE("a new work DB is created 0600, in WAL mode, at the latest version") {
     WorkDb db(path);
     CHECK(db.version() == WorkDb::latestVersion());
     CHECK(db.db().execAndGet("PRAGMA journal_mode").getString() == "wal");
+    CHECK(db.db().execAndGet("PRAGMA page_size").getInt() == 16384);
   }
   struct stat st {};
   REQUIRE(::stat(path.c_str(), &st) == 0);
@@ -90,6 +91,25 @@ TEST_CASE("an existing SQLite file without tables may still become a work DB") {
   REQUIRE(std::filesystem::file_size(path) > 0);
   WorkDb db(path);
   CHECK(db.version() == WorkDb::latestVersion());
+}
+
+TEST_CASE("a work DB made with another page size keeps it, and an empty file gets the new one") {
+  const auto old_path = test::freshPath("page-4k.db");
+  {
+    SQLite::Database made(old_path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    made.exec("PRAGMA page_size = 4096");
+    made.exec("PRAGMA journal_mode = WAL");
+  }
+  {
+    WorkDb db(old_path);
+    CHECK(db.version() == WorkDb::latestVersion());
+    CHECK(db.db().execAndGet("PRAGMA page_size").getInt() == 4096);
+  }
+  const auto empty_path = test::freshPath("page-empty.db");
+  std::ofstream(empty_path).close();
+  REQUIRE(std::filesystem::file_size(empty_path) == 0);
+  WorkDb db(empty_path);
+  CHECK(db.db().execAndGet("PRAGMA page_size").getInt() == 16384);
 }
 
 TEST_CASE("a work DB from a newer schema version is refused") {
