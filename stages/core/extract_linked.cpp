@@ -88,40 +88,6 @@ std::string_view decodeCopyText(std::string_view line, std::string& scratch) {
   return scratch;
 }
 
-bool IdQueue::push(IdBatch&& b) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  changed_.wait(lock, [&] { return cancelled_ || batches_.size() < capacity_; });
-  if (cancelled_) return false;
-  batches_.push_back(std::move(b));
-  changed_.notify_all();
-  return true;
-}
-
-void IdQueue::finish(std::exception_ptr failure) {
-  const std::lock_guard<std::mutex> lock(mutex_);
-  finished_ = true;
-  failure_ = std::move(failure);
-  changed_.notify_all();
-}
-
-std::optional<IdBatch> IdQueue::pop() {
-  std::unique_lock<std::mutex> lock(mutex_);
-  changed_.wait(lock, [&] { return finished_ || !batches_.empty(); });
-  if (failure_) std::rethrow_exception(failure_);  // what was read before it is not written
-  if (batches_.empty()) return std::nullopt;
-  IdBatch b = std::move(batches_.front());
-  batches_.pop_front();
-  changed_.notify_all();
-  return b;
-}
-
-void IdQueue::cancel() {
-  const std::lock_guard<std::mutex> lock(mutex_);
-  cancelled_ = true;
-  batches_.clear();
-  changed_.notify_all();
-}
-
 namespace {
 using Steady = std::chrono::steady_clock;
 std::int64_t ms(Steady::duration d) {

@@ -41,28 +41,56 @@ struct IdBatch {
   std::string_view view(const IdSpan& a) const { return std::string_view(buf).substr(a.first, a.second); }
 };
 
-// Batches of ids from the thread that reads them to the one that writes them, at most CAPACITY
-// waiting: the reader waits while the writer is that far behind.
-class IdQueue {
+// Batches from the thread that reads them to the one that writes them, at most CAPACITY waiting:
+// the reader waits while the writer is that far behind.
+template <typename Batch>
+class BatchQueue {
  public:
-  explicit IdQueue(std::size_t capacity) : capacity_(capacity) {}
+  explicit BatchQueue(std::size_t capacity) : capacity_(capacity) {}
   // The reader's: waits while full. False once the writer cancelled: stop reading.
-  bool push(IdBatch&& b);
-  // The reader's last call: the end of the ids, or FAILURE (what it threw).
-  void finish(std::exception_ptr failure = nullptr);
+  bool push(Batch&& b) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [&] { return cancelled_ || batches_.size() < capacity_; });
+    if (cancelled_) return false;
+    batches_.push_back(std::move(b));
+    changed_.notify_all();
+    return true;
+  }
+  // The reader's last call: the end of the batches, or FAILURE (what it threw).
+  void finish(std::exception_ptr failure = nullptr) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    finished_ = true;
+    failure_ = std::move(failure);
+    changed_.notify_all();
+  }
   // The writer's: the next batch; nullopt after the last. Rethrows the reader's failure.
-  std::optional<IdBatch> pop();
+  std::optional<Batch> pop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [&] { return finished_ || !batches_.empty(); });
+    if (failure_) std::rethrow_exception(failure_);  // what was read before it is not written
+    if (batches_.empty()) return std::nullopt;
+    Batch b = std::move(batches_.front());
+    batches_.pop_front();
+    changed_.notify_all();
+    return b;
+  }
   // The writer's: it stops (a stop request, an error); the reader's next push returns false.
-  void cancel();
+  void cancel() {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    cancelled_ = true;
+    batches_.clear();
+    changed_.notify_all();
+  }
 
  private:
   std::mutex mutex_;
   std::condition_variable changed_;
-  std::deque<IdBatch> batches_;
+  std::deque<Batch> batches_;
   std::size_t capacity_;
   bool finished_ = false, cancelled_ = false;
   std::exception_ptr failure_;
 };
+using IdQueue = BatchQueue<IdBatch>;
 
 // What writeNewLinked wrote.
 struct NewLinked {

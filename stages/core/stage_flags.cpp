@@ -246,7 +246,9 @@ void addDatabaseUrlFlag(CLI::App& app, std::string& url) {
 }
 
 void addExtractFlags(CLI::App& app, ExtractOptions& o) {
-  app.add_option("--page-size", o.page_size, "rows fetched at a time from the server-side cursor (1-100000)")
+  app.add_option("--page-size", o.page_size,
+                 "rows read at a time from the server: a cursor's FETCH, or a batch of a first full pass's "
+                 "COPY (at most 5000) (1-100000)")
       ->type_name("N")
       ->capture_default_str();
   app.add_option("--max-leads", o.max_leads,
