@@ -78,7 +78,8 @@ SnapshotStore::SnapshotStore(SQLite::Database& db, std::int64_t run)
       holder_(db, "SELECT lead_id FROM linked_contact WHERE contact_id = ?"),
       linked_batch_(
           db,
-          "INSERT OR IGNORE INTO linked_contact(contact_id, lead_id) SELECT value, '' FROM json_each(?)") {
+          "INSERT OR IGNORE INTO linked_contact(contact_id, lead_id) SELECT value ->> 0, value ->> 1 "
+          "FROM json_each(?)") {
   // Extract writes hundreds of thousands of rows per transaction into two B-trees of lead and
   // one of linked_contact. It reads them in byte order of their keys (id, contact id), so each
   // row lands at the right edge of its table and of the id index, and at one of the tenants'
@@ -283,17 +284,30 @@ void SnapshotStore::addLinked(const char* contact_id, const char* lead_id) {
 }
 
 void SnapshotStore::addLinked(std::string_view contact_id, std::string_view lead_id) {
-  if (lead_id.empty() && jsonPlain(contact_id)) {
-    batch_ += batched_ == 0 ? "[\"" : ",\"";
-    batch_ += contact_id;
-    batch_ += '"';
-    if (++batched_ == kLinkedBatch) flushLinked();
-    return;
-  }
+  if (lead_id.empty())
+    appendLinked(contact_id, lead_id);
+  else
+    addLinkedNow(contact_id, lead_id);
+}
+
+void SnapshotStore::addLinkedNow(std::string_view contact_id, std::string_view lead_id) {
   flushLinked();                    // in order: the ids come sorted, and append to the B-tree
   contact_buf_.assign(contact_id);  // NUL-terminated for bindNoCopy
   lead_buf_.assign(lead_id);
   addLinked(contact_buf_.c_str(), lead_buf_.c_str());
+}
+
+void SnapshotStore::appendLinked(std::string_view contact_id, std::string_view lead_id) {
+  if (jsonPlain(contact_id) && jsonPlain(lead_id)) {
+    batch_ += batched_ == 0 ? "[[\"" : ",[\"";
+    batch_ += contact_id;
+    batch_ += "\",\"";
+    batch_ += lead_id;
+    batch_ += "\"]";
+    if (++batched_ == kLinkedBatch) flushLinked();
+    return;
+  }
+  addLinkedNow(contact_id, lead_id);
 }
 
 void SnapshotStore::flushLinked() {

@@ -91,8 +91,10 @@ class SnapshotStore {
   // The same from views. A contact id with no holder known ("") and only printable ASCII waits in
   // a batch written many to a statement (a JSON array through json_each: a third of the CPU of
   // one INSERT each, at a million ids); flushLinked() writes the batch, before the transaction
-  // commits.
+  // commits. A holder known is written at once (linkedHolder sees it).
   void addLinked(std::string_view contact_id, std::string_view lead_id);
+  // A full rewrite's (after clearLinked): every id and holder of printable ASCII waits in the batch.
+  void appendLinked(std::string_view contact_id, std::string_view lead_id);
   void flushLinked();
   // The lead stored as holding CONTACT_ID ("" = not known); nullopt when it is not stored.
   std::optional<std::string> linkedHolder(std::string_view contact_id);
@@ -163,6 +165,7 @@ class SnapshotStore {
   std::size_t new_batched_ = 0;
   std::optional<SQLite::Statement> new_one_, new_many_;  // on linked_new, while it exists
   const char* location(const char* client_id);
+  void addLinkedNow(std::string_view contact_id, std::string_view lead_id);  // after the batch
 };
 
 }  // namespace ghlb

@@ -87,6 +87,22 @@ TEST_CASE("snapshot store: the pass and the watermarks round-trip") {
   CHECK_FALSE(parseSnapshotKind("Pages"));
 }
 
+TEST_CASE("snapshot store: a full rewrite of the linked ids batches ids and holders alike") {
+  WorkDb work(test::freshPath("snapshot-append.db"));
+  auto& db = work.db();
+  SnapshotStore s(db, work.beginRun("extract", "{}"));
+  s.appendLinked(std::string_view("cAAA"), std::string_view("lead-1"));
+  s.appendLinked(std::string_view("cBBB"), std::string_view());
+  CHECK(text(db, "SELECT count(*) FROM linked_contact") == "0");            // both wait in the batch
+  s.appendLinked(std::string_view("cC\"C"), std::string_view("lead-\\3"));  // not JSON-plain: the batch first
+  CHECK(text(db, "SELECT group_concat(contact_id || '>' || lead_id) FROM linked_contact") ==
+        "cAAA>lead-1,cBBB>,cC\"C>lead-\\3");
+  s.appendLinked(std::string_view("cDDD"), std::string_view("lead-4"));
+  s.flushLinked();
+  CHECK(text(db, "SELECT count(*) FROM linked_contact") == "4");
+  CHECK(s.linkedHolder("cDDD") == std::optional<std::string>("lead-4"));
+}
+
 TEST_CASE("snapshot store: linked ids, their holders and linked_sync") {
   WorkDb work(test::freshPath("snapshot-linked.db"));
   auto& db = work.db();
