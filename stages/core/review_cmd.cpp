@@ -234,44 +234,79 @@ ExitCode runReview(const ReviewOptions& opts, const Log& log, std::ostream& out)
 
   DecisionStore store(db);
   SQLite::Transaction tx(db);  // --dry-run rolls it back
-  // Streamed, twice (memory flat at a million leads): the selection and each change's state
-  // before, then the states after. The rows come in the same (lead id, field) order both times,
-  // and only decisions change in between.
-  std::vector<ChangeState> before;
+  // One pass over the scope, streamed (memory flat at a million leads): each change counted in its
+  // state before, and the selection. A decision changes the states of its own lead only (the
+  // linkage rule stays within a lead), so only the leads decided are read again afterwards, and
+  // their rows moved in the count to their state after: an action costs the summary's pass plus
+  // what it decides. `before` holds the states of the decided leads' rows, in the order both reads
+  // give them; keys come lead by lead in the same order.
   Outcome r;
+  StateTally tally;
   std::set<std::string> fields(opts.fields.begin(), opts.fields.end());
   std::set<std::string> seen;
   std::vector<DecisionKey> keys;
-  // Without a decision to make, nothing changes state: one pass (the second) counts.
-  if (action)
-    store.eachChange(opts.common.client_ids, false, [&](const ChangeRow& c) {
-      before.push_back(c.state);
-      if (by_lead && leads.count(c.lead_id)) seen.insert(c.lead_id);
-      if (!fields.empty() && !fields.count(c.facts.field)) return;
-      if (by_lead && !leads.count(c.lead_id)) return;
-      if (opts.ambiguous && !c.ambiguous) return;
-      if (!states.empty() && std::find(states.begin(), states.end(), c.state) == states.end()) return;
-      ++r.selected;
-      if (!isDecidable(c.state)) {
-        ++r.skipped;
-        return;
-      }
-      keys.push_back({c.lead_id, c.facts.field, c.facts.new_value});
-    });
+  std::vector<ChangeState> before, lead_states;
+  std::string lead;
+  bool lead_decided = false;
+  std::int64_t scope_leads = 0, decided_leads = 0;
+  const auto endLead = [&] {
+    if (lead_decided) {
+      ++decided_leads;
+      before.insert(before.end(), lead_states.begin(), lead_states.end());
+    }
+    lead_states.clear();
+    lead_decided = false;
+  };
+  store.eachChange(opts.common.client_ids, false, [&](const ChangeRow& c) {
+    tally.add(c);
+    if (!action) return;
+    if (c.lead_id != lead) {
+      endLead();
+      lead = c.lead_id;
+      ++scope_leads;
+    }
+    lead_states.push_back(c.state);
+    if (by_lead && leads.count(c.lead_id)) seen.insert(c.lead_id);
+    if (!fields.empty() && !fields.count(c.facts.field)) return;
+    if (by_lead && !leads.count(c.lead_id)) return;
+    if (opts.ambiguous && !c.ambiguous) return;
+    if (!states.empty() && std::find(states.begin(), states.end(), c.state) == states.end()) return;
+    ++r.selected;
+    if (!isDecidable(c.state)) {
+      ++r.skipped;
+      return;
+    }
+    keys.push_back({c.lead_id, c.facts.field, c.facts.new_value});
+    lead_decided = true;
+  });
+  endLead();
   if (action) {
     for (const auto& id : leads) r.unmatched += seen.count(id) ? 0 : 1;
     if (opts.reset)
       store.reset(keys);
     else
       store.set(keys, opts.approve ? Decision::kApproved : Decision::kRejected, isoNowUtc());
+    size_t i = 0, k = 0;
+    const auto after = [&](const ChangeRow& c) {
+      // Only the decided leads' rows (a full pass gives the others too).
+      while (k < keys.size() && keys[k].lead_id < c.lead_id) ++k;
+      if (k == keys.size() || keys[k].lead_id != c.lead_id) return;
+      const ChangeState was = i < before.size() ? before[i] : c.state;  // same rows: only decisions changed
+      ++i;
+      if (was == c.state) return;
+      ++r.changed;
+      tally.move(c, was);
+    };
+    // A lead read by id costs about four leads of a pass (887k leads): many decided, pass again.
+    if (decided_leads * 4 < scope_leads) {
+      std::vector<std::string> ids;
+      for (const auto& key : keys)
+        if (ids.empty() || ids.back() != key.lead_id) ids.push_back(key.lead_id);
+      store.eachChangeOf(opts.common.client_ids, ids, after);
+    } else {
+      store.eachChange(opts.common.client_ids, false, after);
+    }
   }
-  StateTally tally;
-  size_t i = 0;
-  store.eachChange(opts.common.client_ids, false, [&](const ChangeRow& c) {
-    if (i < before.size() && before[i] != c.state) ++r.changed;  // same rows: only decisions changed
-    ++i;
-    tally.add(c);
-  });
   const StateCounts counts = tally.counts();
   if (action && !opts.dry_run) tx.commit();
 
