@@ -4,6 +4,7 @@
 #include <rapidjson/ostreamwrapper.h>
 #include <rapidjson/writer.h>
 
+#include <array>
 #include <iomanip>
 #include <map>
 #include <optional>
@@ -80,52 +81,88 @@ std::string selectionSummary(const std::string& json) {
 
 // The per-tenant table: leads (eligible), fetched, retryable, planned, waiting, to_write (planned
 // values apply has not settled, less the ones rejected in review), written, stale, name. One merged
-// pass in lead id order over the eligible leads, fetch_result's ids, plan_row and apply_log's keys,
-// each read in its key order: no join per lead or value and no sort (the join it replaces took 12 s
-// at 887k leads). The counts are those of that join (status_test keeps it as the reference):
-// to_write by the plan's tenant, written and stale by the lead's.
+// pass in lead id order over the leads, fetch_result's ids, apply_log, plan_row and decision, each
+// read in its key order: no join per lead or value and no sort (the join it replaces took 12 s at
+// 887k leads). The counts are those of that join (status_test keeps it as the reference): leads,
+// fetched, planned and waiting of the eligible leads by the lead's tenant; to_write by the plan's
+// tenant; written and stale by the lead's, eligible or not. The rejected changes are those of
+// eachChange (LeadChanges, the linkage rule), for the leads with a decision only.
 std::vector<TenantRow> tenantRows(SQLite::Database& db, const std::vector<std::string>& ids) {
   const std::string scope = ids.empty() ? std::string() : jsonStringArray(ids);
   const std::string in_scope = " IN (SELECT value FROM json_each(?1))";
   const auto when = [&scope](const std::string& cond) { return scope.empty() ? std::string() : cond; };
-  RawQuery leads(db, "SELECT id, client_id FROM lead WHERE eligible = 1" + when(" AND client_id" + in_scope) +
-                         " ORDER BY id");
+  RawQuery leads(
+      db, "SELECT id, client_id, eligible FROM lead" + when(" WHERE client_id" + in_scope) + " ORDER BY id");
   RawQuery fetched(db, "SELECT lead_id FROM fetch_result" +
                            when(" WHERE lead_id IN (SELECT id FROM lead WHERE client_id" + in_scope + ")") +
                            " ORDER BY lead_id");
-  std::string values;  // "<field>_new IS NOT NULL" would be evaluated per row: read the columns instead
-  for (const auto& f : kFields) values += std::string(", ") + f.name + "_new";
+  // apply's written and stale values, by the lead's tenant (merged with the leads).
+  RawQuery settled(db, "SELECT lead_id, outcome FROM apply_log" +
+                           when(" WHERE lead_id IN (SELECT id FROM lead WHERE client_id" + in_scope + ")") +
+                           " ORDER BY lead_id");
+  // "<field>_new IS NOT NULL" would be evaluated per row: read the columns instead.
   const std::string planned_in_scope =
       "(client_id" + in_scope + " OR lead_id IN (SELECT id FROM lead WHERE client_id" + in_scope + "))";
-  RawQuery plan(db, "SELECT lead_id, client_id, status" + values + " FROM plan_row" +
+  RawQuery plan(db, "SELECT lead_id, client_id, status, ambiguous, " + newValueColumns() + " FROM plan_row" +
                         when(" WHERE " + planned_in_scope) + " ORDER BY lead_id");
-  RawQuery applied(
-      db, "SELECT lead_id, field FROM apply_log" +
-              when(" WHERE lead_id IN (SELECT lead_id FROM plan_row WHERE client_id" + in_scope + ")") +
-              " ORDER BY lead_id, field");
-  for (RawQuery* q : {&leads, &fetched, &plan, &applied})
+  for (RawQuery* q : {&leads, &fetched, &settled, &plan})
     if (!scope.empty()) q->bind(1, scope);
+  // The leads either of eachChange's branches can hold (its apply_log and decision reads).
+  const std::string keyed = when(" WHERE lead_id IN (SELECT id FROM lead WHERE client_id" + in_scope +
+                                 " UNION ALL SELECT lead_id FROM plan_row WHERE client_id" + in_scope + ")");
+  LeadRows applied(
+      db, "SELECT lead_id, field, outcome, new_value FROM apply_log" + keyed + " ORDER BY lead_id, field",
+      scope);
+  LeadRows decisions(
+      db, "SELECT lead_id, field, decision, new_value FROM decision" + keyed + " ORDER BY lead_id, field",
+      scope);
+  LeadChanges changes(db, ids);
   const std::set<std::string> wanted(ids.begin(), ids.end());
+  constexpr int kValues = 4;  // plan's first "<field>_new" column
 
-  std::map<std::string, TenantRow> rows;         // by the lead's tenant
-  std::map<std::string, std::int64_t> to_write;  // by the plan's tenant
-  bool f_more = fetched.step(), p_more = plan.step(), a_more = applied.step();
+  std::map<std::string, TenantRow> rows;                             // by the lead's tenant, eligible leads
+  std::map<std::string, std::int64_t> to_write;                      // by the plan's tenant
+  std::map<std::string, std::array<std::int64_t, 2>> written_stale;  // by the lead's tenant
+  bool f_more = fetched.step(), p_more = plan.step(), s_more = settled.step();
   std::string lead, tenant, plan_lead, plan_tenant;
   TenantRow* row = nullptr;
-  // The plan row under the cursor: its values still to write (no apply_log row) go to its tenant.
+  std::array<std::int64_t, 2>* settled_row = nullptr;
+  std::string settled_tenant;
+  PlanFacts facts;
+  std::vector<KeyedRow> lead_applied;
+  // The plan row under the cursor: its values still to write (no apply_log row, not rejected) go to
+  // its tenant.
   const auto countPlanRow = [&] {
     plan_tenant.assign(plan.textOr(1));
     if (!wanted.empty() && !wanted.count(plan_tenant)) return;
     std::int64_t n = 0;
-    for (size_t i = 0; i < std::size(kFields); ++i) n += plan.isNull(3 + static_cast<int>(i)) ? 0 : 1;
-    while (a_more && applied.textOr(0) < plan_lead) a_more = applied.step();
-    for (; a_more && applied.textOr(0) == plan_lead; a_more = applied.step())
-      if (const FieldSpec* f = findField(applied.textOr(1)))
-        n -= plan.isNull(3 + static_cast<int>(f - kFields)) ? 0 : 1;
+    for (size_t i = 0; i < std::size(kFields); ++i) n += plan.isNull(kValues + static_cast<int>(i)) ? 0 : 1;
+    applied.take(plan_lead, lead_applied);
+    for (const auto& a : lead_applied)
+      if (const FieldSpec* f = findField(a.field))
+        n -= plan.isNull(kValues + static_cast<int>(f - kFields)) ? 0 : 1;
     to_write[plan_tenant] += n;
+    if (!decisions.has(plan_lead)) return;
+    facts.lead_id = plan_lead;
+    facts.client_id = plan_tenant;
+    facts.read(plan, 2);
+    for (const ChangeRow& c : changes.rows(plan_lead, &facts, lead_applied, decisions))
+      if (c.state == ChangeState::kRejected) --to_write[c.client_id];  // never written
   };
   while (leads.step()) {
     lead.assign(leads.textOr(0));
+    const bool eligible = leads.integer(2) == 1;
+    while (s_more && settled.textOr(0) < lead) s_more = settled.step();
+    for (; s_more && settled.textOr(0) == lead; s_more = settled.step()) {
+      const auto outcome = settled.textOr(1);
+      if (outcome != "written" && outcome != "stale") continue;
+      if (!settled_row || leads.textOr(1) != settled_tenant) {
+        settled_tenant.assign(leads.textOr(1));
+        settled_row = &written_stale[settled_tenant];
+      }
+      ++(*settled_row)[outcome == "written" ? 0 : 1];
+    }
+    if (!eligible) continue;
     if (!row || leads.textOr(1) != tenant) {
       tenant.assign(leads.textOr(1));
       row = &rows[tenant];
@@ -148,7 +185,7 @@ std::vector<TenantRow> tenantRows(SQLite::Database& db, const std::vector<std::s
     plan_lead.assign(plan.textOr(0));
     countPlanRow();
   }
-  // Retryable lookups (few: through the outcome index); apply's written and stale values.
+  // Retryable lookups (few: through the outcome index).
   SQLite::Statement retry(
       db,
       "SELECT l.client_id, count(*) FROM fetch_result f JOIN lead l ON l.id = f.lead_id "
@@ -159,23 +196,14 @@ std::vector<TenantRow> tenantRows(SQLite::Database& db, const std::vector<std::s
   while (retry.executeStep())
     if (const auto it = rows.find(retry.getColumn(0).getString()); it != rows.end())
       it->second.values[2] = retry.getColumn(1).getInt64();
-  SQLite::Statement settled(db,
-                            "SELECT l.client_id, a.outcome, count(*) FROM apply_log a JOIN lead l ON l.id = "
-                            "a.lead_id WHERE a.outcome IN ('written', 'stale') AND " +
-                                clientScope("l.client_id") + " GROUP BY 1, 2");
-  bindClientScope(settled, ids);
-  while (settled.executeStep())
-    if (const auto it = rows.find(settled.getColumn(0).getString()); it != rows.end())
-      it->second.values[settled.getColumn(1).getString() == "written" ? 6 : 7] =
-          settled.getColumn(2).getInt64();
-  // A change rejected in review is never written: not to_write (the decided leads only).
-  DecisionStore(db).eachChange(ids, /*decided_only=*/true, [&to_write](const ChangeRow& c) {
-    if (c.state == ChangeState::kRejected) --to_write[c.client_id];
-  });
   const auto names = tenantNames(db, ids);
   std::vector<TenantRow> out;
   for (auto& [id, r] : rows) {
     r.values[5] = to_write[id];
+    if (const auto it = written_stale.find(id); it != written_stale.end()) {
+      r.values[6] = it->second[0];
+      r.values[7] = it->second[1];
+    }
     if (const auto it = names.find(id); it != names.end()) r.name = it->second;
     out.push_back(std::move(r));
   }
