@@ -3,6 +3,7 @@
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 
+#include <algorithm>
 #include <cstring>
 #include <iterator>
 #include <string_view>
@@ -36,7 +37,9 @@ void appendCsvField(std::string& out, std::string_view raw) {
   // A cell that a spreadsheet would read as a formula (=, +, -, @, TAB, CR first) gets a leading
   // quote (OWASP CSV injection advice): values come from tenants and GHL, both untrusted.
   const bool formula = !raw.empty() && std::strchr("=+-@\t\r", raw[0]) != nullptr && raw[0] != '\0';
-  const bool quoted = raw.find_first_of(",\"\r\n") != std::string_view::npos;
+  // (A loop, not find_first_of: that calls memchr on the set for every byte.)
+  const bool quoted = std::any_of(raw.begin(), raw.end(),
+                                  [](char c) { return c == ',' || c == '"' || c == '\r' || c == '\n'; });
   if (quoted) out += '"';
   if (formula) out += '\'';
   if (!quoted) {
