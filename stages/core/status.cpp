@@ -4,13 +4,14 @@
 #include <rapidjson/ostreamwrapper.h>
 #include <rapidjson/writer.h>
 
-#include <array>
+#include <exception>
 #include <iomanip>
 #include <map>
 #include <optional>
 #include <ostream>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "decision_store.h"
 #include "fields.h"
@@ -80,33 +81,21 @@ std::string selectionSummary(const std::string& json) {
 }
 
 // The per-tenant table: leads (eligible), fetched, retryable, planned, waiting, to_write (planned
-// values apply has not settled, less the ones rejected in review), written, stale, name. One merged
-// pass in lead id order over the leads, fetch_result's ids, apply_log, plan_row and decision, each
-// read in its key order: no join per lead or value and no sort (the join it replaces took 12 s at
-// 887k leads). The counts are those of that join (status_test keeps it as the reference): leads,
-// fetched, planned and waiting of the eligible leads by the lead's tenant; to_write by the plan's
-// tenant; written and stale by the lead's, eligible or not. The rejected changes are those of
-// eachChange (LeadChanges, the linkage rule), for the leads with a decision only.
-std::vector<TenantRow> tenantRows(SQLite::Database& db, const std::vector<std::string>& ids) {
+// values apply has not settled, less the ones rejected in review), written, stale, name. Two merged
+// passes in lead id order, each over tables read in their key order: no join per lead or value and
+// no sort (the join they replace took 12 s at 887k leads). The counts are those of that join
+// (status_test keeps it as the reference).
+
+// to_write by the plan's tenant: plan_row merged with apply_log and decision. The rejected changes
+// are those of eachChange (LeadChanges, the linkage rule), looked at for the leads with a decision.
+std::map<std::string, std::int64_t> toWrite(SQLite::Database& db, const std::vector<std::string>& ids) {
   const std::string scope = ids.empty() ? std::string() : jsonStringArray(ids);
   const std::string in_scope = " IN (SELECT value FROM json_each(?1))";
   const auto when = [&scope](const std::string& cond) { return scope.empty() ? std::string() : cond; };
-  RawQuery leads(
-      db, "SELECT id, client_id, eligible FROM lead" + when(" WHERE client_id" + in_scope) + " ORDER BY id");
-  RawQuery fetched(db, "SELECT lead_id FROM fetch_result" +
-                           when(" WHERE lead_id IN (SELECT id FROM lead WHERE client_id" + in_scope + ")") +
-                           " ORDER BY lead_id");
-  // apply's written and stale values, by the lead's tenant (merged with the leads).
-  RawQuery settled(db, "SELECT lead_id, outcome FROM apply_log" +
-                           when(" WHERE lead_id IN (SELECT id FROM lead WHERE client_id" + in_scope + ")") +
-                           " ORDER BY lead_id");
   // "<field>_new IS NOT NULL" would be evaluated per row: read the columns instead.
-  const std::string planned_in_scope =
-      "(client_id" + in_scope + " OR lead_id IN (SELECT id FROM lead WHERE client_id" + in_scope + "))";
   RawQuery plan(db, "SELECT lead_id, client_id, status, ambiguous, " + newValueColumns() + " FROM plan_row" +
-                        when(" WHERE " + planned_in_scope) + " ORDER BY lead_id");
-  for (RawQuery* q : {&leads, &fetched, &settled, &plan})
-    if (!scope.empty()) q->bind(1, scope);
+                        when(" WHERE client_id" + in_scope) + " ORDER BY lead_id");
+  if (!scope.empty()) plan.bind(1, scope);
   // The leads either of eachChange's branches can hold (its apply_log and decision reads).
   const std::string keyed = when(" WHERE lead_id IN (SELECT id FROM lead WHERE client_id" + in_scope +
                                  " UNION ALL SELECT lead_id FROM plan_row WHERE client_id" + in_scope + ")");
@@ -117,74 +106,108 @@ std::vector<TenantRow> tenantRows(SQLite::Database& db, const std::vector<std::s
       db, "SELECT lead_id, field, decision, new_value FROM decision" + keyed + " ORDER BY lead_id, field",
       scope);
   LeadChanges changes(db, ids);
-  const std::set<std::string> wanted(ids.begin(), ids.end());
   constexpr int kValues = 4;  // plan's first "<field>_new" column
-
-  std::map<std::string, TenantRow> rows;                             // by the lead's tenant, eligible leads
-  std::map<std::string, std::int64_t> to_write;                      // by the plan's tenant
-  std::map<std::string, std::array<std::int64_t, 2>> written_stale;  // by the lead's tenant
-  bool f_more = fetched.step(), p_more = plan.step(), s_more = settled.step();
-  std::string lead, tenant, plan_lead, plan_tenant;
-  TenantRow* row = nullptr;
-  std::array<std::int64_t, 2>* settled_row = nullptr;
-  std::string settled_tenant;
+  std::map<std::string, std::int64_t> to_write;
+  std::string plan_lead, plan_tenant;
+  std::int64_t* tenant_count = nullptr;
   PlanFacts facts;
   std::vector<KeyedRow> lead_applied;
-  // The plan row under the cursor: its values still to write (no apply_log row, not rejected) go to
-  // its tenant.
-  const auto countPlanRow = [&] {
-    plan_tenant.assign(plan.textOr(1));
-    if (!wanted.empty() && !wanted.count(plan_tenant)) return;
+  while (plan.step()) {
+    plan_lead.assign(plan.textOr(0));
+    if (!tenant_count || plan.textOr(1) != plan_tenant) {
+      plan_tenant.assign(plan.textOr(1));
+      tenant_count = &to_write[plan_tenant];
+    }
     std::int64_t n = 0;
     for (size_t i = 0; i < std::size(kFields); ++i) n += plan.isNull(kValues + static_cast<int>(i)) ? 0 : 1;
     applied.take(plan_lead, lead_applied);
     for (const auto& a : lead_applied)
       if (const FieldSpec* f = findField(a.field))
         n -= plan.isNull(kValues + static_cast<int>(f - kFields)) ? 0 : 1;
-    to_write[plan_tenant] += n;
-    if (!decisions.has(plan_lead)) return;
+    *tenant_count += n;
+    if (!decisions.has(plan_lead)) continue;
     facts.lead_id = plan_lead;
     facts.client_id = plan_tenant;
     facts.read(plan, 2);
     for (const ChangeRow& c : changes.rows(plan_lead, &facts, lead_applied, decisions))
       if (c.state == ChangeState::kRejected) --to_write[c.client_id];  // never written
-  };
+  }
+  return to_write;
+}
+
+// The rest, by the lead's tenant: the leads merged with fetch_result's ids, plan_row's and
+// apply_log's. leads, fetched, planned and waiting count the eligible leads; written and stale
+// every lead's.
+std::map<std::string, TenantRow> leadCounts(SQLite::Database& db, const std::vector<std::string>& ids) {
+  const std::string scope = ids.empty() ? std::string() : jsonStringArray(ids);
+  const std::string leads_in_scope =
+      scope.empty()
+          ? std::string()
+          : " WHERE lead_id IN (SELECT id FROM lead WHERE client_id IN (SELECT value FROM json_each(?1)))";
+  RawQuery leads(
+      db, "SELECT id, client_id, eligible FROM lead" +
+              (scope.empty() ? std::string() : " WHERE client_id IN (SELECT value FROM json_each(?1))") +
+              " ORDER BY id");
+  RawQuery fetched(db, "SELECT lead_id FROM fetch_result" + leads_in_scope + " ORDER BY lead_id");
+  RawQuery settled(db, "SELECT lead_id, outcome FROM apply_log" + leads_in_scope + " ORDER BY lead_id");
+  RawQuery plan(db, "SELECT lead_id, status FROM plan_row" + leads_in_scope + " ORDER BY lead_id");
+  for (RawQuery* q : {&leads, &fetched, &settled, &plan})
+    if (!scope.empty()) q->bind(1, scope);
+  std::map<std::string, TenantRow> rows;
+  bool f_more = fetched.step(), p_more = plan.step(), s_more = settled.step();
+  std::string lead, tenant;
+  TenantRow* row = nullptr;
   while (leads.step()) {
     lead.assign(leads.textOr(0));
-    const bool eligible = leads.integer(2) == 1;
-    while (s_more && settled.textOr(0) < lead) s_more = settled.step();
-    for (; s_more && settled.textOr(0) == lead; s_more = settled.step()) {
-      const auto outcome = settled.textOr(1);
-      if (outcome != "written" && outcome != "stale") continue;
-      if (!settled_row || leads.textOr(1) != settled_tenant) {
-        settled_tenant.assign(leads.textOr(1));
-        settled_row = &written_stale[settled_tenant];
-      }
-      ++(*settled_row)[outcome == "written" ? 0 : 1];
-    }
-    if (!eligible) continue;
     if (!row || leads.textOr(1) != tenant) {
       tenant.assign(leads.textOr(1));
       row = &rows[tenant];
       row->client_id = tenant;
     }
+    while (s_more && settled.textOr(0) < lead) s_more = settled.step();
+    for (; s_more && settled.textOr(0) == lead; s_more = settled.step()) {
+      const auto outcome = settled.textOr(1);
+      if (outcome == "written") ++row->values[6];
+      if (outcome == "stale") ++row->values[7];
+    }
+    if (leads.integer(2) != 1) continue;  // no longer eligible: written and stale only
     ++row->values[0];
     while (f_more && fetched.textOr(0) < lead) f_more = fetched.step();
     if (f_more && fetched.textOr(0) == lead) ++row->values[1];
-    for (; p_more; p_more = plan.step()) {
-      plan_lead.assign(plan.textOr(0));
-      if (plan_lead > lead) break;
-      if (plan_lead == lead) {
-        ++row->values[3];
-        row->values[4] += plan.textOr(2) == plan_status::kWaiting ? 1 : 0;
-      }
-      countPlanRow();
+    while (p_more && plan.textOr(0) < lead) p_more = plan.step();
+    if (p_more && plan.textOr(0) == lead) {
+      ++row->values[3];
+      row->values[4] += plan.textOr(1) == plan_status::kWaiting ? 1 : 0;
     }
   }
-  for (; p_more; p_more = plan.step()) {
-    plan_lead.assign(plan.textOr(0));
-    countPlanRow();
+  // A tenant is listed when it has an eligible lead.
+  std::erase_if(rows, [](const auto& r) { return r.second.values[0] == 0; });
+  return rows;
+}
+
+// to_write on a second connection of its own, on another thread, while this one counts the rest.
+std::vector<TenantRow> tenantRows(SQLite::Database& db, const std::string& path,
+                                  const std::vector<std::string>& ids) {
+  std::map<std::string, std::int64_t> to_write;
+  std::exception_ptr failed;
+  std::thread plan_pass([&] {
+    try {
+      WorkDb work(path, WorkDb::Mode::kReadOnly);
+      work.db().exec("PRAGMA cache_size = -16384");  // three cursors: plan_row, apply_log, decision
+      to_write = toWrite(work.db(), ids);
+    } catch (...) {
+      failed = std::current_exception();
+    }
+  });
+  std::map<std::string, TenantRow> rows;
+  try {
+    rows = leadCounts(db, ids);
+  } catch (...) {
+    plan_pass.join();
+    throw;
   }
+  plan_pass.join();
+  if (failed) std::rethrow_exception(failed);
   // Retryable lookups (few: through the outcome index).
   SQLite::Statement retry(
       db,
@@ -200,10 +223,6 @@ std::vector<TenantRow> tenantRows(SQLite::Database& db, const std::vector<std::s
   std::vector<TenantRow> out;
   for (auto& [id, r] : rows) {
     r.values[5] = to_write[id];
-    if (const auto it = written_stale.find(id); it != written_stale.end()) {
-      r.values[6] = it->second[0];
-      r.values[7] = it->second[1];
-    }
     if (const auto it = names.find(id); it != names.end()) r.name = it->second;
     out.push_back(std::move(r));
   }
@@ -338,7 +357,7 @@ ExitCode runStatus(const StatusOptions& opts, std::ostream& out) {
     stages.push_back(std::move(row));
   }
 
-  std::vector<TenantRow> tenants = tenantRows(db, opts.common.client_ids);
+  std::vector<TenantRow> tenants = tenantRows(db, work.path(), opts.common.client_ids);
   const auto waves = WaveStore(db).all();
   if (opts.json) {
     printJson(work.path(), work.version(), stages, tenants, waves, out);
