@@ -73,22 +73,6 @@ std::string newValueColumns() {
   return out;
 }
 
-void PlanFacts::read(const RawQuery& q, int from) {
-  status.assign(q.textOr(from));
-  ambiguous = q.integer(from + 1) != 0;
-  for (size_t i = 0; i < std::size(kFields); ++i) {
-    const auto v = q.text(from + 2 + static_cast<int>(i));
-    has[i] = v.has_value();
-    if (has[i]) value[i].assign(*v);
-  }
-}
-
-bool PlanFacts::plans(std::string_view field) const {
-  for (size_t i = 0; i < std::size(kFields); ++i)
-    if (has[i] && field == kFields[i].name) return true;
-  return false;
-}
-
 LeadRows::LeadRows(SQLite::Database& db, const std::string& sql, const std::string& scope,
                    const std::string& leads)
     : q_(db, sql) {
@@ -97,47 +81,11 @@ LeadRows::LeadRows(SQLite::Database& db, const std::string& sql, const std::stri
   next();
 }
 
-bool LeadRows::has(const std::string& lead) {
-  while (more_ && row_.lead_id < lead) next();
-  return more_ && row_.lead_id == lead;
-}
-
-void LeadRows::take(const std::string& lead, std::vector<KeyedRow>& out) {
-  out.clear();
-  while (more_ && row_.lead_id < lead) next();
-  while (more_ && row_.lead_id == lead) {
-    out.push_back(row_);
-    next();
-  }
-}
-
-void LeadRows::next() {
-  more_ = q_.step();
-  if (!more_) return;
-  row_.lead_id.assign(q_.textOr(0));
-  row_.field.assign(q_.textOr(1));
-  row_.a.assign(q_.textOr(2));
-  if (const auto b = q_.text(3))
-    row_.b.emplace(*b);
-  else
-    row_.b.reset();
-}
-
 LeadChanges::LeadChanges(SQLite::Database& db, const std::vector<std::string>& client_ids)
     : in_scope_(client_ids.begin(), client_ids.end()),
       plan_of_(db, "SELECT lead_id, client_id, status, ambiguous, " + newValueColumns() +
                        " FROM plan_row WHERE lead_id = ?"),
       tenant_of_(db, "SELECT client_id FROM lead WHERE id = ?") {}
-
-ChangeRow& LeadChanges::add() {
-  if (n_ == rows_.size()) rows_.emplace_back();
-  ChangeRow& r = rows_[n_++];
-  r.facts.decision.reset();
-  r.facts.decision_value.reset();
-  r.facts.apply_outcome.reset();
-  r.effective.reset();
-  return r;
-}
 
 std::span<const ChangeRow> LeadChanges::rows(const std::string& lead, const PlanFacts* plan,
                                              const std::vector<KeyedRow>& applied, LeadRows& decisions) {

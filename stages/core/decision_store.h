@@ -153,6 +153,59 @@ class LeadChanges {
   std::vector<ChangeFacts> facts_;
 };
 
+// The merge's per-row steps, inline: they run for every lead or row of a million-lead plan.
+inline void PlanFacts::read(const RawQuery& q, int from) {
+  status.assign(q.textOr(from));
+  ambiguous = q.integer(from + 1) != 0;
+  for (size_t i = 0; i < std::size(kFields); ++i) {
+    const auto v = q.text(from + 2 + static_cast<int>(i));
+    has[i] = v.has_value();
+    if (has[i]) value[i].assign(*v);
+  }
+}
+
+inline bool PlanFacts::plans(std::string_view field) const {
+  for (size_t i = 0; i < std::size(kFields); ++i)
+    if (has[i] && field == kFields[i].name) return true;
+  return false;
+}
+
+inline bool LeadRows::has(const std::string& lead) {
+  while (more_ && row_.lead_id < lead) next();
+  return more_ && row_.lead_id == lead;
+}
+
+inline void LeadRows::take(const std::string& lead, std::vector<KeyedRow>& out) {
+  out.clear();
+  while (more_ && row_.lead_id < lead) next();
+  while (more_ && row_.lead_id == lead) {
+    out.push_back(row_);
+    next();
+  }
+}
+
+inline void LeadRows::next() {
+  more_ = q_.step();
+  if (!more_) return;
+  row_.lead_id.assign(q_.textOr(0));
+  row_.field.assign(q_.textOr(1));
+  row_.a.assign(q_.textOr(2));
+  if (const auto b = q_.text(3))
+    row_.b.emplace(*b);
+  else
+    row_.b.reset();
+}
+
+inline ChangeRow& LeadChanges::add() {
+  if (n_ == rows_.size()) rows_.emplace_back();
+  ChangeRow& r = rows_[n_++];
+  r.facts.decision.reset();
+  r.facts.decision_value.reset();
+  r.facts.apply_outcome.reset();
+  r.effective.reset();
+  return r;
+}
+
 StateCounts countStates(const std::vector<ChangeRow>& rows);
 void countState(StateCounts& c, const ChangeRow& row);  // adds one row to c
 
