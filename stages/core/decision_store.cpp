@@ -73,11 +73,8 @@ std::string newValueColumns() {
   return out;
 }
 
-LeadRows::LeadRows(SQLite::Database& db, const std::string& sql, const std::string& scope,
-                   const std::string& leads)
-    : q_(db, sql) {
+LeadRows::LeadRows(SQLite::Database& db, const std::string& sql, const std::string& scope) : q_(db, sql) {
   if (!scope.empty()) q_.bind(1, scope);
-  if (!leads.empty()) q_.bind(2, leads);
   next();
 }
 
@@ -167,20 +164,15 @@ std::span<const ChangeRow> LeadChanges::rows(const std::string& lead, const Plan
 
 void DecisionStore::eachChange(const std::vector<std::string>& client_ids, bool decided_only,
                                const std::function<void(const ChangeRow&)>& f) {
+  eachLead(client_ids, decided_only, [&f](std::span<const ChangeRow> rows) {
+    for (const ChangeRow& r : rows) f(r);
+  });
+}
+
+void DecisionStore::eachLead(const std::vector<std::string>& client_ids, bool decided_only,
+                             const std::function<void(std::span<const ChangeRow>)>& f) {
   // No decision at all (a plan before any review): no decided change, without a pass over the plan.
   if (decided_only && db_.execAndGet("SELECT NOT EXISTS (SELECT 1 FROM decision)").getInt() != 0) return;
-  merge(client_ids, decided_only, std::string(), f);
-}
-
-void DecisionStore::eachChangeOf(const std::vector<std::string>& client_ids,
-                                 const std::vector<std::string>& lead_ids,
-                                 const std::function<void(const ChangeRow&)>& f) {
-  if (lead_ids.empty()) return;
-  merge(client_ids, false, jsonStringArray(lead_ids), f);
-}
-
-void DecisionStore::merge(const std::vector<std::string>& client_ids, bool decided_only,
-                          const std::string& leads_json, const std::function<void(const ChangeRow&)>& f) {
   // One pass in lead id order that merges three ordered reads, each of its own table, with no sort
   // and no join per value (the plan_item view joined with plan_lead, decision and apply_log and
   // sorted took 16 s of CPU at 887k leads): plan_row (a lead's changes are its non-NULL <field>_new),
@@ -202,34 +194,22 @@ void DecisionStore::merge(const std::vector<std::string>& client_ids, bool decid
     plan_where.push_back("lead_id IN (SELECT x.lead_id FROM decision x)");
     keyed_where.push_back("lead_id IN (SELECT x.lead_id FROM decision x)");
   }
-  if (!leads_json.empty()) {
-    // The same: the leads asked first, each looked up (cost in proportion to them). apply_log's and
-    // decision's scope is only a narrowing (a lead out of scope gets no row from LeadChanges): here
-    // the leads narrow more, and alone they are read first.
-    plan_where.push_back("lead_id IN (SELECT value FROM json_each(?2))");
-    keyed_where.assign({"lead_id IN (SELECT value FROM json_each(?2))"});
-  }
   const auto where = [](const std::vector<std::string>& conds) {
     std::string out;
     for (const auto& c : conds) out += (out.empty() ? " WHERE " : " AND ") + c;
     return out;
   };
-  // ?1 is bound only when used: a statement with ?2 alone has both (SQLite numbers up to the largest).
-  const auto bindAll = [&](RawQuery& q) {
-    if (!scope.empty()) q.bind(1, scope);
-    if (!leads_json.empty()) q.bind(2, leads_json);
-  };
   RawQuery plan(db_, "SELECT lead_id, client_id, status, ambiguous, " + newValueColumns() + " FROM plan_row" +
                          where(plan_where) + " ORDER BY lead_id");
-  bindAll(plan);
+  if (!scope.empty()) plan.bind(1, scope);
   LeadRows applied(db_,
                    "SELECT lead_id, field, outcome, new_value FROM apply_log" + where(keyed_where) +
                        " ORDER BY lead_id, field",
-                   scope, leads_json);
+                   scope);
   LeadRows decisions(db_,
                      "SELECT lead_id, field, decision, new_value FROM decision" + where(keyed_where) +
                          " ORDER BY lead_id, field",
-                     scope, leads_json);
+                     scope);
   LeadChanges changes(db_, client_ids);
   PlanFacts p;
   const auto readPlan = [&] {
@@ -246,7 +226,9 @@ void DecisionStore::merge(const std::vector<std::string>& client_ids, bool decid
     const bool from_plan = plan_more && (!applied.more() || p.lead_id <= applied.lead());
     lead = from_plan ? p.lead_id : applied.lead();
     applied.take(lead, lead_applied);
-    for (const ChangeRow& r : changes.rows(lead, from_plan ? &p : nullptr, lead_applied, decisions)) f(r);
+    if (const auto rows = changes.rows(lead, from_plan ? &p : nullptr, lead_applied, decisions);
+        !rows.empty())
+      f(rows);
     if (from_plan) plan_more = readPlan();
   }
 }
@@ -300,10 +282,10 @@ void countState(StateCounts& c, const ChangeRow& r) {
 
 void StateTally::add(const ChangeRow& r) { count(r, r.state, 1); }
 
-void StateTally::move(const ChangeRow& r, ChangeState from) {
-  if (from == r.state) return;
+void StateTally::move(const ChangeRow& r, ChangeState from, ChangeState to) {
+  if (from == to) return;
   count(r, from, -1);
-  count(r, r.state, 1);
+  count(r, to, 1);
 }
 
 void StateTally::count(const ChangeRow& r, ChangeState state, std::int64_t d) {

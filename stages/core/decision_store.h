@@ -62,11 +62,10 @@ class DecisionStore {
   // (memory flat whatever the plan's size; loadChanges of a whole plan holds every row).
   void eachChange(const std::vector<std::string>& client_ids, bool decided_only,
                   const std::function<void(const ChangeRow&)>& f);
-  // eachChange's rows of the leads lead_ids only (any order, repeats ignored), in the same order:
-  // a lead's rows are those eachChange gives it. Cost in proportion to those leads, not to the plan
-  // (review's states after a decision, for the leads it decided).
-  void eachChangeOf(const std::vector<std::string>& client_ids, const std::vector<std::string>& lead_ids,
-                    const std::function<void(const ChangeRow&)>& f);
+  // The same rows, a lead at a time: f(rows of one lead), in the same order (review decides on a
+  // lead's rows together: the linkage rule stays within a lead).
+  void eachLead(const std::vector<std::string>& client_ids, bool decided_only,
+                const std::function<void(std::span<const ChangeRow>)>& f);
 
   // Stores decision d taken at `at` on each key (replacing an earlier one), all or none.
   void set(const std::vector<DecisionKey>& keys, Decision d, const std::string& at);
@@ -81,9 +80,6 @@ class DecisionStore {
   StateCounts countsByState(const std::vector<std::string>& client_ids);
 
  private:
-  // eachChange, its leads narrowed to leads_json's (a JSON array of ids) when not empty.
-  void merge(const std::vector<std::string>& client_ids, bool decided_only, const std::string& leads_json,
-             const std::function<void(const ChangeRow&)>& f);
   SQLite::Database& db_;
 };
 
@@ -114,9 +110,8 @@ struct KeyedRow {
 // time; leads are asked in increasing order.
 class LeadRows {
  public:
-  // Binds scope to ?1 and leads to ?2 when not empty.
-  LeadRows(SQLite::Database& db, const std::string& sql, const std::string& scope,
-           const std::string& leads = std::string());
+  // Binds scope to ?1 when not empty.
+  LeadRows(SQLite::Database& db, const std::string& sql, const std::string& scope);
   bool more() const { return more_; }
   const std::string& lead() const { return row_.lead_id; }
   // Whether LEAD has rows (rows of smaller leads are skipped).
@@ -214,8 +209,8 @@ void countState(StateCounts& c, const ChangeRow& row);  // adds one row to c
 class StateTally {
  public:
   void add(const ChangeRow& row);
-  // Moves one counted row from state `from` to row.state (its tenant and field as counted).
-  void move(const ChangeRow& row, ChangeState from);
+  // Moves one counted row (its tenant and field) from state `from` to state `to`.
+  void move(const ChangeRow& row, ChangeState from, ChangeState to);
   StateCounts counts() const;  // what countState would have counted
 
  private:

@@ -10,6 +10,7 @@
 #include <iomanip>
 #include <iostream>
 #include <set>
+#include <span>
 #include <sstream>
 
 #include "cli.h"
@@ -234,78 +235,62 @@ ExitCode runReview(const ReviewOptions& opts, const Log& log, std::ostream& out)
 
   DecisionStore store(db);
   SQLite::Transaction tx(db);  // --dry-run rolls it back
-  // One pass over the scope, streamed (memory flat at a million leads): each change counted in its
-  // state before, and the selection. A decision changes the states of its own lead only (the
-  // linkage rule stays within a lead), so only the leads decided are read again afterwards, and
-  // their rows moved in the count to their state after: an action costs the summary's pass plus
-  // what it decides. `before` holds the states of the decided leads' rows, in the order both reads
-  // give them; keys come lead by lead in the same order.
+  // One pass over the scope, streamed (memory flat at a million leads), a lead at a time: each
+  // change counted in its state before, and the selection. A decision changes the states of its own
+  // lead only (the linkage rule stays within a lead), so the states after are derived there, from
+  // the lead's rows with the decision as storing it makes it (a read after storing derives the
+  // same), and the lead's changed rows are moved in the count: an action costs the summary's pass
+  // plus what it decides, and the decisions are stored after the pass.
   Outcome r;
   StateTally tally;
   std::set<std::string> fields(opts.fields.begin(), opts.fields.end());
   std::set<std::string> seen;
   std::vector<DecisionKey> keys;
-  std::vector<ChangeState> before, lead_states;
-  std::string lead;
-  bool lead_decided = false;
-  std::int64_t scope_leads = 0, decided_leads = 0;
-  const auto endLead = [&] {
-    if (lead_decided) {
-      ++decided_leads;
-      before.insert(before.end(), lead_states.begin(), lead_states.end());
+  std::vector<size_t> picked;  // the lead's rows decided
+  std::vector<ChangeFacts> facts;
+  const std::optional<Decision> decision = opts.approve  ? std::optional(Decision::kApproved)
+                                           : opts.reject ? std::optional(Decision::kRejected)
+                                                         : std::nullopt;  // --reset: none
+  store.eachLead(opts.common.client_ids, false, [&](std::span<const ChangeRow> rows) {
+    picked.clear();
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const ChangeRow& c = rows[i];
+      tally.add(c);
+      if (!action) continue;
+      if (by_lead && leads.count(c.lead_id)) seen.insert(c.lead_id);
+      if (!fields.empty() && !fields.count(c.facts.field)) continue;
+      if (by_lead && !leads.count(c.lead_id)) continue;
+      if (opts.ambiguous && !c.ambiguous) continue;
+      if (!states.empty() && std::find(states.begin(), states.end(), c.state) == states.end()) continue;
+      ++r.selected;
+      if (!isDecidable(c.state)) {
+        ++r.skipped;
+        continue;
+      }
+      keys.push_back({c.lead_id, c.facts.field, c.facts.new_value});
+      picked.push_back(i);
     }
-    lead_states.clear();
-    lead_decided = false;
-  };
-  store.eachChange(opts.common.client_ids, false, [&](const ChangeRow& c) {
-    tally.add(c);
-    if (!action) return;
-    if (c.lead_id != lead) {
-      endLead();
-      lead = c.lead_id;
-      ++scope_leads;
+    if (picked.empty()) return;
+    facts.clear();
+    for (const ChangeRow& c : rows) facts.push_back(c.facts);
+    for (const size_t i : picked) {  // as set() or reset() stores it: on the change's own value
+      facts[i].decision = decision;
+      facts[i].decision_value = decision ? std::optional(facts[i].new_value) : std::nullopt;
     }
-    lead_states.push_back(c.state);
-    if (by_lead && leads.count(c.lead_id)) seen.insert(c.lead_id);
-    if (!fields.empty() && !fields.count(c.facts.field)) return;
-    if (by_lead && !leads.count(c.lead_id)) return;
-    if (opts.ambiguous && !c.ambiguous) return;
-    if (!states.empty() && std::find(states.begin(), states.end(), c.state) == states.end()) return;
-    ++r.selected;
-    if (!isDecidable(c.state)) {
-      ++r.skipped;
-      return;
+    const auto effective = effectiveDecisions(facts);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const ChangeState after = deriveState(rows[i].plan_status, effective[i], facts[i].apply_outcome);
+      if (after == rows[i].state) continue;
+      ++r.changed;
+      tally.move(rows[i], rows[i].state, after);
     }
-    keys.push_back({c.lead_id, c.facts.field, c.facts.new_value});
-    lead_decided = true;
   });
-  endLead();
   if (action) {
     for (const auto& id : leads) r.unmatched += seen.count(id) ? 0 : 1;
     if (opts.reset)
       store.reset(keys);
     else
-      store.set(keys, opts.approve ? Decision::kApproved : Decision::kRejected, isoNowUtc());
-    size_t i = 0, k = 0;
-    const auto after = [&](const ChangeRow& c) {
-      // Only the decided leads' rows (a full pass gives the others too).
-      while (k < keys.size() && keys[k].lead_id < c.lead_id) ++k;
-      if (k == keys.size() || keys[k].lead_id != c.lead_id) return;
-      const ChangeState was = i < before.size() ? before[i] : c.state;  // same rows: only decisions changed
-      ++i;
-      if (was == c.state) return;
-      ++r.changed;
-      tally.move(c, was);
-    };
-    // A lead read by id costs about four leads of a pass (887k leads): many decided, pass again.
-    if (decided_leads * 4 < scope_leads) {
-      std::vector<std::string> ids;
-      for (const auto& key : keys)
-        if (ids.empty() || ids.back() != key.lead_id) ids.push_back(key.lead_id);
-      store.eachChangeOf(opts.common.client_ids, ids, after);
-    } else {
-      store.eachChange(opts.common.client_ids, false, after);
-    }
+      store.set(keys, *decision, isoNowUtc());
   }
   const StateCounts counts = tally.counts();
   if (action && !opts.dry_run) tx.commit();
