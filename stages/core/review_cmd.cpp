@@ -253,13 +253,14 @@ ExitCode runReview(const ReviewOptions& opts, const Log& log, std::ostream& out)
                                                          : std::nullopt;  // --reset: none
   store.eachLead(opts.common.client_ids, false, [&](std::span<const ChangeRow> rows) {
     picked.clear();
+    const bool named = by_lead && leads.count(rows.front().lead_id);  // every row is of one lead
+    if (named && action) seen.insert(rows.front().lead_id);
     for (size_t i = 0; i < rows.size(); ++i) {
       const ChangeRow& c = rows[i];
       tally.add(c);
       if (!action) continue;
-      if (by_lead && leads.count(c.lead_id)) seen.insert(c.lead_id);
       if (!fields.empty() && !fields.count(c.facts.field)) continue;
-      if (by_lead && !leads.count(c.lead_id)) continue;
+      if (by_lead && !named) continue;
       if (opts.ambiguous && !c.ambiguous) continue;
       if (!states.empty() && std::find(states.begin(), states.end(), c.state) == states.end()) continue;
       ++r.selected;
