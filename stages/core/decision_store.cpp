@@ -65,83 +65,112 @@ const std::vector<size_t>& fieldsByName() {
   return order;
 }
 
-// "<field>_new" of every field, in kFields order (plan_row's layout, migration 014).
+}  // namespace
+
 std::string newValueColumns() {
   std::string out;
   for (const auto& f : kFields) out += std::string(out.empty() ? "" : ", ") + f.name + "_new";
   return out;
 }
 
-// A lead's plan_row as eachChange reads it: tenant, status, ambiguity and the value to write of each
-// field (kFields order; has[i] false: nothing to write).
-struct PlanFacts {
-  std::string lead_id, client_id, status;
-  bool ambiguous = false;
-  bool has[std::size(kFields)] = {};
-  std::string value[std::size(kFields)];
-  // Reads columns from..: status, ambiguous, then the kFields values.
-  void read(const RawQuery& q, int from) {
-    status.assign(q.textOr(from));
-    ambiguous = q.integer(from + 1) != 0;
-    for (size_t i = 0; i < std::size(kFields); ++i) {
-      const auto v = q.text(from + 2 + static_cast<int>(i));
-      has[i] = v.has_value();
-      if (has[i]) value[i].assign(*v);
+LeadRows::LeadRows(SQLite::Database& db, const std::string& sql, const std::string& scope) : q_(db, sql) {
+  if (!scope.empty()) q_.bind(1, scope);
+  next();
+}
+
+LeadChanges::LeadChanges(SQLite::Database& db, const std::vector<std::string>& client_ids)
+    : in_scope_(client_ids.begin(), client_ids.end()),
+      plan_of_(db, "SELECT lead_id, client_id, status, ambiguous, " + newValueColumns() +
+                       " FROM plan_row WHERE lead_id = ?"),
+      tenant_of_(db, "SELECT client_id FROM lead WHERE id = ?") {}
+
+std::span<const ChangeRow> LeadChanges::rows(const std::string& lead, const PlanFacts* plan,
+                                             const std::vector<KeyedRow>& applied, LeadRows& decisions) {
+  // plan_item's fields of the lead whether or not in scope (a planned field is never branch 2).
+  const PlanFacts* planned = plan;
+  if (!planned && !applied.empty()) {
+    plan_of_.bind(1, lead);
+    if (plan_of_.step()) {
+      other_.read(plan_of_, 2);
+      planned = &other_;
+    }
+    plan_of_.reset();
+  }
+  n_ = 0;
+  // Branch 1: the plan's changes (in scope: the plan stream is), in field name order.
+  if (plan)
+    for (const size_t i : fieldsByName()) {
+      if (!plan->has[i]) continue;
+      ChangeRow& r = add();
+      r.lead_id = lead;
+      r.client_id = plan->client_id;
+      r.plan_status = plan->status;
+      r.ambiguous = plan->ambiguous;
+      r.facts.field = kFields[i].name;
+      r.facts.new_value = plan->value[i];
+    }
+  const size_t planned_rows = n_;
+  // Branch 2: what apply settled that plan_item does not hold, in scope by the lead's tenant.
+  std::optional<std::string> tenant;
+  bool tenant_read = false;
+  for (const auto& a : applied) {
+    if (planned && planned->plans(a.field)) continue;
+    if (!tenant_read) {
+      tenant_read = true;
+      tenant_of_.bind(1, lead);
+      if (tenant_of_.step()) tenant = std::string(tenant_of_.textOr(0));
+      tenant_of_.reset();
+    }
+    if (!tenant || (!in_scope_.empty() && !in_scope_.count(*tenant))) break;
+    ChangeRow& r = add();
+    r.lead_id = lead;
+    r.client_id = *tenant;
+    r.plan_status = planned ? planned->status : std::string();
+    r.ambiguous = planned && planned->ambiguous;
+    r.facts.field = a.field;
+    r.facts.new_value = a.b.value_or("");
+  }
+  const auto begin = rows_.begin();
+  const auto end = begin + static_cast<std::ptrdiff_t>(n_);
+  if (n_ > planned_rows)  // both in field order: merge them (ORDER BY lead, field)
+    std::inplace_merge(begin, begin + static_cast<std::ptrdiff_t>(planned_rows), end,
+                       [](const ChangeRow& x, const ChangeRow& y) { return x.facts.field < y.facts.field; });
+  // Apply outcomes of the plan's rows.
+  for (size_t i = 0; i < n_ && !applied.empty(); ++i)
+    for (const auto& a : applied)
+      if (a.field == rows_[i].facts.field) rows_[i].facts.apply_outcome = a.a;
+  if (n_ == 0) return {};
+  decisions.take(lead, decided_);
+  if (decided_.empty()) {  // no decision: none in force (effectiveDecisions of nothing)
+    for (size_t i = 0; i < n_; ++i)
+      rows_[i].state = deriveState(rows_[i].plan_status, std::nullopt, rows_[i].facts.apply_outcome);
+  } else {
+    for (size_t i = 0; i < n_; ++i)
+      for (const auto& d : decided_)
+        if (d.field == rows_[i].facts.field) {
+          rows_[i].facts.decision = decisionFromString(d.a);
+          rows_[i].facts.decision_value = d.b;
+        }
+    facts_.clear();
+    for (size_t i = 0; i < n_; ++i) facts_.push_back(rows_[i].facts);
+    const auto effective = effectiveDecisions(facts_);
+    for (size_t i = 0; i < n_; ++i) {
+      rows_[i].effective = effective[i];
+      rows_[i].state = deriveState(rows_[i].plan_status, rows_[i].effective, rows_[i].facts.apply_outcome);
     }
   }
-  bool plans(std::string_view field) const {
-    for (size_t i = 0; i < std::size(kFields); ++i)
-      if (has[i] && field == kFields[i].name) return true;
-    return false;
-  }
-};
-
-// One row of apply_log or decision: (lead, field) and two text columns.
-struct KeyedRow {
-  std::string lead_id, field, a;
-  std::optional<std::string> b;
-};
-
-// A statement whose rows come in (lead_id, field) order, read one lead at a time.
-class LeadRows {
- public:
-  LeadRows(SQLite::Database& db, const std::string& sql, const std::string& scope) : q_(db, sql) {
-    if (!scope.empty()) q_.bind(1, scope);
-    next();
-  }
-  bool more() const { return more_; }
-  const std::string& lead() const { return row_.lead_id; }
-  // The rows of LEAD into out (cleared); rows of smaller leads are skipped. Leads asked in order.
-  void take(const std::string& lead, std::vector<KeyedRow>& out) {
-    out.clear();
-    while (more_ && row_.lead_id < lead) next();
-    while (more_ && row_.lead_id == lead) {
-      out.push_back(row_);
-      next();
-    }
-  }
-
- private:
-  void next() {
-    more_ = q_.step();
-    if (!more_) return;
-    row_.lead_id.assign(q_.textOr(0));
-    row_.field.assign(q_.textOr(1));
-    row_.a.assign(q_.textOr(2));
-    if (const auto b = q_.text(3))
-      row_.b.emplace(*b);
-    else
-      row_.b.reset();
-  }
-  RawQuery q_;
-  KeyedRow row_;
-  bool more_ = false;
-};
-
-}  // namespace
+  return {rows_.data(), n_};
+}
 
 void DecisionStore::eachChange(const std::vector<std::string>& client_ids, bool decided_only,
                                const std::function<void(const ChangeRow&)>& f) {
+  eachLead(client_ids, decided_only, [&f](std::span<const ChangeRow> rows) {
+    for (const ChangeRow& r : rows) f(r);
+  });
+}
+
+void DecisionStore::eachLead(const std::vector<std::string>& client_ids, bool decided_only,
+                             const std::function<void(std::span<const ChangeRow>)>& f) {
   // No decision at all (a plan before any review): no decided change, without a pass over the plan.
   if (decided_only && db_.execAndGet("SELECT NOT EXISTS (SELECT 1 FROM decision)").getInt() != 0) return;
   // One pass in lead id order that merges three ordered reads, each of its own table, with no sort
@@ -152,7 +181,6 @@ void DecisionStore::eachChange(const std::vector<std::string>& client_ids, bool 
   // plan_lead.client_id, with its decision and apply outcome; then each apply_log row whose
   // (lead, field) plan_item does not hold, in scope by lead.client_id; ordered by lead id, then field.
   const std::string scope = client_ids.empty() ? std::string() : jsonStringArray(client_ids);
-  const std::set<std::string> in_scope(client_ids.begin(), client_ids.end());
   std::vector<std::string> plan_where, keyed_where;
   if (!scope.empty()) {
     plan_where.push_back("client_id IN (SELECT value FROM json_each(?1))");
@@ -182,119 +210,26 @@ void DecisionStore::eachChange(const std::vector<std::string>& client_ids, bool 
                      "SELECT lead_id, field, decision, new_value FROM decision" + where(keyed_where) +
                          " ORDER BY lead_id, field",
                      scope);
-  // For a lead with apply_log rows but no plan row read (out of scope): what plan_item holds of it.
-  RawQuery plan_of(db_, "SELECT lead_id, client_id, status, ambiguous, " + newValueColumns() +
-                            " FROM plan_row WHERE lead_id = ?");
-  RawQuery tenant_of(db_, "SELECT client_id FROM lead WHERE id = ?");
-
-  PlanFacts p, other;
-  bool plan_more = plan.step();
-  if (plan_more) {
+  LeadChanges changes(db_, client_ids);
+  PlanFacts p;
+  const auto readPlan = [&] {
+    if (!plan.step()) return false;
     p.lead_id.assign(plan.textOr(0));
     p.client_id.assign(plan.textOr(1));
     p.read(plan, 2);
-  }
-  std::vector<KeyedRow> lead_applied, lead_decisions;
-  std::vector<ChangeRow> rows;
-  std::vector<ChangeFacts> facts;
-  size_t n = 0;  // rows used: ChangeRows are reused, so their strings keep their capacity
-  std::string lead;
-  const auto add = [&]() -> ChangeRow& {
-    if (n == rows.size()) rows.emplace_back();
-    ChangeRow& r = rows[n++];
-    r.facts.decision.reset();
-    r.facts.decision_value.reset();
-    r.facts.apply_outcome.reset();
-    r.effective.reset();
-    return r;
+    return true;
   };
+  bool plan_more = readPlan();
+  std::vector<KeyedRow> lead_applied;
+  std::string lead;
   while (plan_more || applied.more()) {
     const bool from_plan = plan_more && (!applied.more() || p.lead_id <= applied.lead());
     lead = from_plan ? p.lead_id : applied.lead();
     applied.take(lead, lead_applied);
-    // plan_item's fields of the lead whether or not in scope (a planned field is never branch 2).
-    const PlanFacts* planned = from_plan ? &p : nullptr;
-    if (!planned && !lead_applied.empty()) {
-      plan_of.bind(1, lead);
-      if (plan_of.step()) {
-        other.read(plan_of, 2);
-        planned = &other;
-      }
-      plan_of.reset();
-    }
-    n = 0;
-    // Branch 1: the plan's changes (in scope: the plan stream is), in field name order.
-    if (from_plan)
-      for (const size_t i : fieldsByName()) {
-        if (!p.has[i]) continue;
-        ChangeRow& r = add();
-        r.lead_id = lead;
-        r.client_id = p.client_id;
-        r.plan_status = p.status;
-        r.ambiguous = p.ambiguous;
-        r.facts.field = kFields[i].name;
-        r.facts.new_value = p.value[i];
-      }
-    const size_t planned_rows = n;
-    // Branch 2: what apply settled that plan_item does not hold, in scope by the lead's tenant.
-    std::optional<std::string> tenant;
-    bool tenant_read = false;
-    for (const auto& a : lead_applied) {
-      if (planned && planned->plans(a.field)) continue;
-      if (!tenant_read) {
-        tenant_read = true;
-        tenant_of.bind(1, lead);
-        if (tenant_of.step()) tenant = std::string(tenant_of.textOr(0));
-        tenant_of.reset();
-      }
-      if (!tenant || (!in_scope.empty() && !in_scope.count(*tenant))) break;
-      ChangeRow& r = add();
-      r.lead_id = lead;
-      r.client_id = *tenant;
-      r.plan_status = planned ? planned->status : std::string();
-      r.ambiguous = planned && planned->ambiguous;
-      r.facts.field = a.field;
-      r.facts.new_value = a.b.value_or("");
-    }
-    if (n > planned_rows)  // both in field order: merge them (ORDER BY lead, field)
-      std::inplace_merge(
-          rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(planned_rows),
-          rows.begin() + static_cast<std::ptrdiff_t>(n),
-          [](const ChangeRow& x, const ChangeRow& y) { return x.facts.field < y.facts.field; });
-    // Apply outcomes of the plan's rows.
-    for (size_t i = 0; i < n && !lead_applied.empty(); ++i)
-      for (const auto& a : lead_applied)
-        if (a.field == rows[i].facts.field) rows[i].facts.apply_outcome = a.a;
-    if (n > 0) {
-      decisions.take(lead, lead_decisions);
-      if (lead_decisions.empty()) {  // no decision: none in force (effectiveDecisions of nothing)
-        for (size_t i = 0; i < n; ++i)
-          rows[i].state = deriveState(rows[i].plan_status, std::nullopt, rows[i].facts.apply_outcome);
-      } else {
-        for (size_t i = 0; i < n; ++i)
-          for (const auto& d : lead_decisions)
-            if (d.field == rows[i].facts.field) {
-              rows[i].facts.decision = decisionFromString(d.a);
-              rows[i].facts.decision_value = d.b;
-            }
-        facts.clear();
-        for (size_t i = 0; i < n; ++i) facts.push_back(rows[i].facts);
-        const auto effective = effectiveDecisions(facts);
-        for (size_t i = 0; i < n; ++i) {
-          rows[i].effective = effective[i];
-          rows[i].state = deriveState(rows[i].plan_status, rows[i].effective, rows[i].facts.apply_outcome);
-        }
-      }
-      for (size_t i = 0; i < n; ++i) f(rows[i]);
-    }
-    if (from_plan) {
-      plan_more = plan.step();
-      if (plan_more) {
-        p.lead_id.assign(plan.textOr(0));
-        p.client_id.assign(plan.textOr(1));
-        p.read(plan, 2);
-      }
-    }
+    if (const auto rows = changes.rows(lead, from_plan ? &p : nullptr, lead_applied, decisions);
+        !rows.empty())
+      f(rows);
+    if (from_plan) plan_more = readPlan();
   }
 }
 
@@ -345,21 +280,29 @@ void countState(StateCounts& c, const ChangeRow& r) {
   addCount(c.by_field[r.facts.field], r.state);
 }
 
-void StateTally::add(const ChangeRow& r) {
-  const auto s = static_cast<size_t>(r.state);
-  ++totals_[s];
+void StateTally::add(const ChangeRow& r) { count(r, r.state, 1); }
+
+void StateTally::move(const ChangeRow& r, ChangeState from, ChangeState to) {
+  if (from == to) return;
+  count(r, from, -1);
+  count(r, to, 1);
+}
+
+void StateTally::count(const ChangeRow& r, ChangeState state, std::int64_t d) {
+  const auto s = static_cast<size_t>(state);
+  totals_[s] += d;
   if (!tenant_ || r.client_id != last_tenant_) {
     last_tenant_ = r.client_id;
     tenant_ = &by_tenant_[r.client_id];
   }
-  ++(*tenant_)[s];
+  (*tenant_)[s] += d;
   for (auto& [field, row] : by_field_)
     if (field == r.facts.field) {
-      ++row[s];
+      row[s] += d;
       return;
     }
   by_field_.emplace_back(r.facts.field, Row{});
-  ++by_field_.back().second[s];
+  by_field_.back().second[s] += d;
 }
 
 StateCounts StateTally::counts() const {

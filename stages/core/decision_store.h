@@ -11,10 +11,15 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "decisions.h"
+#include "fields.h"
+#include "raw_query.h"
 
 namespace ghlb {
 
@@ -57,6 +62,10 @@ class DecisionStore {
   // (memory flat whatever the plan's size; loadChanges of a whole plan holds every row).
   void eachChange(const std::vector<std::string>& client_ids, bool decided_only,
                   const std::function<void(const ChangeRow&)>& f);
+  // The same rows, a lead at a time: f(rows of one lead), in the same order (review decides on a
+  // lead's rows together: the linkage rule stays within a lead).
+  void eachLead(const std::vector<std::string>& client_ids, bool decided_only,
+                const std::function<void(std::span<const ChangeRow>)>& f);
 
   // Stores decision d taken at `at` on each key (replacing an earlier one), all or none.
   void set(const std::vector<DecisionKey>& keys, Decision d, const std::string& at);
@@ -74,6 +83,124 @@ class DecisionStore {
   SQLite::Database& db_;
 };
 
+// The parts of eachChange's merged pass, shared with status's (status.cpp).
+
+// "<field>_new" of every field, in kFields order (plan_row's layout, migration 014).
+std::string newValueColumns();
+
+// A lead's plan_row as the merge reads it: tenant, status, ambiguity and the value to write of
+// each field (kFields order; has[i] false: nothing to write).
+struct PlanFacts {
+  std::string lead_id, client_id, status;
+  bool ambiguous = false;
+  bool has[std::size(kFields)] = {};
+  std::string value[std::size(kFields)];
+  // Reads columns from..: status, ambiguous, then the kFields values ("<field>_new").
+  void read(const RawQuery& q, int from);
+  bool plans(std::string_view field) const;
+};
+
+// One row of apply_log or decision: (lead, field) and two text columns.
+struct KeyedRow {
+  std::string lead_id, field, a;
+  std::optional<std::string> b;
+};
+
+// A statement whose rows (lead_id, field, a, b) come in (lead_id, field) order, read one lead at a
+// time; leads are asked in increasing order.
+class LeadRows {
+ public:
+  // Binds scope to ?1 when not empty.
+  LeadRows(SQLite::Database& db, const std::string& sql, const std::string& scope);
+  bool more() const { return more_; }
+  const std::string& lead() const { return row_.lead_id; }
+  // Whether LEAD has rows (rows of smaller leads are skipped).
+  bool has(const std::string& lead);
+  // The rows of LEAD into out (cleared); rows of smaller leads are skipped.
+  void take(const std::string& lead, std::vector<KeyedRow>& out);
+
+ private:
+  void next();
+  RawQuery q_;
+  KeyedRow row_;
+  bool more_ = false;
+};
+
+// The changes of one lead as eachChange gives them, from what the merge read of it.
+class LeadChanges {
+ public:
+  // client_ids: eachChange's scope (empty: all).
+  LeadChanges(SQLite::Database& db, const std::vector<std::string>& client_ids);
+  // The rows of LEAD, valid until the next call. plan: its plan_row when the plan stream (in scope)
+  // holds it, else nullptr (branch 2 only); applied: its apply_log rows; decisions: the decision
+  // stream, positioned at or before the lead (its rows are taken).
+  std::span<const ChangeRow> rows(const std::string& lead, const PlanFacts* plan,
+                                  const std::vector<KeyedRow>& applied, LeadRows& decisions);
+
+ private:
+  ChangeRow& add();
+  std::set<std::string> in_scope_;
+  RawQuery plan_of_, tenant_of_;
+  PlanFacts other_;
+  std::vector<ChangeRow> rows_;  // reused: their strings keep their capacity
+  size_t n_ = 0;                 // rows_ in use
+  std::vector<KeyedRow> decided_;
+  std::vector<ChangeFacts> facts_;
+};
+
+// The merge's per-row steps, inline: they run for every lead or row of a million-lead plan.
+inline void PlanFacts::read(const RawQuery& q, int from) {
+  status.assign(q.textOr(from));
+  ambiguous = q.integer(from + 1) != 0;
+  for (size_t i = 0; i < std::size(kFields); ++i) {
+    const auto v = q.text(from + 2 + static_cast<int>(i));
+    has[i] = v.has_value();
+    if (has[i]) value[i].assign(*v);
+  }
+}
+
+inline bool PlanFacts::plans(std::string_view field) const {
+  for (size_t i = 0; i < std::size(kFields); ++i)
+    if (has[i] && field == kFields[i].name) return true;
+  return false;
+}
+
+inline bool LeadRows::has(const std::string& lead) {
+  while (more_ && row_.lead_id < lead) next();
+  return more_ && row_.lead_id == lead;
+}
+
+inline void LeadRows::take(const std::string& lead, std::vector<KeyedRow>& out) {
+  out.clear();
+  while (more_ && row_.lead_id < lead) next();
+  while (more_ && row_.lead_id == lead) {
+    out.push_back(row_);
+    next();
+  }
+}
+
+inline void LeadRows::next() {
+  more_ = q_.step();
+  if (!more_) return;
+  row_.lead_id.assign(q_.textOr(0));
+  row_.field.assign(q_.textOr(1));
+  row_.a.assign(q_.textOr(2));
+  if (const auto b = q_.text(3))
+    row_.b.emplace(*b);
+  else
+    row_.b.reset();
+}
+
+inline ChangeRow& LeadChanges::add() {
+  if (n_ == rows_.size()) rows_.emplace_back();
+  ChangeRow& r = rows_[n_++];
+  r.facts.decision.reset();
+  r.facts.decision_value.reset();
+  r.facts.apply_outcome.reset();
+  r.effective.reset();
+  return r;
+}
+
 StateCounts countStates(const std::vector<ChangeRow>& rows);
 void countState(StateCounts& c, const ChangeRow& row);  // adds one row to c
 
@@ -82,10 +209,13 @@ void countState(StateCounts& c, const ChangeRow& row);  // adds one row to c
 class StateTally {
  public:
   void add(const ChangeRow& row);
+  // Moves one counted row (its tenant and field) from state `from` to state `to`.
+  void move(const ChangeRow& row, ChangeState from, ChangeState to);
   StateCounts counts() const;  // what countState would have counted
 
  private:
   using Row = std::array<std::int64_t, std::size(kChangeStates)>;
+  void count(const ChangeRow& row, ChangeState s, std::int64_t d);
   Row totals_{};
   std::map<std::string, Row> by_tenant_;
   std::vector<std::pair<std::string, Row>> by_field_;  // a handful: kFields

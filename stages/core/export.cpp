@@ -3,8 +3,10 @@
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 
+#include <algorithm>
 #include <cstring>
 #include <iterator>
+#include <string_view>
 
 #include "error.h"
 #include "json_util.h"
@@ -31,18 +33,30 @@ std::optional<ExportFormat> exportFormatFor(const std::string& path) {
   throw usageError("--export " + path + ": the file name must end in .csv or .json");
 }
 
-std::string csvField(const std::string& raw) {
+void appendCsvField(std::string& out, std::string_view raw) {
   // A cell that a spreadsheet would read as a formula (=, +, -, @, TAB, CR first) gets a leading
   // quote (OWASP CSV injection advice): values come from tenants and GHL, both untrusted.
   const bool formula = !raw.empty() && std::strchr("=+-@\t\r", raw[0]) != nullptr && raw[0] != '\0';
-  const std::string v = formula ? "'" + raw : raw;
-  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
-  std::string out = "\"";
-  for (const char c : v) {
+  // (A loop, not find_first_of: that calls memchr on the set for every byte.)
+  const bool quoted = std::any_of(raw.begin(), raw.end(),
+                                  [](char c) { return c == ',' || c == '"' || c == '\r' || c == '\n'; });
+  if (quoted) out += '"';
+  if (formula) out += '\'';
+  if (!quoted) {
+    out += raw;
+    return;
+  }
+  for (const char c : raw) {
     if (c == '"') out += '"';
     out += c;
   }
-  return out + "\"";
+  out += '"';
+}
+
+std::string csvField(const std::string& raw) {
+  std::string out;
+  appendCsvField(out, raw);
+  return out;
 }
 
 std::vector<ExportRow> exportRows(const LeadReview& lead) {
@@ -103,30 +117,49 @@ std::int64_t writeExport(SQLite::Database& db, const std::vector<std::string>& i
     else
       w.Null();
   };
-  forEachLeadReview(db, ids, {}, [&](const LeadReview& lead) {
+  // The CSV: exportRows' rows and cells (csvField each), written straight into data: a lead's own
+  // cells, before and after the row's, made once per lead, and no object per row or cell (those
+  // took about 14 s at 887k leads, 3.5 million rows).
+  std::string head, tail, candidates;
+  const auto csvRow = [&](std::string_view field, std::string_view old_value, std::string_view new_value,
+                          std::string_view reason, std::string_view applied) {
+    data += head;
+    for (const std::string_view cell : {field, old_value, new_value, reason}) {
+      appendCsvField(data, cell);
+      data += ',';
+    }
+    appendCsvField(data, applied);
+    data += tail;
+    ++rows;
+  };
+  const auto view = [](const std::optional<std::string>& v) {
+    return v ? std::string_view(*v) : std::string_view();
+  };
+  const auto csvLead = [&](const LeadReview& lead) {
+    head.clear();
+    for (const std::string_view cell : {std::string_view(lead.lead_id), std::string_view(lead.client_id),
+                                        view(lead.client_name), std::string_view(lead.status)}) {
+      appendCsvField(head, cell);
+      head += ',';
+    }
+    candidates.clear();
+    for (const auto& c : lead.candidates) candidates += (candidates.empty() ? "" : ";") + c;
+    tail.clear();
+    for (const std::string_view cell : {view(lead.contact_id), std::string_view(lead.ambiguous ? "1" : "0"),
+                                        std::string_view(candidates), view(lead.other_lead)}) {
+      tail += ',';
+      appendCsvField(tail, cell);
+    }
+    tail += '\n';
+    for (const auto& c : lead.changes) csvRow(c.field, view(c.old_value), c.new_value, lead.note, "");
+    for (const auto& a : lead.applied) csvRow(a.field, "", view(a.value), lead.note, a.outcome);
+    for (const auto& [field, reason] : lead.reports) csvRow(field, "", "", reason, "");
+    if (lead.changes.empty() && lead.applied.empty() && lead.reports.empty())
+      csvRow("", "", "", lead.note, "");
+  };
+  const auto jsonLead = [&](const LeadReview& lead) {
     for (const ExportRow& r : exportRows(lead)) {
       ++rows;
-      std::string candidates;
-      for (const auto& c : r.candidates) candidates += (candidates.empty() ? "" : ";") + c;
-      if (format == ExportFormat::kCsv) {
-        const std::string cells[] = {r.lead_id,
-                                     r.client_id,
-                                     r.client_name.value_or(""),
-                                     r.status,
-                                     r.field,
-                                     r.old_value.value_or(""),
-                                     r.new_value.value_or(""),
-                                     r.reason,
-                                     r.applied,
-                                     r.contact_id.value_or(""),
-                                     r.ambiguous ? "1" : "0",
-                                     candidates,
-                                     r.other_lead.value_or("")};
-        static_assert(std::size(cells) == std::size(kExportColumns));
-        for (size_t i = 0; i < std::size(cells); ++i) data += (i ? "," : "") + csvField(cells[i]);
-        data += '\n';
-        continue;
-      }
       // The same keys as the CSV's columns, in the same order; absent values are null.
       const auto empty = [](const std::string& v) { return v.empty() ? std::nullopt : std::optional(v); };
       const std::optional<std::string> values[] = {
@@ -147,6 +180,12 @@ std::int64_t writeExport(SQLite::Database& db, const std::vector<std::string>& i
       string(r.other_lead);
       w.EndObject();
     }
+  };
+  forEachLeadReview(db, ids, {}, [&](const LeadReview& lead) {
+    if (format == ExportFormat::kCsv)
+      csvLead(lead);
+    else
+      jsonLead(lead);
     if (data.size() >= kChunk) {
       out.write(data);
       data.clear();

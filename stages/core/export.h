@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "review.h"
@@ -67,5 +68,6 @@ std::int64_t writeExport(SQLite::Database& db, const std::vector<std::string>& c
 // RFC 4180 field quoting; a cell starting with = + - @ TAB or CR is first prefixed with ' so that a
 // spreadsheet shows it as text, never runs it as a formula.
 std::string csvField(const std::string& v);
+void appendCsvField(std::string& out, std::string_view v);  // csvField(v) appended to out
 
 }  // namespace ghlb

@@ -10,6 +10,7 @@
 #include <iomanip>
 #include <iostream>
 #include <set>
+#include <span>
 #include <sstream>
 
 #include "cli.h"
@@ -234,44 +235,64 @@ ExitCode runReview(const ReviewOptions& opts, const Log& log, std::ostream& out)
 
   DecisionStore store(db);
   SQLite::Transaction tx(db);  // --dry-run rolls it back
-  // Streamed, twice (memory flat at a million leads): the selection and each change's state
-  // before, then the states after. The rows come in the same (lead id, field) order both times,
-  // and only decisions change in between.
-  std::vector<ChangeState> before;
+  // One pass over the scope, streamed (memory flat at a million leads), a lead at a time: each
+  // change counted in its state before, and the selection. A decision changes the states of its own
+  // lead only (the linkage rule stays within a lead), so the states after are derived there, from
+  // the lead's rows with the decision as storing it makes it (a read after storing derives the
+  // same), and the lead's changed rows are moved in the count: an action costs the summary's pass
+  // plus what it decides, and the decisions are stored after the pass.
   Outcome r;
+  StateTally tally;
   std::set<std::string> fields(opts.fields.begin(), opts.fields.end());
   std::set<std::string> seen;
   std::vector<DecisionKey> keys;
-  // Without a decision to make, nothing changes state: one pass (the second) counts.
-  if (action)
-    store.eachChange(opts.common.client_ids, false, [&](const ChangeRow& c) {
-      before.push_back(c.state);
-      if (by_lead && leads.count(c.lead_id)) seen.insert(c.lead_id);
-      if (!fields.empty() && !fields.count(c.facts.field)) return;
-      if (by_lead && !leads.count(c.lead_id)) return;
-      if (opts.ambiguous && !c.ambiguous) return;
-      if (!states.empty() && std::find(states.begin(), states.end(), c.state) == states.end()) return;
+  std::vector<size_t> picked;  // the lead's rows decided
+  std::vector<ChangeFacts> facts;
+  const std::optional<Decision> decision = opts.approve  ? std::optional(Decision::kApproved)
+                                           : opts.reject ? std::optional(Decision::kRejected)
+                                                         : std::nullopt;  // --reset: none
+  store.eachLead(opts.common.client_ids, false, [&](std::span<const ChangeRow> rows) {
+    picked.clear();
+    const bool named = by_lead && leads.count(rows.front().lead_id);  // every row is of one lead
+    if (named && action) seen.insert(rows.front().lead_id);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const ChangeRow& c = rows[i];
+      tally.add(c);
+      if (!action) continue;
+      if (!fields.empty() && !fields.count(c.facts.field)) continue;
+      if (by_lead && !named) continue;
+      if (opts.ambiguous && !c.ambiguous) continue;
+      if (!states.empty() && std::find(states.begin(), states.end(), c.state) == states.end()) continue;
       ++r.selected;
       if (!isDecidable(c.state)) {
         ++r.skipped;
-        return;
+        continue;
       }
       keys.push_back({c.lead_id, c.facts.field, c.facts.new_value});
-    });
+      picked.push_back(i);
+    }
+    if (picked.empty()) return;
+    facts.clear();
+    for (const ChangeRow& c : rows) facts.push_back(c.facts);
+    for (const size_t i : picked) {  // as set() or reset() stores it: on the change's own value
+      facts[i].decision = decision;
+      facts[i].decision_value = decision ? std::optional(facts[i].new_value) : std::nullopt;
+    }
+    const auto effective = effectiveDecisions(facts);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const ChangeState after = deriveState(rows[i].plan_status, effective[i], facts[i].apply_outcome);
+      if (after == rows[i].state) continue;
+      ++r.changed;
+      tally.move(rows[i], rows[i].state, after);
+    }
+  });
   if (action) {
     for (const auto& id : leads) r.unmatched += seen.count(id) ? 0 : 1;
     if (opts.reset)
       store.reset(keys);
     else
-      store.set(keys, opts.approve ? Decision::kApproved : Decision::kRejected, isoNowUtc());
+      store.set(keys, *decision, isoNowUtc());
   }
-  StateTally tally;
-  size_t i = 0;
-  store.eachChange(opts.common.client_ids, false, [&](const ChangeRow& c) {
-    if (i < before.size() && before[i] != c.state) ++r.changed;  // same rows: only decisions changed
-    ++i;
-    tally.add(c);
-  });
   const StateCounts counts = tally.counts();
   if (action && !opts.dry_run) tx.commit();
 

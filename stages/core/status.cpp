@@ -4,12 +4,14 @@
 #include <rapidjson/ostreamwrapper.h>
 #include <rapidjson/writer.h>
 
+#include <exception>
 #include <iomanip>
 #include <map>
 #include <optional>
 #include <ostream>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "decision_store.h"
 #include "fields.h"
@@ -79,51 +81,82 @@ std::string selectionSummary(const std::string& json) {
 }
 
 // The per-tenant table: leads (eligible), fetched, retryable, planned, waiting, to_write (planned
-// values apply has not settled, less the ones rejected in review), written, stale, name. One merged
-// pass in lead id order over the eligible leads, fetch_result's ids, plan_row and apply_log's keys,
-// each read in its key order: no join per lead or value and no sort (the join it replaces took 12 s
-// at 887k leads). The counts are those of that join (status_test keeps it as the reference):
-// to_write by the plan's tenant, written and stale by the lead's.
-std::vector<TenantRow> tenantRows(SQLite::Database& db, const std::vector<std::string>& ids) {
+// values apply has not settled, less the ones rejected in review), written, stale, name. Two merged
+// passes in lead id order, each over tables read in their key order: no join per lead or value and
+// no sort (the join they replace took 12 s at 887k leads). The counts are those of that join
+// (status_test keeps it as the reference).
+
+// to_write by the plan's tenant: plan_row merged with apply_log and decision. The rejected changes
+// are those of eachChange (LeadChanges, the linkage rule), looked at for the leads with a decision.
+std::map<std::string, std::int64_t> toWrite(SQLite::Database& db, const std::vector<std::string>& ids) {
   const std::string scope = ids.empty() ? std::string() : jsonStringArray(ids);
   const std::string in_scope = " IN (SELECT value FROM json_each(?1))";
   const auto when = [&scope](const std::string& cond) { return scope.empty() ? std::string() : cond; };
-  RawQuery leads(db, "SELECT id, client_id FROM lead WHERE eligible = 1" + when(" AND client_id" + in_scope) +
-                         " ORDER BY id");
-  RawQuery fetched(db, "SELECT lead_id FROM fetch_result" +
-                           when(" WHERE lead_id IN (SELECT id FROM lead WHERE client_id" + in_scope + ")") +
-                           " ORDER BY lead_id");
-  std::string values;  // "<field>_new IS NOT NULL" would be evaluated per row: read the columns instead
-  for (const auto& f : kFields) values += std::string(", ") + f.name + "_new";
-  const std::string planned_in_scope =
-      "(client_id" + in_scope + " OR lead_id IN (SELECT id FROM lead WHERE client_id" + in_scope + "))";
-  RawQuery plan(db, "SELECT lead_id, client_id, status" + values + " FROM plan_row" +
-                        when(" WHERE " + planned_in_scope) + " ORDER BY lead_id");
-  RawQuery applied(
-      db, "SELECT lead_id, field FROM apply_log" +
-              when(" WHERE lead_id IN (SELECT lead_id FROM plan_row WHERE client_id" + in_scope + ")") +
-              " ORDER BY lead_id, field");
-  for (RawQuery* q : {&leads, &fetched, &plan, &applied})
-    if (!scope.empty()) q->bind(1, scope);
-  const std::set<std::string> wanted(ids.begin(), ids.end());
-
-  std::map<std::string, TenantRow> rows;         // by the lead's tenant
-  std::map<std::string, std::int64_t> to_write;  // by the plan's tenant
-  bool f_more = fetched.step(), p_more = plan.step(), a_more = applied.step();
-  std::string lead, tenant, plan_lead, plan_tenant;
-  TenantRow* row = nullptr;
-  // The plan row under the cursor: its values still to write (no apply_log row) go to its tenant.
-  const auto countPlanRow = [&] {
-    plan_tenant.assign(plan.textOr(1));
-    if (!wanted.empty() && !wanted.count(plan_tenant)) return;
+  // "<field>_new IS NOT NULL" would be evaluated per row: read the columns instead.
+  RawQuery plan(db, "SELECT lead_id, client_id, status, ambiguous, " + newValueColumns() + " FROM plan_row" +
+                        when(" WHERE client_id" + in_scope) + " ORDER BY lead_id");
+  if (!scope.empty()) plan.bind(1, scope);
+  // The leads either of eachChange's branches can hold (its apply_log and decision reads).
+  const std::string keyed = when(" WHERE lead_id IN (SELECT id FROM lead WHERE client_id" + in_scope +
+                                 " UNION ALL SELECT lead_id FROM plan_row WHERE client_id" + in_scope + ")");
+  LeadRows applied(
+      db, "SELECT lead_id, field, outcome, new_value FROM apply_log" + keyed + " ORDER BY lead_id, field",
+      scope);
+  LeadRows decisions(
+      db, "SELECT lead_id, field, decision, new_value FROM decision" + keyed + " ORDER BY lead_id, field",
+      scope);
+  LeadChanges changes(db, ids);
+  constexpr int kValues = 4;  // plan's first "<field>_new" column
+  std::map<std::string, std::int64_t> to_write;
+  std::string plan_lead, plan_tenant;
+  std::int64_t* tenant_count = nullptr;
+  PlanFacts facts;
+  std::vector<KeyedRow> lead_applied;
+  while (plan.step()) {
+    plan_lead.assign(plan.textOr(0));
+    if (!tenant_count || plan.textOr(1) != plan_tenant) {
+      plan_tenant.assign(plan.textOr(1));
+      tenant_count = &to_write[plan_tenant];
+    }
     std::int64_t n = 0;
-    for (size_t i = 0; i < std::size(kFields); ++i) n += plan.isNull(3 + static_cast<int>(i)) ? 0 : 1;
-    while (a_more && applied.textOr(0) < plan_lead) a_more = applied.step();
-    for (; a_more && applied.textOr(0) == plan_lead; a_more = applied.step())
-      if (const FieldSpec* f = findField(applied.textOr(1)))
-        n -= plan.isNull(3 + static_cast<int>(f - kFields)) ? 0 : 1;
-    to_write[plan_tenant] += n;
-  };
+    for (size_t i = 0; i < std::size(kFields); ++i) n += plan.isNull(kValues + static_cast<int>(i)) ? 0 : 1;
+    applied.take(plan_lead, lead_applied);
+    for (const auto& a : lead_applied)
+      if (const FieldSpec* f = findField(a.field))
+        n -= plan.isNull(kValues + static_cast<int>(f - kFields)) ? 0 : 1;
+    *tenant_count += n;
+    if (!decisions.has(plan_lead)) continue;
+    facts.lead_id = plan_lead;
+    facts.client_id = plan_tenant;
+    facts.read(plan, 2);
+    for (const ChangeRow& c : changes.rows(plan_lead, &facts, lead_applied, decisions))
+      if (c.state == ChangeState::kRejected) --to_write[c.client_id];  // never written
+  }
+  return to_write;
+}
+
+// The rest, by the lead's tenant: the leads merged with fetch_result's ids, plan_row's and
+// apply_log's. leads, fetched, planned and waiting count the eligible leads; written and stale
+// every lead's.
+std::map<std::string, TenantRow> leadCounts(SQLite::Database& db, const std::vector<std::string>& ids) {
+  const std::string scope = ids.empty() ? std::string() : jsonStringArray(ids);
+  const std::string leads_in_scope =
+      scope.empty()
+          ? std::string()
+          : " WHERE lead_id IN (SELECT id FROM lead WHERE client_id IN (SELECT value FROM json_each(?1)))";
+  RawQuery leads(
+      db, "SELECT id, client_id, eligible FROM lead" +
+              (scope.empty() ? std::string() : " WHERE client_id IN (SELECT value FROM json_each(?1))") +
+              " ORDER BY id");
+  RawQuery fetched(db, "SELECT lead_id FROM fetch_result" + leads_in_scope + " ORDER BY lead_id");
+  RawQuery settled(db, "SELECT lead_id, outcome FROM apply_log" + leads_in_scope + " ORDER BY lead_id");
+  RawQuery plan(db, "SELECT lead_id, status FROM plan_row" + leads_in_scope + " ORDER BY lead_id");
+  for (RawQuery* q : {&leads, &fetched, &settled, &plan})
+    if (!scope.empty()) q->bind(1, scope);
+  std::map<std::string, TenantRow> rows;
+  bool f_more = fetched.step(), p_more = plan.step(), s_more = settled.step();
+  std::string lead, tenant;
+  TenantRow* row = nullptr;
   while (leads.step()) {
     lead.assign(leads.textOr(0));
     if (!row || leads.textOr(1) != tenant) {
@@ -131,24 +164,51 @@ std::vector<TenantRow> tenantRows(SQLite::Database& db, const std::vector<std::s
       row = &rows[tenant];
       row->client_id = tenant;
     }
+    while (s_more && settled.textOr(0) < lead) s_more = settled.step();
+    for (; s_more && settled.textOr(0) == lead; s_more = settled.step()) {
+      const auto outcome = settled.textOr(1);
+      if (outcome == "written") ++row->values[6];
+      if (outcome == "stale") ++row->values[7];
+    }
+    if (leads.integer(2) != 1) continue;  // no longer eligible: written and stale only
     ++row->values[0];
     while (f_more && fetched.textOr(0) < lead) f_more = fetched.step();
     if (f_more && fetched.textOr(0) == lead) ++row->values[1];
-    for (; p_more; p_more = plan.step()) {
-      plan_lead.assign(plan.textOr(0));
-      if (plan_lead > lead) break;
-      if (plan_lead == lead) {
-        ++row->values[3];
-        row->values[4] += plan.textOr(2) == plan_status::kWaiting ? 1 : 0;
-      }
-      countPlanRow();
+    while (p_more && plan.textOr(0) < lead) p_more = plan.step();
+    if (p_more && plan.textOr(0) == lead) {
+      ++row->values[3];
+      row->values[4] += plan.textOr(1) == plan_status::kWaiting ? 1 : 0;
     }
   }
-  for (; p_more; p_more = plan.step()) {
-    plan_lead.assign(plan.textOr(0));
-    countPlanRow();
+  // A tenant is listed when it has an eligible lead.
+  std::erase_if(rows, [](const auto& r) { return r.second.values[0] == 0; });
+  return rows;
+}
+
+// to_write on a second connection of its own, on another thread, while this one counts the rest.
+std::vector<TenantRow> tenantRows(SQLite::Database& db, const std::string& path,
+                                  const std::vector<std::string>& ids) {
+  std::map<std::string, std::int64_t> to_write;
+  std::exception_ptr failed;
+  std::thread plan_pass([&] {
+    try {
+      WorkDb work(path, WorkDb::Mode::kReadOnly);
+      work.db().exec("PRAGMA cache_size = -16384");  // three cursors: plan_row, apply_log, decision
+      to_write = toWrite(work.db(), ids);
+    } catch (...) {
+      failed = std::current_exception();
+    }
+  });
+  std::map<std::string, TenantRow> rows;
+  try {
+    rows = leadCounts(db, ids);
+  } catch (...) {
+    plan_pass.join();
+    throw;
   }
-  // Retryable lookups (few: through the outcome index); apply's written and stale values.
+  plan_pass.join();
+  if (failed) std::rethrow_exception(failed);
+  // Retryable lookups (few: through the outcome index).
   SQLite::Statement retry(
       db,
       "SELECT l.client_id, count(*) FROM fetch_result f JOIN lead l ON l.id = f.lead_id "
@@ -159,19 +219,6 @@ std::vector<TenantRow> tenantRows(SQLite::Database& db, const std::vector<std::s
   while (retry.executeStep())
     if (const auto it = rows.find(retry.getColumn(0).getString()); it != rows.end())
       it->second.values[2] = retry.getColumn(1).getInt64();
-  SQLite::Statement settled(db,
-                            "SELECT l.client_id, a.outcome, count(*) FROM apply_log a JOIN lead l ON l.id = "
-                            "a.lead_id WHERE a.outcome IN ('written', 'stale') AND " +
-                                clientScope("l.client_id") + " GROUP BY 1, 2");
-  bindClientScope(settled, ids);
-  while (settled.executeStep())
-    if (const auto it = rows.find(settled.getColumn(0).getString()); it != rows.end())
-      it->second.values[settled.getColumn(1).getString() == "written" ? 6 : 7] =
-          settled.getColumn(2).getInt64();
-  // A change rejected in review is never written: not to_write (the decided leads only).
-  DecisionStore(db).eachChange(ids, /*decided_only=*/true, [&to_write](const ChangeRow& c) {
-    if (c.state == ChangeState::kRejected) --to_write[c.client_id];
-  });
   const auto names = tenantNames(db, ids);
   std::vector<TenantRow> out;
   for (auto& [id, r] : rows) {
@@ -310,7 +357,7 @@ ExitCode runStatus(const StatusOptions& opts, std::ostream& out) {
     stages.push_back(std::move(row));
   }
 
-  std::vector<TenantRow> tenants = tenantRows(db, opts.common.client_ids);
+  std::vector<TenantRow> tenants = tenantRows(db, work.path(), opts.common.client_ids);
   const auto waves = WaveStore(db).all();
   if (opts.json) {
     printJson(work.path(), work.version(), stages, tenants, waves, out);

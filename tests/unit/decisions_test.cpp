@@ -4,13 +4,19 @@
 #include "decisions.h"
 
 #include <doctest/doctest.h>
+#include <rapidjson/document.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
+#include <set>
+#include <span>
+#include <sstream>
 
 #include "decision_store.h"
 #include "error.h"
+#include "log.h"
 #include "random_plan.h"
 #include "review_cmd.h"
 #include "temp_path.h"
@@ -375,4 +381,194 @@ TEST_CASE("eachChange's merged pass yields exactly the rows of the SQL join it r
   CHECK((tallied.totals == by_row.totals));
   CHECK((tallied.by_tenant == by_row.by_tenant));
   CHECK((tallied.by_field == by_row.by_field));
+}
+
+namespace {
+
+// Every field of a ChangeRow that eachChange gives, derived state and decision in force included.
+std::string rowText(const ChangeRow& r) {
+  const auto opt = [](const std::optional<std::string>& v) { return v ? *v : std::string("<null>"); };
+  return r.lead_id + "|" + r.client_id + "|" + r.plan_status + "|" + (r.ambiguous ? "1" : "0") + "|" +
+         r.facts.field + "|" + r.facts.new_value + "|" +
+         (r.facts.decision ? std::string(toString(*r.facts.decision)) : "<null>") + "|" +
+         opt(r.facts.decision_value) + "|" + opt(r.facts.apply_outcome) + "|" +
+         std::string(toString(r.state)) + "|" +
+         (r.effective ? std::string(toString(*r.effective)) : "<null>");
+}
+
+std::string statesText(const std::map<ChangeState, std::int64_t>& m) {
+  std::string out;
+  for (const auto s : kChangeStates) out += std::to_string(m.count(s) ? m.at(s) : 0) + " ";
+  return out;
+}
+
+// review's decision as it was before it read only the decided leads again (session 10), kept as the
+// reference: the selection and each change's state before in one pass, the decisions, then every
+// state after in a second full pass. Returns the JSON summary's numbers as one text.
+std::string referenceReview(SQLite::Database& db, const ReviewOptions& o) {
+  DecisionStore store(db);
+  SQLite::Transaction tx(db);
+  const std::set<std::string> leads(o.lead_ids.begin(), o.lead_ids.end());
+  const std::set<std::string> fields(o.fields.begin(), o.fields.end());
+  std::vector<ChangeState> states;
+  for (const auto& s : o.states) states.push_back(*changeStateFromString(s));
+  std::vector<ChangeState> before;
+  std::set<std::string> seen;
+  std::vector<DecisionKey> keys;
+  std::int64_t selected = 0, skipped = 0, changed = 0, unmatched = 0;
+  store.eachChange(o.common.client_ids, false, [&](const ChangeRow& c) {
+    before.push_back(c.state);
+    if (!leads.empty() && leads.count(c.lead_id)) seen.insert(c.lead_id);
+    if (!fields.empty() && !fields.count(c.facts.field)) return;
+    if (!leads.empty() && !leads.count(c.lead_id)) return;
+    if (o.ambiguous && !c.ambiguous) return;
+    if (!states.empty() && std::find(states.begin(), states.end(), c.state) == states.end()) return;
+    ++selected;
+    if (!isDecidable(c.state)) {
+      ++skipped;
+      return;
+    }
+    keys.push_back({c.lead_id, c.facts.field, c.facts.new_value});
+  });
+  for (const auto& id : leads) unmatched += seen.count(id) ? 0 : 1;
+  if (o.reset)
+    store.reset(keys);
+  else
+    store.set(keys, o.approve ? Decision::kApproved : Decision::kRejected, "t");
+  StateCounts c;
+  size_t i = 0;
+  store.eachChange(o.common.client_ids, false, [&](const ChangeRow& row) {
+    if (i < before.size() && before[i] != row.state) ++changed;
+    ++i;
+    countState(c, row);
+  });
+  if (!o.dry_run) tx.commit();
+  std::string out = std::to_string(selected) + " " + std::to_string(changed) + " " + std::to_string(skipped) +
+                    " " + std::to_string(unmatched) + "\ntotal " + statesText(c.totals) + "\n";
+  for (const auto& [tenant, m] : c.by_tenant) out += tenant + " " + statesText(m) + "\n";
+  for (const auto& [field, m] : c.by_field) out += field + " " + statesText(m) + "\n";
+  return out;
+}
+
+// runReview --json's numbers, as referenceReview writes them.
+std::string reviewJson(const ReviewOptions& o) {
+  ReviewOptions json = o;
+  json.json = true;
+  std::ostringstream out, log_out;
+  const Log log("review", LogFormat::kText, true, &log_out);
+  runReview(json, log, out);
+  rapidjson::Document d;
+  d.Parse(out.str().c_str());
+  REQUIRE(!d.HasParseError());
+  const auto states = [](const rapidjson::Value& v) {
+    std::string s;
+    for (const auto st : kChangeStates)
+      s += std::to_string(v[std::string(toString(st)).c_str()].GetInt64()) + " ";
+    return s;
+  };
+  std::string text = std::to_string(d["selected"].GetInt64()) + " " +
+                     std::to_string(d["changed"].GetInt64()) + " " + std::to_string(d["skipped"].GetInt64()) +
+                     " " + std::to_string(d["unmatched_lead_ids"].GetInt64()) + "\ntotal " +
+                     states(d["totals"]) + "\n";
+  for (const auto& t : d["tenants"].GetArray())
+    text += std::string(t["client_id"].GetString()) + " " + states(t["states"]) + "\n";
+  std::map<std::string, std::string> by_field;  // the reference's map order
+  for (const auto& f : d["fields"].GetArray()) by_field[f["field"].GetString()] = states(f["states"]);
+  for (const auto& [field, s] : by_field) text += field + " " + s + "\n";
+  return text;
+}
+
+std::vector<std::string> decisionRows(SQLite::Database& db) {
+  SQLite::Statement q(db, "SELECT lead_id, field, new_value, decision FROM decision ORDER BY lead_id, field");
+  return test::rowsOf(q, 4);
+}
+
+}  // namespace
+
+TEST_CASE("eachLead gives eachChange's rows, a lead at a time") {
+  WorkDb work(test::freshPath("decisions-lead.db"));
+  auto& db = work.db();
+  test::seedRandomPlan(db);
+  for (const std::vector<std::string>& scope :
+       std::vector<std::vector<std::string>>{{}, {"client-a"}, {"client-b", "client-c"}})
+    for (const bool decided_only : {false, true}) {
+      std::vector<std::string> want, got;
+      DecisionStore(db).eachChange(scope, decided_only,
+                                   [&](const ChangeRow& r) { want.push_back(rowText(r)); });
+      std::set<std::string> leads;
+      DecisionStore(db).eachLead(scope, decided_only, [&](std::span<const ChangeRow> rows) {
+        REQUIRE(!rows.empty());
+        CHECK(leads.insert(rows.front().lead_id).second);  // each lead once
+        for (const ChangeRow& r : rows) {
+          CHECK(r.lead_id == rows.front().lead_id);
+          got.push_back(rowText(r));
+        }
+      });
+      CAPTURE(scope.size());
+      CHECK((!want.empty()));
+      CHECK((got == want));
+    }
+}
+
+TEST_CASE("review's decisions: the summary and the decisions stored equal the two-pass review's") {
+  // Two copies of a random work DB; on each, the same random reviews, one by runReview (one pass:
+  // the states after derived in memory), one by the reference (two full passes, the states after
+  // read back once the decisions are stored). A few leads or many, every action and selector.
+  const std::string path = test::freshPath("review-new.db"), ref_path = test::freshPath("review-ref.db");
+  {
+    WorkDb work(path);
+    test::seedRandomPlan(work.db(), 400, 0x9E3779B97F4A7C15ull);
+    work.db().exec(
+        "INSERT INTO plan(id, plan_run, created_at, scope, fingerprint) VALUES (1, 1, 't', '', 'f')");
+    SQLite::Statement copy(work.db(), "VACUUM INTO ?");
+    copy.bind(1, ref_path);
+    copy.exec();
+  }
+  std::vector<std::string> ids;
+  {
+    WorkDb work(path);
+    DecisionStore(work.db()).eachChange({}, false, [&](const ChangeRow& r) {
+      if (ids.empty() || ids.back() != r.lead_id) ids.push_back(r.lead_id);
+    });
+  }
+  REQUIRE(ids.size() > 100);
+  std::uint64_t seed = 88172645463325252ull;
+  const auto rnd = [&seed](std::uint64_t n) {
+    seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+    return static_cast<size_t>(seed % n);
+  };
+  const char* tenants[] = {"client-a", "client-b", "client-c"};
+  const char* fields[] = {"ghlContactId", "email", "phone", "firstName", "enrichmentStatus", "companyName"};
+  const char* states[] = {"proposed", "approved", "rejected", "waiting"};
+  int few = 0, many = 0;
+  for (int round = 0; round < 60; ++round) {
+    ReviewOptions o;
+    o.common.work_db = path;
+    const int action = static_cast<int>(rnd(3));
+    o.approve = action == 0, o.reject = action == 1, o.reset = action == 2;
+    o.dry_run = rnd(5) == 0;
+    if (rnd(3) == 0) o.common.client_ids.push_back(tenants[rnd(3)]);
+    if (rnd(6) == 0) o.common.client_ids.push_back(tenants[rnd(3)]);
+    if (rnd(2) == 0) o.fields.push_back(fields[rnd(std::size(fields))]);
+    if (rnd(2) == 0) {
+      for (size_t n = 1 + rnd(4); n > 0; --n) o.lead_ids.push_back(ids[rnd(ids.size())]);
+      if (rnd(4) == 0) o.lead_ids.push_back("lead-none");
+      ++few;
+    } else {
+      ++many;
+    }
+    o.ambiguous = rnd(6) == 0;
+    if (rnd(5) == 0) o.states.push_back(states[rnd(std::size(states))]);
+    if (o.common.client_ids.empty() && o.fields.empty() && o.lead_ids.empty() && !o.ambiguous &&
+        o.states.empty())
+      o.all = true;
+    CAPTURE(round);
+    const std::string got = reviewJson(o);
+    WorkDb ref(ref_path);
+    CHECK(got == referenceReview(ref.db(), o));
+    WorkDb work(path);
+    CHECK((decisionRows(work.db()) == decisionRows(ref.db())));
+  }
+  CHECK(few > 10);
+  CHECK(many > 10);
 }

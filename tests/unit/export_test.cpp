@@ -10,6 +10,8 @@
 
 #include "apply.h"
 #include "error.h"
+#include "random_plan.h"
+#include "temp_path.h"
 #include "work_db.h"
 
 using namespace ghlb;
@@ -228,4 +230,58 @@ TEST_CASE("the JSON export has the warning key and the CSV's columns as keys") {
     CHECK(json.find(std::string("\"") + col + "\"") != std::string::npos);
   CHECK(json.find("\"ddddddddddddddd1\",\n                \"ddddddddddddddd2\"") != std::string::npos);
   CHECK(json.find("\"other_lead\": \"lead-0\"") != std::string::npos);
+}
+
+TEST_CASE("the CSV export is, byte for byte, exportRows' rows with csvField on every cell") {
+  // The export writes its CSV straight from each lead (session 11); before, it made exportRows'
+  // rows and csvField's cells, kept here as the reference, on a random work DB (random_plan.h:
+  // changes, settled fields, reports, leads with none, ambiguous candidates, tenants with and
+  // without a name) with hostile values: quotes, commas, line breaks, formula starts.
+  WorkDb work(test::freshPath("export-random.db"));
+  auto& db = work.db();
+  test::seedRandomPlan(db, 400, 0x2545F4914F6CDD1Dull);
+  db.exec(
+      "UPDATE plan_row SET phone_new = '+1415555' || substr(lead_id, 6) WHERE phone_new IS NOT NULL;"
+      "UPDATE plan_row SET email_old = 'a,\"b\"' WHERE email_new IS NOT NULL;"
+      "UPDATE plan_row SET note = '=cmd' || char(10) || 'x' WHERE status = 'conflict';"
+      "UPDATE plan_row SET other_lead = '@x,y' WHERE other_lead IS NOT NULL;"
+      "UPDATE client SET name = 'Acme, \"Inc\"' WHERE id = 'client-a';"
+      "UPDATE apply_log SET new_value = '-1' || char(13) WHERE outcome = 'stale';");
+  for (const std::vector<std::string>& scope : std::vector<std::vector<std::string>>{{}, {"client-b"}}) {
+    std::string want;
+    for (const char* col : kExportColumns) want += std::string(want.empty() ? "" : ",") + col;
+    want += "\n";
+    std::int64_t rows = 0;
+    forEachLeadReview(db, scope, {}, [&](const LeadReview& lead) {
+      for (const ExportRow& r : exportRows(lead)) {
+        ++rows;
+        std::string candidates;
+        for (const auto& c : r.candidates) candidates += (candidates.empty() ? "" : ";") + c;
+        const std::string cells[] = {r.lead_id,
+                                     r.client_id,
+                                     r.client_name.value_or(""),
+                                     r.status,
+                                     r.field,
+                                     r.old_value.value_or(""),
+                                     r.new_value.value_or(""),
+                                     r.reason,
+                                     r.applied,
+                                     r.contact_id.value_or(""),
+                                     r.ambiguous ? "1" : "0",
+                                     candidates,
+                                     r.other_lead.value_or("")};
+        for (size_t i = 0; i < std::size(cells); ++i) want += (i ? "," : "") + csvField(cells[i]);
+        want += '\n';
+      }
+    });
+    CHECK(rows > (scope.empty() ? 300 : 50));
+    const std::string path = test::freshPath("export-random.csv");
+    CHECK(writeExport(db, scope, path, ExportFormat::kCsv) == rows);
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream got;
+    got << in.rdbuf();
+    CHECK(got.str() == want);
+    for (const char* hostile : {"\"\"Inc\"\"", "'=cmd", "'+1415555", "'@x,y", "\"'-1"})
+      CHECK_MESSAGE((want.find(hostile) != std::string::npos || !scope.empty()), hostile);
+  }
 }
