@@ -3,7 +3,8 @@
 # parallel); --max-leads, --client-id and a stopped pass continued read them by a cursor. Values
 # COPY escapes (tab, newline, carriage return, backslash, the text \N, control and non-ASCII
 # characters, an empty string) and NULLs come back byte for byte the same either way; only the
-# eligible leads of the tenants that take part are read; a stop in the middle of the COPY keeps
+# eligible leads of the tenants that take part are read (a value of whitespace is blank, one that
+# only starts with it is not); a stop in the middle of the COPY keeps
 # what was committed, and the continued pass ends with the same snapshot.
 source "$GHLB_SRC/tests/e2e/lib.sh"
 e2e_init extract_copy
@@ -18,7 +19,9 @@ INSERT INTO "Lead"(id, "clientId", "ghlContactId", email, phone, "firstName", "l
   ('lead-copy-2', 'client-g', E'c\\x01', 'two@example.com', '', E'cr\r', E'\u00e9t\u00e9\u3000', E'x\\ty', NULL, now(), now()),
   (E'lead-copy-\\3', E'client-\\t"x', NULL, NULL, '+15550001111', NULL, E'\x01Kqzw', 'Acme', 'pending', now(), now()),
   ('lead-copy-off', 'client-off', NULL, 'off@example.com', NULL, NULL, NULL, NULL, 'pending', now(), now()),
-  ('lead-copy-full', 'client-g', 'cFullFull0000001', 'full@example.com', '+15550002222', 'Annqz', 'Leeqz', 'Full Co', 'pending', now(), now());
+  ('lead-copy-full', 'client-g', 'cFullFull0000001', 'full@example.com', '+15550002222', 'Annqz', 'Leeqz', 'Full Co', 'pending', now(), now()),
+  ('lead-copy-blank', 'client-g', 'cBlankBlank00001', 'blank@example.com', E' \u3000\t', 'Annqz', 'Leeqz', 'Full Co', 'pending', now(), now()),
+  ('lead-copy-spaced', 'client-g', 'cSpacedSpaced001', 'spaced@example.com', E'\u3000+15550003333', 'Annqz', 'Leeqz', 'Full Co', 'pending', now(), now());
 SQL
 e2e_start_sim "$GHLB_SRC/tests/e2e/data/guards-sim.json"
 h() { echo "iif($1 IS NULL, 'NULL', hex($1))"; }  # hex(NULL) is '' in SQLite, as is hex('')
@@ -46,8 +49,9 @@ assert_eq 5C4E "$(in_work company_name lead-copy-1)" "the text \\N is not NULL"
 assert_eq "" "$(in_work phone lead-copy-2)" "an empty phone is not NULL"
 assert_eq 1 "$(e2e_sqlite "SELECT count(*) FROM lead WHERE id = 'lead-copy-\\3' AND client_id = 'client-\\t\"x'")" \
   "a lead of a tenant whose id needs quoting"
-assert_eq 0 "$(e2e_sqlite "SELECT count(*) FROM lead WHERE id IN ('lead-copy-off', 'lead-copy-full')")" \
-  "no lead of a tenant that takes no part, no lead with nothing missing"
+assert_eq 0 "$(e2e_sqlite "SELECT count(*) FROM lead WHERE id IN ('lead-copy-off', 'lead-copy-full', 'lead-copy-spaced')")" \
+  "no lead of a tenant that takes no part, no lead with nothing missing (a phone led by U+3000 is not blank)"
+assert_eq 1 "$(e2e_sqlite "SELECT count(*) FROM lead WHERE id = 'lead-copy-blank'")" "a phone of spaces, U+3000 and a tab is blank"
 
 # Stopped after the first batch of the COPY (one lead a batch), then continued by a cursor.
 GHLB_TEST_PAUSE_MS=120000 "$GHLB_BIN/ghl-backfill" extract --page-size 1 --work-db "$E2E_DIR/stopped.db" \
