@@ -403,7 +403,9 @@ void defineExtract(CLI::App& app, ExtractOptions& o) {
   app.name("ghl-backfill extract");
   app.description(
       "Snapshot every eligible lead (ids and current values) from the application database into the work "
-      "DB. Reads in one streaming pass (a server-side cursor): the eligible leads of the tenants in scope, "
+      "DB. Reads in one streaming pass (a full pass over every tenant by COPY ... TO STDOUT, which the "
+      "server may run with parallel workers; otherwise a server-side cursor): the eligible leads of the "
+      "tenants in scope, "
       "sorted by id in byte order, and the contact ids linked anywhere in \"Lead\" (on a second "
       "connection in the same snapshot while the server sorts the leads, when --snapshot whole and no "
       "pooler). Needs SELECT on the columns it reads and no row-level security in the way; uses the indexes "
