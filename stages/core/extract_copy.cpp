@@ -1,5 +1,9 @@
 #include "extract_copy.h"
 
+#include <pqxx/stream_from>
+
+#include "error.h"
+
 namespace ghlb {
 
 bool LeadBatch::add(std::string_view line) {
@@ -46,6 +50,36 @@ SnapshotRow LeadBatch::row(std::size_t i) const {
   s.company_name = value(i, 7);
   s.enrichment_status = value(i, 8);
   return s;
+}
+
+void LeadCopy::read(pqxx::transaction_base& tx, const std::string& query, std::size_t batch_rows) {
+  try {
+    // pqxx 6's stream_from writes "COPY <table> TO STDOUT": a parenthesized query is a table there.
+    pqxx::stream_from copy(tx, "(" + query + ")");
+    std::string line;
+    LeadBatch batch;
+    bool open = true;
+    while (open && copy.get_raw_line(line)) {
+      if (!line.empty() && line.back() == '\n') line.pop_back();
+      if (!batch.add(line)) {
+        tx.conn().cancel_query();  // the copy's end is not waited for
+        throw FatalError("the database sent a lead row extract cannot read (not " +
+                         std::to_string(kLeadCopyValues) +
+                         " values, or no id or tenant): nothing of it was stored; report this with the "
+                         "server's version");
+      }
+      if (batch.size() >= batch_rows || batch.bytes() >= kBatchBytes) {
+        open = queue_.push(std::move(batch));
+        batch = LeadBatch();
+      }
+    }
+    if (open && batch.size() > 0) open = queue_.push(std::move(batch));
+    if (!open) tx.conn().cancel_query();  // the rest is not read: the transaction ends in an error
+    copy.complete();
+    queue_.finish();
+  } catch (...) {
+    queue_.finish(std::current_exception());
+  }
 }
 
 }  // namespace ghlb
