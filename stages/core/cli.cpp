@@ -3,6 +3,7 @@
 #include <SQLiteCpp/Exception.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
@@ -83,6 +84,20 @@ void noteNewWorkDb(const CommonOptions& common, const Log& log) {
   log.info("created a new work DB", {{"path", absolutePath(common.work_db)}});
 }
 
+std::string sqlErrorMessage(const std::string& sqlstate) {
+  // SQLSTATEs are five characters of [0-9A-Z]; anything else is not echoed.
+  const bool plain = sqlstate.size() == 5 && std::all_of(sqlstate.begin(), sqlstate.end(), [](char c) {
+                       return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
+                     });
+  const std::string state = plain ? sqlstate : std::string("unknown");
+  if (plain && sqlstate.compare(0, 2, "57") == 0)
+    return "the application database stopped a statement (SQLSTATE " + state +
+           ": the session was ended or the statement cancelled, by an administrator, a restart or a timeout "
+           "such as statement_timeout): what was committed is kept; run the same command again";
+  return "application database refused a statement (SQLSTATE " + state +
+         "): check the database's schema and permissions";
+}
+
 namespace {
 
 // Runs BODY and turns every exception into one line on stderr and an exit status.
@@ -111,8 +126,7 @@ int runBody(const std::string& program, const Log& log, const std::function<Exit
               << ": error: lost the connection to the application database: check it is up, then run again\n";
   } catch (const pqxx::sql_error& e) {
     // The statement text is ours (no values: every statement is parameterized); say which state.
-    std::cerr << program << ": error: application database refused a statement (SQLSTATE " << e.sqlstate()
-              << "): check the database's schema and permissions\n";
+    std::cerr << program << ": error: " << sqlErrorMessage(e.sqlstate()) << "\n";
   } catch (const SQLite::Exception& e) {
     std::cerr << program << ": error: work DB: " << e.getErrorStr()
               << ": check the --work-db file and the disk, then run again\n";

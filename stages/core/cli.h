@@ -24,6 +24,12 @@ int runStageMain(const std::function<void(CLI::App&)>& define, int argc, char** 
                  const std::string& program, const CommonOptions& common,
                  const std::function<ExitCode(const Log&)>& body);
 
+// The message (after "error: ") for a statement the application database did not run, by its
+// SQLSTATE: a session ended or a statement cancelled (class 57: an administrator, a restart, a
+// timeout such as statement_timeout) is not a schema or permission problem, and the stages keep
+// what they committed.
+std::string sqlErrorMessage(const std::string& sqlstate);
+
 // For the stages after extract: FatalError naming the absolute path looked at, and how to point
 // at another work DB, when there is no work DB at common.work_db.
 void requireWorkDb(const CommonOptions& common);
