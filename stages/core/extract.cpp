@@ -85,9 +85,8 @@ constexpr const char* kCopyScope = "pg_catalog.current_setting('ghlb.scope')::te
 void setCopyValues(pqxx::transaction_base& tx, const std::string& scope) {
   tx.exec_params(
       "SELECT pg_catalog.set_config('ghlb.blank', $1, true), pg_catalog.set_config('ghlb.scope', $2, true), "
-      "(SELECT pg_catalog.set_config('jit', 'off', true) WHERE pg_catalog.current_setting('jit', true) IS "
-      "NOT "
-      "NULL)",
+      "(SELECT pg_catalog.set_config('jit', 'off', true) "
+      "WHERE pg_catalog.current_setting('jit', true) IS NOT NULL)",
       pgBlankPattern(), scope);
 }
 
@@ -170,7 +169,7 @@ class Cursor {
   bool open_ = true;
 };
 
-// One fetch's rows as stream() reads them. EligibleColumn: the query gives, after leadColumns(),
+// One fetch's rows as stream() reads them. eligible_column: the query gives, after leadColumns(),
 // whether the lead is eligible (--incremental reads changed leads, eligible or not).
 struct FetchedRows {
   pqxx::result rows;
