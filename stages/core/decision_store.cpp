@@ -335,8 +335,10 @@ StateCounts DecisionStore::countsByState(const std::vector<std::string>& client_
 DecisionHold::DecisionHold(SQLite::Database& db, const std::vector<std::string>& client_ids,
                            bool only_approved)
     : only_approved_(only_approved) {
-  for (auto& row : DecisionStore(db).loadChanges(client_ids, /*decided_only=*/true))
+  // Streamed, as rejectedChanges: a vector of every decided change first took 160 MB at 284,000.
+  DecisionStore(db).eachChange(client_ids, /*decided_only=*/true, [this](const ChangeRow& row) {
     effective_[row.lead_id][row.facts.field] = row.effective;
+  });
 }
 
 }  // namespace ghlb
